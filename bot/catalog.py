@@ -1,0 +1,219 @@
+"""The catalog: the store and the title index, kept in step.
+
+Cogs and the CLI change reviews only through :class:`Catalog`, so the index
+that answers lookups and autocomplete never drifts from what is stored.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from bot.embeds import FILTER_OPTION_NAMES, describe_filters, review_choice_label
+from bot.importers import read_review_file
+from bot.matching import Match, ScopedTitleIndex, split_year
+from bot.models import ImportReport, Review, ReviewFilters
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+CHOICE_PREFIX = "id:"  # autocomplete values carry the review id, so a pick is exact
+STARTER_CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog.json"
+SUGGESTION_COUNT = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What a member's query found: the best review, and others they might mean."""
+
+    query: str
+    best: Review | None
+    alternatives: list[Review] = field(default_factory=list)
+    ambiguous: bool = False
+
+    @property
+    def found(self) -> bool:
+        return self.best is not None
+
+
+class Catalog:
+    def __init__(self, store: Store, index: ScopedTitleIndex) -> None:
+        self.store = store
+        self.index = index
+
+    @classmethod
+    async def open(cls, path: Path | str, *, seed: Path | None = STARTER_CATALOG) -> Catalog:
+        """Open the database, load the starter catalog into a new one, build the index."""
+        store = await Store.open(path)
+        try:
+            if seed is not None and await store.is_empty():
+                await seed_catalog(store, seed)
+            return await cls.from_store(store)
+        except BaseException:
+            await store.close()
+            raise
+
+    @classmethod
+    async def from_store(cls, store: Store) -> Catalog:
+        index = ScopedTitleIndex()
+        for entry in await store.title_entries():
+            index.add(entry.review_id, entry.title, entry.year, entry.aliases, scope=entry.scope)
+        return cls(store, index)
+
+    async def close(self) -> None:
+        await self.store.close()
+
+    # -- finding -------------------------------------------------------------
+
+    async def lookup(self, query: str, guild_id: int | None) -> Lookup:
+        matches = self.index.search(query, guild_id, limit=SUGGESTION_COUNT)
+        reviews = await self._reviews_for(matches, guild_id)
+        if not reviews:
+            return Lookup(query, None)
+        return Lookup(
+            query,
+            reviews[0],
+            reviews[1:],
+            ambiguous=self.index.is_ambiguous(matches) and len(reviews) > 1,
+        )
+
+    async def resolve(self, title: str, guild_id: int | None) -> Lookup:
+        """What a ``title`` option means: an autocomplete pick (exact) or typed text (fuzzy)."""
+        review_id = parse_choice_value(title)
+        if review_id is not None:
+            review = await self.store.get_visible(review_id, guild_id)
+            return Lookup(title, review)
+        return await self.lookup(title, guild_id)
+
+    async def choices(
+        self, text: str, guild_id: int | None, limit: int = 25
+    ) -> list[tuple[str, str]]:
+        """(label, value) pairs for an autocomplete answer, best first."""
+        reviews = await self._reviews_for(self.complete(text, guild_id, limit), guild_id)
+        return [(review_choice_label(review), choice_value(review)) for review in reviews]
+
+    async def find_deleted(self, title: str, scope: int | None) -> Review | None:
+        """A soft-deleted review in ``scope``, by autocomplete pick or by exact title."""
+        review_id = parse_choice_value(title)
+        if review_id is not None:
+            review = await self.store.get(review_id, include_deleted=True)
+            return review if review is not None and review.deleted_at is not None else None
+        name, year = split_year(title)
+        found = await self.store.find_by_title(name, year, scope=scope, include_deleted=True)
+        return next((review for review in found if review.deleted_at is not None), None)
+
+    async def deleted_choices(self, text: str, scope: int | None) -> list[tuple[str, str]]:
+        wanted = text.casefold()
+        reviews = await self.store.deleted_reviews(scope)
+        return [
+            (review_choice_label(review), choice_value(review))
+            for review in reviews
+            if wanted in review.title.casefold()
+        ]
+
+    async def suggestions(self, query: str, guild_id: int | None) -> list[Review]:
+        """Titles that merely start like the query, for a "no match" message."""
+        title, _ = split_year(query)
+        matches = self.index.complete(title, guild_id, limit=SUGGESTION_COUNT)
+        return await self._reviews_for(matches, guild_id)
+
+    def complete(self, text: str, guild_id: int | None, limit: int = 25) -> list[Match]:
+        return self.index.complete(text, guild_id, limit=limit)
+
+    async def _reviews_for(self, matches: Iterable[Match], guild_id: int | None) -> list[Review]:
+        reviews = []
+        for match in matches:
+            review = await self.store.get_visible(match.review_id, guild_id)
+            if review is not None:
+                reviews.append(review)
+        return reviews
+
+    async def explain_empty(self, filters: ReviewFilters, guild_id: int | None) -> str:
+        """Which filter emptied the pool, found by applying them one at a time."""
+        if await self.store.count(guild_id=guild_id) == 0:
+            return "The catalog is empty: moderators can add reviews with /catalog add."
+        applied = ReviewFilters()
+        for name, value in filters.active().items():
+            applied = replace(applied, **{name: value})
+            if await self.store.count(applied, guild_id=guild_id) == 0:
+                option = FILTER_OPTION_NAMES.get(name, name)
+                return (
+                    f"No film matches {describe_filters(filters)}: the pool runs dry at "
+                    f"`{option}`. Try loosening or removing `{option}`."
+                )
+        return "No film matches those filters."
+
+    async def get(self, review_id: int, guild_id: int | None) -> Review | None:
+        return await self.store.get_visible(review_id, guild_id)
+
+    # -- changing ------------------------------------------------------------
+
+    async def add(self, review: Review, *, actor_id: int | None) -> Review:
+        stored = await self.store.add(review, actor_id=actor_id)
+        self._index(stored)
+        await self.store.clear_miss(review.scope, review.title)
+        return stored
+
+    async def update(
+        self, review_id: int, changes: Mapping[str, Any], *, actor_id: int | None, scope: int | None
+    ) -> Review:
+        stored = await self.store.update(review_id, changes, actor_id=actor_id, scope=scope)
+        self._index(stored)
+        return stored
+
+    async def add_alias(
+        self, review_id: int, alias: str, *, actor_id: int | None, scope: int | None
+    ) -> Review:
+        stored = await self.store.add_alias(review_id, alias, actor_id=actor_id, scope=scope)
+        self._index(stored)
+        return stored
+
+    async def delete(self, review_id: int, *, actor_id: int | None, scope: int | None) -> Review:
+        deleted = await self.store.delete(review_id, actor_id=actor_id, scope=scope)
+        self.index.remove(review_id)
+        return deleted
+
+    async def restore(self, review_id: int, *, actor_id: int | None, scope: int | None) -> Review:
+        restored = await self.store.restore(review_id, actor_id=actor_id, scope=scope)
+        self._index(restored)
+        return restored
+
+    async def import_reviews(
+        self, reviews: Iterable[Review], *, actor_id: int | None, dry_run: bool = False
+    ) -> ImportReport:
+        report, changed = await self.store.import_reviews(
+            reviews, actor_id=actor_id, dry_run=dry_run
+        )
+        for review in changed:
+            self._index(review)
+        return report
+
+    def _index(self, review: Review) -> None:
+        assert review.id is not None
+        self.index.remove(review.id)
+        self.index.add(review.id, review.title, review.year, review.aliases, scope=review.scope)
+
+
+def choice_value(review: Review) -> str:
+    return f"{CHOICE_PREFIX}{review.id}"
+
+
+def parse_choice_value(value: str) -> int | None:
+    number = value.removeprefix(CHOICE_PREFIX)
+    if value.startswith(CHOICE_PREFIX) and number.isdigit():
+        return int(number)
+    return None
+
+
+async def seed_catalog(store: Store, path: Path) -> ImportReport | None:
+    """Fill a new, empty database with the shipped sample reviews."""
+    if not path.is_file():  # noqa: ASYNC240 - once, at first start, before serving anyone
+        log.warning("starter catalog %s not found; starting with an empty catalog", path)
+        return None
+    reviews = read_review_file(path)
+    report, _ = await store.import_reviews(reviews, actor_id=None)
+    log.info("loaded the starter catalog: %s", report.summary())
+    return report

@@ -1,0 +1,174 @@
+"""``reviewbot``: run the bot, or manage the catalog from a terminal."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import track
+
+from bot.catalog import Catalog
+from bot.config import ConfigError, Settings, load_settings
+from bot.embeds import review_embed
+from bot.importers import EXPORTERS, FORMATS, ImportFailed, read_review_file
+from bot.models import Review, ValidationError
+from bot.render import render_message
+from bot.store import StoreError
+
+NO_TOKEN_MESSAGE = (
+    "DISCORD_TOKEN is not set: add DISCORD_TOKEN=<your bot token> to .env (see .env.example), "
+    "or try the bot locally with no token: reviewbot console"
+)
+PROGRESS_THRESHOLD = 500  # rows; smaller imports finish before a bar is worth drawing
+
+
+class CliError(Exception):
+    """Ends the command with one line on stderr and a non-zero exit code."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reviewbot",
+        description="A Discord bot for a film community's reviews, and its catalog tools.",
+    )
+    parser.add_argument("--database", type=Path, help="SQLite file (overrides DATABASE_PATH)")
+    parser.add_argument("--env-file", type=Path, default=Path(".env"), help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("run", help="run the bot (the default)")
+
+    importing = commands.add_parser("import", help="import review files (all or nothing)")
+    importing.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    importing.add_argument("--format", choices=FORMATS, help="default: from the file's extension")
+    importing.add_argument("--dry-run", action="store_true", help="validate and report only")
+    importing.add_argument("--guild", type=int, help="import into this guild's scope")
+
+    exporting = commands.add_parser("export", help="write the catalog as JSON or CSV")
+    exporting.add_argument("--format", choices=sorted(EXPORTERS), default="json")
+    exporting.add_argument("--output", type=Path, help="file to write (default: stdout)")
+    exporting.add_argument("--guild", type=int, help="export this guild's reviews")
+
+    searching = commands.add_parser("search", help="find a review by title, as /review does")
+    searching.add_argument("text", nargs="+")
+    searching.add_argument("--guild", type=int, help="search as this guild sees the catalog")
+
+    showing = commands.add_parser("show", help="print one review by id")
+    showing.add_argument("id", type=int)
+
+    commands.add_parser("stats", help="catalog size and score distribution")
+
+    backing_up = commands.add_parser("backup", help="consistent copy of the database, live")
+    backing_up.add_argument("path", type=Path)
+
+    console = commands.add_parser("console", help="try the bot in this terminal, no Discord")
+    console.add_argument("--as-mod", action="store_true", help="act as a moderator")
+    console.add_argument("--script", type=Path, help="run the lines of FILE, print the replies")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    stdout = Console(highlight=False, soft_wrap=True)
+    try:
+        settings = load_settings(args.env_file).with_database(args.database)
+        return asyncio.run(_dispatch(args, settings, stdout))
+    except (CliError, ConfigError, ImportFailed, StoreError, ValidationError) as error:
+        print(f"reviewbot: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) -> int:
+    command = args.command or "run"
+    if command == "run":
+        from bot.client import run_bot  # discord.py start-up cost only when running the bot
+
+        if not settings.discord_token:
+            raise CliError(NO_TOKEN_MESSAGE)
+        return await run_bot(settings)
+    if command == "console":
+        from bot.console import run_console
+
+        return await run_console(settings, as_mod=args.as_mod, script=args.script)
+    handler = _CATALOG_COMMANDS[command]
+    catalog = await Catalog.open(settings.database_path)
+    try:
+        await handler(catalog, args, out)
+    finally:
+        await catalog.close()
+    return 0
+
+
+async def _import(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+    reviews: list[Review] = []
+    for path in args.files:
+        if not path.is_file():
+            raise CliError(f"{path}: no such file")
+        reviews.extend(read_review_file(path, fmt=args.format, scope=args.guild))
+    rows = (
+        track(reviews, description="Importing", console=Console(stderr=True))
+        if len(reviews) >= PROGRESS_THRESHOLD
+        else reviews
+    )
+    report = await catalog.import_reviews(rows, actor_id=None, dry_run=args.dry_run)
+    out.print(report.summary())
+
+
+async def _export(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+    text = EXPORTERS[args.format](await catalog.store.scope_reviews(args.guild))
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        out.print(f"Wrote {args.output}")
+    else:
+        sys.stdout.write(text)
+
+
+async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+    query = " ".join(args.text)
+    found = await catalog.lookup(query, args.guild)
+    if found.best is None:
+        suggestions = await catalog.suggestions(query, args.guild)
+        hint = (
+            f" Closest: {', '.join(r.display_title for r in suggestions)}." if suggestions else ""
+        )
+        raise CliError(f"no review matches {query!r}.{hint}")
+    render_message(out, {"embeds": [review_embed(found.best).to_dict()]})
+    if found.alternatives:
+        others = ", ".join(f"{r.display_title} [#{r.id}]" for r in found.alternatives)
+        out.print(f"Also: {others}")
+
+
+async def _show(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+    review = await catalog.store.get(args.id)
+    if review is None:
+        raise CliError(f"no review with id {args.id}")
+    render_message(out, {"embeds": [review_embed(review).to_dict()]})
+
+
+async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+    stats = await catalog.store.stats(guild_id=None)
+    out.print(f"Reviews: {stats.total}   average score: {stats.average_score}")
+    for bucket, count in sorted(stats.score_buckets.items(), reverse=True):
+        out.print(f"  {bucket:>2}–{bucket}.9  {count}")
+    for label, count in stats.verdicts.items():
+        out.print(f"  {label}: {count}")
+
+
+async def _backup(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+    await catalog.store.backup(args.path)
+    out.print(f"Backed up {catalog.store.path} to {args.path}")
+
+
+_CATALOG_COMMANDS: dict[str, Callable[[Catalog, argparse.Namespace, Console], Awaitable[None]]] = {
+    "import": _import,
+    "export": _export,
+    "search": _search,
+    "show": _show,
+    "stats": _stats,
+    "backup": _backup,
+}

@@ -1,0 +1,352 @@
+"""Read reviews from the formats they arrive in, and write them back out.
+
+Parsing never touches the store: an importer turns a file into validated
+:class:`~bot.models.Review` records or raises :class:`ImportFailed` naming
+every bad row, so the caller can write all of them or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from bot.models import (
+    CONTENT_FIELDS,
+    LIST_FIELDS,
+    MAX_VERDICT_TEXT,
+    Review,
+    ValidationError,
+    review_from_fields,
+)
+
+FORMATS = ("json", "csv", "letterboxd", "page")
+MAX_REPORTED_PROBLEMS = 20
+LETTERBOXD_COLUMNS = frozenset({"Name", "Year", "Letterboxd URI", "Rating"})
+
+
+class ImportFailed(ValueError):
+    """The file cannot be imported; ``problems`` lists each row/line and field at fault."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        shown = problems[:MAX_REPORTED_PROBLEMS]
+        more = len(problems) - len(shown)
+        text = "; ".join(shown) + (f"; and {more} more" if more else "")
+        super().__init__(f"{source}: nothing imported: {text}")
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedRow:
+    where: str  # "row 3", "line 12": how a person finds it in the file
+    fields: dict[str, Any]
+
+
+def detect_format(filename: str, text: str) -> str:
+    suffix = Path(filename).suffix.casefold()
+    if suffix == ".json":
+        return "json"
+    if suffix == ".csv":
+        header = next(csv.reader(io.StringIO(text)), [])
+        return "letterboxd" if set(header) >= LETTERBOXD_COLUMNS else "csv"
+    if suffix in {".txt", ".page", ".md", ""}:
+        return "page"
+    raise ImportFailed(
+        filename, [f"unknown file type {suffix!r}; use .json, .csv or a review page (.txt)"]
+    )
+
+
+def parse_reviews(
+    text: str, *, filename: str, fmt: str | None = None, scope: int | None = None
+) -> list[Review]:
+    """Parse and validate every review in ``text``; all of them or :class:`ImportFailed`."""
+    fmt = fmt or detect_format(filename, text)
+    if fmt not in FORMATS:
+        raise ImportFailed(
+            filename, [f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"]
+        )
+    try:
+        rows = _ROW_READERS[fmt](text)
+    except _FileProblem as problem:
+        raise ImportFailed(filename, [str(problem)]) from None
+    reviews: list[Review] = []
+    problems: list[str] = []
+    for row in rows:
+        try:
+            reviews.append(
+                review_from_fields(row.fields, scope=scope, ignore_unknown=fmt != "json")
+            )
+        except ValidationError as error:
+            problems.extend(f"{row.where}, {name}: {text}" for name, text in error.problems.items())
+    if not rows and not problems:
+        problems.append("the file holds no reviews")
+    if problems:
+        raise ImportFailed(filename, problems)
+    return reviews
+
+
+def read_review_file(
+    path: Path, *, fmt: str | None = None, scope: int | None = None
+) -> list[Review]:
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFailed(str(path), ["the file is not UTF-8 text"]) from None
+    return parse_reviews(text, filename=path.name, fmt=fmt, scope=scope)
+
+
+class _FileProblem(Exception):
+    """The file as a whole is unreadable (not one row)."""
+
+
+# -- JSON ------------------------------------------------------------------
+
+
+def _json_rows(text: str) -> list[ParsedRow]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _FileProblem(f"line {error.lineno}: not valid JSON ({error.msg})") from None
+    if isinstance(data, dict) and isinstance(data.get("reviews"), list):
+        data = data["reviews"]
+    if not isinstance(data, list):
+        raise _FileProblem("expected a JSON list of review objects")
+    rows = []
+    for number, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            raise _FileProblem(f"item {number}: expected an object, got {type(item).__name__}")
+        rows.append(ParsedRow(f"item {number}", item))
+    return rows
+
+
+# -- CSV ---------------------------------------------------------------------
+
+
+def _csv_records(text: str) -> Iterable[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames:
+        raise _FileProblem("the CSV file has no header row")
+    try:
+        for record in reader:
+            if None in record:
+                raise _FileProblem(f"line {reader.line_num}: more cells than header columns")
+            if any((value or "").strip() for value in record.values()):
+                yield reader.line_num, {key: value or "" for key, value in record.items()}
+    except csv.Error as error:
+        raise _FileProblem(f"line {reader.line_num}: {error}") from None
+
+
+def _csv_rows(text: str) -> list[ParsedRow]:
+    return [ParsedRow(f"line {line}", record) for line, record in _csv_records(text)]
+
+
+def _letterboxd_rows(text: str) -> list[ParsedRow]:
+    rows = []
+    for line, record in _csv_records(text):
+        review_text = record.get("Review", "").strip()
+        fields: dict[str, Any] = {
+            "title": record.get("Name", ""),
+            "year": record.get("Year", ""),
+            "score": _letterboxd_score(record.get("Rating", ""), line),
+            "review_url": record.get("Letterboxd URI", ""),
+            "body": review_text,
+            "verdict_text": excerpt(review_text.split("\n\n")[0], MAX_VERDICT_TEXT),
+        }
+        rows.append(ParsedRow(f"line {line}", fields))
+    return rows
+
+
+def _letterboxd_score(rating: str, line: int) -> str | float:
+    """Letterboxd's 0.5–5 stars become a 1–10 score; text is passed on to be rejected."""
+    try:
+        stars = float(rating)
+    except ValueError:
+        return rating
+    if not 0.5 <= stars <= 5:
+        raise _FileProblem(f"line {line}, Rating: must be between 0.5 and 5 stars, got {rating!r}")
+    return stars * 2
+
+
+def excerpt(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:") + "…"
+
+
+# -- review pages ------------------------------------------------------------
+
+_YEAR = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
+_SCORE = re.compile(r"^(\d{1,2}(?:[.,]\d+)?)\s*/\s*10$")
+_QUOTED = re.compile(r'^["“”„«»](.*)["“”«»]$')
+_RUNTIME = re.compile(r"^(?:(\d+)\s*h(?:ours?)?\s*)?(?:(\d+)\s*(?:minutes?|mins?|m))?$", re.I)
+_DIRECTED = re.compile(r"^directed by\s+(.+)$", re.I)
+_BULLET = re.compile(r"^[•·*\-–]\s*")
+_READ_TIME = re.compile(r"^(?:⏱\s*)?\d+[- ]minute read$", re.I)
+_SCENE = re.compile(r"^(?:Scene from .+?)+$")
+_PAGE_START = "Skip to main content"
+_PAGE_END = "Keep Exploring"
+
+
+def _is_chrome(line: str, title: str | None) -> bool:
+    if line == _PAGE_START or _READ_TIME.match(line) or _SCENE.match(line):
+        return True
+    return title is not None and line.casefold() == f"{title} poster".casefold()
+
+
+def _split_pages(text: str) -> list[tuple[int, list[str]]]:
+    """Several pages may be pasted into one file; each starts with the site's skip link."""
+    pages: list[tuple[int, list[str]]] = []
+    current: list[str] = []
+    start = 1
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip() == _PAGE_START and any(part.strip() for part in current):
+            pages.append((start, current))
+            current, start = [], number
+        current.append(line)
+    if any(part.strip() for part in current):
+        pages.append((start, current))
+    return pages
+
+
+def _page_rows(text: str) -> list[ParsedRow]:
+    return [_parse_page(lines, first_line) for first_line, lines in _split_pages(text)]
+
+
+def _parse_page(raw_lines: list[str], first_line: int) -> ParsedRow:
+    """Read one review page: header facts, body, then score, verdict label and verdict.
+
+    Blank lines separate paragraphs; numbered lines are kept so errors point
+    at the line a person sees in their editor.
+    """
+    lines = [(first_line + offset, line.strip()) for offset, line in enumerate(raw_lines)]
+    where = f"page at line {first_line}"
+    fields: dict[str, Any] = {}
+    position = _skip_to_year(lines, where)
+    year_line, year_text = lines[position]
+    fields["year"] = year_text
+    position, title = _next_text(lines, position + 1)
+    if title is None:
+        raise _FileProblem(f"line {year_line}: a title must follow the year")
+    fields["title"] = title
+    body_start = _read_header(lines, position + 1, title, fields)
+    score_index = next(
+        (i for i in range(body_start, len(lines)) if _SCORE.match(lines[i][1])), None
+    )
+    if score_index is None:
+        fields["body"] = _paragraphs(lines[body_start:], title)
+        return ParsedRow(where, fields)
+    fields["score"] = _SCORE.match(lines[score_index][1]).group(1)  # type: ignore[union-attr]
+    fields["body"] = _paragraphs(lines[body_start:score_index], title)
+    label_index, label = _next_text(lines, score_index + 1)
+    if label is not None:
+        fields["verdict"] = label
+        fields["verdict_text"] = _paragraphs(lines[label_index + 1 :], title)
+    return ParsedRow(where, fields)
+
+
+def _skip_to_year(lines: list[tuple[int, str]], where: str) -> int:
+    for index, (_, line) in enumerate(lines):
+        if _YEAR.match(line):
+            return index
+        if line and not _is_chrome(line, None):
+            break
+    raise _FileProblem(f"{where}: expected the release year (e.g. 2023) before the title")
+
+
+def _next_text(lines: list[tuple[int, str]], start: int) -> tuple[int, str | None]:
+    for index in range(start, len(lines)):
+        if lines[index][1]:
+            return index, lines[index][1]
+    return len(lines), None
+
+
+def _read_header(
+    lines: list[tuple[int, str]], start: int, title: str, fields: dict[str, Any]
+) -> int:
+    """Tagline, poster caption and the bulleted facts; returns where the body begins."""
+    index = start
+    while index < len(lines):
+        _, line = lines[index]
+        if not line or _is_chrome(line, title):
+            index += 1
+            continue
+        quoted = _QUOTED.match(line)
+        if quoted and "tagline" not in fields and "directors" not in fields:
+            fields["tagline"] = quoted.group(1).strip()
+        elif _BULLET.match(line):
+            _read_fact(_BULLET.sub("", line), fields)
+        else:
+            return index
+        index += 1
+    return index
+
+
+def _read_fact(fact: str, fields: dict[str, Any]) -> None:
+    runtime = _RUNTIME.match(fact)
+    directed = _DIRECTED.match(fact)
+    if runtime and fact and (runtime.group(1) or runtime.group(2)):
+        hours, minutes = (int(part) if part else 0 for part in runtime.groups())
+        fields["runtime"] = hours * 60 + minutes
+    elif directed:
+        fields["directors"] = re.split(r",\s*|\s+(?:and|&)\s+", directed.group(1))
+    elif "cast" not in fields:
+        fields["cast"] = fact
+
+
+def _paragraphs(lines: list[tuple[int, str]], title: str) -> str:
+    paragraphs: list[str] = []
+    current: list[str] = []
+    for _, line in lines:
+        if line.startswith(_PAGE_END):
+            break
+        if _is_chrome(line, title):
+            continue
+        if line:
+            current.append(line)
+        elif current:
+            paragraphs.append(" ".join(current))
+            current = []
+    if current:
+        paragraphs.append(" ".join(current))
+    return "\n\n".join(paragraphs)
+
+
+_ROW_READERS: dict[str, Callable[[str], list[ParsedRow]]] = {
+    "json": _json_rows,
+    "csv": _csv_rows,
+    "letterboxd": _letterboxd_rows,
+    "page": _page_rows,
+}
+
+
+# -- export --------------------------------------------------------------------
+
+
+def export_json(reviews: Iterable[Review]) -> str:
+    return json.dumps([review.content() for review in reviews], ensure_ascii=False, indent=2) + "\n"
+
+
+def export_csv(reviews: Iterable[Review]) -> str:
+    buffer = io.StringIO(newline="")
+    writer = csv.DictWriter(buffer, fieldnames=list(CONTENT_FIELDS), lineterminator="\n")
+    writer.writeheader()
+    for review in reviews:
+        writer.writerow(_csv_cells(review.content()))
+    return buffer.getvalue()
+
+
+def _csv_cells(content: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        name: "; ".join(value) if name in LIST_FIELDS else ("" if value is None else value)
+        for name, value in content.items()
+    }
+
+
+EXPORTERS: dict[str, Callable[[Iterable[Review]], str]] = {"json": export_json, "csv": export_csv}

@@ -1,0 +1,394 @@
+"""The review record and the one place its fields are validated.
+
+Every way a review enters the catalog (importer, CLI, moderation command)
+goes through :func:`review_from_fields`, so a moderator sees the same message
+for the same mistake wherever they made it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+from urllib.parse import urlparse
+
+MIN_YEAR = 1870  # the earliest surviving motion pictures
+MAX_YEAR = 2100
+MAX_TITLE_LENGTH = 200
+MAX_SHORT_TEXT = 300  # tagline, verdict label, names
+MAX_VERDICT_TEXT = 4000
+MAX_BODY = 100_000
+MAX_LIST_ITEMS = 500
+MAX_RUNTIME_MINUTES = 1_000
+
+
+class ValidationError(ValueError):
+    """One or more fields are wrong; ``problems`` maps field name to a message."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        self.problems = dict(problems)
+        super().__init__("; ".join(f"{name}: {text}" for name, text in self.problems.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A critic's review of one film, as stored in one scope.
+
+    ``scope`` is ``None`` for the global (shipped, owner-managed) catalog and a
+    guild id for reviews a guild's moderators added.
+    """
+
+    title: str
+    year: int
+    tagline: str = ""
+    directors: tuple[str, ...] = ()
+    cast: tuple[str, ...] = ()
+    runtime: int | None = None
+    score: float | None = None
+    verdict: str = ""
+    verdict_text: str = ""
+    body: str = ""
+    reviewer: str = ""
+    review_url: str = ""
+    poster_url: str = ""
+    genres: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    scope: int | None = None
+    id: int | None = None
+    created_by: int | None = None
+    created_at: str = ""
+    updated_by: int | None = None
+    updated_at: str = ""
+    deleted_at: str | None = None
+
+    @property
+    def display_title(self) -> str:
+        return f"{self.title} ({self.year})"
+
+    def content(self) -> dict[str, Any]:
+        """The fields a person writes, as plain JSON-able values (no bookkeeping)."""
+        return {name: _jsonable(getattr(self, name)) for name in CONTENT_FIELDS}
+
+    def with_content(self, **changes: Any) -> Review:
+        return replace(self, **changes)
+
+
+CONTENT_FIELDS: tuple[str, ...] = (
+    "title",
+    "year",
+    "tagline",
+    "directors",
+    "cast",
+    "runtime",
+    "score",
+    "verdict",
+    "verdict_text",
+    "body",
+    "reviewer",
+    "review_url",
+    "poster_url",
+    "genres",
+    "aliases",
+)
+LIST_FIELDS = frozenset({"directors", "cast", "genres", "aliases"})
+BOOKKEEPING_FIELDS = tuple(f.name for f in fields(Review) if f.name not in CONTENT_FIELDS)
+
+# Names people naturally use in spreadsheets and JSON, mapped to ours.
+FIELD_ALIASES: dict[str, str] = {
+    "director": "directors",
+    "directed_by": "directors",
+    "genre": "genres",
+    "alias": "aliases",
+    "alternative_titles": "aliases",
+    "also_known_as": "aliases",
+    "runtime_minutes": "runtime",
+    "minutes": "runtime",
+    "rating": "score",
+    "verdict_label": "verdict",
+    "label": "verdict",
+    "excerpt": "verdict_text",
+    "summary": "verdict_text",
+    "review": "body",
+    "text": "body",
+    "critic": "reviewer",
+    "url": "review_url",
+    "link": "review_url",
+    "poster": "poster_url",
+    "image": "poster_url",
+}
+
+
+def _jsonable(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+def canonical_field_name(name: str) -> str:
+    key = re.sub(r"[\s\-]+", "_", name.strip().casefold())
+    return FIELD_ALIASES.get(key, key)
+
+
+def review_from_fields(
+    raw: Mapping[str, Any], *, scope: int | None = None, ignore_unknown: bool = False
+) -> Review:
+    """Build a validated :class:`Review` from loosely typed input.
+
+    Raises :class:`ValidationError` naming every bad field at once, so a
+    moderator can fix a row in one go.
+    """
+    values: dict[str, Any] = {}
+    problems: dict[str, str] = {}
+    for key, value in raw.items():
+        name = canonical_field_name(str(key))
+        if name not in CONTENT_FIELDS:
+            if not ignore_unknown and name not in BOOKKEEPING_FIELDS:
+                problems[name] = f"unknown field {key!r}"
+            continue
+        try:
+            values[name] = _FIELD_PARSERS[name](value)
+        except ValueError as error:
+            problems[name] = str(error)
+    if "title" not in values and "title" not in problems:
+        problems["title"] = "title is required"
+    if "year" not in values and "year" not in problems:
+        problems["year"] = "year is required"
+    if problems:
+        raise ValidationError(problems)
+    return Review(scope=scope, **values)
+
+
+def validate_field(name: str, value: Any) -> Any:
+    """Parse one field by the same rules as a whole record (used by edits)."""
+    canonical = canonical_field_name(name)
+    if canonical not in CONTENT_FIELDS:
+        raise ValidationError({canonical: f"unknown field {name!r}"})
+    try:
+        return _FIELD_PARSERS[canonical](value)
+    except ValueError as error:
+        raise ValidationError({canonical: str(error)}) from None
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+# Zero-width and bidi-override characters let a title look like another one.
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u0000-\u0008\u000b-\u001f]")
+
+
+def clean_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str | int | float):
+        raise ValueError(f"expected text, got {type(value).__name__}")
+    text = _INVISIBLE.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    return text.strip()
+
+
+def _required_text(name: str, limit: int) -> Any:
+    def parse(value: Any) -> str:
+        text = clean_text(value)
+        if not text:
+            raise ValueError(f"{name} must not be empty")
+        if "\n" in text:
+            raise ValueError(f"{name} must be one line")
+        if len(text) > limit:
+            raise ValueError(f"{name} must be at most {limit} characters, got {len(text)}")
+        return text
+
+    return parse
+
+
+def _optional_text(name: str, limit: int) -> Any:
+    def parse(value: Any) -> str:
+        text = clean_text(value)
+        if len(text) > limit:
+            raise ValueError(f"{name} must be at most {limit} characters, got {len(text)}")
+        return text
+
+    return parse
+
+
+def _int_in_range(name: str, low: int, high: int, *, optional: bool) -> Any:
+    def parse(value: Any) -> int | None:
+        if _is_blank(value):
+            if optional:
+                return None
+            raise ValueError(f"{name} is required")
+        if isinstance(value, bool):
+            raise ValueError(f"{name} must be a whole number, got {value!r}")
+        text = clean_text(value)
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValueError(f"{name} must be a whole number, got {text[:40]!r}") from None
+        if not math.isfinite(number) or number != int(number):
+            raise ValueError(f"{name} must be a whole number, got {text[:40]!r}")
+        if not low <= number <= high:
+            raise ValueError(f"{name} must be between {low} and {high}, got {int(number)}")
+        return int(number)
+
+    return parse
+
+
+def parse_score(value: Any) -> float | None:
+    """A score out of 10 with one decimal; accepts "9.5", "9.5/10", "9,5"."""
+    if _is_blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"score must be a number, got {value!r}")
+    text = clean_text(value).replace(",", ".")
+    text = re.sub(r"\s*/\s*10\s*$", "", text)
+    try:
+        number = float(text)
+    except ValueError:
+        raise ValueError(f"score must be a number between 0 and 10, got {text[:40]!r}") from None
+    if not math.isfinite(number):
+        raise ValueError(f"score must be a number between 0 and 10, got {text[:40]!r}")
+    if not 0 <= number <= 10:
+        shown = f"{number:g}"
+        raise ValueError(f"score must be between 0 and 10, got {shown}")
+    return round(number, 1)
+
+
+def _split_names(text: str, *, split_commas: bool) -> list[str]:
+    # Semicolons win over commas so "Dark Knight, The; TDK" keeps its comma.
+    if re.search(r"[;|\n]", text) or not split_commas:
+        return re.split(r"[;|\n]", text)
+    return re.split(r",(?!\s*(?:jr|sr)\b\.?)", text, flags=re.IGNORECASE)
+
+
+def parse_name_list(
+    name: str, *, item_limit: int = MAX_SHORT_TEXT, split_commas: bool = True
+) -> Any:
+    """Lists arrive as JSON arrays or as text separated by semicolons, '|' or commas."""
+
+    def parse(value: Any) -> tuple[str, ...]:
+        if _is_blank(value):
+            return ()
+        items: Iterable[Any]
+        if isinstance(value, str):
+            items = _split_names(value, split_commas=split_commas)
+        elif isinstance(value, list | tuple):
+            items = value
+        else:
+            raise ValueError(f"{name} must be a list of names, got {type(value).__name__}")
+        cleaned: list[str] = []
+        for item in items:
+            text = clean_text(item)
+            if not text:
+                continue
+            if len(text) > item_limit:
+                raise ValueError(f"each of {name} must be at most {item_limit} characters")
+            if text.casefold() not in {seen.casefold() for seen in cleaned}:
+                cleaned.append(text)
+        if len(cleaned) > MAX_LIST_ITEMS:
+            raise ValueError(
+                f"{name} may hold at most {MAX_LIST_ITEMS} entries, got {len(cleaned)}"
+            )
+        return tuple(cleaned)
+
+    return parse
+
+
+def _url(name: str) -> Any:
+    def parse(value: Any) -> str:
+        text = clean_text(value)
+        if not text:
+            return ""
+        parsed = urlparse(text)
+        if parsed.scheme not in {"http", "https"} or not parsed.netloc or " " in text:
+            raise ValueError(f"{name} must be an http(s) link, got {text[:60]!r}")
+        if len(text) > 2000:
+            raise ValueError(f"{name} must be at most 2000 characters")
+        return text
+
+    return parse
+
+
+_FIELD_PARSERS: dict[str, Any] = {
+    "title": _required_text("title", MAX_TITLE_LENGTH),
+    "year": _int_in_range("year", MIN_YEAR, MAX_YEAR, optional=False),
+    "tagline": _optional_text("tagline", MAX_SHORT_TEXT * 10),
+    "directors": parse_name_list("directors"),
+    "cast": parse_name_list("cast"),
+    "runtime": _int_in_range("runtime", 1, MAX_RUNTIME_MINUTES, optional=True),
+    "score": parse_score,
+    "verdict": _optional_text("verdict", MAX_SHORT_TEXT),
+    "verdict_text": _optional_text("verdict_text", MAX_VERDICT_TEXT),
+    "body": _optional_text("body", MAX_BODY),
+    "reviewer": _optional_text("reviewer", MAX_SHORT_TEXT),
+    "review_url": _url("review_url"),
+    "poster_url": _url("poster_url"),
+    "genres": parse_name_list("genres", item_limit=60),
+    "aliases": parse_name_list("aliases", item_limit=MAX_TITLE_LENGTH, split_commas=False),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewFilters:
+    """What a member may narrow a listing or a random pick by."""
+
+    min_score: float | None = None
+    verdict: str | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    director: str | None = None
+    cast_member: str | None = None
+    genre: str | None = None
+    max_runtime: int | None = None
+
+    def active(self) -> dict[str, Any]:
+        """The filters that are set, by name, in declaration order."""
+        return {
+            f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None
+        }
+
+    def without(self, name: str) -> ReviewFilters:
+        return replace(self, **{name: None})
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    id: int
+    review_id: int
+    scope: int | None
+    actor_id: int | None
+    action: str
+    at: str
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+
+    def changed_fields(self) -> list[str]:
+        before = self.before or {}
+        after = self.after or {}
+        return [name for name in CONTENT_FIELDS if before.get(name) != after.get(name)]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogStats:
+    total: int
+    score_buckets: dict[int, int] = field(default_factory=dict)  # floor(score) -> count
+    verdicts: dict[str, int] = field(default_factory=dict)
+    top_directors: list[tuple[str, int]] = field(default_factory=list)
+    average_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    dry_run: bool = False
+
+    @property
+    def total(self) -> int:
+        return self.added + self.updated + self.unchanged
+
+    def summary(self) -> str:
+        prefix = "Dry run: would import" if self.dry_run else "Imported"
+        return (
+            f"{prefix} {self.total} review(s): {self.added} added, "
+            f"{self.updated} updated, {self.unchanged} unchanged."
+        )
