@@ -1,0 +1,405 @@
+"""The SQLite store: schema, scoping, audit, imports, random picks, concurrency."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.models import Review, ReviewFilters
+from bot.store import (
+    LATEST_VERSION,
+    MIGRATIONS,
+    DuplicateReview,
+    ReviewNotFound,
+    Store,
+    StoreError,
+)
+from tests.conftest import make_review
+
+GUILD_A = 111
+GUILD_B = 222
+MOD = 42
+
+
+# -- schema ------------------------------------------------------------------------
+
+
+async def test_new_database_is_created_at_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "new" / "reviews.db") as store:
+        assert await store.schema_version() == LATEST_VERSION
+        assert await store.integrity_check() == "ok"
+    with sqlite3.connect(tmp_path / "new" / "reviews.db") as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+@pytest.mark.parametrize("start", [migration.version for migration in MIGRATIONS[:-1]])
+async def test_every_earlier_schema_migrates_keeping_its_reviews_and_a_backup(
+    tmp_path: Path, start: int
+) -> None:
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        for migration in MIGRATIONS:
+            if migration.version <= start:
+                db.executescript(migration.sql)
+        db.execute(f"PRAGMA user_version = {start}")
+        db.execute(
+            "INSERT INTO reviews (scope, title, title_key, year, created_at, updated_at) "
+            "VALUES (0, 'Heat', 'heat', 1995, 'then', 'then')"
+        )
+    async with await Store.open(path) as store:
+        assert await store.schema_version() == LATEST_VERSION
+        assert [r.title for r in await store.scope_reviews(None)] == ["Heat"]
+        await store.set_mod_role(GUILD_A, 7)  # a table from a later migration works
+        assert await store.mod_role(GUILD_A) == 7
+    backup = tmp_path / f"old.db.v{start}.bak"
+    with sqlite3.connect(backup) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == start
+        assert db.execute("SELECT title FROM reviews").fetchall() == [("Heat",)]
+
+
+async def test_a_database_from_a_newer_reviewbot_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "future.db"
+    with sqlite3.connect(path) as db:
+        db.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
+    with pytest.raises(StoreError, match="newer than this reviewbot"):
+        await Store.open(path)
+
+
+# -- reviews ----------------------------------------------------------------------------
+
+
+async def test_added_review_round_trips_every_field(store: Store) -> None:
+    review = make_review(
+        tagline="A tagline",
+        body="Full text",
+        reviewer="Critic",
+        review_url="https://example.org/heat",
+        poster_url="https://example.org/heat.jpg",
+        aliases=("Heat '95",),
+    )
+    stored = await store.add(review, actor_id=MOD)
+    assert stored.id is not None
+    assert stored.content() == review.content()
+    assert stored.created_by == MOD and stored.created_at
+    assert await store.get(stored.id) == stored
+
+
+async def test_same_title_and_year_in_one_scope_is_a_duplicate(store: Store) -> None:
+    await store.add(make_review("The Dark Knight", 2008), actor_id=MOD)
+    with pytest.raises(DuplicateReview) as raised:
+        await store.add(make_review("Dark Knight, The", 2008), actor_id=MOD)
+    assert raised.value.existing.title == "The Dark Knight"
+
+
+async def test_same_title_in_another_year_or_scope_is_not_a_duplicate(store: Store) -> None:
+    await store.add(make_review("Heat", 1995), actor_id=MOD)
+    await store.add(make_review("Heat", 1986), actor_id=MOD)
+    await store.add(make_review("Heat", 1995, scope=GUILD_A), actor_id=MOD)
+    assert len(await store.find_by_title("heat", None, scope=None)) == 2
+
+
+async def test_find_by_title_uses_the_normalised_title(store: Store) -> None:
+    await store.add(make_review("Amélie", 2001), actor_id=MOD)
+    assert [r.title for r in await store.find_by_title("AMELIE", 2001, scope=None)] == ["Amélie"]
+
+
+# -- scoping ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+async def two_guilds(store: Store) -> dict[str, Review]:
+    return {
+        "global": await store.add(make_review("Heat", 1995), actor_id=None),
+        "a": await store.add(make_review("Arrival", 2016, scope=GUILD_A), actor_id=MOD),
+        "b": await store.add(make_review("Alien", 1979, scope=GUILD_B), actor_id=MOD),
+    }
+
+
+async def test_a_guild_sees_global_and_its_own_reviews_only(
+    store: Store, two_guilds: dict[str, Review]
+) -> None:
+    visible = {r.title for r in await store.list_reviews(guild_id=GUILD_A, limit=50)}
+    assert visible == {"Heat", "Arrival"}
+    assert await store.count(guild_id=GUILD_B) == 2
+    assert await store.get_visible(two_guilds["b"].id or 0, GUILD_A) is None
+    assert await store.get_visible(two_guilds["global"].id or 0, GUILD_A) is not None
+
+
+async def test_a_guild_cannot_change_another_guilds_or_global_reviews(
+    store: Store, two_guilds: dict[str, Review]
+) -> None:
+    for key in ("b", "global"):
+        review_id = two_guilds[key].id or 0
+        with pytest.raises(ReviewNotFound):
+            await store.update(review_id, {"score": 1}, actor_id=MOD, scope=GUILD_A)
+        with pytest.raises(ReviewNotFound):
+            await store.delete(review_id, actor_id=MOD, scope=GUILD_A)
+    assert (await store.get(two_guilds["b"].id or 0)) == two_guilds["b"]
+
+
+async def test_random_pick_never_crosses_into_another_guild(
+    store: Store, two_guilds: dict[str, Review]
+) -> None:
+    seen = set()
+    for _ in range(12):
+        pick = await store.random_pick(ReviewFilters(), guild_id=GUILD_A, channel_id=1)
+        assert pick is not None
+        seen.add(pick.title)
+    assert seen == {"Heat", "Arrival"}
+
+
+# -- edits, deletes and the audit log ----------------------------------------------------
+
+
+async def test_edit_validates_and_records_before_and_after(store: Store) -> None:
+    review = await store.add(make_review(), actor_id=MOD)
+    assert review.id is not None
+    updated = await store.update(review.id, {"score": "7.5"}, actor_id=99, scope=None)
+    assert updated.score == 7.5 and updated.updated_by == 99
+    with pytest.raises(ValueError, match="score must be between 0 and 10, got 11"):
+        await store.update(review.id, {"score": 11}, actor_id=99, scope=None)
+    history = await store.history(review.id)
+    assert [entry.action for entry in history] == ["add", "edit"]
+    assert history[1].before and history[1].before["score"] == 9.0
+    assert history[1].after and history[1].after["score"] == 7.5
+    assert history[1].actor_id == 99
+    assert history[1].changed_fields() == ["score"]
+
+
+async def test_edit_into_an_existing_title_is_refused(store: Store) -> None:
+    await store.add(make_review("Heat", 1995), actor_id=MOD)
+    other = await store.add(make_review("Heat", 1986), actor_id=MOD)
+    with pytest.raises(DuplicateReview):
+        await store.update(other.id or 0, {"year": 1995}, actor_id=MOD, scope=None)
+
+
+async def test_soft_delete_hides_and_restore_brings_back(store: Store) -> None:
+    review = await store.add(make_review(), actor_id=MOD)
+    review_id = review.id or 0
+    await store.delete(review_id, actor_id=MOD, scope=None)
+    assert await store.get(review_id) is None
+    assert await store.count(guild_id=None) == 0
+    assert [r.id for r in await store.deleted_reviews(None)] == [review_id]
+    with pytest.raises(StoreError, match="already deleted"):
+        await store.delete(review_id, actor_id=MOD, scope=None)
+    restored = await store.restore(review_id, actor_id=MOD, scope=None)
+    assert restored.deleted_at is None
+    assert [e.action for e in await store.history(review_id)] == ["add", "delete", "restore"]
+
+
+async def test_alias_is_added_once(store: Store) -> None:
+    review = await store.add(make_review("All of Us Strangers", 2023), actor_id=MOD)
+    await store.add_alias(review.id or 0, "AOUS", actor_id=MOD, scope=None)
+    again = await store.add_alias(review.id or 0, "aous", actor_id=MOD, scope=None)
+    assert again.aliases == ("AOUS",)
+
+
+# -- imports -------------------------------------------------------------------------------
+
+
+async def test_reimport_is_idempotent_and_counts_changes(store: Store) -> None:
+    batch = [make_review("Heat", 1995), make_review("Arrival", 2016)]
+    first, changed = await store.import_reviews(batch, actor_id=None)
+    assert (first.added, first.updated, first.unchanged) == (2, 0, 0)
+    assert len(changed) == 2
+    second, _ = await store.import_reviews(batch, actor_id=None)
+    assert (second.added, second.updated, second.unchanged) == (0, 0, 2)
+    edited = [make_review("Heat", 1995, score=8.0), make_review("Arrival", 2016)]
+    third, _ = await store.import_reviews(edited, actor_id=None)
+    assert (third.added, third.updated, third.unchanged) == (0, 1, 1)
+
+
+async def test_dry_run_import_writes_nothing(store: Store) -> None:
+    report, changed = await store.import_reviews([make_review()], actor_id=None, dry_run=True)
+    assert report.added == 1 and report.dry_run and changed == []
+    assert await store.is_empty()
+
+
+async def test_import_failing_midway_leaves_nothing_behind(store: Store) -> None:
+    def rows() -> Iterator[Review]:
+        yield make_review("Heat", 1995)
+        raise RuntimeError("disk on fire")
+
+    with pytest.raises(RuntimeError):
+        await store.import_reviews(rows(), actor_id=None)
+    assert await store.is_empty()
+    await store.add(make_review("Arrival", 2016), actor_id=None)  # the writer is usable again
+
+
+# -- listing, filters, stats ---------------------------------------------------------------
+
+
+@pytest.fixture
+async def catalog(store: Store) -> Store:
+    films = [
+        make_review("Heat", 1995, score=9.3, runtime=170, genres=("Crime",)),
+        make_review(
+            "Collateral",
+            2004,
+            score=8.0,
+            runtime=120,
+            cast=("Tom Cruise", "Jamie Foxx"),
+            verdict="Recommended",
+        ),
+        make_review(
+            "Arrival",
+            2016,
+            score=8.8,
+            runtime=116,
+            directors=("Denis Villeneuve",),
+            cast=("Amy Adams",),
+            genres=("Science Fiction",),
+            verdict="Essential",
+        ),
+        make_review(
+            "Amélie",
+            2001,
+            score=None,
+            directors=("Jean-Pierre Jeunet",),
+            cast=("Audrey Tautou",),
+            genres=("Comedy",),
+            runtime=None,
+        ),
+    ]
+    await store.import_reviews(films, actor_id=None)
+    return store
+
+
+@pytest.mark.parametrize(
+    ("filters", "titles"),
+    [
+        (ReviewFilters(min_score=8.5), {"Heat", "Arrival"}),
+        (ReviewFilters(verdict="essential"), {"Arrival"}),
+        (ReviewFilters(year_from=2000, year_to=2010), {"Collateral", "Amélie"}),
+        (ReviewFilters(director="michael mann"), {"Heat", "Collateral"}),
+        (ReviewFilters(director="Jean-Pierre Jeunet"), {"Amélie"}),
+        (ReviewFilters(cast_member="AMY ADAMS"), {"Arrival"}),
+        (ReviewFilters(genre="science fiction"), {"Arrival"}),
+        (ReviewFilters(max_runtime=120), {"Collateral", "Arrival"}),
+        (ReviewFilters(min_score=9.5), set()),
+    ],
+)
+async def test_each_filter_narrows_the_listing(
+    catalog: Store, filters: ReviewFilters, titles: set[str]
+) -> None:
+    assert {r.title for r in await catalog.list_reviews(filters, guild_id=None)} == titles
+    assert await catalog.count(filters, guild_id=None) == len(titles)
+
+
+async def test_listing_orders_by_score_with_unscored_last(catalog: Store) -> None:
+    titles = [r.title for r in await catalog.list_reviews(guild_id=None)]
+    assert titles == ["Heat", "Arrival", "Collateral", "Amélie"]
+
+
+async def test_stats_count_scores_verdicts_and_directors(catalog: Store) -> None:
+    stats = await catalog.stats(guild_id=None)
+    assert stats.total == 4
+    assert stats.score_buckets == {8: 2, 9: 1}
+    assert stats.verdicts["Masterpiece"] == 2
+    assert stats.top_directors[0] == ("Michael Mann", 2)
+
+
+async def test_related_ranks_shared_director_above_shared_genre(catalog: Store) -> None:
+    heat = (await catalog.find_by_title("Heat", 1995, scope=None))[0]
+    related = await catalog.related(heat, guild_id=None)
+    assert related[0][0].title == "Collateral"
+    assert ("director", "Michael Mann") in related[0][1]
+
+
+async def test_term_labels_complete_names_by_prefix(catalog: Store) -> None:
+    assert await catalog.term_labels("director", "den", guild_id=None) == ["Denis Villeneuve"]
+    assert await catalog.term_labels("cast", "%", guild_id=None) == []
+
+
+# -- random picks --------------------------------------------------------------------------
+
+
+async def test_fifty_picks_over_twenty_films_show_all_twenty_before_a_repeat(
+    store: Store,
+) -> None:
+    films = [make_review(f"Film {n}", 2000 + n) for n in range(20)]
+    await store.import_reviews(films, actor_id=None)
+    picks = []
+    for _ in range(50):
+        pick = await store.random_pick(ReviewFilters(), guild_id=None, channel_id=7)
+        assert pick is not None
+        picks.append(pick.id)
+    assert len(set(picks[:20])) == 20
+    assert len(set(picks[20:40])) == 20
+    assert all(a != b for a, b in itertools.pairwise(picks))
+
+
+async def test_no_repeat_memory_survives_a_restart(tmp_path: Path) -> None:
+    path = tmp_path / "r.db"
+    async with await Store.open(path) as store:
+        await store.import_reviews(
+            [make_review(f"F{n}", 2000 + n) for n in range(6)], actor_id=None
+        )
+        first = [
+            await store.random_pick(ReviewFilters(), guild_id=None, channel_id=1) for _ in range(3)
+        ]
+    async with await Store.open(path) as store:
+        rest = [
+            await store.random_pick(ReviewFilters(), guild_id=None, channel_id=1) for _ in range(3)
+        ]
+    ids = [r.id for r in first + rest if r is not None]
+    assert len(set(ids)) == 6
+
+
+async def test_random_pick_on_an_empty_pool_is_none(catalog: Store) -> None:
+    assert (
+        await catalog.random_pick(ReviewFilters(min_score=10), guild_id=None, channel_id=1) is None
+    )
+
+
+# -- guild state ----------------------------------------------------------------------------
+
+
+async def test_misses_are_counted_per_guild_by_normalised_query(store: Store) -> None:
+    for query in ("Paddington 2", "paddington 2", "PADDINGTON II"):
+        await store.record_miss(GUILD_A, query)
+    await store.record_miss(GUILD_B, "Alien")
+    assert await store.top_misses(GUILD_A) == [("PADDINGTON II", 3)]
+    await store.clear_miss(GUILD_A, "Paddington 2")
+    assert await store.top_misses(GUILD_A) == []
+
+
+# -- concurrency and backup ------------------------------------------------------------------
+
+
+async def test_concurrent_writers_on_one_store_all_land(store: Store) -> None:
+    films = [make_review(f"Film {n}", 1990 + n % 30) for n in range(100)]
+    await asyncio.gather(*(store.add(film, actor_id=MOD) for film in films))
+    assert await store.count(guild_id=None) == 100
+
+
+async def test_two_stores_on_one_file_write_without_locking_errors(tmp_path: Path) -> None:
+    path = tmp_path / "shared.db"
+    async with await Store.open(path) as first, await Store.open(path) as second:
+        writes = [
+            (first if n % 2 else second).add(make_review(f"Film {n}", 2000), actor_id=MOD)
+            for n in range(60)
+        ]
+        await asyncio.gather(*writes)
+        assert await first.count(guild_id=None) == 60
+
+
+async def test_backup_while_writing_is_a_consistent_copy(store: Store, tmp_path: Path) -> None:
+    async def write() -> None:
+        for n in range(50):
+            await store.add(make_review(f"Film {n}", 2000), actor_id=MOD)
+
+    writer = asyncio.create_task(write())
+    await asyncio.sleep(0)
+    await store.backup(tmp_path / "copy.db")
+    await writer
+    with sqlite3.connect(tmp_path / "copy.db") as db:
+        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        reviews = db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
+        audits = db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
+    assert reviews == audits  # every copied review has its audit entry: no torn write
