@@ -1,0 +1,151 @@
+"""The Bot: owns the catalog, loads the cogs, syncs commands, handles errors."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import pkgutil
+import signal
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+import cogs
+from bot.catalog import Catalog
+from bot.config import Settings
+from bot.errors import explain, send_ephemeral
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def bot_intents(settings: Settings) -> discord.Intents:
+    """Guilds for the command context, guild messages for prefix commands and mentions.
+
+    Message content is privileged: asked for only when prefix commands are on.
+    """
+    intents = discord.Intents.none()
+    intents.guilds = True
+    if settings.prefix_commands_enabled:
+        intents.guild_messages = True
+        intents.message_content = True
+    return intents
+
+
+class ReviewBot(commands.Bot):
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        application_id: int | None = None,
+    ) -> None:
+        prefix = (
+            commands.when_mentioned_or(settings.command_prefix)
+            if settings.prefix_commands_enabled
+            else commands.when_mentioned
+        )
+        super().__init__(
+            command_prefix=prefix,
+            intents=bot_intents(settings),
+            allowed_mentions=discord.AllowedMentions.none(),
+            owner_ids=set(settings.owner_ids) or None,
+            application_id=application_id,
+            help_command=None,
+        )
+        self.settings = settings
+        self._given_store = store
+        self._catalog: Catalog | None = None
+        self.tree.on_error = self.on_app_command_error
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            raise RuntimeError("the catalog opens in setup_hook; the bot has not started")
+        return self._catalog
+
+    async def setup_hook(self) -> None:
+        if self._given_store is not None:
+            self._catalog = await Catalog.from_store(self._given_store)
+        else:
+            self._catalog = await Catalog.open(self.settings.database_path)
+        log.info("title index holds %d reviews", len(self._catalog.index))
+        for extension in extension_names():
+            await self.load_extension(extension)
+        await self.sync_commands()
+
+    async def sync_commands(self) -> list[app_commands.AppCommand]:
+        if self.settings.dev_guild_id is None:
+            return await self.tree.sync()
+        guild = discord.Object(self.settings.dev_guild_id)
+        self.tree.copy_global_to(guild=guild)
+        return await self.tree.sync(guild=guild)
+
+    async def close(self) -> None:
+        await super().close()
+        # A store handed in by the caller is the caller's to close.
+        if self._catalog is not None and self._given_store is None:
+            await self._catalog.close()
+            self._catalog = None
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+
+    async def on_command_error(
+        self, context: commands.Context[Any], exception: commands.CommandError, /
+    ) -> None:
+        if isinstance(exception, commands.CommandNotFound):
+            return
+        text = explain(exception, f"command {context.command} from {context.author.id}")
+        if context.interaction is not None:
+            await send_ephemeral(context.interaction, text)
+        else:
+            await context.reply(text, mention_author=False)
+
+    async def on_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        await send_ephemeral(interaction, explain(error, f"/{command} from {interaction.user.id}"))
+
+
+def extension_names() -> list[str]:
+    return sorted(
+        f"{cogs.__name__}.{module.name}"
+        for module in pkgutil.iter_modules(cogs.__path__)
+        if not module.name.startswith("_")
+    )
+
+
+def create_bot(
+    settings: Settings, *, store: Store | None = None, application_id: int | None = None
+) -> ReviewBot:
+    """A bot for ``settings``; tests pass their own ``store`` and ``application_id``."""
+    return ReviewBot(settings, store=store, application_id=application_id)
+
+
+async def run_bot(settings: Settings) -> int:
+    """Run until SIGINT/SIGTERM, then close the gateway and the database cleanly."""
+    discord.utils.setup_logging(level=settings.log_level_number)
+    bot = create_bot(settings)
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):  # not on Windows
+            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+    assert settings.discord_token is not None
+    try:
+        async with bot:
+            await bot.start(settings.discord_token)
+    except discord.LoginFailure:
+        log.error("Discord refused DISCORD_TOKEN; copy a fresh token from the developer portal")
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        log.error(
+            "enable the Message Content intent for this bot in the developer portal, "
+            "or set COMMAND_PREFIX= (empty) to run with slash commands only"
+        )
+        return 1
+    return 0

@@ -1,0 +1,387 @@
+"""Every embed the bot sends is laid out here, and only here.
+
+Review text is untrusted: it is escaped so its markdown cannot break the
+layout, cut to Discord's limits at word or sentence boundaries, and text a
+reviewer wrapped in ``||spoiler||`` stays hidden even when cut or paginated.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import discord
+
+from bot.models import AuditEntry, CatalogStats, Review, ReviewFilters
+
+# Discord's documented embed limits.
+TITLE_LIMIT = 256
+DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+FOOTER_LIMIT = 2048
+FIELD_COUNT_LIMIT = 25
+TOTAL_LIMIT = 6000
+URL_LIMIT = 2000
+
+EXCERPT_LIMIT = 420
+CAST_SHOWN = 5
+PAGE_LIMIT = 3900  # room below DESCRIPTION_LIMIT for the escape slack of the last word
+LONGEST_WORD = 80  # unbroken runs (URLs, keyboard mashing) are split so they can wrap
+ELLIPSIS = "…"
+
+# Colour bands by score, best first: (lowest score in band, colour).
+SCORE_COLOURS: tuple[tuple[float, discord.Colour], ...] = (
+    (9.0, discord.Colour.gold()),
+    (7.5, discord.Colour.green()),
+    (6.0, discord.Colour.teal()),
+    (4.0, discord.Colour.orange()),
+    (0.0, discord.Colour.red()),
+)
+UNSCORED_COLOUR = discord.Colour.light_grey()
+INFO_COLOUR = discord.Colour.blurple()
+
+_SPOILER = re.compile(r"\|\|(.+?)\|\|", re.DOTALL)
+_SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
+
+
+# -- safe text -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Word:
+    text: str
+    spoiler: bool
+    new_paragraph: bool
+
+
+def _words(text: str) -> list[_Word]:
+    """Split text into words, remembering which sat inside a spoiler and where paragraphs break."""
+    words: list[_Word] = []
+    for paragraph in re.split(r"\n\s*\n", text.strip()):
+        first = True
+        position = 0
+        segments: list[tuple[str, bool]] = []
+        for match in _SPOILER.finditer(paragraph):
+            segments.append((paragraph[position : match.start()], False))
+            segments.append((match.group(1), True))
+            position = match.end()
+        segments.append((paragraph[position:], False))
+        for segment, spoiler in segments:
+            for word in segment.split():
+                for start in range(0, len(word), LONGEST_WORD):
+                    words.append(
+                        _Word(word[start : start + LONGEST_WORD], spoiler, first and bool(words))
+                    )
+                    first = False
+    return words
+
+
+def _render(words: Sequence[_Word], *, ellipsis: bool = False) -> str:
+    parts: list[str] = []
+    in_spoiler = False
+    for index, word in enumerate(words):
+        separator = "" if index == 0 else ("\n\n" if word.new_paragraph else " ")
+        if in_spoiler and (not word.spoiler or word.new_paragraph):
+            parts.append("||")
+            in_spoiler = False
+        parts.append(separator)
+        if word.spoiler and not in_spoiler:
+            parts.append("||")
+            in_spoiler = True
+        parts.append(discord.utils.escape_markdown(word.text))
+    if ellipsis:
+        parts.append(ELLIPSIS)
+    if in_spoiler:
+        parts.append("||")
+    return "".join(parts)
+
+
+def _fitting_prefix(words: Sequence[_Word], limit: int) -> int:
+    """How many leading words fit in ``limit`` characters with an ellipsis after them."""
+    low, high = 0, len(words)
+    while low < high:  # rendering is monotone in the number of words: binary search
+        middle = (low + high + 1) // 2
+        if len(_render(words[:middle], ellipsis=True)) <= limit:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
+def safe_text(text: str, limit: int, *, prefer_sentence: bool = False) -> str:
+    """Escaped ``text`` within ``limit`` characters, cut between words with an ellipsis.
+
+    With ``prefer_sentence``, a cut falls after the last whole sentence that
+    fits, unless that would throw away more than half of the room.
+    """
+    words = _words(text)
+    full = _render(words)
+    if len(full) <= limit:
+        return full
+    keep = _fitting_prefix(words, limit)
+    if prefer_sentence:
+        for end in range(keep, max(keep // 2, 1) - 1, -1):
+            if end and _SENTENCE_END.search(words[end - 1].text):
+                return _render(words[:end])
+    return _render(words[:keep], ellipsis=True)
+
+
+def paginate_text(text: str, limit: int = PAGE_LIMIT) -> list[str]:
+    """Split long text into escaped pages, preferring paragraph breaks."""
+    words = _words(text)
+    pages: list[str] = []
+    while words:
+        keep = max(_fitting_prefix(words, limit), 1)
+        if keep < len(words):
+            breaks = [i for i in range(keep // 2, keep) if i and words[i].new_paragraph]
+            keep = breaks[-1] if breaks else keep
+        pages.append(_render(words[:keep]))
+        rest = list(words[keep:])
+        if rest:  # a page never starts with a paragraph gap
+            rest[0] = _Word(rest[0].text, rest[0].spoiler, False)
+        words = rest
+    return pages or [""]
+
+
+def plain(text: str, limit: int) -> str:
+    """One line of untrusted text (a title, a name) made safe for an embed."""
+    return safe_text(" ".join(text.split()), limit)
+
+
+# -- formatting of facts -------------------------------------------------------------
+
+
+def format_runtime(minutes: int | None) -> str:
+    if not minutes:
+        return "—"
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest}m"
+    return f"{hours}h {rest:02d}m" if rest else f"{hours}h"
+
+
+def score_bar(score: float, width: int = 10) -> str:
+    filled = round(score / 10 * width)
+    return "▰" * filled + "▱" * (width - filled)
+
+
+def format_score(score: float | None) -> str:
+    if score is None:
+        return "not scored"
+    return f"**{score:g}/10** {score_bar(score)}"
+
+
+def score_colour(score: float | None) -> discord.Colour:
+    if score is None:
+        return UNSCORED_COLOUR
+    return next(colour for floor, colour in SCORE_COLOURS if score >= floor)
+
+
+def format_names(names: Sequence[str], shown: int, limit: int = FIELD_VALUE_LIMIT) -> str:
+    if not names:
+        return "—"
+    more = len(names) - shown
+    tail = f" and {more} more" if more > 0 else ""
+    listed = ", ".join(" ".join(name.split()) for name in names[:shown])
+    return safe_text(listed, limit - len(tail)) + tail
+
+
+# What members call each filter (the command option names).
+FILTER_OPTION_NAMES = {"cast_member": "cast"}
+
+
+def describe_filters(filters: ReviewFilters) -> str:
+    """ "min_score ≥ 8 · genre: Drama", or "" when nothing is filtered."""
+    parts = []
+    for name, value in filters.active().items():
+        option = FILTER_OPTION_NAMES.get(name, name)
+        if name == "min_score":
+            parts.append(f"score ≥ {value:g}")
+        elif name == "max_runtime":
+            parts.append(f"≤ {value} min")
+        else:
+            parts.append(f"{option}: {' '.join(str(value).split())[:60]}")
+    return " · ".join(parts)
+
+
+def _link(url: str) -> str | None:
+    return url if url.startswith(("http://", "https://")) and len(url) <= URL_LIMIT else None
+
+
+# -- review embeds ------------------------------------------------------------------------
+
+
+def review_title(review: Review) -> str:
+    return plain(review.display_title, TITLE_LIMIT)
+
+
+def review_embed(review: Review) -> discord.Embed:
+    """The card a member sees for one review."""
+    embed = discord.Embed(
+        title=review_title(review),
+        url=_link(review.review_url),
+        description=f"*{plain(review.tagline, DESCRIPTION_LIMIT - 2)}*" if review.tagline else None,
+        colour=score_colour(review.score),
+    )
+    director_label = "Directors" if len(review.directors) > 1 else "Director"
+    embed.add_field(name=director_label, value=format_names(review.directors, 3), inline=True)
+    embed.add_field(name="Runtime", value=format_runtime(review.runtime), inline=True)
+    embed.add_field(name="Score", value=format_score(review.score), inline=True)
+    embed.add_field(name="Cast", value=format_names(review.cast, CAST_SHOWN), inline=False)
+    if review.verdict or review.verdict_text:
+        label = f"**{plain(review.verdict, 200)}**" if review.verdict else ""
+        excerpt = safe_text(review.verdict_text, EXCERPT_LIMIT, prefer_sentence=True)
+        embed.add_field(
+            name="Verdict", value="\n".join(filter(None, (label, excerpt))), inline=False
+        )
+    poster = _link(review.poster_url)
+    if poster:
+        embed.set_thumbnail(url=poster)
+    embed.set_footer(text=_footer(review))
+    return _within_total(embed)
+
+
+def _footer(review: Review) -> str:
+    parts = []
+    if review.reviewer:
+        parts.append(f"Reviewed by {' '.join(review.reviewer.split())[:200]}")
+    if review.created_at:
+        parts.append(review.created_at[:10])
+    parts.append(f"#{review.id}" if review.id is not None else "preview")
+    return " · ".join(parts)[:FOOTER_LIMIT]
+
+
+def _within_total(embed: discord.Embed) -> discord.Embed:
+    """Shorten the description until the whole embed fits Discord's 6000-character cap."""
+    excess = len(embed) - TOTAL_LIMIT
+    if excess > 0 and embed.description:
+        embed.description = embed.description[: max(len(embed.description) - excess - 1, 0)]
+        embed.description = embed.description.rstrip("\\") + ELLIPSIS
+    return embed
+
+
+def full_review_pages(review: Review) -> list[discord.Embed]:
+    """The whole review, one embed per page, for the "Read full review" button."""
+    text = review.body or review.verdict_text or "This review has no full text."
+    pages = paginate_text(text)
+    embeds = []
+    for number, page in enumerate(pages, start=1):
+        suffix = f" — full review ({number}/{len(pages)})" if len(pages) > 1 else " — full review"
+        title = plain(review.display_title, TITLE_LIMIT - len(suffix)) + suffix
+        embeds.append(
+            discord.Embed(title=title, description=page, colour=score_colour(review.score))
+        )
+    return embeds
+
+
+def review_choice_label(review: Review, limit: int = 100) -> str:
+    """ "Title (Year)" within a select-option or autocomplete-choice name."""
+    suffix = f" ({review.year})"
+    title = " ".join(review.title.split())
+    if len(title) + len(suffix) > limit:
+        title = title[: limit - len(suffix) - 1].rstrip() + ELLIPSIS
+    return title + suffix
+
+
+# -- lists and summaries -----------------------------------------------------------
+
+
+def ranked_list_embed(
+    title: str, reviews: Sequence[Review], *, start_rank: int, page: int, pages: int, filters: str
+) -> discord.Embed:
+    lines = [
+        f"**{rank}.** {plain(review.display_title, 150)} — "
+        f"{'unscored' if review.score is None else f'{review.score:g}/10'}"
+        + (f" · {plain(review.verdict, 40)}" if review.verdict else "")
+        for rank, review in enumerate(reviews, start=start_rank)
+    ]
+    embed = discord.Embed(
+        title=title, description="\n".join(lines) or "Nothing here.", colour=INFO_COLOUR
+    )
+    footer = f"Page {page}/{pages}" + (f" · {filters}" if filters else "")
+    embed.set_footer(text=footer[:FOOTER_LIMIT])
+    return embed
+
+
+def similar_embed(
+    review: Review, related: Sequence[tuple[Review, Sequence[tuple[str, str]]]]
+) -> discord.Embed:
+    embed = discord.Embed(title=f"Like {review_title(review)}"[:TITLE_LIMIT], colour=INFO_COLOUR)
+    reason_words = {"director": "same director", "cast": "shared cast", "genre": "same genre"}
+    for other, reasons in related[:10]:
+        grouped: dict[str, list[str]] = {}
+        for kind, label in reasons:
+            grouped.setdefault(reason_words[kind], []).append(label)
+        why = "; ".join(f"{word}: {', '.join(labels[:3])}" for word, labels in grouped.items())
+        score = "" if other.score is None else f" — {other.score:g}/10"
+        embed.add_field(
+            name=plain(other.display_title, FIELD_NAME_LIMIT - 20) + score,
+            value=safe_text(why, FIELD_VALUE_LIMIT),
+            inline=False,
+        )
+    if not related:
+        embed.description = "No other review shares a director, cast member or genre with it yet."
+    return embed
+
+
+def stats_embed(stats: CatalogStats) -> discord.Embed:
+    embed = discord.Embed(title="Catalog statistics", colour=INFO_COLOUR)
+    average = "—" if stats.average_score is None else f"{stats.average_score:g}/10"
+    embed.add_field(name="Reviews", value=str(stats.total), inline=True)
+    embed.add_field(name="Average score", value=average, inline=True)
+    if stats.score_buckets:
+        widest = max(stats.score_buckets.values())
+        rows = [
+            f"`{bucket:>2}` {'█' * max(1, round(count / widest * 12))} {count}"
+            for bucket, count in sorted(stats.score_buckets.items(), reverse=True)
+        ]
+        embed.add_field(name="Scores", value="\n".join(rows)[:FIELD_VALUE_LIMIT], inline=False)
+    if stats.verdicts:
+        verdicts = ", ".join(
+            f"{plain(label, 60)} ({count})" for label, count in stats.verdicts.items()
+        )
+        embed.add_field(name="Verdicts", value=verdicts[:FIELD_VALUE_LIMIT], inline=False)
+    if stats.top_directors:
+        directors = ", ".join(f"{plain(name, 60)} ({count})" for name, count in stats.top_directors)
+        embed.add_field(
+            name="Most-reviewed directors", value=directors[:FIELD_VALUE_LIMIT], inline=False
+        )
+    return embed
+
+
+def history_embed(review: Review, entries: Iterable[AuditEntry]) -> discord.Embed:
+    lines = []
+    for entry in entries:
+        who = f"<@{entry.actor_id}>" if entry.actor_id else "the catalog"
+        changed = entry.changed_fields() if entry.action in {"edit", "import"} else []
+        detail = f" ({', '.join(changed)})" if changed else ""
+        lines.append(f"`{entry.at[:16].replace('T', ' ')}` **{entry.action}** by {who}{detail}")
+    embed = discord.Embed(
+        title=f"History of {review_title(review)}"[:TITLE_LIMIT],
+        description=_last_lines("\n".join(lines) or "No changes recorded.", DESCRIPTION_LIMIT),
+        colour=INFO_COLOUR,
+    )
+    return embed
+
+
+def _last_lines(text: str, limit: int) -> str:
+    """Keep the newest lines when a long history would overflow."""
+    while len(text) > limit:
+        text = text.split("\n", 1)[1] if "\n" in text else text[-limit:]
+    return text
+
+
+def wanted_embed(misses: Sequence[tuple[str, int]]) -> discord.Embed:
+    lines = [f"**{count}×** {plain(query, 120)}" for query, count in misses]
+    return discord.Embed(
+        title="Most-requested titles the catalog lacks",
+        description="\n".join(lines) or "Nobody has looked for a missing film yet.",
+        colour=INFO_COLOUR,
+    )
+
+
+def notice_embed(text: str, *, title: str | None = None, error: bool = False) -> discord.Embed:
+    colour = discord.Colour.red() if error else INFO_COLOUR
+    return discord.Embed(title=title, description=text[:DESCRIPTION_LIMIT], colour=colour)

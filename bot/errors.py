@@ -1,0 +1,103 @@
+"""Turning exceptions into what a member reads, in one place for every layer.
+
+User mistakes get a short explanation; anything unexpected is logged with an
+id and the member gets an apology quoting that id, never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.importers import ImportFailed
+from bot.models import ValidationError
+from bot.store import StoreError
+
+log = logging.getLogger(__name__)
+
+
+class UserError(Exception):
+    """A problem with what the member asked for; its text is shown to them as is."""
+
+
+class NotModerator(app_commands.CheckFailure, commands.CheckFailure):
+    def __init__(self) -> None:
+        super().__init__(
+            "Only this server's moderators can do that (Manage Server, or the moderator role "
+            "set with /config modrole)."
+        )
+
+
+class NotOwner(app_commands.CheckFailure, commands.CheckFailure):
+    def __init__(self) -> None:
+        super().__init__("Only the bot's owners can change the global catalog.")
+
+
+_USER_ERRORS = (UserError, ValidationError, ImportFailed, StoreError, NotModerator, NotOwner)
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    """Commands wrap what they raise; the member should hear about the cause."""
+    while isinstance(
+        error,
+        commands.HybridCommandError | commands.CommandInvokeError | app_commands.CommandInvokeError,
+    ):
+        error = error.original
+    return error
+
+
+def user_message(error: BaseException) -> str | None:
+    """The explanation for an error the member can act on, or ``None`` if it is a bug."""
+    error = _unwrap(error)
+    if isinstance(error, _USER_ERRORS):
+        return str(error)
+    if isinstance(error, commands.CommandOnCooldown | app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f}s."
+    if isinstance(error, commands.MissingRequiredArgument):
+        return f"Missing `{error.param.name}`: add it after the command's name."
+    if isinstance(error, commands.BadArgument | commands.TooManyArguments):
+        return f"I couldn't read that: {error}"
+    if isinstance(error, app_commands.TransformerError):
+        return f"I couldn't read `{error.value}` as {error.type.name.lower()}."
+    if isinstance(error, commands.NoPrivateMessage | app_commands.NoPrivateMessage):
+        return "That only works inside a server."
+    if isinstance(
+        error,
+        commands.MissingPermissions
+        | app_commands.MissingPermissions
+        | commands.CheckFailure
+        | app_commands.CheckFailure,
+    ):
+        return str(error) or "You can't use that here."
+    if isinstance(error, commands.BotMissingPermissions | app_commands.BotMissingPermissions):
+        return f"I'm missing permissions here: {', '.join(error.missing_permissions)}."
+    return None
+
+
+def report_unexpected(error: BaseException, context: str) -> str:
+    """Log the failure with an id a moderator can quote; returns the apology."""
+    error_id = secrets.token_hex(4)
+    log.error("unexpected error %s in %s", error_id, context, exc_info=_unwrap(error))
+    return (
+        f"Sorry, something went wrong on my side (error id `{error_id}`). "
+        "It has been logged; please try again in a moment."
+    )
+
+
+def explain(error: BaseException, context: str) -> str:
+    return user_message(error) or report_unexpected(error, context)
+
+
+async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
+    """Reply privately whether or not the interaction has been answered already."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(text, ephemeral=True)
+        else:
+            await interaction.response.send_message(text, ephemeral=True)
+    except discord.HTTPException:
+        log.warning("could not deliver an error message for interaction %s", interaction.id)

@@ -1,0 +1,62 @@
+"""Who may curate which part of the catalog.
+
+One rule, used by slash commands, prefix commands and component callbacks
+alike: default permissions only hide commands, and server admins can change
+them, so this run-time check is what actually guards the catalog.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+import discord
+
+from bot.errors import NotModerator, NotOwner
+from bot.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The person asking, reduced to what permission decisions need."""
+
+    user_id: int
+    guild_id: int | None
+    manage_guild: bool
+    role_ids: frozenset[int]
+
+    @classmethod
+    def from_user(cls, user: discord.abc.User, permissions: discord.Permissions | None) -> Actor:
+        if isinstance(user, discord.Member):
+            perms = permissions or user.guild_permissions
+            return cls(
+                user.id, user.guild.id, perms.manage_guild, frozenset(r.id for r in user.roles)
+            )
+        return cls(user.id, None, False, frozenset())
+
+
+async def is_moderator(actor: Actor, store: Store, owner_ids: Collection[int]) -> bool:
+    if actor.user_id in owner_ids:
+        return True
+    if actor.guild_id is None:
+        return False
+    if actor.manage_guild:
+        return True
+    mod_role = await store.mod_role(actor.guild_id)
+    return mod_role is not None and mod_role in actor.role_ids
+
+
+async def moderation_scope(
+    actor: Actor, store: Store, owner_ids: Collection[int], *, global_catalog: bool
+) -> int | None:
+    """The scope ``actor`` may change: their guild's, or the global one for owners.
+
+    Raises :class:`NotModerator` / :class:`NotOwner` when they may not.
+    """
+    if global_catalog:
+        if actor.user_id not in owner_ids:
+            raise NotOwner()
+        return None
+    if actor.guild_id is None or not await is_moderator(actor, store, owner_ids):
+        raise NotModerator()
+    return actor.guild_id

@@ -1,0 +1,453 @@
+"""/catalog …: moderators add, edit, remove and import reviews, safely.
+
+Every command and every button re-checks who is asking at run time; default
+permissions only hide the commands, and server admins can change those.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import history_embed, review_embed
+from bot.errors import NotModerator, UserError, explain, send_ephemeral
+from bot.importers import EXPORTERS, parse_reviews
+from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, review_from_fields, validate_field
+from bot.permissions import Actor, is_moderator, moderation_scope
+from bot.views import ConfirmView
+from cogs.reviews import title_choices
+
+if TYPE_CHECKING:
+    from bot.client import ReviewBot
+
+MAX_IMPORT_BYTES = 2 * 1024 * 1024
+MODAL_TEXT_LIMIT = 4000  # Discord's cap on one text input
+MODERATION_RATE = (10, 60.0)  # changes per moderator per seconds
+
+Scope = Literal["server", "global"]
+
+
+def _actor(interaction: discord.Interaction) -> Actor:
+    return Actor.from_user(interaction.user, interaction.permissions)
+
+
+@app_commands.default_permissions(manage_guild=True)
+class Moderation(
+    commands.GroupCog, group_name="catalog", group_description="Curate the review catalog"
+):
+    def __init__(self, bot: ReviewBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        if interaction.guild_id is None and interaction.user.id not in self.bot.settings.owner_ids:
+            raise app_commands.NoPrivateMessage()
+        if not await is_moderator(
+            _actor(interaction), self.bot.catalog.store, self.bot.settings.owner_ids
+        ):
+            raise NotModerator()
+        return True
+
+    async def _scope(self, interaction: discord.Interaction, scope: Scope) -> int | None:
+        return await moderation_scope(
+            _actor(interaction),
+            self.bot.catalog.store,
+            self.bot.settings.owner_ids,
+            global_catalog=scope == "global",
+        )
+
+    async def refuse_non_moderators(self, interaction: discord.Interaction) -> str | None:
+        """For buttons: the same rule as the commands, checked when pressed."""
+        if await is_moderator(
+            _actor(interaction), self.bot.catalog.store, self.bot.settings.owner_ids
+        ):
+            return None
+        return str(NotModerator())
+
+    async def _editable(
+        self, interaction: discord.Interaction, title: str, scope: Scope, *, deleted: bool = False
+    ) -> tuple[Review, int | None]:
+        """The review ``title`` names, if the moderator may change it in ``scope``."""
+        scope_id = await self._scope(interaction, scope)
+        if deleted:
+            review = await self.bot.catalog.find_deleted(title, scope_id)
+        else:
+            review = (await self.bot.catalog.resolve(title, interaction.guild_id)).best
+        if review is None:
+            raise UserError(f"No {'deleted ' if deleted else ''}review matches “{title[:80]}”.")
+        if review.scope != scope_id:
+            owner = "the global catalog" if review.scope is None else "another scope"
+            raise UserError(f"{review.display_title} belongs to {owner}; you can't change it here.")
+        return review, scope_id
+
+    # -- add ---------------------------------------------------------------------------
+
+    @app_commands.command(name="add", description="Add a review (a form for the verdict follows)")
+    @app_commands.describe(
+        title="Film title",
+        year="Release year",
+        score="Score out of 10, e.g. 8.5",
+        runtime="Minutes",
+        director="Director(s), separated by ;",
+        cast="Cast in billing order, separated by ;",
+        tagline="The film's tagline",
+        verdict="Verdict label, e.g. Masterpiece",
+        review_url="Link to the full review",
+        poster_url="Link to a poster image",
+        genres="Genres, separated by ;",
+        aliases="Other titles it's known by, separated by ;",
+        scope="Where it goes: this server (default) or the global catalog (owners only)",
+    )
+    @app_commands.checks.cooldown(*MODERATION_RATE)
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        title: str,
+        year: int,
+        score: float | None = None,
+        runtime: int | None = None,
+        director: str | None = None,
+        cast: str | None = None,
+        tagline: str | None = None,
+        verdict: str | None = None,
+        review_url: str | None = None,
+        poster_url: str | None = None,
+        genres: str | None = None,
+        aliases: str | None = None,
+        scope: Scope = "server",
+    ) -> None:
+        scope_id = await self._scope(interaction, scope)
+        fields = {
+            "title": title,
+            "year": year,
+            "score": score,
+            "runtime": runtime,
+            "directors": director,
+            "cast": cast,
+            "tagline": tagline,
+            "verdict": verdict,
+            "review_url": review_url,
+            "poster_url": poster_url,
+            "genres": genres,
+            "aliases": aliases,
+        }
+        draft = review_from_fields(fields, scope=scope_id)  # fail before the form, not after
+        await self._refuse_duplicate(draft)
+        await interaction.response.send_modal(VerdictModal(self, draft))
+
+    async def _refuse_duplicate(self, draft: Review) -> None:
+        existing = await self.bot.catalog.store.find_by_title(
+            draft.title, draft.year, scope=draft.scope
+        )
+        if existing:
+            raise UserError(
+                f"{existing[0].display_title} is already in this catalog. "
+                f"Change it with `/catalog edit title: {existing[0].title}` instead."
+            )
+
+    async def preview(self, interaction: discord.Interaction, draft: Review) -> None:
+        """Show exactly what will be published; nothing is written until Publish."""
+
+        async def publish(press: discord.Interaction) -> None:
+            stored = await self.bot.catalog.add(draft, actor_id=press.user.id)
+            await press.response.edit_message(
+                content=f"Published {stored.display_title} (#{stored.id}).",
+                embed=review_embed(stored),
+                view=view,
+            )
+
+        view = ConfirmView(
+            interaction.user.id,
+            confirm_label="Publish",
+            on_confirm=publish,
+            cancel_text="Cancelled: nothing was saved.",
+            refuse=self.refuse_non_moderators,
+        )
+        await interaction.response.send_message(
+            "Preview: this is how members will see it.",
+            embed=review_embed(draft),
+            view=view,
+            ephemeral=True,
+        )
+        view.message = await interaction.original_response()
+
+    # -- edit ------------------------------------------------------------------------------
+
+    @app_commands.command(name="edit", description="Change one field of a review")
+    @app_commands.describe(
+        title="The review to change",
+        field="Which field",
+        value="The new value; leave empty to edit it in a form",
+        scope="This server's review (default) or a global one (owners only)",
+    )
+    @app_commands.choices(
+        field=[app_commands.Choice(name=name, value=name) for name in CONTENT_FIELDS]
+    )
+    @app_commands.checks.cooldown(*MODERATION_RATE)
+    async def edit(
+        self,
+        interaction: discord.Interaction,
+        title: str,
+        field: str,
+        value: str | None = None,
+        scope: Scope = "server",
+    ) -> None:
+        review, scope_id = await self._editable(interaction, title, scope)
+        if field not in CONTENT_FIELDS:
+            raise UserError(f"There is no field called {field!r}.")
+        if value is not None:
+            await self.apply_edit(interaction, review, scope_id, field, value)
+            return
+        current = review.content()[field]
+        text = (
+            "; ".join(current)
+            if field in LIST_FIELDS
+            else ("" if current is None else str(current))
+        )
+        if len(text) > MODAL_TEXT_LIMIT:
+            raise UserError(f"{field} is too long to edit in a form; re-import the review instead.")
+        await interaction.response.send_modal(EditFieldModal(self, review, scope_id, field, text))
+
+    async def apply_edit(
+        self,
+        interaction: discord.Interaction,
+        review: Review,
+        scope_id: int | None,
+        field: str,
+        value: Any,
+    ) -> None:
+        assert review.id is not None
+        parsed = validate_field(field, value)
+        updated = await self.bot.catalog.update(
+            review.id, {field: parsed}, actor_id=interaction.user.id, scope=scope_id
+        )
+        await interaction.response.send_message(
+            f"Updated {field} of {updated.display_title}.",
+            embed=review_embed(updated),
+            ephemeral=True,
+        )
+
+    # -- delete / restore --------------------------------------------------------------
+
+    @app_commands.command(name="delete", description="Remove a review (it can be restored)")
+    @app_commands.describe(title="The review to remove", scope="This server's (default) or global")
+    @app_commands.checks.cooldown(*MODERATION_RATE)
+    async def delete(
+        self, interaction: discord.Interaction, title: str, scope: Scope = "server"
+    ) -> None:
+        review, scope_id = await self._editable(interaction, title, scope)
+        assert review.id is not None
+        review_id = review.id
+
+        async def confirm(press: discord.Interaction) -> None:
+            deleted = await self.bot.catalog.delete(
+                review_id, actor_id=press.user.id, scope=scope_id
+            )
+            await press.response.edit_message(
+                content=f"Deleted {deleted.display_title}. `/catalog restore` brings it back.",
+                embed=None,
+                view=view,
+            )
+
+        view = ConfirmView(
+            interaction.user.id,
+            confirm_label="Delete",
+            on_confirm=confirm,
+            danger=True,
+            cancel_text="Kept: nothing was deleted.",
+            refuse=self.refuse_non_moderators,
+        )
+        await interaction.response.send_message(
+            f"Delete {review.display_title}?", embed=review_embed(review), view=view, ephemeral=True
+        )
+        view.message = await interaction.original_response()
+
+    @app_commands.command(name="restore", description="Bring back a deleted review")
+    @app_commands.describe(title="The deleted review", scope="This server's (default) or global")
+    @app_commands.checks.cooldown(*MODERATION_RATE)
+    async def restore(
+        self, interaction: discord.Interaction, title: str, scope: Scope = "server"
+    ) -> None:
+        review, scope_id = await self._editable(interaction, title, scope, deleted=True)
+        assert review.id is not None
+        restored = await self.bot.catalog.restore(
+            review.id, actor_id=interaction.user.id, scope=scope_id
+        )
+        await interaction.response.send_message(
+            f"Restored {restored.display_title}.", embed=review_embed(restored), ephemeral=True
+        )
+
+    # -- import / export ------------------------------------------------------------------
+
+    @app_commands.command(
+        name="import", description="Import reviews from a JSON, CSV or review-page file"
+    )
+    @app_commands.describe(
+        file="A .json, .csv (also Letterboxd's reviews.csv) or .txt review page",
+        dry_run="Only check the file and report",
+        scope="This server's (default) or global",
+    )
+    @app_commands.checks.cooldown(*MODERATION_RATE)
+    async def import_(
+        self,
+        interaction: discord.Interaction,
+        file: discord.Attachment,
+        dry_run: bool = False,
+        scope: Scope = "server",
+    ) -> None:
+        scope_id = await self._scope(interaction, scope)
+        if file.size > MAX_IMPORT_BYTES:
+            raise UserError(
+                f"{file.filename} is {file.size / 1024 / 1024:.1f} MiB; imports are limited to "
+                f"{MAX_IMPORT_BYTES // 1024 // 1024} MiB. Split it, or run `reviewbot import` "
+                "on the bot's server."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            text = (await file.read()).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise UserError(f"{file.filename} is not UTF-8 text.") from None
+        reviews = parse_reviews(text, filename=file.filename, scope=scope_id)
+        report = await self.bot.catalog.import_reviews(
+            reviews, actor_id=interaction.user.id, dry_run=dry_run
+        )
+        await interaction.followup.send(report.summary(), ephemeral=True)
+
+    @app_commands.command(name="export", description="Download this server's reviews as a file")
+    @app_commands.describe(
+        format="json (default) or csv", scope="This server's (default) or global"
+    )
+    async def export(
+        self,
+        interaction: discord.Interaction,
+        format: Literal["json", "csv"] = "json",
+        scope: Scope = "server",
+    ) -> None:
+        scope_id = await self._scope(interaction, scope)
+        reviews = await self.bot.catalog.store.scope_reviews(scope_id)
+        data = EXPORTERS[format](reviews).encode("utf-8")
+        name = f"reviews-{scope_id or 'global'}.{format}"
+        await interaction.response.send_message(
+            f"{len(reviews)} review(s).",
+            file=discord.File(io.BytesIO(data), filename=name),
+            ephemeral=True,
+        )
+
+    # -- aliases and history ---------------------------------------------------------------
+
+    @app_commands.command(name="alias", description="Add another name a film can be found by")
+    @app_commands.describe(
+        title="The review",
+        alias="e.g. an abbreviation or the original-language title",
+        scope="This server's (default) or global",
+    )
+    @app_commands.checks.cooldown(*MODERATION_RATE)
+    async def alias(
+        self, interaction: discord.Interaction, title: str, alias: str, scope: Scope = "server"
+    ) -> None:
+        review, scope_id = await self._editable(interaction, title, scope)
+        assert review.id is not None
+        updated = await self.bot.catalog.add_alias(
+            review.id, alias, actor_id=interaction.user.id, scope=scope_id
+        )
+        names = ", ".join(updated.aliases)
+        await interaction.response.send_message(
+            f"{updated.display_title} is now also found as: {discord.utils.escape_markdown(names)}",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="history", description="Who changed a review, and when")
+    @app_commands.describe(title="The review")
+    async def history(self, interaction: discord.Interaction, title: str) -> None:
+        found = await self.bot.catalog.resolve(title, interaction.guild_id)
+        if found.best is None or found.best.id is None:
+            raise UserError(f"No review matches “{title[:80]}”.")
+        entries = await self.bot.catalog.store.history(found.best.id)
+        await interaction.response.send_message(
+            embed=history_embed(found.best, entries), ephemeral=True
+        )
+
+    @edit.autocomplete("title")
+    @delete.autocomplete("title")
+    @alias.autocomplete("title")
+    @history.autocomplete("title")
+    async def title_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await title_choices(self.bot, interaction, current)
+
+    @restore.autocomplete("title")
+    async def deleted_title_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        choices = await self.bot.catalog.deleted_choices(current, interaction.guild_id)
+        return [app_commands.Choice(name=name, value=value) for name, value in choices]
+
+
+class VerdictModal(discord.ui.Modal, title="The verdict"):
+    verdict_text: discord.ui.TextInput[VerdictModal] = discord.ui.TextInput(
+        label="Verdict",
+        style=discord.TextStyle.paragraph,
+        max_length=MODAL_TEXT_LIMIT,
+        required=False,
+        placeholder="A few sentences members see under the score",
+    )
+    body: discord.ui.TextInput[VerdictModal] = discord.ui.TextInput(
+        label="Full review (optional)",
+        style=discord.TextStyle.paragraph,
+        max_length=MODAL_TEXT_LIMIT,
+        required=False,
+    )
+
+    def __init__(self, cog: Moderation, draft: Review) -> None:
+        super().__init__()
+        self.cog = cog
+        self.draft = draft
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        fields = {
+            **self.draft.content(),
+            "verdict_text": self.verdict_text.value,
+            "body": self.body.value,
+        }
+        draft = review_from_fields(fields, scope=self.draft.scope)
+        await self.cog.preview(interaction, draft)
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await _modal_error(interaction, error)
+
+
+class EditFieldModal(discord.ui.Modal, title="Edit review"):
+    def __init__(
+        self, cog: Moderation, review: Review, scope_id: int | None, field: str, current: str
+    ) -> None:
+        super().__init__()
+        self.cog, self.review, self.scope_id, self.field = cog, review, scope_id, field
+        self.value: discord.ui.TextInput[EditFieldModal] = discord.ui.TextInput(
+            label=field,
+            default=current,
+            required=False,
+            max_length=MODAL_TEXT_LIMIT,
+            style=discord.TextStyle.paragraph,
+        )
+        self.add_item(self.value)
+
+    async def on_submit(self, interaction: discord.Interaction) -> None:
+        await self.cog.apply_edit(
+            interaction, self.review, self.scope_id, self.field, self.value.value
+        )
+
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await _modal_error(interaction, error)
+
+
+async def _modal_error(interaction: discord.Interaction, error: Exception) -> None:
+    await send_ephemeral(interaction, explain(error, "moderation form"))
+
+
+async def setup(bot: ReviewBot) -> None:
+    await bot.add_cog(Moderation(bot))

@@ -1,0 +1,226 @@
+"""What to watch: /random with re-rolls, /similar, /top and /stats."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.embeds import describe_filters, ranked_list_embed, review_embed, similar_embed, stats_embed
+from bot.errors import UserError
+from bot.models import Review, ReviewFilters
+from bot.views import PaginatorView, ReviewView
+from cogs.reviews import title_choices
+
+if TYPE_CHECKING:
+    from bot.client import ReviewBot
+
+REROLL_RATE = (10, 30.0)  # re-rolls and /random per member per seconds
+TOP_PAGE_SIZE = 10
+TOP_LIMIT = 100
+
+
+class RecommendationFilters(commands.FlagConverter, delimiter=":", prefix=""):
+    """Shared by /random and /top; as text: ``!random min_score: 8 genre: drama``."""
+
+    min_score: app_commands.Range[float, 0, 10] | None = commands.flag(
+        default=None, description="Only films scored at least this (0–10)"
+    )
+    verdict: str | None = commands.flag(default=None, description="Only this verdict label")
+    decade: app_commands.Range[int, 1870, 2100] | None = commands.flag(
+        default=None, description="A decade, e.g. 1990 for the 1990s"
+    )
+    year_from: app_commands.Range[int, 1870, 2100] | None = commands.flag(
+        default=None, description="Released in or after this year"
+    )
+    year_to: app_commands.Range[int, 1870, 2100] | None = commands.flag(
+        default=None, description="Released in or before this year"
+    )
+    director: str | None = commands.flag(default=None, description="Directed by")
+    cast: str | None = commands.flag(default=None, description="With this actor")
+    genre: str | None = commands.flag(default=None, description="Of this genre")
+    max_runtime: app_commands.Range[int, 1, 1000] | None = commands.flag(
+        default=None, description="At most this many minutes"
+    )
+
+    def to_filters(self) -> ReviewFilters:
+        year_from, year_to = self.year_from, self.year_to
+        if self.decade is not None:
+            start = self.decade - self.decade % 10
+            year_from = max(year_from or start, start)
+            year_to = min(year_to or start + 9, start + 9)
+        if year_from is not None and year_to is not None and year_from > year_to:
+            raise UserError(f"year_from ({year_from}) is after year_to ({year_to}).")
+        return ReviewFilters(
+            min_score=self.min_score,
+            verdict=self.verdict,
+            year_from=year_from,
+            year_to=year_to,
+            director=self.director,
+            cast_member=self.cast,
+            genre=self.genre,
+            max_runtime=self.max_runtime,
+        )
+
+
+class RandomView(ReviewView):
+    """A recommendation with an "Another" button that re-rolls with the same filters."""
+
+    def __init__(
+        self,
+        cog: Recommendations,
+        owner_id: int,
+        review: Review,
+        filters: ReviewFilters,
+        guild_id: int | None,
+        channel_id: int,
+    ) -> None:
+        super().__init__(owner_id, review, load=lambda rid: cog.bot.catalog.get(rid, guild_id))
+        self.cog = cog
+        self.filters = filters
+        self.guild_id = guild_id
+        self.channel_id = channel_id
+        self.cooldown = commands.CooldownMapping.from_cooldown(
+            *REROLL_RATE, commands.BucketType.user
+        )
+
+    @discord.ui.button(label="Another", style=discord.ButtonStyle.primary, emoji="🎲")
+    async def another(
+        self, interaction: discord.Interaction, _: discord.ui.Button[RandomView]
+    ) -> None:
+        bucket = self.cooldown.get_bucket(interaction)  # type: ignore[arg-type]
+        retry_after = bucket.update_rate_limit() if bucket else None
+        if retry_after:
+            raise UserError(f"Slow down a little: try again in {retry_after:.0f}s.")
+        review = await self.cog.pick(self.filters, self.guild_id, self.channel_id)
+        self.review = review
+        await interaction.response.edit_message(embed=review_embed(review), view=self)
+
+
+class Recommendations(commands.Cog):
+    """Recommendations that don't repeat themselves."""
+
+    def __init__(self, bot: ReviewBot) -> None:
+        self.bot = bot
+
+    async def pick(self, filters: ReviewFilters, guild_id: int | None, channel_id: int) -> Review:
+        review = await self.bot.catalog.store.random_pick(
+            filters, guild_id=guild_id, channel_id=channel_id
+        )
+        if review is None:
+            raise UserError(await self.bot.catalog.explain_empty(filters, guild_id))
+        return review
+
+    @commands.hybrid_command(name="random", description="Recommend a film from the catalog")
+    @commands.cooldown(*REROLL_RATE, commands.BucketType.user)
+    async def random(
+        self, ctx: commands.Context[ReviewBot], *, filters: RecommendationFilters
+    ) -> None:
+        chosen = filters.to_filters()
+        guild_id = ctx.guild.id if ctx.guild else None
+        review = await self.pick(chosen, guild_id, ctx.channel.id)
+        view = RandomView(self, ctx.author.id, review, chosen, guild_id, ctx.channel.id)
+        view.message = await ctx.send(embed=review_embed(review), view=view)
+
+    @commands.hybrid_command(name="similar", description="Films sharing a director, cast or genre")
+    @app_commands.describe(title="The film to find relatives of")
+    @commands.cooldown(*REROLL_RATE, commands.BucketType.user)
+    async def similar(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
+        guild_id = ctx.guild.id if ctx.guild else None
+        found = await self.bot.catalog.resolve(title, guild_id)
+        if found.best is None:
+            raise UserError(f"No review matches “{discord.utils.escape_markdown(title[:80])}”.")
+        related = await self.bot.catalog.store.related(found.best, guild_id=guild_id)
+        await ctx.send(embed=similar_embed(found.best, related))
+
+    @similar.autocomplete("title")
+    async def similar_title_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await title_choices(self.bot, interaction, current)
+
+    @commands.hybrid_command(name="top", description="The best-scored reviews")
+    @commands.cooldown(*REROLL_RATE, commands.BucketType.user)
+    async def top(
+        self, ctx: commands.Context[ReviewBot], *, filters: RecommendationFilters
+    ) -> None:
+        chosen = filters.to_filters()
+        guild_id = ctx.guild.id if ctx.guild else None
+        reviews = await self.bot.catalog.store.list_reviews(
+            chosen, guild_id=guild_id, limit=TOP_LIMIT
+        )
+        if not reviews:
+            raise UserError(await self.bot.catalog.explain_empty(chosen, guild_id))
+        chunks = [reviews[i : i + TOP_PAGE_SIZE] for i in range(0, len(reviews), TOP_PAGE_SIZE)]
+        pages = [
+            ranked_list_embed(
+                "Top reviews",
+                chunk,
+                start_rank=1 + n * TOP_PAGE_SIZE,
+                page=n + 1,
+                pages=len(chunks),
+                filters=describe_filters(chosen),
+            )
+            for n, chunk in enumerate(chunks)
+        ]
+        view = PaginatorView(ctx.author.id, pages)
+        view.message = await ctx.send(embed=pages[0], view=view)
+
+    @commands.hybrid_command(name="stats", description="Catalog size, scores and verdicts")
+    async def stats(self, ctx: commands.Context[ReviewBot]) -> None:
+        stats = await self.bot.catalog.store.stats(guild_id=ctx.guild.id if ctx.guild else None)
+        await ctx.send(embed=stats_embed(stats))
+
+    # Autocomplete for the filter options, shared by /random and /top.
+    async def _verdicts(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        labels = await self.bot.catalog.store.verdict_labels(guild_id=interaction.guild_id)
+        wanted = current.casefold()
+        return [
+            app_commands.Choice(name=label[:100], value=label[:100])
+            for label in labels
+            if wanted in label.casefold()
+        ][:25]
+
+    async def _terms(
+        self, kind: str, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        labels = await self.bot.catalog.store.term_labels(
+            kind, current, guild_id=interaction.guild_id
+        )
+        return [app_commands.Choice(name=label[:100], value=label[:100]) for label in labels]
+
+    async def _directors(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._terms("director", interaction, current)
+
+    async def _cast(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._terms("cast", interaction, current)
+
+    async def _genres(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await self._terms("genre", interaction, current)
+
+
+def _attach_filter_autocomplete(
+    cog_commands: list[commands.HybridCommand[Recommendations, ..., None]],
+) -> None:
+    for command in cog_commands:
+        command.autocomplete("verdict")(Recommendations._verdicts)
+        command.autocomplete("director")(Recommendations._directors)
+        command.autocomplete("cast")(Recommendations._cast)
+        command.autocomplete("genre")(Recommendations._genres)
+
+
+_attach_filter_autocomplete([Recommendations.random, Recommendations.top])
+
+
+async def setup(bot: ReviewBot) -> None:
+    await bot.add_cog(Recommendations(bot))

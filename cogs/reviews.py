@@ -1,0 +1,126 @@
+"""Members look reviews up: /review, !review, and "@bot <title>"."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.catalog import Lookup
+from bot.embeds import review_embed, wanted_embed
+from bot.errors import UserError
+from bot.models import Review
+from bot.permissions import Actor, is_moderator
+from bot.views import ReviewView
+
+if TYPE_CHECKING:
+    from bot.client import ReviewBot
+
+LOOKUP_RATE = (5, 10.0)  # lookups per member per seconds
+MAX_QUERY_LENGTH = 200
+
+
+def no_match_text(query: str, suggestions: list[Review]) -> str:
+    shown = discord.utils.escape_markdown(" ".join(query.split())[:80])
+    text = f"No review matches “{shown}”."
+    if suggestions:
+        listed = ", ".join(discord.utils.escape_markdown(r.display_title) for r in suggestions)
+        text += f" Closest titles: {listed}."
+    return text + " Moderators can see what members looked for with /wanted."
+
+
+class Reviews(commands.Cog):
+    """Find the review a member means, however they spell it."""
+
+    def __init__(self, bot: ReviewBot) -> None:
+        self.bot = bot
+
+    @commands.hybrid_command(name="review", description="Show a critic's review of a film")
+    @app_commands.describe(title="The film's title; typos are fine, add a year to pick one")
+    @commands.cooldown(*LOOKUP_RATE, commands.BucketType.user)
+    async def review(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
+        await self.answer(ctx, title)
+
+    @review.autocomplete("title")
+    async def review_title_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return await title_choices(self.bot, interaction, current)
+
+    @commands.hybrid_command(
+        name="wanted", description="Titles members looked for but the catalog lacks"
+    )
+    @app_commands.default_permissions(manage_guild=True)
+    @commands.guild_only()
+    async def wanted(self, ctx: commands.Context[ReviewBot]) -> None:
+        actor = Actor.from_user(
+            ctx.author, ctx.interaction.permissions if ctx.interaction else None
+        )
+        if not await is_moderator(actor, self.bot.catalog.store, self.bot.settings.owner_ids):
+            raise commands.CheckFailure("Only this server's moderators can see /wanted.")
+        misses = await self.bot.catalog.store.top_misses(ctx.guild.id if ctx.guild else None)
+        await ctx.send(embed=wanted_embed(misses), ephemeral=True)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """Answer "@bot all of us strangers" as if it were /review."""
+        if message.author.bot or self.bot.user is None:
+            return
+        mention = re.match(rf"^<@!?{self.bot.user.id}>\s*(.*)$", message.content, re.DOTALL)
+        if mention is None or not mention.group(1).strip():
+            return
+        ctx = await self.bot.get_context(message)
+        if ctx.valid:  # "@bot review heat" is already a command
+            return
+        await self.answer(ctx, mention.group(1))
+
+    async def answer(self, ctx: commands.Context[ReviewBot], query: str) -> None:
+        query = " ".join(query.split())
+        if not query:
+            raise UserError("Tell me which film: `/review title: all of us strangers`.")
+        if len(query) > MAX_QUERY_LENGTH:
+            raise UserError(f"That title is too long (at most {MAX_QUERY_LENGTH} characters).")
+        guild_id = ctx.guild.id if ctx.guild else None
+        found = await self.bot.catalog.resolve(query, guild_id)
+        if found.best is None:
+            await self._no_match(ctx, found, guild_id)
+            return
+        await send_review(
+            ctx, found.best, alternatives=found.alternatives if found.ambiguous else []
+        )
+
+    async def _no_match(
+        self, ctx: commands.Context[ReviewBot], found: Lookup, guild_id: int | None
+    ) -> None:
+        await self.bot.catalog.store.record_miss(guild_id, found.query)
+        suggestions = await self.bot.catalog.suggestions(found.query, guild_id)
+        await ctx.send(no_match_text(found.query, suggestions), ephemeral=True)
+
+
+async def send_review(
+    ctx: commands.Context[ReviewBot], review: Review, *, alternatives: list[Review], **extra: Any
+) -> ReviewView:
+    """Reply with the review card and its controls; returns the view for callers to extend."""
+    guild_id = ctx.guild.id if ctx.guild else None
+
+    async def load(review_id: int) -> Review | None:
+        return await ctx.bot.catalog.get(review_id, guild_id)
+
+    view = ReviewView(ctx.author.id, review, load=load, alternatives=alternatives)
+    view.message = await ctx.send(embed=review_embed(review), view=view, **extra)
+    return view
+
+
+async def title_choices(
+    bot: ReviewBot, interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    """Autocomplete for any ``title`` option: the best 25 "Title (Year)" for what is typed."""
+    choices = await bot.catalog.choices(current[:MAX_QUERY_LENGTH], interaction.guild_id)
+    return [app_commands.Choice(name=name, value=value) for name, value in choices]
+
+
+async def setup(bot: ReviewBot) -> None:
+    await bot.add_cog(Reviews(bot))
