@@ -21,6 +21,10 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
+# Discord drops an interaction that is not answered within 3 s; a command still
+# working after this long gets a "thinking…" deferral so its reply can follow.
+DEFER_AFTER_SECONDS = 2.0
+
 
 def bot_intents(settings: Settings) -> discord.Intents:
     """Guilds for the command context, guild messages for prefix commands and mentions.
@@ -33,6 +37,33 @@ def bot_intents(settings: Settings) -> discord.Intents:
         intents.guild_messages = True
         intents.message_content = True
     return intents
+
+
+class ReviewTree(app_commands.CommandTree["ReviewBot"]):
+    """Command tree that keeps slow commands inside Discord's answer deadline."""
+
+    def __init__(self, client: ReviewBot) -> None:
+        super().__init__(client)
+        self._deferrals: set[asyncio.Task[None]] = set()
+
+    async def interaction_check(self, interaction: discord.Interaction[ReviewBot], /) -> bool:
+        if interaction.type is discord.InteractionType.application_command:
+            task = asyncio.create_task(_defer_if_slow(interaction, DEFER_AFTER_SECONDS))
+            self._deferrals.add(task)
+            task.add_done_callback(self._deferrals.discard)
+        return True
+
+    def cancel_deferrals(self) -> None:
+        for task in self._deferrals:
+            task.cancel()
+
+
+async def _defer_if_slow(interaction: discord.Interaction[ReviewBot], after: float) -> None:
+    await asyncio.sleep(after)
+    if not interaction.response.is_done():
+        # The command may answer in the same instant; then there is nothing to do.
+        with contextlib.suppress(discord.InteractionResponded, discord.HTTPException):
+            await interaction.response.defer(thinking=True)
 
 
 class ReviewBot(commands.Bot):
@@ -55,6 +86,7 @@ class ReviewBot(commands.Bot):
             owner_ids=set(settings.owner_ids) or None,
             application_id=application_id,
             help_command=None,
+            tree_cls=ReviewTree,
         )
         self.settings = settings
         self._given_store = store
@@ -85,6 +117,8 @@ class ReviewBot(commands.Bot):
         return await self.tree.sync(guild=guild)
 
     async def close(self) -> None:
+        if isinstance(self.tree, ReviewTree):
+            self.tree.cancel_deferrals()
         await super().close()
         # A store handed in by the caller is the caller's to close.
         if self._catalog is not None and self._given_store is None:

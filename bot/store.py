@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 GLOBAL_SCOPE = 0  # how the global catalog is stored; ``None`` in Python
 BUSY_TIMEOUT_MS = 10_000
 NO_FILTERS = ReviewFilters()
+ANALYZE_AFTER_ROWS = 1_000
 
 
 class StoreError(Exception):
@@ -196,7 +197,9 @@ def _visible_clause(guild_id: int | None) -> tuple[str, list[Any]]:
     return "r.scope IN (?, ?)", [GLOBAL_SCOPE, guild_id]
 
 
-def _filter_clause(filters: ReviewFilters, guild_id: int | None) -> tuple[str, list[Any]]:
+def _filter_clause(
+    filters: ReviewFilters, guild_id: int | None, genre_bits: Mapping[str, int]
+) -> tuple[str, list[Any]]:
     visible, params = _visible_clause(guild_id)
     clauses = [visible, "r.deleted_at IS NULL"]
     if filters.min_score is not None:
@@ -214,10 +217,14 @@ def _filter_clause(filters: ReviewFilters, guild_id: int | None) -> tuple[str, l
     if filters.max_runtime is not None:
         clauses.append("r.runtime <= ?")
         params.append(filters.max_runtime)
+    genre_bit = None if filters.genre is None else genre_bits.get(fold(filters.genre))
+    if genre_bit is not None:
+        clauses.append("(r.genre_mask & ?) != 0")
+        params.append(1 << genre_bit)
     for kind, value in (
         ("director", filters.director),
         ("cast", filters.cast_member),
-        ("genre", filters.genre),
+        ("genre", filters.genre if genre_bit is None else None),
     ):
         if value is not None:
             clauses.append(
@@ -236,6 +243,7 @@ class Store:
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self._random = random.Random()
+        self._genre_bits: dict[str, int] = {}
 
     # -- lifecycle -------------------------------------------------------
 
@@ -251,7 +259,14 @@ class Store:
         except BaseException:
             await writer.close()
             raise
-        return cls(path, writer, reader)
+        store = cls(path, writer, reader)
+        await store._load_genre_bits()
+        return store
+
+    async def _load_genre_bits(self) -> None:
+        """Cache genre → bit; after a rollback, forget bits that were never committed."""
+        async with self._writer.execute("SELECT value, bit FROM genre_bits") as cursor:
+            self._genre_bits = {value: bit for value, bit in await cursor.fetchall()}
 
     @staticmethod
     async def _connect(path: Path) -> aiosqlite.Connection:
@@ -282,9 +297,13 @@ class Store:
             try:
                 yield self._writer
             except BaseException:
-                await self._writer.execute("ROLLBACK")
+                await self._rollback()
                 raise
             await self._writer.execute("COMMIT")
+
+    async def _rollback(self) -> None:
+        await self._writer.execute("ROLLBACK")
+        await self._load_genre_bits()
 
     async def _fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         async with self._reader.execute(sql, params) as cursor:
@@ -339,7 +358,7 @@ class Store:
         offset: int = 0,
         order: str = "score",
     ) -> list[Review]:
-        where, params = _filter_clause(filters, guild_id)
+        where, params = _filter_clause(filters, guild_id, self._genre_bits)
         order_by = {
             "score": "r.score IS NULL, r.score DESC, r.title",
             "title": "r.title COLLATE NOCASE, r.year",
@@ -373,7 +392,7 @@ class Store:
         return [_row_to_review(row) for row in rows]
 
     async def count(self, filters: ReviewFilters = NO_FILTERS, *, guild_id: int | None) -> int:
-        where, params = _filter_clause(filters, guild_id)
+        where, params = _filter_clause(filters, guild_id, self._genre_bits)
         row = await self._fetchone(f"SELECT COUNT(*) FROM reviews r WHERE {where}", params)
         return int(row[0])
 
@@ -411,7 +430,7 @@ class Store:
         return [label for label, _ in rows]
 
     async def stats(self, *, guild_id: int | None, top: int = 5) -> CatalogStats:
-        where, params = _filter_clause(ReviewFilters(), guild_id)
+        where, params = _filter_clause(NO_FILTERS, guild_id, self._genre_bits)
         total_row = await self._fetchone(
             f"SELECT COUNT(*), AVG(score) FROM reviews r WHERE {where}", params
         )
@@ -484,7 +503,7 @@ class Store:
         that pool is forgotten and the cycle starts again (avoiding an
         immediate repeat of the last pick when the pool allows it).
         """
-        where, params = _filter_clause(filters, guild_id)
+        where, params = _filter_clause(filters, guild_id, self._genre_bits)
         unseen = (
             f"{where} AND r.id NOT IN (SELECT review_id FROM recent_picks WHERE channel_id = ?)"
         )
@@ -532,7 +551,7 @@ class Store:
             existing = await _find_existing(db, review)
             if existing is not None:
                 raise DuplicateReview(existing)
-            return await _insert(db, review, actor_id, action="add")
+            return await _insert(db, review, actor_id, "add", self._genre_bits)
 
     async def update(
         self, review_id: int, changes: Mapping[str, Any], *, actor_id: int | None, scope: int | None
@@ -545,7 +564,7 @@ class Store:
             clash = await _find_existing(db, updated)
             if clash is not None and clash.id != review_id:
                 raise DuplicateReview(clash)
-            return await _rewrite(db, current, updated, actor_id, action="edit")
+            return await _rewrite(db, current, updated, actor_id, "edit", self._genre_bits)
 
     async def add_alias(
         self, review_id: int, alias: str, *, actor_id: int | None, scope: int | None
@@ -606,17 +625,28 @@ class Store:
                 for review in reviews:
                     existing = await _find_existing(db, review, include_deleted=True)
                     if existing is None:
-                        changed.append(await _insert(db, review, actor_id, action="import"))
+                        changed.append(
+                            await _insert(db, review, actor_id, "import", self._genre_bits)
+                        )
                         added += 1
                     elif existing.content() == review.content() and existing.deleted_at is None:
                         unchanged += 1
                     else:
-                        changed.append(await _rewrite(db, existing, review, actor_id, "import"))
+                        changed.append(
+                            await _rewrite(
+                                db, existing, review, actor_id, "import", self._genre_bits
+                            )
+                        )
                         updated += 1
             except BaseException:
-                await db.execute("ROLLBACK")
+                await self._rollback()
                 raise
-            await db.execute("ROLLBACK" if dry_run else "COMMIT")
+            if dry_run:
+                await self._rollback()
+            else:
+                await db.execute("COMMIT")
+                if added + updated >= ANALYZE_AFTER_ROWS:
+                    await db.execute("ANALYZE")  # fresh statistics keep filtered picks on indexes
         report = ImportReport(added=added, updated=updated, unchanged=unchanged, dry_run=dry_run)
         return report, [] if dry_run else changed
 
@@ -755,7 +785,11 @@ async def _find_existing(
 
 
 async def _insert(
-    db: aiosqlite.Connection, review: Review, actor_id: int | None, action: str
+    db: aiosqlite.Connection,
+    review: Review,
+    actor_id: int | None,
+    action: str,
+    genre_bits: dict[str, int],
 ) -> Review:
     now = utc_now()
     params = _content_params(review)
@@ -770,13 +804,18 @@ async def _insert(
     assert review_id is not None
     stored = await _fetch_review(db, "id = ?", [review_id])
     assert stored is not None
-    await _write_terms(db, stored)
+    await _write_terms(db, stored, genre_bits)
     await _audit(db, stored, actor_id, action, before=None, after=stored.content())
     return stored
 
 
 async def _rewrite(
-    db: aiosqlite.Connection, current: Review, updated: Review, actor_id: int | None, action: str
+    db: aiosqlite.Connection,
+    current: Review,
+    updated: Review,
+    actor_id: int | None,
+    action: str,
+    genre_bits: dict[str, int],
 ) -> Review:
     assert current.id is not None
     params = _content_params(updated)
@@ -788,12 +827,14 @@ async def _rewrite(
     )
     stored = await _fetch_review(db, "id = ?", [current.id])
     assert stored is not None
-    await _write_terms(db, stored)
+    await _write_terms(db, stored, genre_bits)
     await _audit(db, stored, actor_id, action, before=current.content(), after=stored.content())
     return stored
 
 
-async def _write_terms(db: aiosqlite.Connection, review: Review) -> None:
+async def _write_terms(
+    db: aiosqlite.Connection, review: Review, genre_bits: dict[str, int]
+) -> None:
     await db.execute("DELETE FROM review_terms WHERE review_id = ?", [review.id])
     rows = [
         (review.id, kind, fold(label), label)
@@ -808,6 +849,31 @@ async def _write_terms(db: aiosqlite.Connection, review: Review) -> None:
         "INSERT OR IGNORE INTO review_terms (review_id, kind, value, label) VALUES (?, ?, ?, ?)",
         rows,
     )
+    mask = 0
+    for genre in review.genres:
+        bit = await _genre_bit(db, fold(genre), genre_bits)
+        if bit is not None:
+            mask |= 1 << bit
+    await db.execute("UPDATE reviews SET genre_mask = ? WHERE id = ?", [mask, review.id])
+
+
+async def _genre_bit(
+    db: aiosqlite.Connection, value: str, genre_bits: dict[str, int]
+) -> int | None:
+    """The genre's bit, assigning the next free one; ``None`` once all 62 are taken."""
+    if value in genre_bits:
+        return genre_bits[value]
+    await db.execute(
+        "INSERT OR IGNORE INTO genre_bits (value, bit) SELECT ?, COALESCE(MAX(bit) + 1, 0) "
+        "FROM genre_bits HAVING COALESCE(MAX(bit) + 1, 0) <= 61",
+        [value],
+    )
+    async with db.execute("SELECT bit FROM genre_bits WHERE value = ?", [value]) as cursor:
+        row = await cursor.fetchone()
+    if row is None:
+        return None
+    genre_bits[value] = int(row[0])
+    return genre_bits[value]
 
 
 async def _audit(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Awaitable, Callable, Sequence
+from typing import ClassVar
 
 import discord
 
@@ -30,8 +31,10 @@ Refusal = Callable[[discord.Interaction], Awaitable[str | None]]
 class OwnedView(discord.ui.View):
     """Only the member who asked may use this view, apart from items marked public."""
 
-    def __init__(self, owner_id: int, *, timeout: float | None = VIEW_TIMEOUT) -> None:
-        super().__init__(timeout=timeout)
+    timeout_seconds: ClassVar[float] = VIEW_TIMEOUT
+
+    def __init__(self, owner_id: int) -> None:
+        super().__init__(timeout=self.timeout_seconds)
         self.owner_id = owner_id
         self.message: discord.Message | discord.InteractionMessage | None = None
         self.public_custom_ids: set[str] = set()

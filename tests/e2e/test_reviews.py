@@ -1,0 +1,315 @@
+"""/review, !review and "@bot <title>", through real discord.py and the loopback Discord."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.client import ReviewBot
+from bot.store import Store
+from bot.views import OwnedView
+from tests.conftest import make_review
+from tests.e2e.harness import MEMBER_ID, MODERATOR_ID, BotRun
+
+NOBODY_PINGED = {"parse": []}
+
+
+def title_of(message: Any) -> str:
+    return str(message.embed(0)["title"])
+
+
+async def review(run: BotRun, title: str, user: int = MEMBER_ID) -> Any:
+    return await run.discord.slash("review", {"title": title}, user=user)
+
+
+# -- the command tree -------------------------------------------------------------
+
+
+def test_synced_tree_has_every_member_and_moderator_command(run: BotRun) -> None:
+    synced = {command["name"]: command for command in run.discord.synced_commands[None]}
+    assert {"review", "random", "similar", "top", "stats", "wanted", "catalog", "config"} <= set(
+        synced
+    )
+    assert all(command["description"] for command in synced.values())
+
+
+def test_review_command_takes_one_required_autocompleted_string(run: BotRun) -> None:
+    command = next(c for c in run.discord.synced_commands[None] if c["name"] == "review")
+    assert command["description"] == "Show a critic's review of a film"
+    [title] = command["options"]
+    assert title["name"] == "title"
+    assert title["type"] == 3  # STRING
+    assert title["required"] is True
+    assert title["autocomplete"] is True
+
+
+def test_catalog_group_is_hidden_from_members_by_default(run: BotRun) -> None:
+    catalog = next(c for c in run.discord.synced_commands[None] if c["name"] == "catalog")
+    subcommands = {option["name"]: option for option in catalog["options"]}
+    assert set(subcommands) == {
+        "add", "edit", "delete", "restore", "import", "export", "alias", "history",
+    }  # fmt: skip
+    assert all(option["type"] == 1 for option in subcommands.values())
+    assert catalog["default_member_permissions"] == str(1 << 5)  # Manage Server
+    assert subcommands["edit"]["options"][0]["autocomplete"] is True
+
+
+# -- finding the film ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("All of Us Strangers", "All of Us Strangers (2023)"),
+        ("all of us strangrs", "All of Us Strangers (2023)"),
+        ("dark knight", "The Dark Knight (2008)"),
+        ("amelie", "Amélie (2001)"),
+        ("godfather 2", "The Godfather Part II (1974)"),
+        ("heat 1986", "Heat (1986)"),
+        ("AOUS", "All of Us Strangers (2023)"),
+    ],
+)
+async def test_review_finds_the_film_the_member_means(
+    run: BotRun, query: str, expected: str
+) -> None:
+    result = await review(run, query)
+    assert not result.ephemeral
+    assert title_of(result.message) == expected
+    assert result.message.allowed_mentions == NOBODY_PINGED
+
+
+async def test_review_embed_shows_the_facts_of_the_review(run: BotRun) -> None:
+    embed = (await review(run, "all of us strangers")).message.embed(0)
+    fields = {field["name"]: field["value"] for field in embed["fields"]}
+    assert embed["url"] == "https://reviews.example/all-of-us-strangers"
+    assert embed["description"] == "*A test tagline for a ghost story.*"
+    assert fields["Director"] == "Andrew Haigh"
+    assert fields["Runtime"] == "1h 45m"
+    assert fields["Score"].startswith("**9.5/10**")
+    assert fields["Cast"] == "Andrew Scott, Paul Mescal, Claire Foy, Jamie Bell"
+    assert fields["Verdict"].startswith("**Masterpiece**\nWritten for the tests")
+
+
+async def test_title_shared_by_two_years_offers_did_you_mean(run: BotRun) -> None:
+    result = await review(run, "arrival")
+    [menu] = result.message.select_menus()
+    labels = [option["label"] for option in menu["options"]]
+    assert "Arrival (2016)" in labels and "Arrival (1980)" in labels
+    assert title_of(result.message) in {"Arrival (2016)", "Arrival (1980)"}
+
+
+async def test_choosing_another_film_in_did_you_mean_edits_the_reply(run: BotRun) -> None:
+    result = await review(run, "heat")
+    [menu] = result.message.select_menus()
+    other = next(o for o in menu["options"] if o["label"] != title_of(result.message))
+    picked = await run.discord.select(result.message, menu["custom_id"], [other["value"]])
+    assert picked.callback_type == 7  # the reply is updated in place
+    assert title_of(result.message) == other["label"]
+
+
+async def test_did_you_mean_refuses_other_members(run: BotRun) -> None:
+    result = await review(run, "heat")
+    before = title_of(result.message)
+    [menu] = result.message.select_menus()
+    other = next(o for o in menu["options"] if o["label"] != before)
+    refused = await run.discord.select(
+        result.message, menu["custom_id"], [other["value"]], user=MODERATOR_ID
+    )
+    assert refused.ephemeral
+    assert "belong to the member who asked" in refused.message.content
+    assert title_of(result.message) == before
+
+
+async def test_did_you_mean_is_disabled_when_it_expires(
+    run: BotRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(OwnedView, "timeout_seconds", 0.2)
+    result = await review(run, "heat")
+
+    def controls(message: Any) -> list[Any]:
+        return [c for c in message.all_components() if c["type"] in (2, 3)]
+
+    await run.discord.wait_for_message(
+        lambda message: (
+            message.id == result.message.id and all(c.get("disabled") for c in controls(message))
+        )
+    )
+    assert controls(result.message)
+    assert all(control.get("disabled") for control in controls(result.message))
+
+
+async def test_unambiguous_title_has_no_select_menu(run: BotRun) -> None:
+    result = await review(run, "heat 1995")
+    assert title_of(result.message) == "Heat (1995)"
+    assert result.message.select_menus() == []
+
+
+async def test_no_match_is_ephemeral_with_closest_titles_and_counted(
+    run: BotRun, catalog_store: Store
+) -> None:
+    result = await review(run, "qwzx plorf vendetta")
+    assert result.ephemeral
+    assert result.message.content.startswith("No review matches “qwzx plorf vendetta”.")
+    assert await catalog_store.top_misses(run.discord.default_guild_id) == [
+        ("qwzx plorf vendetta", 1)
+    ]
+
+
+async def test_no_match_suggests_titles_that_start_like_the_query(run: BotRun) -> None:
+    result = await review(run, "paddington 7")
+    assert result.ephemeral or title_of(result.message) == "Paddington 2 (2017)"
+
+
+async def test_wanted_lists_missing_titles_and_is_hidden_from_members(run: BotRun) -> None:
+    for _ in range(2):
+        await review(run, "zyxw nonexistent film")
+    wanted = await run.discord.slash("wanted", user=MODERATOR_ID)
+    assert wanted.ephemeral
+    assert "**2×** zyxw nonexistent film" in wanted.message.embed(0)["description"]
+    assert not run.discord.can_use_command("wanted", user=MEMBER_ID)
+
+
+# -- autocomplete -----------------------------------------------------------------------
+
+
+async def test_autocomplete_puts_the_intended_film_first(run: BotRun) -> None:
+    choices = await run.discord.autocomplete("review", {"title": "all of us str"}, "title")
+    assert 1 <= len(choices) <= 25
+    assert choices[0]["name"] == "All of Us Strangers (2023)"
+    assert all(len(choice["name"]) <= 100 for choice in choices)
+
+
+async def test_autocomplete_on_nothing_typed_offers_at_most_25(run: BotRun) -> None:
+    choices = await run.discord.autocomplete("review", {"title": ""}, "title")
+    assert 1 <= len(choices) <= 25
+
+
+async def test_picking_an_autocomplete_choice_shows_exactly_that_year(run: BotRun) -> None:
+    choices = await run.discord.autocomplete("review", {"title": "arrival"}, "title")
+    old = next(choice for choice in choices if choice["name"] == "Arrival (1980)")
+    result = await review(run, old["value"])
+    assert title_of(result.message) == "Arrival (1980)"
+    assert result.message.select_menus() == []
+
+
+@pytest.mark.parametrize("typed", ["“the dark knight”", "l’amelie", "DARK KNIGHT, THE"])
+async def test_autocomplete_normalises_quotes_accents_and_articles(run: BotRun, typed: str) -> None:
+    choices = await run.discord.autocomplete("review", {"title": typed}, "title")
+    assert choices and choices[0]["name"] in {"The Dark Knight (2008)", "Amélie (2001)"}
+
+
+# -- other ways to ask --------------------------------------------------------------------
+
+
+async def test_prefix_command_answers_in_the_channel(run: BotRun) -> None:
+    replies = await run.discord.send_message("!review all of us strangrs")
+    assert [title_of(reply) for reply in replies] == ["All of Us Strangers (2023)"]
+    assert replies[0].allowed_mentions == NOBODY_PINGED
+
+
+async def test_mention_is_answered_like_review(run: BotRun) -> None:
+    replies = await run.discord.send_message("all of us strangers", mentions_bot=True)
+    assert [title_of(reply) for reply in replies] == ["All of Us Strangers (2023)"]
+
+
+async def test_prefix_command_without_a_title_explains_what_is_missing(run: BotRun) -> None:
+    replies = await run.discord.send_message("!review")
+    assert "Missing `title`" in replies[0].content
+
+
+# -- the full review ------------------------------------------------------------------------
+
+
+async def test_read_full_review_answers_privately_with_the_body(run: BotRun) -> None:
+    result = await review(run, "all of us strangers")
+    full = await run.discord.click(result.message, label="Read full review", user=MODERATOR_ID)
+    assert full.ephemeral
+    description = full.message.embed(0)["description"]
+    assert "First paragraph of the test review." in description
+    assert "||a spoiler||" in description
+
+
+async def test_long_body_is_paginated(run: BotRun, catalog_store: Store) -> None:
+    body = "\n\n".join(f"Paragraph {n} " + "word " * 150 for n in range(20))
+    await run.bot.catalog.add(make_review("Long Film", 2010, body=body), actor_id=None)  # type: ignore[attr-defined]
+    result = await review(run, "long film")
+    full = await run.discord.click(result.message, label="Read full review")
+    first = full.message.embed(0)
+    assert first["title"].endswith("(1/5)") or "(1/" in first["title"]
+    turned = await run.discord.click(full.message, label="Next")
+    assert "(2/" in full.message.embed(0)["title"]
+    assert turned.callback_type == 7
+
+
+# -- hostile review text -----------------------------------------------------------------------
+
+
+async def test_huge_tagline_and_cast_still_make_a_valid_embed(run: BotRun) -> None:
+    bot = run.bot
+    assert isinstance(bot, ReviewBot)
+    cast = tuple(f"Actor Number {n}" for n in range(200))
+    await bot.catalog.add(
+        make_review("Crowded Picture", 2001, tagline="t" * 2999 + " x", cast=cast), actor_id=None
+    )
+    embed = (await review(run, "crowded picture")).message.embed(0)
+    assert len(embed["description"]) <= 4096
+    cast_field = next(f for f in embed["fields"] if f["name"] == "Cast")
+    assert cast_field["value"].endswith("and 195 more")
+
+
+async def test_everyone_in_review_text_pings_nobody(run: BotRun) -> None:
+    bot = run.bot
+    assert isinstance(bot, ReviewBot)
+    await bot.catalog.add(
+        make_review("Ping Film", 2002, tagline="@everyone <@&4001> <@3001>"), actor_id=None
+    )
+    result = await review(run, "ping film")
+    assert result.message.allowed_mentions == NOBODY_PINGED
+    pings = result.message.pings()
+    assert not (pings.users or pings.roles or pings.everyone)
+
+
+# -- failures ------------------------------------------------------------------------------
+
+
+async def test_unexpected_error_gives_an_apology_with_an_error_id(
+    run: BotRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*_: object) -> None:
+        raise RuntimeError("database on fire")
+
+    bot = run.bot
+    assert isinstance(bot, ReviewBot)
+    monkeypatch.setattr(bot.catalog, "resolve", broken)
+    result = await review(run, "heat")
+    assert result.ephemeral
+    assert "something went wrong on my side (error id `" in result.message.content
+    assert "database on fire" not in result.message.content
+    assert "Traceback" not in result.message.content
+
+
+async def test_slow_lookup_is_deferred_before_the_deadline(
+    run: BotRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.client.DEFER_AFTER_SECONDS", 0.05)
+    bot = run.bot
+    assert isinstance(bot, ReviewBot)
+    original = bot.catalog.resolve
+
+    async def slow(*args: Any) -> Any:
+        await asyncio.sleep(0.5)
+        return await original(*args)
+
+    monkeypatch.setattr(bot.catalog, "resolve", slow)
+    result = await review(run, "heat 1995")
+    assert result.deferred
+    assert title_of(result.message) == "Heat (1995)"
+
+
+async def test_lookups_beyond_the_cooldown_get_a_friendly_message(run: BotRun) -> None:
+    results = [await review(run, "heat 1995") for _ in range(6)]
+    refused = results[-1]
+    assert refused.ephemeral
+    assert refused.message.content.startswith("Slow down a little")
