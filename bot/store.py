@@ -40,6 +40,7 @@ GLOBAL_SCOPE = 0  # how the global catalog is stored; ``None`` in Python
 BUSY_TIMEOUT_MS = 10_000
 NO_FILTERS = ReviewFilters()
 ANALYZE_AFTER_ROWS = 1_000
+REDRAWS = 20  # at most half the pool is seen, so 20 misses in a row has odds under 1e-6
 
 
 class StoreError(Exception):
@@ -504,44 +505,53 @@ class Store:
         immediate repeat of the last pick when the pool allows it).
         """
         where, params = _filter_clause(filters, guild_id, self._genre_bits)
-        unseen = (
-            f"{where} AND r.id NOT IN (SELECT review_id FROM recent_picks WHERE channel_id = ?)"
-        )
         async with self._transaction() as db:
-            chosen = await self._pick_one(db, unseen, [*params, channel_id])
-            if chosen is None:
+            pool = await _scalar(db, f"SELECT COUNT(*) FROM reviews r WHERE {where}", params)
+            if pool == 0:
+                return None
+            async with db.execute(
+                "SELECT r.id FROM recent_picks p JOIN reviews r ON r.id = p.review_id "
+                f"WHERE p.channel_id = ? AND {where}",
+                [channel_id, *params],
+            ) as cursor:
+                seen = {int(row[0]) for row in await cursor.fetchall()}
+            if len(seen) >= pool:
+                await db.executemany(
+                    "DELETE FROM recent_picks WHERE channel_id = ? AND review_id = ?",
+                    [(channel_id, review_id) for review_id in seen],
+                )
                 last = await _last_pick(db, channel_id)
-                await db.execute(
-                    "DELETE FROM recent_picks WHERE channel_id = ? AND review_id IN "
-                    f"(SELECT r.id FROM reviews r WHERE {where})",
-                    [channel_id, *params],
-                )
-                not_last = f"{where} AND r.id != ?"
-                chosen = await self._pick_one(db, not_last, [*params, last or -1])
-                if chosen is None:
-                    chosen = await self._pick_one(db, where, params)
-            if chosen is not None:
-                await db.execute(
-                    "INSERT OR REPLACE INTO recent_picks (channel_id, review_id, picked_at) "
-                    "VALUES (?, ?, ?)",
-                    [channel_id, chosen, _precise_now()],
-                )
-        return None if chosen is None else await self.get(chosen)
+                seen = {last} if pool > 1 and last is not None else set()
+            chosen = await self._pick_unseen(db, where, params, pool, seen)
+            await db.execute(
+                "INSERT OR REPLACE INTO recent_picks (channel_id, review_id, picked_at) "
+                "VALUES (?, ?, ?)",
+                [channel_id, chosen, _precise_now()],
+            )
+        return await self.get(chosen)
 
-    async def _pick_one(
-        self, db: aiosqlite.Connection, where: str, params: list[Any]
-    ) -> int | None:
-        async with db.execute(f"SELECT COUNT(*) FROM reviews r WHERE {where}", params) as cursor:
-            row = await cursor.fetchone()
-        total = int(row[0]) if row else 0
-        if total == 0:
-            return None
-        offset = self._random.randrange(total)
-        async with db.execute(
-            f"SELECT r.id FROM reviews r WHERE {where} LIMIT 1 OFFSET ?", [*params, offset]
-        ) as cursor:
-            picked = await cursor.fetchone()
-        return None if picked is None else int(picked[0])
+    async def _pick_unseen(
+        self, db: aiosqlite.Connection, where: str, params: list[Any], pool: int, seen: set[int]
+    ) -> int:
+        """Uniform over the pool minus ``seen``.
+
+        While most of the pool is unseen, drawing from the whole pool and
+        redrawing on a repeat is cheapest (an index walk, no exclusion list);
+        once most has been shown, listing what is left is.
+        """
+        if len(seen) * 2 <= pool:
+            for _ in range(REDRAWS):
+                offset = self._random.randrange(pool)
+                candidate = await _scalar(
+                    db,
+                    f"SELECT r.id FROM reviews r WHERE {where} LIMIT 1 OFFSET ?",
+                    [*params, offset],
+                )
+                if candidate not in seen:
+                    return candidate
+        async with db.execute(f"SELECT r.id FROM reviews r WHERE {where}", params) as cursor:
+            left = [int(row[0]) for row in await cursor.fetchall() if int(row[0]) not in seen]
+        return self._random.choice(left)
 
     # -- writing reviews -------------------------------------------------
 
@@ -746,6 +756,13 @@ def _like_prefix(text: str) -> str:
 
 def _precise_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+async def _scalar(db: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> int:
+    async with db.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 async def _last_pick(db: aiosqlite.Connection, channel_id: int) -> int | None:
