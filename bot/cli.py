@@ -94,7 +94,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
     if command == "console":
         from bot.console import run_console
 
-        return await run_console(settings, as_mod=args.as_mod, script=args.script)
+        script = args.script.read_text(encoding="utf-8").splitlines() if args.script else None
+        return await run_console(settings, as_mod=args.as_mod, script=script)
     handler = _CATALOG_COMMANDS[command]
     catalog = await Catalog.open(settings.database_path)
     try:

@@ -41,9 +41,12 @@ class Settings:
 
 
 def _parse_snowflake(name: str, text: str) -> int:
-    if not text.isdigit() or int(text) == 0:
+    # isascii(): str.isdigit() also accepts superscripts like "²", which int() rejects.
+    # A snowflake is a 64-bit number, so at most 20 digits (and int() stays cheap).
+    if not (text.isascii() and text.isdigit()) or len(text) > 20 or int(text) == 0:
+        shown = text if len(text) <= 40 else text[:40] + "…"
         raise ConfigError(
-            f"{name} must be a Discord id (a number like 123456789012345678), got {text!r}; "
+            f"{name} must be a Discord id (a number like 123456789012345678), got {shown!r}; "
             "fix it in .env or the environment"
         )
     return int(text)

@@ -12,7 +12,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,12 @@ class ImportFailed(ValueError):
 class ParsedRow:
     where: str  # "row 3", "line 12": how a person finds it in the file
     fields: dict[str, Any]
+    # Where single fields sit when that is not where the row starts (review pages).
+    field_lines: dict[str, int] = field(default_factory=dict)
+
+    def where_field(self, name: str) -> str:
+        line = self.field_lines.get(name)
+        return self.where if line is None else f"{self.where}, line {line}"
 
 
 def detect_format(filename: str, text: str) -> str:
@@ -53,7 +59,10 @@ def detect_format(filename: str, text: str) -> str:
     if suffix == ".json":
         return "json"
     if suffix == ".csv":
-        header = next(csv.reader(io.StringIO(text)), [])
+        try:
+            header = next(csv.reader(io.StringIO(text, newline="")), [])
+        except csv.Error:
+            return "csv"  # the CSV reader reports what is wrong, with its line
         return "letterboxd" if set(header) >= LETTERBOXD_COLUMNS else "csv"
     if suffix in {".txt", ".page", ".md", ""}:
         return "page"
@@ -66,6 +75,7 @@ def parse_reviews(
     text: str, *, filename: str, fmt: str | None = None, scope: int | None = None
 ) -> list[Review]:
     """Parse and validate every review in ``text``; all of them or :class:`ImportFailed`."""
+    text = text.removeprefix("\ufeff")  # a byte order mark from Excel or Notepad
     fmt = fmt or detect_format(filename, text)
     if fmt not in FORMATS:
         raise ImportFailed(
@@ -83,7 +93,10 @@ def parse_reviews(
                 review_from_fields(row.fields, scope=scope, ignore_unknown=fmt != "json")
             )
         except ValidationError as error:
-            problems.extend(f"{row.where}, {name}: {text}" for name, text in error.problems.items())
+            problems.extend(
+                f"{row.where_field(name)}, {name}: {message}"
+                for name, message in error.problems.items()
+            )
     if not rows and not problems:
         problems.append("the file holds no reviews")
     if problems:
@@ -113,6 +126,10 @@ def _json_rows(text: str) -> list[ParsedRow]:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise _FileProblem(f"line {error.lineno}: not valid JSON ({error.msg})") from None
+    except RecursionError:
+        raise _FileProblem("not valid JSON (nested too deeply)") from None
+    except ValueError:  # an integer past Python's digit limit for int()
+        raise _FileProblem("not valid JSON (a number has too many digits)") from None
     if isinstance(data, dict) and isinstance(data.get("reviews"), list):
         data = data["reviews"]
     if not isinstance(data, list):
@@ -129,15 +146,26 @@ def _json_rows(text: str) -> list[ParsedRow]:
 
 
 def _csv_records(text: str) -> Iterable[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    if not reader.fieldnames:
-        raise _FileProblem("the CSV file has no header row")
+    """Each non-blank row as (the line it starts on, header -> cell).
+
+    ``reader.line_num`` is where a record *ends*, so a row's start is read just
+    before it: a quoted cell may span several lines.
+    """
+    reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        for record in reader:
-            if None in record:
-                raise _FileProblem(f"line {reader.line_num}: more cells than header columns")
-            if any((value or "").strip() for value in record.values()):
-                yield reader.line_num, {key: value or "" for key, value in record.items()}
+        header = next(reader, [])
+        if not header:
+            raise _FileProblem("the CSV file has no header row")
+        while True:
+            start = reader.line_num + 1
+            cells = next(reader, None)
+            if cells is None:
+                return
+            if len(cells) > len(header):
+                raise _FileProblem(f"line {start}: more cells than header columns")
+            if any(cell.strip() for cell in cells):
+                cells += [""] * (len(header) - len(cells))
+                yield start, dict(zip(header, cells, strict=True))
     except csv.Error as error:
         raise _FileProblem(f"line {reader.line_num}: {error}") from None
 
@@ -185,7 +213,10 @@ def excerpt(text: str, limit: int) -> str:
 _YEAR = re.compile(r"^(1[89]\d\d|20\d\d|2100)$")
 _SCORE = re.compile(r"^(\d{1,2}(?:[.,]\d+)?)\s*/\s*10$")
 _QUOTED = re.compile(r'^["“”„«»](.*)["“”«»]$')
-_RUNTIME = re.compile(r"^(?:(\d+)\s*h(?:ours?)?\s*)?(?:(\d+)\s*(?:minutes?|mins?|m))?$", re.I)
+# Digit counts are capped so int() never meets a number past Python's digit limit.
+_RUNTIME = re.compile(
+    r"^(?:(\d{1,3})\s*h(?:ours?)?\s*)?(?:(\d{1,5})\s*(?:minutes?|mins?|m))?$", re.I
+)
 _DIRECTED = re.compile(r"^directed by\s+(.+)$", re.I)
 _BULLET = re.compile(r"^[•·*\-–]\s*")
 _READ_TIME = re.compile(r"^(?:⏱\s*)?\d+[- ]minute read$", re.I)
@@ -228,27 +259,43 @@ def _parse_page(raw_lines: list[str], first_line: int) -> ParsedRow:
     lines = [(first_line + offset, line.strip()) for offset, line in enumerate(raw_lines)]
     where = f"page at line {first_line}"
     fields: dict[str, Any] = {}
+    field_lines: dict[str, int] = {}
     position = _skip_to_year(lines, where)
     year_line, year_text = lines[position]
     fields["year"] = year_text
-    position, title = _next_text(lines, position + 1)
+    field_lines["year"] = year_line
+    position, title = _next_text(lines, position + 1, None)
     if title is None:
         raise _FileProblem(f"line {year_line}: a title must follow the year")
     fields["title"] = title
+    field_lines["title"] = lines[position][0]
     body_start = _read_header(lines, position + 1, title, fields)
-    score_index = next(
-        (i for i in range(body_start, len(lines)) if _SCORE.match(lines[i][1])), None
+    # "Keep Exploring..." starts the site's trailer of other reviews: their
+    # scores and labels must never be taken for this film's.
+    page_end = next(
+        (i for i in range(body_start, len(lines)) if lines[i][1].startswith(_PAGE_END)),
+        len(lines),
+    )
+    score_index, score = next(
+        (
+            (i, match.group(1))
+            for i in range(body_start, page_end)
+            if (match := _SCORE.match(lines[i][1]))
+        ),
+        (None, None),
     )
     if score_index is None:
         fields["body"] = _paragraphs(lines[body_start:], title)
-        return ParsedRow(where, fields)
-    fields["score"] = _SCORE.match(lines[score_index][1]).group(1)  # type: ignore[union-attr]
+        return ParsedRow(where, fields, field_lines)
+    fields["score"] = score
+    field_lines["score"] = lines[score_index][0]
     fields["body"] = _paragraphs(lines[body_start:score_index], title)
-    label_index, label = _next_text(lines, score_index + 1)
+    label_index, label = _next_text(lines, score_index + 1, title)
     if label is not None:
         fields["verdict"] = label
+        field_lines["verdict"] = lines[label_index][0]
         fields["verdict_text"] = _paragraphs(lines[label_index + 1 :], title)
-    return ParsedRow(where, fields)
+    return ParsedRow(where, fields, field_lines)
 
 
 def _skip_to_year(lines: list[tuple[int, str]], where: str) -> int:
@@ -260,10 +307,16 @@ def _skip_to_year(lines: list[tuple[int, str]], where: str) -> int:
     raise _FileProblem(f"{where}: expected the release year (e.g. 2023) before the title")
 
 
-def _next_text(lines: list[tuple[int, str]], start: int) -> tuple[int, str | None]:
+def _next_text(
+    lines: list[tuple[int, str]], start: int, title: str | None
+) -> tuple[int, str | None]:
+    """The next line with text that is not site chrome; none at or past "Keep Exploring"."""
     for index in range(start, len(lines)):
-        if lines[index][1]:
-            return index, lines[index][1]
+        line = lines[index][1]
+        if line.startswith(_PAGE_END):
+            break
+        if line and not _is_chrome(line, title):
+            return index, line
     return len(lines), None
 
 
@@ -344,9 +397,19 @@ def export_csv(reviews: Iterable[Review]) -> str:
 
 def _csv_cells(content: Mapping[str, Any]) -> dict[str, Any]:
     return {
-        name: "; ".join(value) if name in LIST_FIELDS else ("" if value is None else value)
+        name: _csv_list(value) if name in LIST_FIELDS else ("" if value is None else value)
         for name, value in content.items()
     }
+
+
+def _csv_list(names: list[str]) -> str:
+    """Join names with "; "; a lone name with a comma gets a trailing ";".
+
+    The reader splits on semicolons when there are any and on commas
+    otherwise, so without it "Lee, Spike" would come back as two names.
+    """
+    text = "; ".join(names)
+    return f"{text};" if len(names) == 1 and "," in text else text
 
 
 EXPORTERS: dict[str, Callable[[Iterable[Review]], str]] = {"json": export_json, "csv": export_csv}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlparse
@@ -22,6 +22,9 @@ MAX_VERDICT_TEXT = 4000
 MAX_BODY = 100_000
 MAX_LIST_ITEMS = 500
 MAX_RUNTIME_MINUTES = 1_000
+
+# Turns one loosely typed input value into a field's stored value or raises ValueError.
+FieldParser = Callable[[Any], Any]
 
 
 class ValidationError(ValueError):
@@ -173,8 +176,12 @@ def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-# Zero-width and bidi-override characters let a title look like another one.
-_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\u0000-\u0008\u000b-\u001f]")
+# Zero-width, bidi-control and other invisible format characters let a title
+# look like another one; C0 controls (except tab and newline) break embeds.
+_INVISIBLE = re.compile(
+    "[\u00ad\u061c\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+    "\u0000-\u0008\u000b-\u001f]"
+)
 
 
 def clean_text(value: Any) -> str:
@@ -182,11 +189,12 @@ def clean_text(value: Any) -> str:
         return ""
     if not isinstance(value, str | int | float):
         raise ValueError(f"expected text, got {type(value).__name__}")
-    text = _INVISIBLE.sub("", str(value)).replace("\r\n", "\n").replace("\r", "\n")
-    return text.strip()
+    # Line endings first: "\r" is in _INVISIBLE's control range.
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    return _INVISIBLE.sub("", text).strip()
 
 
-def _required_text(name: str, limit: int) -> Any:
+def _required_text(name: str, limit: int) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = clean_text(value)
         if not text:
@@ -200,7 +208,7 @@ def _required_text(name: str, limit: int) -> Any:
     return parse
 
 
-def _optional_text(name: str, limit: int) -> Any:
+def _optional_text(name: str, limit: int) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = clean_text(value)
         if len(text) > limit:
@@ -210,7 +218,7 @@ def _optional_text(name: str, limit: int) -> Any:
     return parse
 
 
-def _int_in_range(name: str, low: int, high: int, *, optional: bool) -> Any:
+def _int_in_range(name: str, low: int, high: int, *, optional: bool) -> Callable[[Any], int | None]:
     def parse(value: Any) -> int | None:
         if _is_blank(value):
             if optional:
@@ -249,7 +257,7 @@ def parse_score(value: Any) -> float | None:
     if not 0 <= number <= 10:
         shown = f"{number:g}"
         raise ValueError(f"score must be between 0 and 10, got {shown}")
-    return round(number, 1)
+    return round(number, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def _split_names(text: str, *, split_commas: bool) -> list[str]:
@@ -261,7 +269,7 @@ def _split_names(text: str, *, split_commas: bool) -> list[str]:
 
 def parse_name_list(
     name: str, *, item_limit: int = MAX_SHORT_TEXT, split_commas: bool = True
-) -> Any:
+) -> Callable[[Any], tuple[str, ...]]:
     """Lists arrive as JSON arrays or as text separated by semicolons, '|' or commas."""
 
     def parse(value: Any) -> tuple[str, ...]:
@@ -275,30 +283,36 @@ def parse_name_list(
         else:
             raise ValueError(f"{name} must be a list of names, got {type(value).__name__}")
         cleaned: list[str] = []
+        seen: set[str] = set()
         for item in items:
             text = clean_text(item)
             if not text:
                 continue
             if len(text) > item_limit:
                 raise ValueError(f"each of {name} must be at most {item_limit} characters")
-            if text.casefold() not in {seen.casefold() for seen in cleaned}:
-                cleaned.append(text)
-        if len(cleaned) > MAX_LIST_ITEMS:
-            raise ValueError(
-                f"{name} may hold at most {MAX_LIST_ITEMS} entries, got {len(cleaned)}"
-            )
+            if "\n" in text:
+                raise ValueError(f"each of {name} must be one line")
+            key = text.casefold()
+            if key in seen:
+                continue
+            seen.add(key)
+            cleaned.append(text)
+            if len(cleaned) > MAX_LIST_ITEMS:
+                # Stop here: a hostile list must not cost time in proportion to its length.
+                raise ValueError(f"{name} may hold at most {MAX_LIST_ITEMS} entries, got more")
         return tuple(cleaned)
 
     return parse
 
 
-def _url(name: str) -> Any:
+def _url(name: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = clean_text(value)
         if not text:
             return ""
         parsed = urlparse(text)
-        if parsed.scheme not in {"http", "https"} or not parsed.netloc or " " in text:
+        # urlparse silently drops tabs and newlines, so whitespace is checked on the raw text.
+        if parsed.scheme not in {"http", "https"} or not parsed.netloc or re.search(r"\s", text):
             raise ValueError(f"{name} must be an http(s) link, got {text[:60]!r}")
         if len(text) > 2000:
             raise ValueError(f"{name} must be at most 2000 characters")
@@ -307,7 +321,7 @@ def _url(name: str) -> Any:
     return parse
 
 
-_FIELD_PARSERS: dict[str, Any] = {
+_FIELD_PARSERS: dict[str, FieldParser] = {
     "title": _required_text("title", MAX_TITLE_LENGTH),
     "year": _int_in_range("year", MIN_YEAR, MAX_YEAR, optional=False),
     "tagline": _optional_text("tagline", MAX_SHORT_TEXT * 10),
