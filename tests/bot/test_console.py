@@ -1,0 +1,90 @@
+"""`reviewbot console --script`: the real bot through the loopback Discord, in a terminal."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+HEAT_1986 = {
+    "title": "Heat",
+    "year": 1986,
+    "directors": ["Dick Richards"],
+    "cast": ["Burt Reynolds"],
+    "runtime": 101,
+    "score": 4.5,
+    "verdict": "Mixed",
+    "verdict_text": "Written for the tests: the other Heat.",
+}
+
+
+def reviewbot(database: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "--database", str(database), *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        check=False,
+    )
+
+
+def run_script(tmp_path: Path, lines: list[str], *extra: str) -> str:
+    script = tmp_path / "session.txt"
+    script.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    done = reviewbot(tmp_path / "console.db", "console", "--script", str(script), *extra)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_console_looks_up_the_seed_film_with_a_typo(tmp_path: Path) -> None:
+    out = run_script(tmp_path, ["/review all of us strangrs"])
+    assert "> /review all of us strangrs" in out
+    assert "▌ All of Us Strangers (2023)" in out
+    assert "Director: Andrew Haigh" in out
+    assert "Runtime: 1h 45m" in out
+    assert "[1] Read full review" in out
+
+
+def test_console_select_menu_choice_and_button_press(tmp_path: Path) -> None:
+    extra = tmp_path / "heat.json"
+    extra.write_text(json.dumps([HEAT_1986]), encoding="utf-8")
+    imported = reviewbot(tmp_path / "console.db", "import", str(extra))
+    assert imported.returncode == 0, imported.stderr
+    out = run_script(tmp_path, ["/review heat", "3", "1"])
+    first, after_choice = out.split("> 3", 1)
+    assert "Did you mean…" in first
+    shown_first = "Heat (1995)" if "▌ Heat (1995)" in first else "Heat (1986)"
+    other = "Heat (1986)" if shown_first == "Heat (1995)" else "Heat (1995)"
+    picked, full_review = after_choice.split("> 1", 1)
+    assert f"▌ {other}" in picked
+    assert "(only you can see this)" in full_review
+    assert f"{other} — full review" in full_review
+
+
+def test_console_reads_piped_lines_when_stdin_is_not_a_terminal(tmp_path: Path) -> None:
+    done = reviewbot(tmp_path / "console.db", "console", stdin="/stats\n")
+    assert done.returncode == 0, done.stderr
+    assert "Catalog statistics" in done.stdout
+
+
+def test_console_reports_unknown_commands_and_goes_on(tmp_path: Path) -> None:
+    out = run_script(tmp_path, ["/nonsense", "!review amelie"])
+    assert "! no command /nonsense" in out
+    assert "▌ Amélie (2001)" in out
+
+
+def test_console_as_moderator_can_add_a_review_through_the_form(tmp_path: Path) -> None:
+    lines = [
+        "/catalog add title:Console Test Film year:2020 score:7.5 director:Jane Roe",
+        "A verdict typed into the form.",
+        "",
+        "1",
+        "/review console test flim",
+    ]
+    out = run_script(tmp_path, lines, "--as-mod")
+    assert "Form: The verdict" in out
+    assert "Preview: this is how members will see it." in out
+    assert "Published Console Test Film (2020)" in out
+    assert out.rstrip().count("▌ Console Test Film (2020)") >= 2
