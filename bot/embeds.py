@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlparse
 
 import discord
 
@@ -44,6 +45,11 @@ INFO_COLOUR = discord.Colour.blurple()
 
 _SPOILER = re.compile(r"\|\|(.+?)\|\|", re.DOTALL)
 _SENTENCE_END = re.compile(r"[.!?][\"'”’)]*$")
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+# What escape_markdown leaves live in a single word: a leading ">" (it only escapes
+# quotes followed by whitespace), "[" of a link spanning several words, and "|" inside
+# URLs (which it skips). Already-escaped pairs are matched first so they stay intact.
+_STILL_LIVE = re.compile(r"\\.|[\[|]|^>", re.DOTALL)
 
 
 # -- safe text -------------------------------------------------------------------
@@ -56,25 +62,32 @@ class _Word:
     new_paragraph: bool
 
 
+def _escape(text: str) -> str:
+    """Markdown-escape one word (or one line) so every character shows literally."""
+    escaped = discord.utils.escape_markdown(text)
+    return _STILL_LIVE.sub(lambda m: m[0] if m[0].startswith("\\") else "\\" + m[0], escaped)
+
+
 def _words(text: str) -> list[_Word]:
     """Split text into words, remembering which sat inside a spoiler and where paragraphs break."""
+    # Spoilers are found before paragraphs: a reviewer may hide several paragraphs at once.
+    segments: list[tuple[str, bool]] = []
+    position = 0
+    for match in _SPOILER.finditer(text):
+        segments.append((text[position : match.start()], False))
+        segments.append((match.group(1), True))
+        position = match.end()
+    segments.append((text[position:], False))
     words: list[_Word] = []
-    for paragraph in re.split(r"\n\s*\n", text.strip()):
-        first = True
-        position = 0
-        segments: list[tuple[str, bool]] = []
-        for match in _SPOILER.finditer(paragraph):
-            segments.append((paragraph[position : match.start()], False))
-            segments.append((match.group(1), True))
-            position = match.end()
-        segments.append((paragraph[position:], False))
-        for segment, spoiler in segments:
-            for word in segment.split():
+    new_paragraph = False  # a paragraph break seen since the last word
+    for segment, spoiler in segments:
+        for index, paragraph in enumerate(_PARAGRAPH_BREAK.split(segment)):
+            new_paragraph = new_paragraph or index > 0
+            for word in paragraph.split():
                 for start in range(0, len(word), LONGEST_WORD):
-                    words.append(
-                        _Word(word[start : start + LONGEST_WORD], spoiler, first and bool(words))
-                    )
-                    first = False
+                    chunk = word[start : start + LONGEST_WORD]
+                    words.append(_Word(chunk, spoiler, new_paragraph and bool(words)))
+                    new_paragraph = False
     return words
 
 
@@ -90,7 +103,7 @@ def _render(words: Sequence[_Word], *, ellipsis: bool = False) -> str:
         if word.spoiler and not in_spoiler:
             parts.append("||")
             in_spoiler = True
-        parts.append(discord.utils.escape_markdown(word.text))
+        parts.append(_escape(word.text))
     if ellipsis:
         parts.append(ELLIPSIS)
     if in_spoiler:
@@ -120,11 +133,13 @@ def safe_text(text: str, limit: int, *, prefer_sentence: bool = False) -> str:
     full = _render(words)
     if len(full) <= limit:
         return full
+    if limit < len(ELLIPSIS):  # not even room to say it was cut
+        return ""
     keep = _fitting_prefix(words, limit)
     if prefer_sentence:
         for end in range(keep, max(keep // 2, 1) - 1, -1):
             if end and _SENTENCE_END.search(words[end - 1].text):
-                return _render(words[:end])
+                return _render(words[:end], ellipsis=True)
     return _render(words[:keep], ellipsis=True)
 
 
@@ -180,12 +195,21 @@ def score_colour(score: float | None) -> discord.Colour:
 
 
 def format_names(names: Sequence[str], shown: int, limit: int = FIELD_VALUE_LIMIT) -> str:
-    if not names:
+    """Up to ``shown`` names, then "and N more" counting every name the reader cannot see."""
+    # Each name is escaped on its own, so a spoiler cannot run from one name into the next;
+    # names that are blank once rendered are no names at all.
+    rendered = [(name, shown_name) for name in names if (shown_name := plain(name, limit))]
+    if not rendered:
         return "—"
-    more = len(names) - shown
-    tail = f" and {more} more" if more > 0 else ""
-    listed = ", ".join(" ".join(name.split()) for name in names[:shown])
-    return safe_text(listed, limit - len(tail)) + tail
+    for count in range(min(shown, len(rendered)), 0, -1):
+        more = len(rendered) - count
+        listed = ", ".join(shown_name for _, shown_name in rendered[:count])
+        listed += f" and {more} more" if more else ""
+        if len(listed) <= limit:
+            return listed
+    # Even the first name alone is too long: show as much of it as fits.
+    tail = f" and {len(rendered) - 1} more" if len(rendered) > 1 else ""
+    return plain(rendered[0][0], limit - len(tail)) + tail
 
 
 # What members call each filter (the command option names).
@@ -202,12 +226,22 @@ def describe_filters(filters: ReviewFilters) -> str:
         elif name == "max_runtime":
             parts.append(f"≤ {value} min")
         else:
-            parts.append(f"{option}: {' '.join(str(value).split())[:60]}")
+            # Escaped because it is shown in message content, where markdown renders.
+            parts.append(f"{option}: {_escape(' '.join(str(value).split())[:60])}")
     return " · ".join(parts)
 
 
 def _link(url: str) -> str | None:
-    return url if url.startswith(("http://", "https://")) and len(url) <= URL_LIMIT else None
+    """``url`` if Discord will take it as a link; a malformed one fails the whole message."""
+    if not url.startswith(("http://", "https://")) or len(url) > URL_LIMIT:
+        return None
+    if " " in url or not url.isprintable():  # no whitespace or control characters
+        return None
+    try:
+        host = urlparse(url).hostname
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host
+        return None
+    return url if host else None
 
 
 # -- review embeds ------------------------------------------------------------------------
@@ -222,25 +256,25 @@ def review_embed(review: Review) -> discord.Embed:
     embed = discord.Embed(
         title=review_title(review),
         url=_link(review.review_url),
-        description=f"*{plain(review.tagline, DESCRIPTION_LIMIT - 2)}*" if review.tagline else None,
+        description=_tagline(review, DESCRIPTION_LIMIT - 2),
         colour=score_colour(review.score),
     )
-    director_label = "Directors" if len(review.directors) > 1 else "Director"
+    directors = [name for name in review.directors if name.strip()]
+    director_label = "Directors" if len(directors) > 1 else "Director"
     embed.add_field(name=director_label, value=format_names(review.directors, 3), inline=True)
     embed.add_field(name="Runtime", value=format_runtime(review.runtime), inline=True)
     embed.add_field(name="Score", value=format_score(review.score), inline=True)
     embed.add_field(name="Cast", value=format_names(review.cast, CAST_SHOWN), inline=False)
-    if review.verdict or review.verdict_text:
-        label = f"**{plain(review.verdict, 200)}**" if review.verdict else ""
-        excerpt = safe_text(review.verdict_text, EXCERPT_LIMIT, prefer_sentence=True)
-        embed.add_field(
-            name="Verdict", value="\n".join(filter(None, (label, excerpt))), inline=False
-        )
+    label = plain(review.verdict, 200)
+    excerpt = safe_text(review.verdict_text, EXCERPT_LIMIT, prefer_sentence=True)
+    if label or excerpt:  # Discord rejects a field with a blank value
+        value = "\n".join(filter(None, (f"**{label}**" if label else "", excerpt)))
+        embed.add_field(name="Verdict", value=value, inline=False)
     poster = _link(review.poster_url)
     if poster:
         embed.set_thumbnail(url=poster)
     embed.set_footer(text=_footer(review))
-    return _within_total(embed)
+    return _within_total(embed, review)
 
 
 def _footer(review: Review) -> str:
@@ -253,12 +287,18 @@ def _footer(review: Review) -> str:
     return " · ".join(parts)[:FOOTER_LIMIT]
 
 
-def _within_total(embed: discord.Embed) -> discord.Embed:
-    """Shorten the description until the whole embed fits Discord's 6000-character cap."""
+def _tagline(review: Review, limit: int) -> str | None:
+    """The tagline in italics within ``limit`` characters of text, or None if it is blank."""
+    text = plain(review.tagline, limit)
+    return f"*{text}*" if text else None
+
+
+def _within_total(embed: discord.Embed, review: Review) -> discord.Embed:
+    """Shorten the tagline until the whole embed fits Discord's 6000-character cap."""
     excess = len(embed) - TOTAL_LIMIT
     if excess > 0 and embed.description:
-        embed.description = embed.description[: max(len(embed.description) - excess - 1, 0)]
-        embed.description = embed.description.rstrip("\\") + ELLIPSIS
+        # Rendered again rather than sliced, so italics, spoilers and escapes stay whole.
+        embed.description = _tagline(review, len(embed.description) - 2 - excess)
     return embed
 
 
@@ -308,19 +348,22 @@ def ranked_list_embed(
 def similar_embed(
     review: Review, related: Sequence[tuple[Review, Sequence[tuple[str, str]]]]
 ) -> discord.Embed:
-    embed = discord.Embed(title=f"Like {review_title(review)}"[:TITLE_LIMIT], colour=INFO_COLOUR)
+    embed = discord.Embed(
+        title="Like " + plain(review.display_title, TITLE_LIMIT - 5), colour=INFO_COLOUR
+    )
     reason_words = {"director": "same director", "cast": "shared cast", "genre": "same genre"}
-    for other, reasons in related[:10]:
+    shown = related[:10]
+    # Each field gets an equal share of the 6000-character total.
+    budget = (TOTAL_LIMIT - len(embed.title or "")) // max(len(shown), 1)
+    for other, reasons in shown:
         grouped: dict[str, list[str]] = {}
         for kind, label in reasons:
             grouped.setdefault(reason_words[kind], []).append(label)
         why = "; ".join(f"{word}: {', '.join(labels[:3])}" for word, labels in grouped.items())
         score = "" if other.score is None else f" — {other.score:g}/10"
-        embed.add_field(
-            name=plain(other.display_title, FIELD_NAME_LIMIT - 20) + score,
-            value=safe_text(why, FIELD_VALUE_LIMIT),
-            inline=False,
-        )
+        name = plain(other.display_title, min(FIELD_NAME_LIMIT, budget // 2) - len(score)) + score
+        value = safe_text(why, min(FIELD_VALUE_LIMIT, budget - len(name)))
+        embed.add_field(name=name, value=value, inline=False)
     if not related:
         embed.description = "No other review shares a director, cast member or genre with it yet."
     return embed
@@ -359,7 +402,7 @@ def history_embed(review: Review, entries: Iterable[AuditEntry]) -> discord.Embe
         detail = f" ({', '.join(changed)})" if changed else ""
         lines.append(f"`{entry.at[:16].replace('T', ' ')}` **{entry.action}** by {who}{detail}")
     embed = discord.Embed(
-        title=f"History of {review_title(review)}"[:TITLE_LIMIT],
+        title="History of " + plain(review.display_title, TITLE_LIMIT - 11),
         description=_last_lines("\n".join(lines) or "No changes recorded.", DESCRIPTION_LIMIT),
         colour=INFO_COLOUR,
     )

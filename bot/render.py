@@ -56,6 +56,8 @@ def component_lines(
 ) -> list[Text]:
     """Buttons and select options, numbered so a person can pick one by typing its number.
 
+    Link buttons are listed with their URL but not numbered: picking one sends nothing.
+
     ``numbering`` is filled with number → what picking it means (``button:<custom_id>``
     or ``select:<custom_id>:<value>``).
     """
@@ -64,13 +66,16 @@ def component_lines(
         for component in row.get("components", []):
             kind = component.get("type")
             if kind == 2:
-                number = len(numbering) + 1
                 disabled = " (disabled)" if component.get("disabled") else ""
-                if component.get("custom_id"):
-                    numbering[number] = f"button:{component['custom_id']}"
                 label = component.get("label") or component.get("emoji", {}).get("name", "")
                 style = BUTTON_STYLES.get(component.get("style", 2), "white")
-                lines.append(Text(f"  [{number}] {label}{disabled}", style=style))
+                if component.get("custom_id"):
+                    number = len(numbering) + 1
+                    numbering[number] = f"button:{component['custom_id']}"
+                    lines.append(Text(f"  [{number}] {label}{disabled}", style=style))
+                else:  # a link button opens its URL, so there is nothing to pick by number
+                    url = component.get("url", "")
+                    lines.append(Text(f"  [link] {label} {url}".rstrip() + disabled, style=style))
             elif kind == 3:
                 lines.append(Text(f"  {component.get('placeholder') or 'Choose'}:", style="bold"))
                 for option in component.get("options", []):

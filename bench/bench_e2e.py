@@ -1,0 +1,96 @@
+"""End-to-end benchmark: /review through real discord.py and the loopback Discord.
+
+Each request is an INTERACTION_CREATE sent over the gateway socket; the time
+is taken from that event leaving the stand-in to the interaction callback
+arriving at it, over a 58,788-film catalog.
+
+Run: .venv/bin/python -m bench.bench_e2e [--requests 1000] [--write-docs]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from bench.bench_store import percentile
+from bench.movies import movie_reviews
+from bench.report import replace_section
+from bot.client import create_bot
+from bot.config import Settings
+from bot.loopback import connected, default_stand_in
+from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID
+from bot.store import Store
+
+SEED = 7
+
+
+def queries(titles: list[str], count: int) -> list[str]:
+    """Titles as members type them: half exact, half lower-case with one letter dropped."""
+    chooser = random.Random(SEED)
+    picked = []
+    for index in range(count):
+        title = chooser.choice(titles)
+        if index % 2 and len(title) > 6:
+            cut = chooser.randrange(1, len(title) - 1)
+            title = (title[:cut] + title[cut + 1 :]).lower()
+        picked.append(title)
+    return picked
+
+
+async def run(requests: int) -> str:
+    reviews = movie_reviews()
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(database_path=Path(folder) / "bench.db")
+        async with await Store.open(settings.database_path) as store:
+            await store.import_reviews(reviews, actor_id=None)
+            stand_in = default_stand_in()
+            await stand_in.start()
+            try:
+                bot = create_bot(settings, store=store, application_id=APPLICATION_ID)
+                async with connected(bot, stand_in):
+                    await stand_in.wait_for_sync()
+                    # Members are rate limited; the benchmark is one very fast member.
+                    bot.get_command("review")._buckets._cooldown = None  # type: ignore[union-attr]
+                    latencies, wall = await _measure(stand_in, queries([r.title for r in reviews], requests))
+            finally:
+                await stand_in.close()
+    return (
+        f"| `/review` over {len(reviews):,} films, {requests:,} requests | p50 ms | p99 ms | max ms |\n"
+        "|---|---:|---:|---:|\n"
+        f"| gateway INTERACTION_CREATE → interaction callback | "
+        f"{statistics.median(latencies):.1f} | {percentile(latencies, 0.99):.1f} | "
+        f"{max(latencies):.1f} |\n"
+        f"| whole round trip as the client sees it (incl. the stand-in) | "
+        f"{statistics.median(wall):.1f} | {percentile(wall, 0.99):.1f} | {max(wall):.1f} |"
+    )
+
+
+async def _measure(stand_in: object, texts: list[str]) -> tuple[list[float], list[float]]:
+    latencies: list[float] = []
+    wall: list[float] = []
+    for text in texts:
+        start = time.perf_counter()
+        result = await stand_in.slash("review", {"title": text}, user=MEMBER_ID)  # type: ignore[attr-defined]
+        wall.append((time.perf_counter() - start) * 1000)
+        latencies.append(result.latency * 1000)
+    return latencies, wall
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--requests", type=int, default=1_000)
+    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+    table = asyncio.run(run(args.requests))
+    print(table)
+    if args.write_docs:
+        replace_section(Path("docs/benchmarks.md"), "e2e", table)
+
+
+if __name__ == "__main__":
+    main()

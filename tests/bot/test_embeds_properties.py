@@ -1,0 +1,224 @@
+"""Property tests: no review text, however hostile, breaks an embed or leaks a spoiler."""
+
+from __future__ import annotations
+
+import operator
+import re
+from typing import Any
+
+import discord
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.embeds import (
+    full_review_pages,
+    paginate_text,
+    review_choice_label,
+    review_embed,
+    safe_text,
+    score_bar,
+)
+from bot.models import Review
+
+SETTINGS = settings(
+    max_examples=500,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+
+# Pieces that stress escaping, splitting and spoiler handling, mixed into arbitrary text.
+FRAGMENTS = st.sampled_from(
+    [
+        "||",
+        "|",
+        "*",
+        "**",
+        "_",
+        "__",
+        "`",
+        "```",
+        "~~",
+        "\\",
+        "\\|",
+        "\n",
+        "\n\n",
+        " ",
+        "\u200b",
+        "\u202e",
+        "\u0301",
+        "\ufeff",
+        "🎬",
+        "👨‍👩‍👧",
+        "👍🏽",
+        "> ",
+        ">>> ",
+        "# ",
+        "- ",
+        "[",
+        "](",
+        ")",
+        "@everyone",
+        "<@123>",
+        "<@&5>",
+        "…",
+        ". ",
+        "! ",
+        "x" * 90,
+    ]
+)
+messy_text = st.lists(st.one_of(st.text(max_size=15), FRAGMENTS), max_size=30).map("".join)
+# Repeating a messy piece gives long texts cheaply (taglines, verdicts, bodies of many kB).
+long_text = st.one_of(messy_text, st.builds(operator.mul, messy_text, st.integers(1, 150)))
+urls = st.one_of(
+    st.just(""),
+    st.sampled_from(["https://x.example/r/1", "http://x.example/p.jpg", "ftp://x", "javascript:x"]),
+    messy_text,
+)
+
+reviews = st.builds(
+    Review,
+    title=st.one_of(messy_text, st.builds(operator.mul, messy_text, st.integers(1, 20))),
+    year=st.integers(1870, 2100),
+    tagline=long_text,
+    directors=st.lists(messy_text, max_size=10).map(tuple),
+    cast=st.lists(messy_text, max_size=300).map(tuple),
+    runtime=st.one_of(st.none(), st.integers(0, 1000)),
+    score=st.one_of(st.none(), st.floats(0, 10)),
+    verdict=messy_text,
+    verdict_text=long_text,
+    body=long_text,
+    reviewer=messy_text,
+    review_url=urls,
+    poster_url=urls,
+    id=st.one_of(st.none(), st.integers(1, 10**12)),
+    created_at=messy_text,
+)
+
+
+def split_spoilers(text: str) -> tuple[str, str, bool]:
+    """(text outside spoilers, text inside them, whether every ``||`` opened was closed)."""
+    outside: list[str] = []
+    inside: list[str] = []
+    hidden = False
+    index = 0
+    while index < len(text):
+        if text[index] == "\\" and index + 1 < len(text):
+            (inside if hidden else outside).append(text[index + 1])
+            index += 2
+        elif text.startswith("||", index):
+            hidden = not hidden
+            index += 2
+        else:
+            (inside if hidden else outside).append(text[index])
+            index += 1
+    return "".join(outside), "".join(inside), not hidden
+
+
+def assert_within_discord_limits(embed: discord.Embed) -> None:
+    data: dict[str, Any] = embed.to_dict()
+    title = data.get("title", "")
+    description = data.get("description", "")
+    fields = data.get("fields", [])
+    footer = data.get("footer", {}).get("text", "")
+    assert len(title) <= 256
+    assert len(description) <= 4096
+    assert len(fields) <= 25
+    for field in fields:
+        assert len(field["name"]) <= 256
+        assert len(field["value"]) <= 1024
+    assert len(footer) <= 2048
+    total = len(title) + len(description) + len(footer)
+    total += sum(len(field["name"]) + len(field["value"]) for field in fields)
+    assert total <= 6000
+    assert len(embed) <= 6000
+
+
+@SETTINGS
+@given(reviews)
+def test_review_embed_never_raises_and_respects_every_limit(review: Review) -> None:
+    assert_within_discord_limits(review_embed(review))
+
+
+@SETTINGS
+@given(reviews)
+def test_review_embed_fields_are_never_blank(review: Review) -> None:
+    """Discord rejects the whole message when a field name or value is empty."""
+    for field in review_embed(review).to_dict().get("fields", []):
+        assert field["name"].strip()
+        assert field["value"].strip(), f"{field['name']} field is blank"
+
+
+@SETTINGS
+@given(reviews)
+def test_full_review_pages_fit_and_keep_spoiler_markers_balanced(review: Review) -> None:
+    pages = full_review_pages(review)
+    assert pages
+    for page in pages:
+        assert_within_discord_limits(page)
+        assert len(page.description or "") <= 4096
+        assert split_spoilers(page.description or "")[2]
+
+
+@SETTINGS
+@given(long_text, st.integers(1, 5000), st.booleans())
+def test_safe_text_never_exceeds_its_limit(text: str, limit: int, prefer_sentence: bool) -> None:
+    shown = safe_text(text, limit, prefer_sentence=prefer_sentence)
+    assert len(shown) <= limit
+    assert split_spoilers(shown)[2]
+
+
+# Text whose spoilers are well formed, with secret words that must never be seen outside them.
+plain_piece = st.text(
+    alphabet=st.characters(exclude_characters="|<S", exclude_categories=("Cs",)), max_size=30
+)
+spoiler_word = st.sampled_from(["SECRET", "SECRET.", "*SECRET*", "SECRET\\", "_SECRET_"])
+# A reviewer may hide several paragraphs at once: words inside a spoiler can be
+# separated by spaces, line breaks or blank lines.
+spoiler_piece = st.lists(
+    st.tuples(spoiler_word, st.sampled_from([" ", " ", "\n", "\n\n"])), min_size=1
+).map(lambda pairs: "||" + "".join(word + gap for word, gap in pairs).rstrip() + "||")
+spoilered_text = st.lists(st.one_of(plain_piece, spoiler_piece), max_size=40).map(" ".join)
+
+
+@SETTINGS
+@given(spoilered_text, st.integers(1, 600))
+def test_cut_excerpts_never_reveal_spoilers(text: str, limit: int) -> None:
+    for prefer_sentence in (False, True):
+        outside, _, balanced = split_spoilers(
+            safe_text(text, limit, prefer_sentence=prefer_sentence)
+        )
+        assert balanced
+        assert "SECRET" not in outside
+
+
+@SETTINGS
+@given(spoilered_text, st.integers(40, 600))
+def test_pages_never_reveal_spoilers(text: str, limit: int) -> None:
+    for page in paginate_text(text, limit):
+        outside, _, balanced = split_spoilers(page)
+        assert balanced
+        assert "SECRET" not in outside
+
+
+@SETTINGS
+@given(plain_piece.map(lambda t: t * 20), st.integers(200, 2000))
+def test_pages_keep_every_character_in_order(text: str, limit: int) -> None:
+    pages = paginate_text(text, limit)
+    recovered = re.sub(r"\\(.)", r"\1", "".join(pages), flags=re.DOTALL)
+    assert "".join(recovered.split()) == "".join(text.split())
+
+
+@SETTINGS
+@given(st.floats(0, 10), st.floats(0, 10))
+def test_score_bar_is_ten_cells_and_grows_with_score(low: float, high: float) -> None:
+    low, high = sorted((low, high))
+    assert len(score_bar(low)) == len(score_bar(high)) == 10
+    assert score_bar(low).count("▰") <= score_bar(high).count("▰")
+
+
+@SETTINGS
+@given(messy_text.filter(lambda t: t.strip()), st.integers(1870, 2100))
+def test_choice_label_fits_select_option(title: str, year: int) -> None:
+    label = review_choice_label(Review(title=title, year=year))
+    assert 0 < len(label) <= 100
+    assert label.endswith(f" ({year})")
