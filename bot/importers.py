@@ -382,16 +382,26 @@ _ROW_READERS: dict[str, Callable[[str], list[ParsedRow]]] = {
 # -- export --------------------------------------------------------------------
 
 
+# Written for people reading an export; importers skip them (the store sets its own).
+EXPORTED_BOOKKEEPING = ("id", "scope", "created_by", "created_at", "updated_by", "updated_at")
+
+
+def _export_record(review: Review) -> dict[str, Any]:
+    return {**review.content(), **{name: getattr(review, name) for name in EXPORTED_BOOKKEEPING}}
+
+
 def export_json(reviews: Iterable[Review]) -> str:
-    return json.dumps([review.content() for review in reviews], ensure_ascii=False, indent=2) + "\n"
+    records = [_export_record(review) for review in reviews]
+    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
 
 
 def export_csv(reviews: Iterable[Review]) -> str:
     buffer = io.StringIO(newline="")
-    writer = csv.DictWriter(buffer, fieldnames=list(CONTENT_FIELDS), lineterminator="\n")
+    columns = [*CONTENT_FIELDS, *EXPORTED_BOOKKEEPING]
+    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for review in reviews:
-        writer.writerow(_csv_cells(review.content()))
+        writer.writerow(_csv_cells(_export_record(review)))
     return buffer.getvalue()
 
 

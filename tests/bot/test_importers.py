@@ -400,18 +400,20 @@ def test_csv_round_trip_keeps_a_single_name_that_contains_a_comma() -> None:
     assert again.genres == ("Sci-Fi, Hard",)
 
 
-def test_export_json_is_a_list_of_content_objects_with_unicode_kept() -> None:
+def test_export_json_holds_every_field_with_unicode_kept() -> None:
     text = export_json([TRICKY])
     assert "李安" in text
-    data = json.loads(text)
-    assert data == [TRICKY.content()]
+    [record] = json.loads(text)
+    assert {name: record[name] for name in TRICKY.content()} == TRICKY.content()
+    assert {"id", "scope", "created_by", "created_at", "updated_by", "updated_at"} <= set(record)
 
 
-def test_export_csv_header_lists_the_content_fields_in_order() -> None:
+def test_export_csv_header_lists_content_then_bookkeeping_fields() -> None:
     header = export_csv([]).splitlines()[0]
     assert header == (
         "title,year,tagline,directors,cast,runtime,score,verdict,verdict_text,body,"
-        "reviewer,review_url,poster_url,genres,aliases"
+        "reviewer,review_url,poster_url,genres,aliases,"
+        "id,scope,created_by,created_at,updated_by,updated_at"
     )
 
 
