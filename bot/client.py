@@ -53,6 +53,12 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
             task.add_done_callback(self._deferrals.discard)
         return True
 
+    async def on_error(
+        self, interaction: discord.Interaction[ReviewBot], error: app_commands.AppCommandError, /
+    ) -> None:
+        command = interaction.command.qualified_name if interaction.command else "?"
+        await send_ephemeral(interaction, explain(error, f"/{command} from {interaction.user.id}"))
+
     def cancel_deferrals(self) -> None:
         for task in self._deferrals:
             task.cancel()
@@ -84,14 +90,14 @@ class ReviewBot(commands.Bot):
             intents=bot_intents(settings),
             allowed_mentions=discord.AllowedMentions.none(),
             owner_ids=set(settings.owner_ids) or None,
-            application_id=application_id,
             help_command=None,
             tree_cls=ReviewTree,
+            # Unknown until login unless given; tests give it so sync can run in setup_hook.
+            application_id=discord.utils.MISSING if application_id is None else application_id,
         )
         self.settings = settings
         self._given_store = store
         self._catalog: Catalog | None = None
-        self.tree.on_error = self.on_app_command_error
 
     @property
     def catalog(self) -> Catalog:
@@ -138,12 +144,6 @@ class ReviewBot(commands.Bot):
             await send_ephemeral(context.interaction, text)
         else:
             await context.reply(text, mention_author=False)
-
-    async def on_app_command_error(
-        self, interaction: discord.Interaction, error: app_commands.AppCommandError
-    ) -> None:
-        command = interaction.command.qualified_name if interaction.command else "?"
-        await send_ephemeral(interaction, explain(error, f"/{command} from {interaction.user.id}"))
 
 
 def extension_names() -> list[str]:

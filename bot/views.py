@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable, Sequence
-from typing import ClassVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any, ClassVar
 
 import discord
 
@@ -40,7 +40,8 @@ class OwnedView(discord.ui.View):
         self.public_custom_ids: set[str] = set()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        custom_id = (interaction.data or {}).get("custom_id")
+        data: Mapping[str, Any] = interaction.data or {}
+        custom_id = data.get("custom_id")
         if interaction.user.id == self.owner_id or custom_id in self.public_custom_ids:
             return True
         await send_ephemeral(interaction, NOT_YOURS)
