@@ -516,12 +516,12 @@ class Store:
             ) as cursor:
                 seen = {int(row[0]) for row in await cursor.fetchall()}
             if len(seen) >= pool:
+                last = await _last_pick(db, channel_id)  # before its record is forgotten
                 await db.executemany(
                     "DELETE FROM recent_picks WHERE channel_id = ? AND review_id = ?",
                     [(channel_id, review_id) for review_id in seen],
                 )
-                last = await _last_pick(db, channel_id)
-                seen = {last} if pool > 1 and last is not None else set()
+                seen = {last} if pool > 1 and last in seen else set()
             chosen = await self._pick_unseen(db, where, params, pool, seen)
             await db.execute(
                 "INSERT OR REPLACE INTO recent_picks (channel_id, review_id, picked_at) "

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
@@ -21,48 +22,93 @@ REROLL_RATE = (10, 30.0)  # re-rolls and /random per member per seconds
 TOP_PAGE_SIZE = 10
 TOP_LIMIT = 100
 
+CooldownSource = commands.Context[Any] | discord.Interaction
+
+
+def _member_id(source: CooldownSource) -> int:
+    """Who spends the budget: a Context has ``author``, an Interaction only ``user``."""
+    return source.author.id if isinstance(source, commands.Context) else source.user.id
+
+
+def member_cooldown(rate: tuple[int, float]) -> commands.CooldownMapping[CooldownSource]:
+    """A per-member budget of ``rate`` uses, spent from a command or a button press."""
+    return commands.CooldownMapping(commands.Cooldown(*rate), _member_id)
+
+
+def review_filters(chosen: Mapping[str, Any]) -> ReviewFilters:
+    """What the options a member set (flag name → value) mean for the store."""
+    year_from, year_to = chosen.get("year_from"), chosen.get("year_to")
+    decade = chosen.get("decade")
+    if decade is not None:
+        start = decade - decade % 10
+        year_from = max(year_from or start, start)
+        year_to = min(year_to or start + 9, start + 9)
+    if year_from is not None and year_to is not None and year_from > year_to:
+        raise UserError(f"year_from ({year_from}) is after year_to ({year_to}).")
+    return ReviewFilters(
+        min_score=chosen.get("min_score"),
+        verdict=chosen.get("verdict"),
+        year_from=year_from,
+        year_to=year_to,
+        director=chosen.get("director"),
+        cast_member=chosen.get("cast"),
+        genre=chosen.get("genre"),
+        max_runtime=chosen.get("max_runtime"),
+    )
+
+
+def describe_chosen(chosen: Mapping[str, Any]) -> str:
+    """ "decade: 1990s · genre: Drama", in the option names the member typed."""
+    parts = []
+    for name, value in chosen.items():
+        if name == "min_score":
+            parts.append(f"score ≥ {value:g}")
+        elif name == "max_runtime":
+            parts.append(f"≤ {value} min")
+        elif name == "decade":
+            parts.append(f"decade: {value - value % 10}s")
+        else:
+            text = discord.utils.escape_markdown(" ".join(str(value).split())[:60])
+            parts.append(f"{name}: {text}")
+    return " · ".join(parts)
+
 
 class RecommendationFilters(commands.FlagConverter, delimiter=":", prefix=""):
-    """Shared by /random and /top; as text: ``!random min_score: 8 genre: drama``."""
+    """Shared by /random and /top; as text: ``!random min_score: 8 genre: drama``.
 
-    min_score: app_commands.Range[float, 0, 10] | None = commands.flag(
+    Bounded options use ``commands.Range`` without ``| None`` (the default is ``None``):
+    that is the form a hybrid command turns into min/max on the slash option *and*
+    converts for a prefix invocation. ``app_commands.Range`` fails for ``!random``, and
+    ``Range | None`` makes the slash option a plain string.
+    """
+
+    min_score: commands.Range[float, 0, 10] = commands.flag(
         default=None, description="Only films scored at least this (0–10)"
     )
     verdict: str | None = commands.flag(default=None, description="Only this verdict label")
-    decade: app_commands.Range[int, 1870, 2100] | None = commands.flag(
+    decade: commands.Range[int, 1870, 2100] = commands.flag(
         default=None, description="A decade, e.g. 1990 for the 1990s"
     )
-    year_from: app_commands.Range[int, 1870, 2100] | None = commands.flag(
+    year_from: commands.Range[int, 1870, 2100] = commands.flag(
         default=None, description="Released in or after this year"
     )
-    year_to: app_commands.Range[int, 1870, 2100] | None = commands.flag(
+    year_to: commands.Range[int, 1870, 2100] = commands.flag(
         default=None, description="Released in or before this year"
     )
     director: str | None = commands.flag(default=None, description="Directed by")
     cast: str | None = commands.flag(default=None, description="With this actor")
     genre: str | None = commands.flag(default=None, description="Of this genre")
-    max_runtime: app_commands.Range[int, 1, 1000] | None = commands.flag(
+    max_runtime: commands.Range[int, 1, 1000] = commands.flag(
         default=None, description="At most this many minutes"
     )
 
+    def chosen(self) -> dict[str, Any]:
+        """The options the member set, by name, in declaration order."""
+        values = {name: getattr(self, name) for name in self.get_flags()}
+        return {name: value for name, value in values.items() if value is not None}
+
     def to_filters(self) -> ReviewFilters:
-        year_from, year_to = self.year_from, self.year_to
-        if self.decade is not None:
-            start = self.decade - self.decade % 10
-            year_from = max(year_from or start, start)
-            year_to = min(year_to or start + 9, start + 9)
-        if year_from is not None and year_to is not None and year_from > year_to:
-            raise UserError(f"year_from ({year_from}) is after year_to ({year_to}).")
-        return ReviewFilters(
-            min_score=self.min_score,
-            verdict=self.verdict,
-            year_from=year_from,
-            year_to=year_to,
-            director=self.director,
-            cast_member=self.cast,
-            genre=self.genre,
-            max_runtime=self.max_runtime,
-        )
+        return review_filters(self.chosen())
 
 
 class RandomView(ReviewView):
@@ -73,7 +119,7 @@ class RandomView(ReviewView):
         cog: Recommendations,
         owner_id: int,
         review: Review,
-        filters: ReviewFilters,
+        filters: RecommendationFilters,
         guild_id: int | None,
         channel_id: int,
     ) -> None:
@@ -82,18 +128,12 @@ class RandomView(ReviewView):
         self.filters = filters
         self.guild_id = guild_id
         self.channel_id = channel_id
-        self.cooldown = commands.CooldownMapping.from_cooldown(
-            *REROLL_RATE, commands.BucketType.user
-        )
 
     @discord.ui.button(label="Another", style=discord.ButtonStyle.primary, emoji="🎲")
     async def another(
         self, interaction: discord.Interaction, _: discord.ui.Button[RandomView]
     ) -> None:
-        bucket = self.cooldown.get_bucket(interaction)  # type: ignore[arg-type]
-        retry_after = bucket.update_rate_limit() if bucket else None
-        if retry_after:
-            raise UserError(f"Slow down a little: try again in {retry_after:.0f}s.")
+        self.cog.spend_reroll(interaction)
         review = await self.cog.pick(self.filters, self.guild_id, self.channel_id)
         self.review = review
         await interaction.response.edit_message(embed=review_embed(review), view=self)
@@ -104,24 +144,48 @@ class Recommendations(commands.Cog):
 
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
+        # One budget per member for /random and every "Another" press, whichever message.
+        self.reroll_cooldown = member_cooldown(REROLL_RATE)
 
-    async def pick(self, filters: ReviewFilters, guild_id: int | None, channel_id: int) -> Review:
+    def spend_reroll(self, source: CooldownSource) -> None:
+        bucket = self.reroll_cooldown.get_bucket(source)
+        retry_after = bucket.update_rate_limit() if bucket else None
+        if bucket is not None and retry_after:
+            raise commands.CommandOnCooldown(bucket, retry_after, commands.BucketType.user)
+
+    async def pick(
+        self, flags: RecommendationFilters, guild_id: int | None, channel_id: int
+    ) -> Review:
         review = await self.bot.catalog.store.random_pick(
-            filters, guild_id=guild_id, channel_id=channel_id
+            flags.to_filters(), guild_id=guild_id, channel_id=channel_id
         )
         if review is None:
-            raise UserError(await self.bot.catalog.explain_empty(filters, guild_id))
+            raise UserError(await self.explain_empty(flags, guild_id))
         return review
 
+    async def explain_empty(self, flags: RecommendationFilters, guild_id: int | None) -> str:
+        """Which option emptied the pool, named as the member typed it (``decade``, ``cast``)."""
+        store = self.bot.catalog.store
+        chosen = flags.chosen()
+        if await store.count(guild_id=guild_id) > 0:
+            applied: dict[str, Any] = {}
+            for name, value in chosen.items():
+                applied[name] = value
+                if await store.count(review_filters(applied), guild_id=guild_id) == 0:
+                    return (
+                        f"No film matches {describe_chosen(chosen)}: the pool runs dry at "
+                        f"`{name}`. Try loosening or removing `{name}`."
+                    )
+        return await self.bot.catalog.explain_empty(flags.to_filters(), guild_id)
+
     @commands.hybrid_command(name="random", description="Recommend a film from the catalog")
-    @commands.cooldown(*REROLL_RATE, commands.BucketType.user)
     async def random(
         self, ctx: commands.Context[ReviewBot], *, filters: RecommendationFilters
     ) -> None:
-        chosen = filters.to_filters()
+        self.spend_reroll(ctx)
         guild_id = ctx.guild.id if ctx.guild else None
-        review = await self.pick(chosen, guild_id, ctx.channel.id)
-        view = RandomView(self, ctx.author.id, review, chosen, guild_id, ctx.channel.id)
+        review = await self.pick(filters, guild_id, ctx.channel.id)
+        view = RandomView(self, ctx.author.id, review, filters, guild_id, ctx.channel.id)
         view.message = await ctx.send(embed=review_embed(review), view=view)
 
     @commands.hybrid_command(name="similar", description="Films sharing a director, cast or genre")
@@ -152,7 +216,7 @@ class Recommendations(commands.Cog):
             chosen, guild_id=guild_id, limit=TOP_LIMIT
         )
         if not reviews:
-            raise UserError(await self.bot.catalog.explain_empty(chosen, guild_id))
+            raise UserError(await self.explain_empty(filters, guild_id))
         chunks = [reviews[i : i + TOP_PAGE_SIZE] for i in range(0, len(reviews), TOP_PAGE_SIZE)]
         pages = [
             ranked_list_embed(
