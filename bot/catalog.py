@@ -100,7 +100,10 @@ class Catalog:
         review_id = parse_choice_value(title)
         if review_id is not None:
             review = await self.store.get(review_id, include_deleted=True)
-            return review if review is not None and review.deleted_at is not None else None
+            # Only this scope's: an id must not reveal another guild's titles.
+            if review is None or review.deleted_at is None or review.scope != scope:
+                return None
+            return review
         name, year = split_year(title)
         found = await self.store.find_by_title(name, year, scope=scope, include_deleted=True)
         return next((review for review in found if review.deleted_at is not None), None)

@@ -13,6 +13,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.catalog import Lookup
 from bot.embeds import history_embed, review_embed
 from bot.errors import NotModerator, UserError, explain, send_ephemeral
 from bot.importers import EXPORTERS, parse_reviews
@@ -76,8 +77,12 @@ class Moderation(
         if deleted:
             review = await self.bot.catalog.find_deleted(title, scope_id)
         else:
-            review = (await self.bot.catalog.resolve(title, interaction.guild_id)).best
-        if review is None:
+            review = _in_scope_first(
+                await self.bot.catalog.resolve(title, interaction.guild_id), scope_id
+            )
+        if review is None or review.scope not in (None, interaction.guild_id):
+            # Another guild's review (e.g. an ``id:`` value typed by hand): say nothing
+            # about it, not even its title.
             raise UserError(f"No {'deleted ' if deleted else ''}review matches “{title[:80]}”.")
         if review.scope != scope_id:
             owner = "the global catalog" if review.scope is None else "another scope"
@@ -384,11 +389,52 @@ class Moderation(
     async def deleted_title_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        choices = await self.bot.catalog.deleted_choices(current, interaction.guild_id)
+        # Autocomplete skips interaction_check, and deleted reviews are for moderators only.
+        if await self.refuse_non_moderators(interaction) is not None:
+            return []
+        scope_id = interaction.guild_id
+        if (
+            getattr(interaction.namespace, "scope", None) == "global"
+            and interaction.user.id in self.bot.settings.owner_ids
+        ):
+            scope_id = None
+        choices = await self.bot.catalog.deleted_choices(current, scope_id)
         return [app_commands.Choice(name=name, value=value) for name, value in choices]
 
 
-class VerdictModal(discord.ui.Modal, title="The verdict"):
+def _in_scope_first(found: Lookup, scope_id: int | None) -> Review | None:
+    """The best match, or the same film's copy in ``scope_id`` when that scope has one.
+
+    A guild may keep its own review of a film the global catalog also has; typing the
+    title must reach the copy the moderator can change, not stop at the global one.
+    """
+    best = found.best
+    if best is None or best.scope == scope_id:
+        return best
+    same_film = (
+        review
+        for review in found.alternatives
+        if review.scope == scope_id
+        and review.year == best.year
+        and review.title.casefold() == best.title.casefold()
+    )
+    return next(same_film, best)
+
+
+class _ModeratorModal(discord.ui.Modal):
+    """A form whose submission is re-checked: a role can be taken away while it is open."""
+
+    cog: Moderation
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        reason = await self.cog.refuse_non_moderators(interaction)
+        if reason is None:
+            return True
+        await send_ephemeral(interaction, reason)
+        return False
+
+
+class VerdictModal(_ModeratorModal, title="The verdict"):
     verdict_text: discord.ui.TextInput[VerdictModal] = discord.ui.TextInput(
         label="Verdict",
         style=discord.TextStyle.paragraph,
@@ -421,7 +467,7 @@ class VerdictModal(discord.ui.Modal, title="The verdict"):
         await _modal_error(interaction, error)
 
 
-class EditFieldModal(discord.ui.Modal, title="Edit review"):
+class EditFieldModal(_ModeratorModal, title="Edit review"):
     def __init__(
         self, cog: Moderation, review: Review, scope_id: int | None, field: str, current: str
     ) -> None:

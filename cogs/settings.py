@@ -28,6 +28,14 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
         self, interaction: discord.Interaction, role: discord.Role | None = None
     ) -> None:
         assert interaction.guild_id is not None
+        if role is not None and role.is_default():
+            # Every member holds @everyone: it would hand the catalog to all of them.
+            await interaction.response.send_message(
+                "@everyone can't be the moderator role: every member would be able to change "
+                "the catalog. Pick a role only moderators have.",
+                ephemeral=True,
+            )
+            return
         await self.bot.catalog.store.set_mod_role(interaction.guild_id, role.id if role else None)
         text = (
             f"Members with {role.mention} can now use /catalog. Server admins may also need to "
