@@ -16,7 +16,7 @@ from discord.ext import commands
 import cogs
 from bot.catalog import Catalog
 from bot.config import Settings
-from bot.errors import explain, send_ephemeral
+from bot.errors import explain, reply_with_error, send_ephemeral
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -56,8 +56,12 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
     async def on_error(
         self, interaction: discord.Interaction[ReviewBot], error: app_commands.AppCommandError, /
     ) -> None:
-        command = interaction.command.qualified_name if interaction.command else "?"
-        await send_ephemeral(interaction, explain(error, f"/{command} from {interaction.user.id}"))
+        command = interaction.command
+        cog = getattr(command, "binding", None)
+        if isinstance(cog, commands.Cog) and cog.has_app_command_error_handler():
+            return  # the cog answered with its own context
+        name = command.qualified_name if command else "?"
+        await send_ephemeral(interaction, explain(error, f"/{name} from {interaction.user.id}"))
 
     def cancel_deferrals(self) -> None:
         for task in self._deferrals:
@@ -139,11 +143,11 @@ class ReviewBot(commands.Bot):
     ) -> None:
         if isinstance(exception, commands.CommandNotFound):
             return
-        text = explain(exception, f"command {context.command} from {context.author.id}")
-        if context.interaction is not None:
-            await send_ephemeral(context.interaction, text)
-        else:
-            await context.reply(text, mention_author=False)
+        if context.cog is not None and context.cog.has_error_handler():
+            return  # the cog answered with its own context
+        await reply_with_error(
+            context, exception, f"command {context.command} from {context.author.id}"
+        )
 
 
 def extension_names() -> list[str]:

@@ -7,7 +7,9 @@ id and the member gets an apology quoting that id, never a stack trace.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
+from typing import Any
 
 import discord
 from discord import app_commands
@@ -56,7 +58,13 @@ def user_message(error: BaseException) -> str | None:
     if isinstance(error, _USER_ERRORS):
         return str(error)
     if isinstance(error, commands.CommandOnCooldown | app_commands.CommandOnCooldown):
-        return f"Slow down a little: try again in {error.retry_after:.0f}s."
+        return cooldown_message(error.retry_after)
+    if isinstance(error, commands.BadFlagArgument):
+        reason = user_message(error.original) or "that value doesn't fit"
+        return f"`{error.flag.name}`: {reason}"
+    if isinstance(error, commands.RangeError) and None not in (error.minimum, error.maximum):
+        low, high, value = (f"{number:g}" for number in (error.minimum, error.maximum, error.value))
+        return f"must be between {low} and {high}, got {value}."
     if isinstance(error, commands.MissingRequiredArgument):
         return f"Missing `{error.param.name}`: add it after the command's name."
     if isinstance(error, commands.BadArgument | commands.TooManyArguments):
@@ -78,6 +86,10 @@ def user_message(error: BaseException) -> str | None:
     return None
 
 
+def cooldown_message(retry_after: float) -> str:
+    return f"Slow down a little: try again in {max(1, math.ceil(retry_after))}s."
+
+
 def report_unexpected(error: BaseException, context: str) -> str:
     """Log the failure with an id a moderator can quote; returns the apology."""
     error_id = secrets.token_hex(4)
@@ -90,6 +102,15 @@ def report_unexpected(error: BaseException, context: str) -> str:
 
 def explain(error: BaseException, context: str) -> str:
     return user_message(error) or report_unexpected(error, context)
+
+
+async def reply_with_error(ctx: commands.Context[Any], error: BaseException, context: str) -> None:
+    """Answer a failed command: privately for slash commands, as a reply for text ones."""
+    text = explain(error, context)
+    if ctx.interaction is not None:
+        await send_ephemeral(ctx.interaction, text)
+    else:
+        await ctx.reply(text, mention_author=False)
 
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:

@@ -53,6 +53,14 @@ class Moderation(
             raise NotModerator()
         return True
 
+    async def cog_app_command_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
+        name = interaction.command.qualified_name if interaction.command else "catalog"
+        options = (interaction.data or {}).get("options")
+        context = f"/{name} by {interaction.user.id} in guild {interaction.guild_id}: {options!r}"
+        await send_ephemeral(interaction, explain(error, context))
+
     async def _scope(self, interaction: discord.Interaction, scope: Scope) -> int | None:
         return await moderation_scope(
             _actor(interaction),

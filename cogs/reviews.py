@@ -11,7 +11,7 @@ from discord.ext import commands
 
 from bot.catalog import Lookup
 from bot.embeds import review_embed, wanted_embed
-from bot.errors import UserError
+from bot.errors import UserError, reply_with_error
 from bot.models import Review
 from bot.permissions import Actor, is_moderator
 from bot.views import ReviewView
@@ -63,6 +63,14 @@ class Reviews(commands.Cog):
             raise commands.CheckFailure("Only this server's moderators can see /wanted.")
         misses = await self.bot.catalog.store.top_misses(ctx.guild.id if ctx.guild else None)
         await ctx.send(embed=wanted_embed(misses), ephemeral=True)
+
+    async def cog_command_error(
+        self, ctx: commands.Context[ReviewBot], error: commands.CommandError
+    ) -> None:
+        where = f"guild {ctx.guild.id}" if ctx.guild else "a DM"
+        await reply_with_error(
+            ctx, error, f"{ctx.command} by {ctx.author.id} in {where}, arguments {ctx.kwargs!r}"
+        )
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:

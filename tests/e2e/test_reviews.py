@@ -313,3 +313,8 @@ async def test_lookups_beyond_the_cooldown_get_a_friendly_message(run: BotRun) -
     refused = results[-1]
     assert refused.ephemeral
     assert refused.message.content.startswith("Slow down a little")
+
+
+async def test_out_of_range_text_flag_names_the_option_and_its_range(run: BotRun) -> None:
+    replies = await run.discord.send_message("!random min_score: 11")
+    assert replies[0].content == "`min_score`: must be between 0 and 10, got 11."
