@@ -19,7 +19,9 @@ HEAT_1986 = {
 }
 
 
-def reviewbot(database: Path, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def reviewbot(
+    database: Path, *args: str, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot", "--database", str(database), *args],
         capture_output=True,

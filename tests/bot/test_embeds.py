@@ -31,6 +31,7 @@ from bot.embeds import (
     wanted_embed,
 )
 from bot.models import AuditEntry, CatalogStats, Review, ReviewFilters
+from tests.embed_checks import assert_within_discord_limits, split_spoilers
 
 STRANGERS = Review(
     title="All of Us Strangers",
@@ -75,48 +76,6 @@ def field_value(embed: discord.Embed, name: str) -> str:
 def unescape(text: str) -> str:
     """Undo markdown escaping: a backslash makes the next character literal."""
     return re.sub(r"\\(.)", r"\1", text, flags=re.DOTALL)
-
-
-def split_spoilers(text: str) -> tuple[str, str, bool]:
-    """(text outside spoilers, text inside them, whether every ``||`` opened was closed).
-
-    Escaped characters (``\\|``) are literal text, never spoiler markers.
-    """
-    outside: list[str] = []
-    inside: list[str] = []
-    hidden = False
-    index = 0
-    while index < len(text):
-        if text[index] == "\\" and index + 1 < len(text):
-            (inside if hidden else outside).append(text[index + 1])
-            index += 2
-        elif text.startswith("||", index):
-            hidden = not hidden
-            index += 2
-        else:
-            (inside if hidden else outside).append(text[index])
-            index += 1
-    return "".join(outside), "".join(inside), not hidden
-
-
-def assert_within_discord_limits(embed: discord.Embed) -> None:
-    data: dict[str, Any] = embed.to_dict()
-    title = data.get("title", "")
-    description = data.get("description", "")
-    fields = data.get("fields", [])
-    footer = data.get("footer", {}).get("text", "")
-    author = data.get("author", {}).get("name", "")
-    assert len(title) <= 256
-    assert len(description) <= 4096
-    assert len(fields) <= 25
-    for field in fields:
-        assert len(field["name"]) <= 256
-        assert len(field["value"]) <= 1024
-    assert len(footer) <= 2048
-    total = len(title) + len(description) + len(footer) + len(author)
-    total += sum(len(field["name"]) + len(field["value"]) for field in fields)
-    assert total <= 6000
-    assert len(embed) <= 6000
 
 
 # -- title, description, facts ----------------------------------------------------

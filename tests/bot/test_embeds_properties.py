@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import operator
 import re
-from typing import Any
 
-import discord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -19,6 +17,7 @@ from bot.embeds import (
     score_bar,
 )
 from bot.models import Review
+from tests.embed_checks import assert_within_discord_limits, split_spoilers
 
 SETTINGS = settings(
     max_examples=500,
@@ -93,44 +92,6 @@ reviews = st.builds(
     id=st.one_of(st.none(), st.integers(1, 10**12)),
     created_at=messy_text,
 )
-
-
-def split_spoilers(text: str) -> tuple[str, str, bool]:
-    """(text outside spoilers, text inside them, whether every ``||`` opened was closed)."""
-    outside: list[str] = []
-    inside: list[str] = []
-    hidden = False
-    index = 0
-    while index < len(text):
-        if text[index] == "\\" and index + 1 < len(text):
-            (inside if hidden else outside).append(text[index + 1])
-            index += 2
-        elif text.startswith("||", index):
-            hidden = not hidden
-            index += 2
-        else:
-            (inside if hidden else outside).append(text[index])
-            index += 1
-    return "".join(outside), "".join(inside), not hidden
-
-
-def assert_within_discord_limits(embed: discord.Embed) -> None:
-    data: dict[str, Any] = embed.to_dict()
-    title = data.get("title", "")
-    description = data.get("description", "")
-    fields = data.get("fields", [])
-    footer = data.get("footer", {}).get("text", "")
-    assert len(title) <= 256
-    assert len(description) <= 4096
-    assert len(fields) <= 25
-    for field in fields:
-        assert len(field["name"]) <= 256
-        assert len(field["value"]) <= 1024
-    assert len(footer) <= 2048
-    total = len(title) + len(description) + len(footer)
-    total += sum(len(field["name"]) + len(field["value"]) for field in fields)
-    assert total <= 6000
-    assert len(embed) <= 6000
 
 
 @SETTINGS
