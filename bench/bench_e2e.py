@@ -4,13 +4,11 @@ Each request is an INTERACTION_CREATE sent over the gateway socket; the time
 is taken from that event leaving the stand-in to the interaction callback
 arriving at it, over a 58,788-film catalog.
 
-Run: .venv/bin/python -m bench.bench_e2e [--requests 1000] [--write-docs]
+Run: .venv/bin/python -m bench.bench_e2e [--repeats 1000] [--write-docs]
 """
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import random
 import statistics
 import tempfile
@@ -19,7 +17,7 @@ from pathlib import Path
 
 from bench.bench_store import percentile
 from bench.movies import movie_reviews
-from bench.report import replace_section
+from bench.report import bench_main
 from bot.client import create_bot
 from bot.config import Settings
 from bot.loopback import connected, default_stand_in
@@ -56,11 +54,13 @@ async def run(requests: int) -> str:
                     await stand_in.wait_for_sync()
                     # Members are rate limited; the benchmark is one very fast member.
                     bot.get_command("review")._buckets._cooldown = None  # type: ignore[union-attr]
-                    latencies, wall = await _measure(stand_in, queries([r.title for r in reviews], requests))
+                    texts = queries([r.title for r in reviews], requests)
+                    latencies, wall = await _measure(stand_in, texts)
             finally:
                 await stand_in.close()
     return (
-        f"| `/review` over {len(reviews):,} films, {requests:,} requests | p50 ms | p99 ms | max ms |\n"
+        f"| `/review` over {len(reviews):,} films, {requests:,} requests "
+        "| p50 ms | p99 ms | max ms |\n"
         "|---|---:|---:|---:|\n"
         f"| gateway INTERACTION_CREATE → interaction callback | "
         f"{statistics.median(latencies):.1f} | {percentile(latencies, 0.99):.1f} | "
@@ -82,14 +82,7 @@ async def _measure(stand_in: object, texts: list[str]) -> tuple[list[float], lis
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=1_000)
-    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
-    args = parser.parse_args()
-    table = asyncio.run(run(args.requests))
-    print(table)
-    if args.write_docs:
-        replace_section(Path("docs/benchmarks.md"), "e2e", table)
+    bench_main(__doc__, "e2e", run, 1_000)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,6 @@ Run: .venv/bin/python -m bench.bench_store [--write-docs]
 
 from __future__ import annotations
 
-import argparse
-import asyncio
 import statistics
 import tempfile
 import time
@@ -14,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from bench.movies import movie_reviews
-from bench.report import replace_section
+from bench.report import bench_main
 from bot.catalog import Catalog
 from bot.models import ReviewFilters
 from bot.store import Store
@@ -66,7 +64,8 @@ async def run(repeats: int) -> str:
                 f"({report.updated:,} rows repeat a title+year). Import in one transaction: "
                 f"{import_seconds:.1f} s. Title index built from the store: {index_seconds:.2f} s.",
                 "",
-                f"| `/random` filters ({repeats:,} picks each, one channel) | pool | p50 ms | p99 ms |",
+                f"| `/random` filters ({repeats:,} picks each, one channel) "
+                "| pool | p50 ms | p99 ms |",
                 "|---|---:|---:|---:|",
             ]
             for name, filters in FILTER_CASES.items():
@@ -85,14 +84,7 @@ async def run(repeats: int) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=REPEATS)
-    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
-    args = parser.parse_args()
-    table = asyncio.run(run(args.repeats))
-    print(table)
-    if args.write_docs:
-        replace_section(Path("docs/benchmarks.md"), "store", table)
+    bench_main(__doc__, "store", run, REPEATS)
 
 
 if __name__ == "__main__":

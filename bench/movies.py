@@ -13,8 +13,13 @@ from functools import cache
 from bot.models import Review
 
 GENRE_COLUMNS = ("Action", "Animation", "Comedy", "Drama", "Documentary", "Romance", "Short")
-VERDICTS = ((9.0, "Masterpiece"), (8.0, "Essential"), (7.0, "Recommended"), (5.0, "Worth a Look"),
-            (0.0, "Mixed"))
+VERDICTS = (
+    (9.0, "Masterpiece"),
+    (8.0, "Essential"),
+    (7.0, "Recommended"),
+    (5.0, "Worth a Look"),
+    (0.0, "Mixed"),
+)
 DIRECTOR_POOL = 4_000
 CAST_POOL = 25_000
 SEED = 20261125

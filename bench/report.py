@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
+import asyncio
 import platform
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -28,3 +31,17 @@ def replace_section(page: Path, name: str, table: str) -> None:
         text = text.rstrip("\n") + ("\n\n" if text else "") + block + "\n"
     page.parent.mkdir(parents=True, exist_ok=True)
     page.write_text(text, encoding="utf-8")
+
+
+def bench_main(
+    description: str | None, section: str, run: Callable[[int], Awaitable[str]], default: int
+) -> None:
+    """The command line every benchmark shares: a repeat count and --write-docs."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--repeats", type=int, default=default, help="measurements per row")
+    parser.add_argument("--write-docs", action="store_true", help="update docs/benchmarks.md")
+    args = parser.parse_args()
+    table = asyncio.run(run(args.repeats))
+    print(table)
+    if args.write_docs:
+        replace_section(Path("docs/benchmarks.md"), section, table)
