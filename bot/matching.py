@@ -15,8 +15,14 @@ How a lookup works (docs/matching.md has the measurements behind each choice):
    query trigrams each document shares. Only the few hundred best-covered
    documents survive, so the cost hardly depends on catalog size.
 3. The survivors are re-ranked with rapidfuzz on the normalised strings
-   (whole-title ratio, word-boundary prefix ratio, token-sort ratio) and cut
-   off below a score that nonsense queries do not reach.
+   (whole-title ratio, opening-words prefix, reordered words) into score
+   bands, and a near miss only counts within a couple of typing slips (OSA
+   edit distance). That limit, more than the score cutoff, is what keeps
+   nonsense such as "lawnmower mauve" from matching "Lawnmower Man".
+
+Adding a review only normalises it; the next query posts everything added
+since in one numpy pass. Removing takes a review's documents out of the
+posting lists directly, so edits never rebuild the index.
 """
 
 from __future__ import annotations
@@ -58,25 +64,33 @@ CANDIDATES_BY_OVERLAP = 120
 # still leave about half of them intact.
 MIN_TRIGRAM_SHARE = 0.3
 
-# Scores are 0-100. Below SEARCH_CUTOFF a search says "no match"; short queries
-# need more because a random four-letter string is one edit from some title.
-SEARCH_CUTOFF = 78.0
-SHORT_QUERY_CUTOFF = 88.0
+# Search scores are 0-100 in bands, so that a gap between two results means
+# something (see _search_scores):
+#   100       the normalised title exactly (less ARTICLE_ONLY_PENALTY when the
+#             query left out or added the leading article);
+#   92-96     the query is the title's opening words, more coverage scores higher;
+#   <= 96     a near miss: fuzz.ratio scaled by FUZZY_SCALE, within the allowed
+#             number of typing slips; reordered words or a dropped "and" are
+#             scaled by VARIANT_SCALE.
+# Below SEARCH_CUTOFF a search says "no match"; short queries need more, as a
+# random four-letter string is one edit away from some title.
+SEARCH_CUTOFF = 75.0
+SHORT_QUERY_CUTOFF = 85.0
 SHORT_QUERY_CHARS = 6
 COMPLETE_CUTOFF = 75.0
-
-# The opening words of a title score EXACT_PREFIX_BASE plus up to
-# EXACT_PREFIX_SPAN for covering more of it. A misspelt opening only counts
-# when it is this close, or random word pairs start to "match" long titles.
-EXACT_PREFIX_BASE = 95.0
-EXACT_PREFIX_SPAN = 3.5
+FUZZY_SCALE = 0.96
+VARIANT_SCALE = 0.93
+EXACT_PREFIX_BASE = 92.0
+EXACT_PREFIX_SPAN = 4.0
+# A misspelt opening only counts when it is this close (raw ratio), or random
+# word pairs start to "match" long titles.
 FUZZY_PREFIX_FLOOR = 88.0
+# "die hard" is literally Die Hard; a film called "Hard" shares only the key.
+ARTICLE_ONLY_PENALTY = 0.5
 
 # Two results closer than this are a coin toss, so the caller should ask.
+# Wider than ARTICLE_ONLY_PENALTY, narrower than the exact-to-prefix gap.
 AMBIGUITY_MARGIN = 3.0
-# Exact on the article-free key but not on the article itself ("die hard" vs a
-# film called "Hard"): still a very good match, but below a literal one.
-ARTICLE_ONLY_PENALTY = 1.0
 # A query year that disagrees with the film's year costs more than the
 # ambiguity margin, so "heat 1995" is not ambiguous with Heat (1986).
 YEAR_MISMATCH_PENALTY = 6.0
@@ -253,7 +267,7 @@ def _split_article(text: str, *, open_end: bool = False) -> tuple[str, str]:
     if "'" in text:
         text = _LEADING_ELISION.sub("l ", text).replace("'", "")
     tokens = [token for token in _NON_WORD.split(text) if token]
-    if sum(len(token) == 1 for token in tokens) >= 3:
+    if list(map(len, tokens)).count(1) >= 3:
         tokens = _join_spelled_out(tokens)
     tokens = _canonical_tokens(tokens, open_end=open_end)
     if len(tokens) > 1 and tokens[0] in _DROPPED_ARTICLES:
@@ -409,7 +423,8 @@ def _bulk_gram_pairs(keys: Sequence[str], docs: Sequence[int]) -> tuple[IntArray
 
     Same trigrams as _gram_codes, computed with numpy: the keys are laid end to
     end as "\\0 word \\0 word " and every window of three code points without a
-    NUL is a trigram. This makes bulk builds about ten times faster.
+    NUL is a trigram; one stable sort groups them by trigram. Far faster than
+    appending to posting lists from a Python loop.
     """
     padded = ["\0 " + key.replace(" ", " \0 ") + " " if key else "" for key in keys]
     lengths = np.fromiter(map(len, padded), dtype=np.int64, count=len(padded))
@@ -477,6 +492,7 @@ class TitleIndex:
         self._doc_article: dict[int, str] = {}  # only documents that had one
         self._doc_grams = np.zeros(1024, dtype=np.int32)
         self._free_slots: list[int] = []
+        self._unposted: dict[int, None] = {}  # added, not yet in the postings
         # Documents sorted by key, for exact-prefix completion and for the
         # stable alphabetical list shown for empty input. New documents wait
         # unsorted in _pending until a query needs the order.
@@ -502,22 +518,22 @@ class TitleIndex:
         """Index a review under its title and aliases; re-adding an id replaces it."""
         self.remove(review_id)
         review = self._new_review(review_id, title, year, aliases)
-        for doc in review.docs:
-            self._post(doc)
         self._reviews[review_id] = review
+        # Posting waits for the next query, which posts everything waiting in
+        # one numpy pass: a start-up loop of add() calls then costs about what
+        # add_many does, and a lone edit costs a pass over one document.
+        self._unposted.update(dict.fromkeys(review.docs))
 
     def add_many(self, entries: Iterable[EntryLike]) -> None:
-        """Add many (review_id, title, year, aliases) at once; much faster than add()."""
-        docs: list[int] = []
+        """Add many (review_id, title, year, aliases) entries and index them now."""
         for entry in entries:
             review_id, title, year, aliases = _entry_fields(entry)
             if review_id in self._reviews:
                 self.remove(review_id)
             review = self._new_review(review_id, title, year, aliases)
             self._reviews[review_id] = review
-            docs.extend(review.docs)
-        if docs:
-            self._post_many(docs)
+            self._unposted.update(dict.fromkeys(review.docs))
+        self._flush()
 
     def remove(self, review_id: int) -> None:
         """Forget a review; unknown ids are ignored."""
@@ -525,7 +541,11 @@ class TitleIndex:
         if review is None:
             return
         for doc in review.docs:
-            self._unpost(doc)
+            if doc in self._unposted:
+                del self._unposted[doc]
+            else:
+                self._unpost(doc)
+            self._free_doc(doc)
 
     def _new_review(
         self, review_id: int, title: str, year: int | None, aliases: Iterable[str]
@@ -558,39 +578,36 @@ class TitleIndex:
             self._doc_article[doc] = article
         return doc
 
-    def _post(self, doc: int) -> None:
-        key = self._doc_key[doc]
-        codes = _gram_codes(key)
-        self._doc_grams[doc] = len(codes)
-        postings = self._postings
-        for code in codes:
-            posting = postings.get(code)
-            if posting is None:
-                postings[code] = array("i", (doc,))
-            else:
-                posting.append(doc)
-        self._pending.append((key, doc))
-        self._pending_sorted = False
-        # Keep the unsorted tail short so completion never sorts much at once.
-        if len(self._pending) > max(4096, len(self._sorted) // 8):
-            self._merge_pending()
+    def _flush(self) -> None:
+        """Post the documents add() left waiting."""
+        if self._unposted:
+            docs = list(self._unposted)
+            self._unposted.clear()
+            self._post_many(docs)
 
     def _post_many(self, docs: list[int]) -> None:
+        """Add documents to the postings: one numpy pass, then one append per trigram."""
         keys = [self._doc_key[doc] for doc in docs]
         codes, owners = _bulk_gram_pairs(keys, docs)
         self._doc_grams[docs] = np.bincount(owners, minlength=len(self._doc_key))[docs]
+        # codes is sorted, so each trigram's documents form one run.
         starts = np.flatnonzero(np.diff(codes)) + 1
-        firsts = np.concatenate(([0], starts)).tolist()
-        ends = np.concatenate((starts, [len(codes)])).tolist()
+        firsts = np.concatenate(([0], starts)).astype(np.int64)[: len(codes)]
+        ends = np.concatenate((starts, [len(codes)])).astype(np.int64)[: len(codes)]
         owner_bytes = owners.astype(np.int32).tobytes()
         postings = self._postings
-        for code, start, end in zip(codes[firsts].tolist(), firsts, ends, strict=True):
+        for code, start, end in zip(
+            codes[firsts].tolist(), firsts.tolist(), ends.tolist(), strict=True
+        ):
             posting = postings.get(code)
             if posting is None:
                 posting = postings[code] = array("i")
             posting.frombytes(owner_bytes[start * 4 : end * 4])
         self._pending.extend(zip(keys, docs, strict=True))
-        self._merge_pending()
+        self._pending_sorted = False
+        # Keep the unsorted tail short so completion never sorts much at once.
+        if len(self._pending) > max(4096, len(self._sorted) // 8):
+            self._merge_pending()
 
     def _unpost(self, doc: int) -> None:
         key = self._doc_key[doc]
@@ -603,6 +620,8 @@ class TitleIndex:
             if not posting:
                 del self._postings[code]
         self._unsort(key, doc)
+
+    def _free_doc(self, doc: int) -> None:
         self._doc_key[doc] = ""
         self._doc_review[doc] = -1
         self._doc_article.pop(doc, None)
@@ -726,6 +745,7 @@ class TitleIndex:
         """
         if limit <= 0:
             return []
+        self._flush()
         parsed = _parse_query(query)
         if not parsed.key:
             return []
@@ -751,6 +771,7 @@ class TitleIndex:
         """
         if limit <= 0:
             return []
+        self._flush()
         parsed = _parse_query(text, typing=True)
         if not parsed.key:
             return self._first_titles(limit)
@@ -818,42 +839,46 @@ def _within_slips(query: str, choices: list[str], allowed: int) -> FloatArray:
     return np.where(edits <= allowed, ratios, 0.0)
 
 
+def _near_miss(query: str, choices: list[str], allowed: int, scale: float) -> FloatArray:
+    """Band score for whole-title similarity: 100 if equal, else scaled below 96."""
+    ratios = _within_slips(query, choices, allowed)
+    return np.where(ratios >= 100.0, 100.0, ratios * scale)
+
+
 def _without_and(text: str) -> str:
     """ "alex emma" for "Alex & Emma": members drop the "&" entirely."""
     return " ".join(word for word in text.split(" ") if word != "and") or text
 
 
 def _search_scores(key: str, literal: str, keys: list[str], literals: list[str]) -> FloatArray:
-    """How plausibly the query names each candidate, 0-100.
-
-    The best of: whole-title similarity (on the article-free keys, and on the
-    literal forms so a slip in "the" still matches), the same with the words
-    reordered or an "and" left out (slightly discounted), and the query as the
-    opening words of a longer title. Exact opening words score 95-98.5 by how
-    much of the title they cover: below the exact title (100), above a shorter
-    title that misses one of the query's words. Fuzzy matches only count
-    within _allowed_slips edits.
+    """How plausibly the query names each candidate, in the bands described at
+    SEARCH_CUTOFF: the best of the whole title (compared without articles, and
+    with them so that a slip in "the" still lines up), the title with its words
+    reordered or an "and" left out, and the title's opening words.
     """
     allowed = _allowed_slips(len(key))
-    best = _within_slips(key, keys, allowed)
+    best = _near_miss(key, keys, allowed, FUZZY_SCALE)
     if literal != key or literals != keys:
-        np.maximum(best, _within_slips(literal, literals, allowed), out=best)
+        np.maximum(best, _near_miss(literal, literals, allowed, FUZZY_SCALE), out=best)
     sorted_keys = [" ".join(sorted(choice.split(" "))) for choice in keys]
     sorted_query = " ".join(sorted(key.split(" ")))
-    np.maximum(best, 0.95 * _within_slips(sorted_query, sorted_keys, allowed), out=best)
+    reordered = _within_slips(sorted_query, sorted_keys, allowed) * VARIANT_SCALE
+    np.maximum(best, reordered, out=best)
     if "and" in key.split(" ") or any(" and " in choice for choice in keys):
         plain = [_without_and(choice) for choice in keys]
-        np.maximum(best, 0.95 * _within_slips(_without_and(key), plain, allowed), out=best)
+        without_and = _within_slips(_without_and(key), plain, allowed) * VARIANT_SCALE
+        np.maximum(best, without_and, out=best)
     np.maximum(best, _prefix_scores(key, keys, allowed), out=best)
     return best
 
 
 def _prefix_scores(key: str, keys: list[str], allowed: int) -> FloatArray:
+    """The query as the opening words of a longer title ("eternal sunshine of")."""
     size = len(key)
-    heads = [choice[:size] for choice in keys]
     boundary = np.array([len(k) > size and k[size] == " " for k in keys], dtype=np.bool_)
     if not boundary.any():
         return np.zeros(len(keys), dtype=np.float64)
+    heads = [choice[:size] for choice in keys]
     coverage = np.array([size / max(len(k), 1) for k in keys], dtype=np.float64)
     exact = boundary & np.array([head == key for head in heads], dtype=np.bool_)
     head = _within_slips(key, heads, max(1, allowed - 1))
@@ -861,7 +886,7 @@ def _prefix_scores(key: str, keys: list[str], allowed: int) -> FloatArray:
     return np.where(
         exact,
         EXACT_PREFIX_BASE + EXACT_PREFIX_SPAN * coverage,
-        np.where(fuzzy, head * (0.90 + 0.06 * coverage), 0.0),
+        np.where(fuzzy, head * (0.86 + 0.04 * coverage), 0.0),
     )
 
 
