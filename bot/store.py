@@ -40,6 +40,7 @@ GLOBAL_SCOPE = 0  # how the global catalog is stored; ``None`` in Python
 BUSY_TIMEOUT_MS = 10_000
 NO_FILTERS = ReviewFilters()
 ANALYZE_AFTER_ROWS = 1_000
+MAX_PREFIX = 100  # autocomplete text; SQLite refuses very long LIKE patterns
 REDRAWS = 20  # at most half the pool is seen, so 20 misses in a row has odds under 1e-6
 
 
@@ -417,7 +418,7 @@ class Store:
             "JOIN reviews r ON r.id = t.review_id "
             f"WHERE t.kind = ? AND t.value LIKE ? ESCAPE '\\' AND {visible} "
             "AND r.deleted_at IS NULL GROUP BY t.value ORDER BY n DESC, t.label LIMIT ?",
-            [kind, _like_prefix(fold(prefix)), *params, limit],
+            [kind, _like_prefix(fold(prefix)[:MAX_PREFIX]), *params, limit],
         )
         return [label for label, _ in rows]
 

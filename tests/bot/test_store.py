@@ -403,3 +403,15 @@ async def test_backup_while_writing_is_a_consistent_copy(store: Store, tmp_path:
         reviews = db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
         audits = db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
     assert reviews == audits  # every copied review has its audit entry: no torn write
+
+
+async def test_term_labels_accept_a_very_long_prefix(catalog: Store) -> None:
+    assert await catalog.term_labels("director", "x" * 100_000, guild_id=None) == []
+
+
+async def test_more_genres_than_bits_still_filter_correctly(store: Store) -> None:
+    films = [make_review(f"Film {n}", 2000, genres=(f"Genre {n}",)) for n in range(70)]
+    await store.import_reviews(films, actor_id=None)
+    for n in (0, 61, 62, 69):
+        listed = await store.list_reviews(ReviewFilters(genre=f"genre {n}"), guild_id=None)
+        assert [r.title for r in listed] == [f"Film {n}"]
