@@ -36,35 +36,50 @@ def build_parser() -> argparse.ArgumentParser:
         description="A Discord bot for a film community's reviews, and its catalog tools.",
     )
     parser.add_argument("--database", type=Path, help="SQLite file (overrides DATABASE_PATH)")
+    # Also accepted after the subcommand (`reviewbot console --database x.db`).
+    database = argparse.ArgumentParser(add_help=False)
+    database.add_argument(
+        "--database", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     parser.add_argument("--env-file", type=Path, default=Path(".env"), help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    commands.add_parser("run", help="run the bot (the default)")
+    commands.add_parser("run", parents=[database], help="run the bot (the default)")
 
-    importing = commands.add_parser("import", help="import review files (all or nothing)")
+    importing = commands.add_parser(
+        "import", parents=[database], help="import review files (all or nothing)"
+    )
     importing.add_argument("files", nargs="+", type=Path, metavar="FILE")
     importing.add_argument("--format", choices=FORMATS, help="default: from the file's extension")
     importing.add_argument("--dry-run", action="store_true", help="validate and report only")
     importing.add_argument("--guild", type=int, help="import into this guild's scope")
 
-    exporting = commands.add_parser("export", help="write the catalog as JSON or CSV")
+    exporting = commands.add_parser(
+        "export", parents=[database], help="write the catalog as JSON or CSV"
+    )
     exporting.add_argument("--format", choices=sorted(EXPORTERS), default="json")
     exporting.add_argument("--output", type=Path, help="file to write (default: stdout)")
     exporting.add_argument("--guild", type=int, help="export this guild's reviews")
 
-    searching = commands.add_parser("search", help="find a review by title, as /review does")
+    searching = commands.add_parser(
+        "search", parents=[database], help="find a review by title, as /review does"
+    )
     searching.add_argument("text", nargs="+")
     searching.add_argument("--guild", type=int, help="search as this guild sees the catalog")
 
-    showing = commands.add_parser("show", help="print one review by id")
+    showing = commands.add_parser("show", parents=[database], help="print one review by id")
     showing.add_argument("id", type=int)
 
-    commands.add_parser("stats", help="catalog size and score distribution")
+    commands.add_parser("stats", parents=[database], help="catalog size and score distribution")
 
-    backing_up = commands.add_parser("backup", help="consistent copy of the database, live")
+    backing_up = commands.add_parser(
+        "backup", parents=[database], help="consistent copy of the database, live"
+    )
     backing_up.add_argument("path", type=Path)
 
-    console = commands.add_parser("console", help="try the bot in this terminal, no Discord")
+    console = commands.add_parser(
+        "console", parents=[database], help="try the bot in this terminal, no Discord"
+    )
     console.add_argument("--as-mod", action="store_true", help="act as a moderator")
     console.add_argument("--script", type=Path, help="run the lines of FILE, print the replies")
     return parser

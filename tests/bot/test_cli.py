@@ -159,3 +159,11 @@ def test_seed_page_imports_and_exports_every_field(
         "id", "scope", "created_by", "created_at", "updated_by", "updated_at",
     }  # fmt: skip
     assert expected <= set(record)
+
+
+def test_database_may_also_follow_the_subcommand(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("stats", "--database", str(tmp_path / "after.db")) == 0
+    assert (tmp_path / "after.db").is_file()
+    assert "Reviews: 15" in capsys.readouterr().out
