@@ -206,8 +206,10 @@ def choice_value(review: Review) -> str:
 
 def parse_choice_value(value: str) -> int | None:
     number = value.removeprefix(CHOICE_PREFIX)
-    if value.startswith(CHOICE_PREFIX) and number.isdigit():
-        return int(number)
+    # ASCII digits only ("²" is a digit to str.isdigit) and within SQLite's integers.
+    if value.startswith(CHOICE_PREFIX) and number.isascii() and number.isdigit():
+        review_id = int(number)
+        return review_id if review_id < 2**63 else None
     return None
 
 

@@ -43,7 +43,7 @@ class Settings:
 def _parse_snowflake(name: str, text: str) -> int:
     # isascii(): str.isdigit() also accepts superscripts like "²", which int() rejects.
     # A snowflake is a 64-bit number, so at most 20 digits (and int() stays cheap).
-    if not (text.isascii() and text.isdigit()) or len(text) > 20 or int(text) == 0:
+    if not (text.isascii() and text.isdigit()) or len(text) > 20 or not 0 < int(text) < 2**64:
         shown = text if len(text) <= 40 else text[:40] + "…"
         raise ConfigError(
             f"{name} must be a Discord id (a number like 123456789012345678), got {shown!r}; "

@@ -86,6 +86,13 @@ def user_message(error: BaseException) -> str | None:
     return None
 
 
+MESSAGE_LIMIT = 2000  # Discord refuses longer message content
+
+
+def fit_message(text: str) -> str:
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
 def cooldown_message(retry_after: float) -> str:
     return f"Slow down a little: try again in {max(1, math.ceil(retry_after))}s."
 
@@ -106,7 +113,7 @@ def explain(error: BaseException, context: str) -> str:
 
 async def reply_with_error(ctx: commands.Context[Any], error: BaseException, context: str) -> None:
     """Answer a failed command: privately for slash commands, as a reply for text ones."""
-    text = explain(error, context)
+    text = fit_message(explain(error, context))
     if ctx.interaction is not None:
         await send_ephemeral(ctx.interaction, text)
     else:
@@ -115,6 +122,7 @@ async def reply_with_error(ctx: commands.Context[Any], error: BaseException, con
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
     """Reply privately whether or not the interaction has been answered already."""
+    text = fit_message(text)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(text, ephemeral=True)

@@ -190,7 +190,8 @@ def clean_text(value: Any) -> str:
     if not isinstance(value, str | int | float):
         raise ValueError(f"expected text, got {type(value).__name__}")
     # Line endings first: "\r" is in _INVISIBLE's control range.
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
+    text = str(value).replace("\r\n", "\n")
+    text = re.sub("[\r\u0085\u2028\u2029]", "\n", text)  # every other line break, too
     return _INVISIBLE.sub("", text).strip()
 
 

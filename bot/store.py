@@ -580,11 +580,13 @@ class Store:
     async def add_alias(
         self, review_id: int, alias: str, *, actor_id: int | None, scope: int | None
     ) -> Review:
+        # Read and write in one transaction, so concurrent aliases all land.
         async with self._transaction() as db:
             current = await _get_in_scope(db, review_id, scope)
-        return await self.update(
-            review_id, {"aliases": [*current.aliases, alias]}, actor_id=actor_id, scope=scope
-        )
+            updated = review_from_fields(
+                {**current.content(), "aliases": [*current.aliases, alias]}, scope=current.scope
+            )
+            return await _rewrite(db, current, updated, actor_id, "edit", self._genre_bits)
 
     async def delete(self, review_id: int, *, actor_id: int | None, scope: int | None) -> Review:
         """Soft-delete: the review disappears from lookups until :meth:`restore`."""
@@ -938,24 +940,30 @@ async def migrate(db: aiosqlite.Connection, path: Path) -> int:
     pending = [migration for migration in MIGRATIONS if migration.version > start]
     if not pending:
         return start
+    backup_path = path.with_name(f"{path.name}.v{start}.bak")
     if start > 0:
-        backup_path = path.with_name(f"{path.name}.v{start}.bak")
         target = await aiosqlite.connect(backup_path)
         try:
             await db.backup(target)
         finally:
             await target.close()
         log.info("backed up %s to %s before migrating", path, backup_path)
+    reached = start
     for migration in pending:
         # executescript commits on its own, so the version bump rides inside the script.
         try:
             await db.executescript(
                 f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
             )
-        except sqlite3.Error:
+        except sqlite3.Error as error:
             if db.in_transaction:
                 await db.execute("ROLLBACK")
-            raise
+            kept = f"; a copy from before is at {backup_path}" if start > 0 else ""
+            raise StoreError(
+                f"{path}: migration {migration.version} ({migration.name}) failed: {error}; "
+                f"the database is left at version {reached}{kept}"
+            ) from error
+        reached = migration.version
         log.info("migrated %s to schema version %d (%s)", path, migration.version, migration.name)
     return start
 

@@ -19,6 +19,7 @@ from bot.errors import NotModerator, UserError, explain, send_ephemeral
 from bot.importers import EXPORTERS, parse_reviews
 from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, review_from_fields, validate_field
 from bot.permissions import Actor, is_moderator, moderation_scope
+from bot.ratelimit import MemberBudget
 from bot.views import ConfirmView
 from cogs.reviews import title_choices
 
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MODAL_TEXT_LIMIT = 4000  # Discord's cap on one text input
-MODERATION_RATE = (10, 60.0)  # changes per moderator per seconds
+MODERATION_RATE = (10, 60.0)  # changes per moderator per seconds, across subcommands
+CHANGES = frozenset({"add", "edit", "delete", "restore", "import", "alias"})
 
 Scope = Literal["server", "global"]
 
@@ -42,6 +44,8 @@ class Moderation(
 ):
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
+        # One budget per moderator for every subcommand that writes.
+        self.change_budget = MemberBudget(MODERATION_RATE)
         super().__init__()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
@@ -51,6 +55,8 @@ class Moderation(
             _actor(interaction), self.bot.catalog.store, self.bot.settings.owner_ids
         ):
             raise NotModerator()
+        if interaction.command is not None and interaction.command.name in CHANGES:
+            self.change_budget.spend(interaction.user.id)
         return True
 
     async def cog_app_command_error(
@@ -115,7 +121,6 @@ class Moderation(
         aliases="Other titles it's known by, separated by ;",
         scope="Where it goes: this server (default) or the global catalog (owners only)",
     )
-    @app_commands.checks.cooldown(*MODERATION_RATE)
     async def add(
         self,
         interaction: discord.Interaction,
@@ -200,7 +205,6 @@ class Moderation(
     @app_commands.choices(
         field=[app_commands.Choice(name=name, value=name) for name in CONTENT_FIELDS]
     )
-    @app_commands.checks.cooldown(*MODERATION_RATE)
     async def edit(
         self,
         interaction: discord.Interaction,
@@ -248,7 +252,6 @@ class Moderation(
 
     @app_commands.command(name="delete", description="Remove a review (it can be restored)")
     @app_commands.describe(title="The review to remove", scope="This server's (default) or global")
-    @app_commands.checks.cooldown(*MODERATION_RATE)
     async def delete(
         self, interaction: discord.Interaction, title: str, scope: Scope = "server"
     ) -> None:
@@ -281,7 +284,6 @@ class Moderation(
 
     @app_commands.command(name="restore", description="Bring back a deleted review")
     @app_commands.describe(title="The deleted review", scope="This server's (default) or global")
-    @app_commands.checks.cooldown(*MODERATION_RATE)
     async def restore(
         self, interaction: discord.Interaction, title: str, scope: Scope = "server"
     ) -> None:
@@ -304,7 +306,6 @@ class Moderation(
         dry_run="Only check the file and report",
         scope="This server's (default) or global",
     )
-    @app_commands.checks.cooldown(*MODERATION_RATE)
     async def import_(
         self,
         interaction: discord.Interaction,
@@ -358,7 +359,6 @@ class Moderation(
         alias="e.g. an abbreviation or the original-language title",
         scope="This server's (default) or global",
     )
-    @app_commands.checks.cooldown(*MODERATION_RATE)
     async def alias(
         self, interaction: discord.Interaction, title: str, alias: str, scope: Scope = "server"
     ) -> None:

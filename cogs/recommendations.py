@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +13,7 @@ from discord.ext import commands
 from bot.embeds import describe_filters, ranked_list_embed, review_embed, similar_embed, stats_embed
 from bot.errors import UserError
 from bot.models import Review, ReviewFilters
+from bot.ratelimit import MemberBudget
 from bot.views import PaginatorView, ReviewView
 from cogs.reviews import title_choices
 
@@ -21,18 +23,6 @@ if TYPE_CHECKING:
 REROLL_RATE = (10, 30.0)  # re-rolls and /random per member per seconds
 TOP_PAGE_SIZE = 10
 TOP_LIMIT = 100
-
-CooldownSource = commands.Context[Any] | discord.Interaction
-
-
-def _member_id(source: CooldownSource) -> int:
-    """Who spends the budget: a Context has ``author``, an Interaction only ``user``."""
-    return source.author.id if isinstance(source, commands.Context) else source.user.id
-
-
-def member_cooldown(rate: tuple[int, float]) -> commands.CooldownMapping[CooldownSource]:
-    """A per-member budget of ``rate`` uses, spent from a command or a button press."""
-    return commands.CooldownMapping(commands.Cooldown(*rate), _member_id)
 
 
 def review_filters(chosen: Mapping[str, Any]) -> ReviewFilters:
@@ -45,8 +35,11 @@ def review_filters(chosen: Mapping[str, Any]) -> ReviewFilters:
         year_to = min(year_to or start + 9, start + 9)
     if year_from is not None and year_to is not None and year_from > year_to:
         raise UserError(f"year_from ({year_from}) is after year_to ({year_to}).")
+    min_score = chosen.get("min_score")
+    if min_score is not None and not math.isfinite(min_score):  # NaN slips past range checks
+        raise UserError("min_score must be a number between 0 and 10.")
     return ReviewFilters(
-        min_score=chosen.get("min_score"),
+        min_score=min_score,
         verdict=chosen.get("verdict"),
         year_from=year_from,
         year_to=year_to,
@@ -133,7 +126,7 @@ class RandomView(ReviewView):
     async def another(
         self, interaction: discord.Interaction, _: discord.ui.Button[RandomView]
     ) -> None:
-        self.cog.spend_reroll(interaction)
+        self.cog.reroll_budget.spend(interaction.user.id)
         review = await self.cog.pick(self.filters, self.guild_id, self.channel_id)
         self.review = review
         await interaction.response.edit_message(embed=review_embed(review), view=self)
@@ -145,13 +138,7 @@ class Recommendations(commands.Cog):
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
         # One budget per member for /random and every "Another" press, whichever message.
-        self.reroll_cooldown = member_cooldown(REROLL_RATE)
-
-    def spend_reroll(self, source: CooldownSource) -> None:
-        bucket = self.reroll_cooldown.get_bucket(source)
-        retry_after = bucket.update_rate_limit() if bucket else None
-        if bucket is not None and retry_after:
-            raise commands.CommandOnCooldown(bucket, retry_after, commands.BucketType.user)
+        self.reroll_budget = MemberBudget(REROLL_RATE)
 
     async def pick(
         self, flags: RecommendationFilters, guild_id: int | None, channel_id: int
@@ -182,7 +169,7 @@ class Recommendations(commands.Cog):
     async def random(
         self, ctx: commands.Context[ReviewBot], *, filters: RecommendationFilters
     ) -> None:
-        self.spend_reroll(ctx)
+        self.reroll_budget.spend(ctx.author.id)
         guild_id = ctx.guild.id if ctx.guild else None
         review = await self.pick(filters, guild_id, ctx.channel.id)
         view = RandomView(self, ctx.author.id, review, filters, guild_id, ctx.channel.id)

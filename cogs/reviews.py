@@ -83,7 +83,10 @@ class Reviews(commands.Cog):
         ctx = await self.bot.get_context(message)
         if ctx.valid:  # "@bot review heat" is already a command
             return
-        await self.answer(ctx, mention.group(1))
+        try:
+            await self.answer(ctx, mention.group(1))
+        except Exception as error:  # no command wraps a mention, so its errors stop here
+            await reply_with_error(ctx, error, f"mention by {message.author.id}")
 
     async def answer(self, ctx: commands.Context[ReviewBot], query: str) -> None:
         query = " ".join(query.split())

@@ -20,7 +20,16 @@ Scope = int | None  # None is the global scope, otherwise a guild id
 SUB_COMMAND = 1
 SUB_COMMAND_GROUP = 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = (
-    3, 4, 5, 6, 7, 8, 9, 10, 11)
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+    10,
+    11,
+)
 ENTITY_TYPES = (USER, CHANNEL, ROLE, MENTIONABLE, ATTACHMENT)
 
 #: Turns a test's value for a user/channel/role/mentionable/attachment option into the
@@ -118,11 +127,16 @@ def resolve_path(
         group_option = _child(command, options, group, SUB_COMMAND_GROUP)
         sub = _child(group_option, group_option.get("options") or [], subcommand, SUB_COMMAND)
         return sub.get("options") or [], lambda leaf: [
-            {"name": group, "type": SUB_COMMAND_GROUP,
-             "options": [{"name": sub["name"], "type": SUB_COMMAND, "options": leaf}]}]
+            {
+                "name": group,
+                "type": SUB_COMMAND_GROUP,
+                "options": [{"name": sub["name"], "type": SUB_COMMAND, "options": leaf}],
+            }
+        ]
     sub = _child(command, options, subcommand, SUB_COMMAND)
     return sub.get("options") or [], lambda leaf: [
-        {"name": sub["name"], "type": SUB_COMMAND, "options": leaf}]
+        {"name": sub["name"], "type": SUB_COMMAND, "options": leaf}
+    ]
 
 
 def _child(parent: JSON, options: list[JSON], name: str | None, kind: int) -> JSON:
@@ -208,5 +222,6 @@ def _check_bounds(option: JSON, value: Any) -> None:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         low_value, high_value = option.get("min_value"), option.get("max_value")
         if (low_value is not None and value < low_value) or (
-            high_value is not None and value > high_value):
+            high_value is not None and value > high_value
+        ):
             raise LoopbackUsageError(f"option {name!r} must be in [{low_value}, {high_value}]")

@@ -31,7 +31,9 @@ OTHER_MODERATOR_ROLE_ID = 4002
 
 #: Read, write and history: what ``@everyone`` (and so a plain member) may do.
 MEMBER_PERMISSIONS: int = discord.Permissions(
-    view_channel=True, send_messages=True, read_message_history=True,
+    view_channel=True,
+    send_messages=True,
+    read_message_history=True,
     use_application_commands=True,
 ).value
 #: A moderator additionally has Manage Guild.
@@ -54,8 +56,9 @@ def populate_default_world(stand_in: LoopbackDiscord) -> LoopbackDiscord:
     stand_in.add_role(other, OTHER_MODERATOR_ROLE_ID, "Moderator", MODERATOR_PERMISSIONS)
     stand_in.add_member(other, MEMBER_ID, "member")
     stand_in.add_member(other, MODERATOR_ID, "moderator")
-    stand_in.add_member(other, OTHER_MODERATOR_ID, "other-moderator",
-                        roles=[OTHER_MODERATOR_ROLE_ID])
+    stand_in.add_member(
+        other, OTHER_MODERATOR_ID, "other-moderator", roles=[OTHER_MODERATOR_ROLE_ID]
+    )
 
     stand_in.default_user_id = MEMBER_ID
     stand_in.default_guild_id = GUILD_ID

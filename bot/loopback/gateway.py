@@ -89,8 +89,9 @@ class Gateway:
             self.state.feed.notify()
         return ws
 
-    async def _on_frame(self, ws: web.WebSocketResponse, connection: GatewayConnection,
-                        frame: JSON) -> None:
+    async def _on_frame(
+        self, ws: web.WebSocketResponse, connection: GatewayConnection, frame: JSON
+    ) -> None:
         op, data = frame.get("op"), frame.get("d")
         if op == HEARTBEAT:
             # The client reports the last sequence it processed; barrier() relies on it.
@@ -138,8 +139,13 @@ class Gateway:
         await self.dispatch("RESUMED", {})
 
     def _ready_payload(self) -> JSON:
-        user = {**self.state.bot_user.payload(), "verified": True, "mfa_enabled": False,
-                "flags": 0, "email": None}
+        user = {
+            **self.state.bot_user.payload(),
+            "verified": True,
+            "mfa_enabled": False,
+            "flags": 0,
+            "email": None,
+        }
         return {
             "v": 10,
             "user": user,
@@ -175,8 +181,9 @@ class Gateway:
         if wanted:
             members = [uid for uid in guild.members if uid in wanted]
         else:
-            members = [uid for uid, m in guild.members.items()
-                       if m.user.name.lower().startswith(query)]
+            members = [
+                uid for uid, m in guild.members.items() if m.user.name.lower().startswith(query)
+            ]
         chunk: JSON = {
             "guild_id": str(guild.id),
             "members": [guild.member_payload(uid) for uid in members[:limit]],
@@ -224,10 +231,13 @@ class Gateway:
         if not self.wants(intent):
             return
         data = self.state.message_payload(message)
-        if message.guild_id is not None and message.author.id in self.state.guild(
-                message.guild_id).members:
+        if (
+            message.guild_id is not None
+            and message.author.id in self.state.guild(message.guild_id).members
+        ):
             data["member"] = self.state.guild(message.guild_id).member_payload(
-                message.author.id, with_user=False)
+                message.author.id, with_user=False
+            )
         if not self._may_read_content(message, data):
             data.update(content="", embeds=[], attachments=[], components=[])
         await self.dispatch(event, data)
@@ -235,8 +245,9 @@ class Gateway:
     def _may_read_content(self, message: SentMessage, data: JSON) -> bool:
         bot_id = str(self.state.bot_user.id)
         mentioned = any(m["id"] == bot_id for m in data.get("mentions", []))
-        return (self.wants(MESSAGE_CONTENT) or message.from_bot or message.guild_id is None
-                or mentioned)
+        return (
+            self.wants(MESSAGE_CONTENT) or message.from_bot or message.guild_id is None or mentioned
+        )
 
     async def barrier(self, within: float) -> None:
         """Return once the client has parsed every event dispatched so far.
@@ -252,8 +263,10 @@ class Gateway:
         self.last_heartbeat_seq = -1
         await ws.send_str(_frame(HEARTBEAT, None))
         await self.state.feed.wait_until(
-            lambda: self.last_heartbeat_seq >= target, within=within,
-            describe=lambda: f"bot did not acknowledge events up to seq {target}")
+            lambda: self.last_heartbeat_seq >= target,
+            within=within,
+            describe=lambda: f"bot did not acknowledge events up to seq {target}",
+        )
 
     # ----- disruption ----------------------------------------------------------------
     async def drop(self, code: int) -> None:

@@ -32,9 +32,17 @@ def new_token(interaction_id: int) -> str:
     return f"loopback-{interaction_id}-{secrets.token_urlsafe(12)}"
 
 
-def interaction_payload(state: LoopbackState, *, interaction_id: int, token: str, kind: int,
-                        data: JSON, where: Where, message: SentMessage | None = None,
-                        locale: str = "en-US") -> JSON:
+def interaction_payload(
+    state: LoopbackState,
+    *,
+    interaction_id: int,
+    token: str,
+    kind: int,
+    data: JSON,
+    where: Where,
+    message: SentMessage | None = None,
+    locale: str = "en-US",
+) -> JSON:
     """The full INTERACTION_CREATE body discord.py 2.7 parses."""
     guild = where.guild
     payload: JSON = {
@@ -62,8 +70,11 @@ def interaction_payload(state: LoopbackState, *, interaction_id: int, token: str
             context=GUILD_CONTEXT,
         )
     else:
-        payload.update(user=where.user.payload(), context=BOT_DM_CONTEXT,
-                       authorizing_integration_owners={USER_INSTALL: str(where.user.id)})
+        payload.update(
+            user=where.user.payload(),
+            context=BOT_DM_CONTEXT,
+            authorizing_integration_owners={USER_INSTALL: str(where.user.id)},
+        )
     if message is not None:
         payload["message"] = state.message_payload(message)
     return payload
@@ -99,7 +110,8 @@ class Resolver:
         guild = self.where.guild
         if guild is not None and user.id in guild.members:
             self._section("members")[str(user.id)] = guild.member_payload(
-                user.id, with_user=False, with_permissions=True)
+                user.id, with_user=False, with_permissions=True
+            )
         return str(user.id)
 
     def _role(self, value: Any) -> str:
@@ -133,8 +145,9 @@ class Resolver:
         return self.where.guild
 
 
-def select_data(message: SentMessage, custom_id: str, values: list[Any],
-                resolver: Resolver) -> JSON:
+def select_data(
+    message: SentMessage, custom_id: str, values: list[Any], resolver: Resolver
+) -> JSON:
     """Component data for picking ``values`` in a select menu, checked like the client."""
     menu = message.component(custom_id)
     kind = int(menu["type"])
@@ -169,12 +182,15 @@ def modal_components(modal: ModalSent, values: Mapping[str, Any]) -> list[JSON]:
     submitted: list[JSON] = []
     for top in modal.components:
         if top.get("type") == 18 and isinstance(top.get("component"), dict):
-            child = {**top["component"], "label": top["component"].get("label") or top.get(
-                "label")}
+            child = {**top["component"], "label": top["component"].get("label") or top.get("label")}
             submitted.append({"type": 18, "component": _submitted(child, values)})
         elif top.get("type") == 1:
-            submitted.append({"type": 1, "components": [
-                _submitted(c, values) for c in top.get("components", [])]})
+            submitted.append(
+                {
+                    "type": 1,
+                    "components": [_submitted(c, values) for c in top.get("components", [])],
+                }
+            )
     return submitted
 
 

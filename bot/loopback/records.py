@@ -229,8 +229,16 @@ class SentMessage:
             "edited_timestamp": self.edited_at.isoformat() if self.edited_at else None,
             "tts": self.tts,
             "mention_everyone": pings.everyone,
-            "mentions": [{"id": str(u), "username": str(u), "discriminator": "0",
-                          "avatar": None, "global_name": None} for u in sorted(pings.users)],
+            "mentions": [
+                {
+                    "id": str(u),
+                    "username": str(u),
+                    "discriminator": "0",
+                    "avatar": None,
+                    "global_name": None,
+                }
+                for u in sorted(pings.users)
+            ],
             "mention_roles": [str(r) for r in sorted(pings.roles)],
             "attachments": [f.payload() for f in self.files],
             "embeds": self.embeds,
@@ -263,10 +271,16 @@ class SentMessage:
 
     def _reactions_payload(self) -> list[JSON]:
         return [
-            {"emoji": {"id": None, "name": emoji}, "count": len(users), "me": False,
-             "count_details": {"burst": 0, "normal": len(users)}, "burst_colors": [],
-             "me_burst": False}
-            for emoji, users in self.reactions.items() if users
+            {
+                "emoji": {"id": None, "name": emoji},
+                "count": len(users),
+                "me": False,
+                "count_details": {"burst": 0, "normal": len(users)},
+                "burst_colors": [],
+                "me_burst": False,
+            }
+            for emoji, users in self.reactions.items()
+            if users
         ]
 
     def __repr__(self) -> str:
@@ -422,7 +436,7 @@ class InteractionResult:
         """Edits to the @original message made after the bot answered."""
         if self.original is None:
             return []
-        return self.original.edits[self.edits_at_answer:]
+        return self.original.edits[self.edits_at_answer :]
 
     @property
     def complete(self) -> bool:
@@ -436,7 +450,8 @@ class InteractionResult:
     async def wait_until_complete(self, within: float | None = None) -> InteractionResult:
         """Wait until a deferred answer has been filled in by an edit or follow-up."""
         await self.feed.wait_until(
-            lambda: self.complete, within=within or self.timeout,
+            lambda: self.complete,
+            within=within or self.timeout,
             describe=lambda: f"deferred interaction {self.interaction_id} never completed",
         )
         return self
@@ -444,7 +459,8 @@ class InteractionResult:
     async def wait_for_followup(self, count: int = 1, within: float | None = None) -> SentMessage:
         """Wait until the bot has sent ``count`` follow-ups; return the ``count``-th."""
         await self.feed.wait_until(
-            lambda: len(self.followups) >= count, within=within or self.timeout,
+            lambda: len(self.followups) >= count,
+            within=within or self.timeout,
             describe=lambda: f"expected {count} follow-up(s), got {len(self.followups)}",
         )
         return self.followups[count - 1]
@@ -452,15 +468,18 @@ class InteractionResult:
     async def wait_for_edit(self, count: int = 1, within: float | None = None) -> SentMessage:
         """Wait until @original has been edited ``count`` times after the answer."""
         await self.feed.wait_until(
-            lambda: len(self.edits) >= count, within=within or self.timeout,
+            lambda: len(self.edits) >= count,
+            within=within or self.timeout,
             describe=lambda: f"expected {count} edit(s) of @original, got {len(self.edits)}",
         )
         return self.message
 
     def __repr__(self) -> str:
-        return (f"<InteractionResult id={self.interaction_id} type={self.type} "
-                f"callbacks={self.callback_types} original={self.original!r} "
-                f"followups={len(self.followups)}>")
+        return (
+            f"<InteractionResult id={self.interaction_id} type={self.type} "
+            f"callbacks={self.callback_types} original={self.original!r} "
+            f"followups={len(self.followups)}>"
+        )
 
 
 def message_reference_author(reference: JSON | None, known: dict[int, SentMessage]) -> int | None:

@@ -120,8 +120,14 @@ def invalid(problems: list[validation.Problem]) -> Reply:
 class RestApi:
     """Routes API requests to handlers that read and change :class:`LoopbackState`."""
 
-    def __init__(self, state: LoopbackState, gateway: Gateway, *,
-                 interaction_deadline: float | None, validate: bool) -> None:
+    def __init__(
+        self,
+        state: LoopbackState,
+        gateway: Gateway,
+        *,
+        interaction_deadline: float | None,
+        validate: bool,
+    ) -> None:
         self.state = state
         self.gateway = gateway
         self.interaction_deadline = interaction_deadline
@@ -156,8 +162,7 @@ class RestApi:
             ("GET", f"{app}/guilds/{{guild_id}}/commands/permissions", self.list_permissions),
             ("GET", f"{app}/guilds/{{guild_id}}/commands/{{command_id}}", self.get_command),
             ("PATCH", f"{app}/guilds/{{guild_id}}/commands/{{command_id}}", self.edit_command),
-            ("DELETE", f"{app}/guilds/{{guild_id}}/commands/{{command_id}}",
-             self.delete_command),
+            ("DELETE", f"{app}/guilds/{{guild_id}}/commands/{{command_id}}", self.delete_command),
             ("GET", "/channels/{channel_id}", self.get_channel),
             ("GET", "/channels/{channel_id}/messages", self.list_messages),
             ("POST", "/channels/{channel_id}/messages", self.create_message),
@@ -172,8 +177,7 @@ class RestApi:
             ("GET", "/guilds/{guild_id}/channels", self.get_guild_channels),
             ("GET", "/guilds/{guild_id}/roles", self.get_guild_roles),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self.get_member),
-            ("POST", "/interactions/{interaction_id}/{token}/callback",
-             self.interaction_callback),
+            ("POST", "/interactions/{interaction_id}/{token}/callback", self.interaction_callback),
             ("POST", webhook, self.execute_webhook),
             ("GET", f"{webhook}/messages/{{message_ref}}", self.get_webhook_message),
             ("PATCH", f"{webhook}/messages/{{message_ref}}", self.edit_webhook_message),
@@ -182,18 +186,37 @@ class RestApi:
         for method, template, handler in table:
             self._routes.append((method, compile_template(template), template, handler))
 
-    def add_fault(self, method: str, path_pattern: str, status: int, *,
-                  retry_after: float | None, times: int, is_global: bool) -> None:
+    def add_fault(
+        self,
+        method: str,
+        path_pattern: str,
+        status: int,
+        *,
+        retry_after: float | None,
+        times: int,
+        is_global: bool,
+    ) -> None:
         """Answer the next ``times`` matching requests with ``status`` instead."""
-        self.faults.append(Fault(method.upper(), compile_template(path_pattern), status,
-                                 retry_after, times, is_global))
+        self.faults.append(
+            Fault(
+                method.upper(),
+                compile_template(path_pattern),
+                status,
+                retry_after,
+                times,
+                is_global,
+            )
+        )
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """Entry point for every ``/api/v10/...`` request."""
-        path = request.path[len(API_PREFIX):] or "/"
+        path = request.path[len(API_PREFIX) :] or "/"
         body, uploads = await _read_body(request)
         record = RestRequest(
-            method=request.method, path=path, query=dict(request.query), json=body,
+            method=request.method,
+            path=path,
+            query=dict(request.query),
+            json=body,
             files={u.filename: u.data for u in uploads},
         )
         self.state.requests_log.append(record)
@@ -229,8 +252,11 @@ class RestApi:
 
     def _take_fault(self, record: RestRequest) -> Fault | None:
         for fault in self.faults:
-            if fault.remaining > 0 and fault.method == record.method and fault.pattern.match(
-                    record.path):
+            if (
+                fault.remaining > 0
+                and fault.method == record.method
+                and fault.pattern.match(record.path)
+            ):
                 fault.remaining -= 1
                 return fault
         return None
@@ -238,8 +264,16 @@ class RestApi:
     # ----- users, application, gateway -------------------------------------------------
     async def get_me(self, call: RestCall) -> Reply:
         """The bot's own user, which discord.py calls to log in."""
-        return Reply(200, {**self.state.bot_user.payload(), "verified": True,
-                           "mfa_enabled": False, "flags": 0, "email": None})
+        return Reply(
+            200,
+            {
+                **self.state.bot_user.payload(),
+                "verified": True,
+                "mfa_enabled": False,
+                "flags": 0,
+                "email": None,
+            },
+        )
 
     async def get_user(self, call: RestCall) -> Reply:
         """Any known user."""
@@ -256,33 +290,48 @@ class RestApi:
     async def get_application(self, call: RestCall) -> Reply:
         """Application info: discord.py reads the id and the owner (``is_owner``)."""
         owner = self.state.users.get(self.state.owner_id)
-        return Reply(200, {
-            "id": str(self.state.application_id),
-            "name": self.state.bot_user.name,
-            "icon": None,
-            "description": "",
-            "rpc_origins": [],
-            "bot_public": True,
-            "bot_require_code_grant": False,
-            "owner": owner.payload() if owner else self.state.bot_user.payload(),
-            "verify_key": "0" * 64,
-            "team": None,
-            "flags": 0,
-            "bot": self.state.bot_user.payload(),
-            "interactions_endpoint_url": None,
-        })
+        return Reply(
+            200,
+            {
+                "id": str(self.state.application_id),
+                "name": self.state.bot_user.name,
+                "icon": None,
+                "description": "",
+                "rpc_origins": [],
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": owner.payload() if owner else self.state.bot_user.payload(),
+                "verify_key": "0" * 64,
+                "team": None,
+                "flags": 0,
+                "bot": self.state.bot_user.payload(),
+                "interactions_endpoint_url": None,
+            },
+        )
 
     async def get_gateway(self, call: RestCall) -> Reply:
         """The gateway URL (only AutoShardedClient asks)."""
         url = self.gateway.resume_url.replace("/gateway-resume", "/gateway")
-        return Reply(200, {"url": url, "shards": 1, "session_start_limit": {
-            "total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})
+        return Reply(
+            200,
+            {
+                "url": url,
+                "shards": 1,
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 1000,
+                    "reset_after": 0,
+                    "max_concurrency": 1,
+                },
+            },
+        )
 
     # ----- application commands --------------------------------------------------------
     def _scope(self, call: RestCall) -> Scope | Reply:
         if call.int_param("application_id") != self.state.application_id:
-            return error(403, 20012, "You are not authorized to perform this action on this "
-                                     "application")
+            return error(
+                403, 20012, "You are not authorized to perform this action on this application"
+            )
         guild_id = call.params.get("guild_id")
         if guild_id is not None and int(guild_id) not in self.state.guilds:
             return error(404, 10004, "Unknown Guild")
@@ -321,8 +370,11 @@ class RestApi:
         if isinstance(scope, Reply):
             return scope
         command = self.state.commands.get(scope, call.int_param("command_id"))
-        return error(404, 10063, "Unknown application command") if command is None else Reply(
-            200, command)
+        return (
+            error(404, 10063, "Unknown application command")
+            if command is None
+            else Reply(200, command)
+        )
 
     async def edit_command(self, call: RestCall) -> Reply:
         """PATCH one command."""
@@ -356,8 +408,7 @@ class RestApi:
 
     def _message_or_error(self, call: RestCall) -> SentMessage | Reply:
         message = self.state.messages.get(call.int_param("message_id"))
-        if message is None or message.deleted or message.channel_id != call.int_param(
-                "channel_id"):
+        if message is None or message.deleted or message.channel_id != call.int_param("channel_id"):
             return error(404, 10008, "Unknown Message")
         return message
 
@@ -373,8 +424,11 @@ class RestApi:
     async def get_channel(self, call: RestCall) -> Reply:
         """A channel object."""
         channel = self.state.channel(call.int_param("channel_id"))
-        return error(404, 10003, "Unknown Channel") if channel is None else Reply(
-            200, channel.payload())
+        return (
+            error(404, 10003, "Unknown Channel")
+            if channel is None
+            else Reply(200, channel.payload())
+        )
 
     async def list_messages(self, call: RestCall) -> Reply:
         """Channel history, newest first, honouring ``limit``/``before``/``after``."""
@@ -382,8 +436,11 @@ class RestApi:
         if failure:
             return failure
         query = call.record.query
-        found = [m for m in self.state.messages.values()
-                 if m.channel_id == channel_id and not m.deleted and not m.ephemeral]
+        found = [
+            m
+            for m in self.state.messages.values()
+            if m.channel_id == channel_id and not m.deleted and not m.ephemeral
+        ]
         if "before" in query:
             found = [m for m in found if m.id < int(query["before"])]
         if "after" in query:
@@ -400,14 +457,18 @@ class RestApi:
         needed = SEND_MESSAGES | (ATTACH_FILES if call.uploads else 0)
         if denied := self._missing_permission(channel_id, needed):
             return denied
-        if self.validate and (problems := validation.check_message(
-                call.json, creating=True, has_files=bool(call.uploads))):
+        if self.validate and (
+            problems := validation.check_message(
+                call.json, creating=True, has_files=bool(call.uploads)
+            )
+        ):
             return invalid(problems)
         if bad_reference := self._bad_reference(call.json, channel_id):
             return bad_reference
         files = self.state.store_uploads(call.json, call.uploads)
-        message = self.state.create_message(channel_id=channel_id, author=self.state.bot_user,
-                                            body=call.json, files=files)
+        message = self.state.create_message(
+            channel_id=channel_id, author=self.state.bot_user, body=call.json, files=files
+        )
         await self.gateway.dispatch_message("MESSAGE_CREATE", message)
         return Reply(200, self.state.message_payload(message))
 
@@ -437,8 +498,9 @@ class RestApi:
     async def _apply_edit(self, message: SentMessage, call: RestCall) -> Reply:
         if self.validate and (problems := validation.check_message(call.json, creating=False)):
             return invalid(problems)
-        self.state.edit_message(message, call.json,
-                                self.state.store_uploads(call.json, call.uploads))
+        self.state.edit_message(
+            message, call.json, self.state.store_uploads(call.json, call.uploads)
+        )
         await self.gateway.dispatch_message("MESSAGE_UPDATE", message)
         return Reply(200, self.state.message_payload(message))
 
@@ -448,7 +510,8 @@ class RestApi:
         if isinstance(found, Reply):
             return found
         if found.author.id != self.state.bot_user.id and (
-                denied := self._missing_permission(found.channel_id, MANAGE_MESSAGES)):
+            denied := self._missing_permission(found.channel_id, MANAGE_MESSAGES)
+        ):
             return denied
         await self._delete(found)
         return no_content()
@@ -538,8 +601,7 @@ class RestApi:
     async def interaction_callback(self, call: RestCall) -> Reply:
         """The bot's one answer to an interaction (types 4-9)."""
         result = self._interaction(call)
-        if isinstance(result, Reply) or result.interaction_id != call.int_param(
-                "interaction_id"):
+        if isinstance(result, Reply) or result.interaction_id != call.int_param("interaction_id"):
             return error(404, 10062, "Unknown interaction")
         if rejected := self._callback_rejection(result, call.json, bool(call.uploads)):
             result.rejected_callbacks.append({**call.json, "rejected": rejected.body})
@@ -553,8 +615,9 @@ class RestApi:
         result.edits_at_answer = len(result.original.edits) if result.original else 0
         return Reply(200, self._callback_response(result, kind))
 
-    def _callback_rejection(self, result: InteractionResult, body: JSON,
-                            has_files: bool) -> Reply | None:
+    def _callback_rejection(
+        self, result: InteractionResult, body: JSON, has_files: bool
+    ) -> Reply | None:
         if result.callbacks:
             return error(400, 40060, "Interaction has already been acknowledged.")
         elapsed = time.monotonic() - result.dispatched_at
@@ -562,25 +625,36 @@ class RestApi:
             return error(404, 10062, "Unknown interaction")
         kind = int(body.get("type", 0))
         if kind not in _ALLOWED_CALLBACKS.get(result.type, set()) or (
-                kind in (6, 7) and result.type == 5 and "message" not in result.payload):
+            kind in (6, 7) and result.type == 5 and "message" not in result.payload
+        ):
             return invalid([("type", f"Interaction callback type {kind} is not valid here")])
         if self.validate:
             return _callback_problems(kind, body.get("data") or {}, has_files)
         return None
 
-    async def _apply_callback(self, result: InteractionResult, kind: int, data: JSON,
-                              files: list[StoredFile]) -> None:
+    async def _apply_callback(
+        self, result: InteractionResult, kind: int, data: JSON, files: list[StoredFile]
+    ) -> None:
         channel_id = int(result.payload["channel_id"])
         if kind == 4:
             result.original = self.state.create_message(
-                channel_id=channel_id, author=self.state.bot_user, body=data, files=files,
-                interaction=result)
+                channel_id=channel_id,
+                author=self.state.bot_user,
+                body=data,
+                files=files,
+                interaction=result,
+            )
             await self.gateway.dispatch_message("MESSAGE_CREATE", result.original)
         elif kind == 5:
             flags = (int(data.get("flags") or 0) & EPHEMERAL_FLAG) | LOADING_FLAG
             result.original = self.state.create_message(
-                channel_id=channel_id, author=self.state.bot_user, body={}, files=[],
-                interaction=result, flags_override=flags)
+                channel_id=channel_id,
+                author=self.state.bot_user,
+                body={},
+                files=[],
+                interaction=result,
+                flags_override=flags,
+            )
         elif kind in (6, 7):
             result.original = self.state.messages[int(result.payload["message"]["id"])]
             if kind == 7:
@@ -589,8 +663,12 @@ class RestApi:
         elif kind == 8:
             result.autocomplete_choices = list(data.get("choices") or [])
         elif kind == 9:
-            result.modal_sent = ModalSent(str(data.get("custom_id")), str(data.get("title")),
-                                          list(data.get("components") or []), result)
+            result.modal_sent = ModalSent(
+                str(data.get("custom_id")),
+                str(data.get("title")),
+                list(data.get("components") or []),
+                result,
+            )
 
     def _callback_response(self, result: InteractionResult, kind: int) -> JSON:
         original = result.original if kind in (4, 5, 7) else None
@@ -621,8 +699,11 @@ class RestApi:
         result = self._webhook_interaction(call)
         if isinstance(result, Reply):
             return result
-        if self.validate and (problems := validation.check_message(
-                call.json, creating=True, has_files=bool(call.uploads))):
+        if self.validate and (
+            problems := validation.check_message(
+                call.json, creating=True, has_files=bool(call.uploads)
+            )
+        ):
             return invalid(problems)
         files = self.state.store_uploads(call.json, call.uploads)
         original = result.original
@@ -635,8 +716,12 @@ class RestApi:
             await self.gateway.dispatch_message("MESSAGE_CREATE", message)
         else:
             message = self.state.create_message(
-                channel_id=int(result.payload["channel_id"]), author=self.state.bot_user,
-                body=call.json, files=files, interaction=result)
+                channel_id=int(result.payload["channel_id"]),
+                author=self.state.bot_user,
+                body=call.json,
+                files=files,
+                interaction=result,
+            )
             await self.gateway.dispatch_message("MESSAGE_CREATE", message)
         result.followups.append(message)
         if call.record.query.get("wait", "").lower() in ("true", "1"):
@@ -652,8 +737,11 @@ class RestApi:
             message = result.original
         else:
             message = self.state.messages.get(int(wanted))
-            if message is not None and message.interaction_token != result.token and (
-                    message is not result.original):
+            if (
+                message is not None
+                and message.interaction_token != result.token
+                and (message is not result.original)
+            ):
                 message = None
         if message is None or message.deleted:
             return error(404, 10008, "Unknown Message")
@@ -698,8 +786,11 @@ def _callback_problems(kind: int, data: JSON, has_files: bool) -> Reply | None:
 
 def _fault_reply(fault: Fault) -> Reply:
     if fault.status != 429:
-        messages = {400: (0, "400: Bad Request"), 403: (50013, "Missing Permissions"),
-                    404: (0, "404: Not Found")}
+        messages = {
+            400: (0, "400: Bad Request"),
+            403: (50013, "Missing Permissions"),
+            404: (0, "404: Not Found"),
+        }
         code, text = messages.get(fault.status, (0, f"{fault.status}: Server Error"))
         return error(fault.status, code, text)
     retry_after = fault.retry_after if fault.retry_after is not None else 0.05
@@ -715,8 +806,12 @@ def _fault_reply(fault: Fault) -> Reply:
     }
     if fault.is_global:
         headers["X-RateLimit-Global"] = "true"
-    body = {"message": "You are being rate limited.", "retry_after": retry_after,
-            "global": fault.is_global, "code": 0}
+    body = {
+        "message": "You are being rate limited.",
+        "retry_after": retry_after,
+        "global": fault.is_global,
+        "code": 0,
+    }
     return Reply(429, body, headers)
 
 
@@ -742,8 +837,9 @@ async def _read_multipart(request: web.Request) -> tuple[Any, list[Upload]]:
             body = json.loads(data)
         elif part.name and (match := re.fullmatch(r"files\[(\d+)\]", part.name)):
             content_type = part.headers.get("Content-Type", "application/octet-stream")
-            uploads.append(Upload(int(match.group(1)), part.filename or "file",
-                                  bytes(data), content_type))
+            uploads.append(
+                Upload(int(match.group(1)), part.filename or "file", bytes(data), content_type)
+            )
     return body, uploads
 
 
@@ -753,5 +849,4 @@ def _to_response(reply: Reply) -> web.Response:
     # Exactly "application/json": discord.py compares the header string, so a charset
     # suffix (as web.json_response adds) would make it treat the body as text.
     headers = {**reply.headers, "Content-Type": "application/json"}
-    return web.Response(status=reply.status, body=json.dumps(reply.body).encode(),
-                        headers=headers)
+    return web.Response(status=reply.status, body=json.dumps(reply.body).encode(), headers=headers)

@@ -40,9 +40,13 @@ async def _identify_at_once(shard_id: int | None, *, initial: bool = False) -> N
 
 
 @asynccontextmanager
-async def connected(client: ClientT, stand_in: LoopbackDiscord, *,
-                    token: str = "loopback-token",
-                    start_within: float = 10.0) -> AsyncIterator[ClientT]:
+async def connected(
+    client: ClientT,
+    stand_in: LoopbackDiscord,
+    *,
+    token: str = "loopback-token",
+    start_within: float = 10.0,
+) -> AsyncIterator[ClientT]:
     """Start ``client`` against ``stand_in`` (already started); yield once it is READY.
 
     On exit the client is closed and its ``start()`` task awaited, so nothing is left
@@ -62,8 +66,7 @@ async def connected(client: ClientT, stand_in: LoopbackDiscord, *,
 
 async def _wait_ready(client: discord.Client, task: asyncio.Task[None], within: float) -> None:
     ready = asyncio.create_task(client.wait_until_ready())
-    done, _ = await asyncio.wait({ready, task}, timeout=within,
-                                 return_when=asyncio.FIRST_COMPLETED)
+    done, _ = await asyncio.wait({ready, task}, timeout=within, return_when=asyncio.FIRST_COMPLETED)
     if ready in done:
         return
     ready.cancel()

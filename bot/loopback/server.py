@@ -100,10 +100,14 @@ class LoopbackDiscord:
         self.state = LoopbackState(
             application_id=application_id,
             bot_user_id=bot_user_id if bot_user_id is not None else application_id,
-            bot_name=bot_name, owner_id=owner_id, timeout=timeout)
+            bot_name=bot_name,
+            owner_id=owner_id,
+            timeout=timeout,
+        )
         self.gateway = Gateway(self.state, heartbeat_interval_ms=heartbeat_interval_ms)
-        self.rest = RestApi(self.state, self.gateway, interaction_deadline=interaction_deadline,
-                            validate=validate)
+        self.rest = RestApi(
+            self.state, self.gateway, interaction_deadline=interaction_deadline, validate=validate
+        )
         self.default_user_id: int | None = None
         self.default_guild_id: int | None = None
         self.default_channel_id: int | None = None
@@ -232,8 +236,11 @@ class LoopbackDiscord:
 
     def requests(self, method: str | None = None, route: str | None = None) -> list[RestRequest]:
         """Logged requests filtered by method and/or route template."""
-        return [r for r in self.requests_log if (method is None or r.method == method)
-                and (route is None or r.route == route)]
+        return [
+            r
+            for r in self.requests_log
+            if (method is None or r.method == method) and (route is None or r.route == route)
+        ]
 
     # ----- world -------------------------------------------------------------------------
     def add_user(self, user_id: int, name: str, *, bot: bool = False) -> FakeUser:
@@ -242,8 +249,14 @@ class LoopbackDiscord:
         self.state.users[user_id] = user
         return user
 
-    def add_guild(self, guild_id: int, name: str = "Loopback Guild", *,
-                  owner_id: int | None = None, owner_name: str = "owner") -> FakeGuild:
+    def add_guild(
+        self,
+        guild_id: int,
+        name: str = "Loopback Guild",
+        *,
+        owner_id: int | None = None,
+        owner_name: str = "owner",
+    ) -> FakeGuild:
         """A guild the bot is in; its owner becomes a member, and so does the bot."""
         owner = self.add_user(owner_id or self.state.owner_id or guild_id + 1, owner_name)
         guild = FakeGuild(guild_id, name, owner.id)
@@ -254,12 +267,14 @@ class LoopbackDiscord:
         self.default_guild_id = self.default_guild_id or guild_id
         return guild
 
-    def add_channel(self, guild: GuildRef, channel_id: int, name: str = "general", *,
-                    topic: str | None = None) -> FakeChannel:
+    def add_channel(
+        self, guild: GuildRef, channel_id: int, name: str = "general", *, topic: str | None = None
+    ) -> FakeChannel:
         """A text channel in ``guild``."""
         found = self._guild(guild)
-        channel = FakeChannel(channel_id, name, found.id, TEXT_CHANNEL,
-                              position=len(found.channels), topic=topic)
+        channel = FakeChannel(
+            channel_id, name, found.id, TEXT_CHANNEL, position=len(found.channels), topic=topic
+        )
         found.channels[channel_id] = channel
         self.default_channel_id = self.default_channel_id or channel_id
         return channel
@@ -271,9 +286,16 @@ class LoopbackDiscord:
         found.roles[role_id] = role
         return role
 
-    def add_member(self, guild: GuildRef, user_id: int, name: str, *,
-                   roles: Sequence[int | FakeRole] = (), permissions: int | None = None,
-                   nick: str | None = None) -> FakeMember:
+    def add_member(
+        self,
+        guild: GuildRef,
+        user_id: int,
+        name: str,
+        *,
+        roles: Sequence[int | FakeRole] = (),
+        permissions: int | None = None,
+        nick: str | None = None,
+    ) -> FakeMember:
         """A member holding ``roles``; ``permissions`` adds a personal role granting them.
 
         Permissions always come from roles, so ``Member.guild_permissions`` (prefix
@@ -286,8 +308,9 @@ class LoopbackDiscord:
             if role_id not in found.roles:
                 raise KeyError(f"guild {found.id} has no role {role_id}")
         if permissions is not None:
-            role_ids.append(self.add_role(found, self.state.ids.next(), f"{name} permissions",
-                                          permissions).id)
+            role_ids.append(
+                self.add_role(found, self.state.ids.next(), f"{name} permissions", permissions).id
+            )
         member = FakeMember(user, role_ids, nick)
         found.members[user_id] = member
         return member
@@ -315,26 +338,37 @@ class LoopbackDiscord:
         return guild if isinstance(guild, FakeGuild) else self.state.guild(guild)
 
     # ----- waiting -----------------------------------------------------------------------
-    async def wait_for_sync(self, scopes: Sequence[int | None] | None = None,
-                            within: float | None = None) -> None:
+    async def wait_for_sync(
+        self, scopes: Sequence[int | None] | None = None, within: float | None = None
+    ) -> None:
         """Wait until the bot has synced commands (into every one of ``scopes``)."""
+
         def synced() -> bool:
             if scopes is None:
                 return self.state.commands.sync_count > 0
             return all(s in self.state.commands.by_scope for s in scopes)
-        await self.state.feed.wait_until(
-            synced, within=within or self.state.timeout,
-            describe=lambda: f"no command sync (synced scopes: {list(self.synced_commands)})")
 
-    async def wait_for_message(self, predicate: Callable[[SentMessage], bool] | None = None,
-                               *, within: float | None = None) -> SentMessage:
+        await self.state.feed.wait_until(
+            synced,
+            within=within or self.state.timeout,
+            describe=lambda: f"no command sync (synced scopes: {list(self.synced_commands)})",
+        )
+
+    async def wait_for_message(
+        self, predicate: Callable[[SentMessage], bool] | None = None, *, within: float | None = None
+    ) -> SentMessage:
         """The first bot message (already sent or still to come) matching ``predicate``."""
+
         def found() -> SentMessage | None:
-            return next((m for m in self.state.bot_messages()
-                         if predicate is None or predicate(m)), None)
+            return next(
+                (m for m in self.state.bot_messages() if predicate is None or predicate(m)), None
+            )
+
         return await self.state.feed.wait_until(
-            found, within=within or self.state.timeout,
-            describe=lambda: f"no matching bot message among {self.state.bot_messages()}")
+            found,
+            within=within or self.state.timeout,
+            describe=lambda: f"no matching bot message among {self.state.bot_messages()}",
+        )
 
     # ----- user actions: application commands --------------------------------------------
     async def slash(
@@ -398,16 +432,15 @@ class LoopbackDiscord:
         await self._await_answer(result, within, complete=False)
         return result.choices
 
-    def can_use_command(self, name: str, *, user: UserRef | None = None,
-                        guild: GuildRef | None = None) -> bool:
+    def can_use_command(
+        self, name: str, *, user: UserRef | None = None, guild: GuildRef | None = None
+    ) -> bool:
         """Whether Discord would show ``/name`` to ``user`` (default_member_permissions)."""
         where = self._where(user, guild, None, False)
-        command = self.state.commands.find(name.split()[0], where.guild.id if where.guild
-                                           else None)
+        command = self.state.commands.find(name.split()[0], where.guild.id if where.guild else None)
         return command is not None and self._permitted(command, where)
 
-    def _path(self, name: str, group: str | None, sub: str | None) -> tuple[str | None,
-                                                                            str | None]:
+    def _path(self, name: str, group: str | None, sub: str | None) -> tuple[str | None, str | None]:
         parts = name.split()
         if len(parts) == 3:
             return parts[1], parts[2]
@@ -422,11 +455,13 @@ class LoopbackDiscord:
         if command is None:
             raise LoopbackUsageError(
                 f"/{root} was never synced where user {where.user.id} can see it; "
-                f"synced: {self.state.commands.names(guild_id)}")
+                f"synced: {self.state.commands.names(guild_id)}"
+            )
         if not self._permitted(command, where):
             raise LoopbackUsageError(
                 f"/{root} is hidden from user {where.user.id} by default_member_permissions "
-                f"{command.get('default_member_permissions')}")
+                f"{command.get('default_member_permissions')}"
+            )
         data: JSON = {"id": command["id"], "name": root, "type": 1}
         if command.get("guild_id"):
             data["guild_id"] = command["guild_id"]
@@ -436,7 +471,8 @@ class LoopbackDiscord:
         if where.guild is None:
             contexts = command.get("contexts")
             return command.get("dm_permission", True) is not False and (
-                contexts is None or 1 in contexts)
+                contexts is None or 1 in contexts
+            )
         required = command.get("default_member_permissions")
         if required is None:
             return True
@@ -444,9 +480,15 @@ class LoopbackDiscord:
         return bool(granted & ADMINISTRATOR) or granted & int(required) == int(required)
 
     # ----- user actions: components and modals ------------------------------------------
-    async def click(self, message: SentMessage, custom_id: str | None = None, *,
-                    label: str | None = None, user: UserRef | None = None,
-                    within: float | None = None) -> InteractionResult:
+    async def click(
+        self,
+        message: SentMessage,
+        custom_id: str | None = None,
+        *,
+        label: str | None = None,
+        user: UserRef | None = None,
+        within: float | None = None,
+    ) -> InteractionResult:
         """Click a button (by ``custom_id`` or ``label``) on the message's current state."""
         if custom_id is None:
             if label is None:
@@ -458,40 +500,51 @@ class LoopbackDiscord:
         data: JSON = {"custom_id": custom_id, "component_type": 2}
         return await self._component(message, data, user, within)
 
-    async def select(self, message: SentMessage, custom_id: str, values: Sequence[Any], *,
-                     user: UserRef | None = None,
-                     within: float | None = None) -> InteractionResult:
+    async def select(
+        self,
+        message: SentMessage,
+        custom_id: str,
+        values: Sequence[Any],
+        *,
+        user: UserRef | None = None,
+        within: float | None = None,
+    ) -> InteractionResult:
         """Pick ``values`` in a select menu (option values, or ids for entity selects)."""
         live = self._live(message)
         where = self._where_for_message(live, user)
         data = select_data(live, custom_id, list(values), Resolver(self.state, where))
         return await self._component(message, data, user, within)
 
-    async def submit_modal(self, modal: ModalSent, values: Mapping[str, Any], *,
-                           user: UserRef | None = None,
-                           within: float | None = None) -> InteractionResult:
+    async def submit_modal(
+        self,
+        modal: ModalSent,
+        values: Mapping[str, Any],
+        *,
+        user: UserRef | None = None,
+        within: float | None = None,
+    ) -> InteractionResult:
         """Fill in and submit a modal the bot opened; keys are custom_ids or labels."""
         opener = modal.opened_by
         acting = self._user(user) if user is not None else opener.user
         if acting.id != opener.user.id:
             raise LoopbackUsageError("only the user who opened a modal can submit it")
-        data: JSON = {"custom_id": modal.custom_id,
-                      "components": modal_components(modal, values)}
+        data: JSON = {"custom_id": modal.custom_id, "components": modal_components(modal, values)}
         message = None
         if "message" in opener.payload:
             message = self.state.messages[int(opener.payload["message"]["id"])]
-        where = Where(acting, self._guild_of(opener.payload),
-                      self._channel(int(opener.payload["channel_id"])))
+        where = Where(
+            acting, self._guild_of(opener.payload), self._channel(int(opener.payload["channel_id"]))
+        )
         result = await self._interact(5, data, where, message=message)
         await self._await_answer(result, within, complete=True)
         return result
 
-    async def _component(self, message: SentMessage, data: JSON, user: UserRef | None,
-                         within: float | None) -> InteractionResult:
+    async def _component(
+        self, message: SentMessage, data: JSON, user: UserRef | None, within: float | None
+    ) -> InteractionResult:
         live = self._live(message)
         where = self._where_for_message(live, user)
-        if live.ephemeral and live.interaction_user and where.user.id != (
-                live.interaction_user.id):
+        if live.ephemeral and live.interaction_user and where.user.id != (live.interaction_user.id):
             raise LoopbackUsageError("only the invoking user can see an ephemeral message")
         result = await self._interact(3, data, where, message=live)
         await self._await_answer(result, within, complete=True)
@@ -504,8 +557,9 @@ class LoopbackDiscord:
         return live
 
     def _where_for_message(self, message: SentMessage, user: UserRef | None) -> Where:
-        acting = self._user(user) if user is not None else (
-            message.interaction_user or self._user(None))
+        acting = (
+            self._user(user) if user is not None else (message.interaction_user or self._user(None))
+        )
         guild = self.state.guild(message.guild_id) if message.guild_id is not None else None
         return Where(acting, guild, self._channel(message.channel_id))
 
@@ -538,17 +592,22 @@ class LoopbackDiscord:
             body["message_reference"] = {"message_id": str(reply_to.id)}
         files = [self.state.store_file(f.filename, f.data, f.content_type) for f in attachments]
         before = set(self.state.messages)
-        prompt = self.state.create_message(channel_id=where.channel.id, author=where.user,
-                                           body=body, files=files)
+        prompt = self.state.create_message(
+            channel_id=where.channel.id, author=where.user, body=body, files=files
+        )
         await self.gateway.dispatch_message("MESSAGE_CREATE", prompt)
 
         def replies() -> list[SentMessage]:
             return [m for m in self.state.bot_messages() if m.id not in before]
+
         if expect_reply:
             await self.state.feed.wait_until(
-                replies, within=within or self.state.timeout,
-                describe=lambda: f"no reply to {content!r}; "
-                                 f"{self.state.describe_recent(time.monotonic() - 60)}")
+                replies,
+                within=within or self.state.timeout,
+                describe=lambda: (
+                    f"no reply to {content!r}; {self.state.describe_recent(time.monotonic() - 60)}"
+                ),
+            )
         await self._settle(lambda: len(replies()), quiet_period)
         return Replies(prompt, replies())
 
@@ -572,8 +631,14 @@ class LoopbackDiscord:
         if processed:
             await self.gateway.barrier(self.state.timeout)
 
-    async def drop_gateway(self, *, resume: bool = True, code: int = 4000,
-                           wait: bool = True, within: float | None = None) -> None:
+    async def drop_gateway(
+        self,
+        *,
+        resume: bool = True,
+        code: int = 4000,
+        wait: bool = True,
+        within: float | None = None,
+    ) -> None:
         """Break the bot's gateway connection.
 
         ``resume=True`` closes the socket with ``code`` so discord.py reconnects to the
@@ -593,13 +658,23 @@ class LoopbackDiscord:
             if resume:
                 return self.gateway.resume_count > resumed
             return self.gateway.ready_count > identified
-        await self.state.feed.wait_until(
-            back, within=within or self.state.timeout,
-            describe=lambda: f"bot did not come back (connections: {self.gateway.connections})")
 
-    def fail_next(self, method: str, path_pattern: str, status: int, *,
-                  retry_after: float | None = None, times: int = 1,
-                  is_global: bool = False) -> None:
+        await self.state.feed.wait_until(
+            back,
+            within=within or self.state.timeout,
+            describe=lambda: f"bot did not come back (connections: {self.gateway.connections})",
+        )
+
+    def fail_next(
+        self,
+        method: str,
+        path_pattern: str,
+        status: int,
+        *,
+        retry_after: float | None = None,
+        times: int = 1,
+        is_global: bool = False,
+    ) -> None:
         """Answer the next ``times`` matching requests with ``status``.
 
         ``path_pattern`` is relative to ``/api/v10`` with ``{name}`` or ``*`` for a
@@ -608,36 +683,54 @@ class LoopbackDiscord:
         waits and retries; 500/502/504 are retried by discord.py after 1 s; other
         statuses become the matching ``HTTPException``.
         """
-        self.rest.add_fault(method, path_pattern, status, retry_after=retry_after,
-                            times=times, is_global=is_global)
+        self.rest.add_fault(
+            method, path_pattern, status, retry_after=retry_after, times=times, is_global=is_global
+        )
 
     # ----- internals ---------------------------------------------------------------------
-    async def _interact(self, kind: int, data: JSON, where: Where, *,
-                        message: SentMessage | None = None,
-                        locale: str = "en-US") -> InteractionResult:
+    async def _interact(
+        self,
+        kind: int,
+        data: JSON,
+        where: Where,
+        *,
+        message: SentMessage | None = None,
+        locale: str = "en-US",
+    ) -> InteractionResult:
         interaction_id = self.state.ids.next()
         token = new_token(interaction_id)
-        payload = interaction_payload(self.state, interaction_id=interaction_id, token=token,
-                                      kind=kind, data=data, where=where, message=message,
-                                      locale=locale)
-        result = InteractionResult(interaction_id, token, kind, payload, where.user,
-                                   self.state.feed, self.state.timeout)
+        payload = interaction_payload(
+            self.state,
+            interaction_id=interaction_id,
+            token=token,
+            kind=kind,
+            data=data,
+            where=where,
+            message=message,
+            locale=locale,
+        )
+        result = InteractionResult(
+            interaction_id, token, kind, payload, where.user, self.state.feed, self.state.timeout
+        )
         self.state.interactions[token] = result
         await self.gateway.dispatch("INTERACTION_CREATE", payload)
         return result
 
-    async def _await_answer(self, result: InteractionResult, within: float | None, *,
-                            complete: bool) -> None:
+    async def _await_answer(
+        self, result: InteractionResult, within: float | None, *, complete: bool
+    ) -> None:
         limit = within or self.state.timeout
         await self.state.feed.wait_until(
-            lambda: result.answered, within=limit,
-            describe=lambda: self._unanswered(result))
+            lambda: result.answered, within=limit, describe=lambda: self._unanswered(result)
+        )
         if complete and result.callback_type == 5:
             await result.wait_until_complete(limit)
 
     def _unanswered(self, result: InteractionResult) -> str:
-        parts = [f"the bot never answered interaction {result.interaction_id} "
-                 f"(type {result.type}, data {result.payload['data']})"]
+        parts = [
+            f"the bot never answered interaction {result.interaction_id} "
+            f"(type {result.type}, data {result.payload['data']})"
+        ]
         if result.rejected_callbacks:
             parts.append(f"rejected callbacks: {result.rejected_callbacks}")
         if not self.gateway.connected:
@@ -663,8 +756,9 @@ class LoopbackDiscord:
         guild_id = payload.get("guild_id")
         return None if guild_id is None else self.state.guild(int(guild_id))
 
-    def _where(self, user: UserRef | None, guild: GuildRef | None,
-               channel: ChannelRef | None, dm: bool) -> Where:
+    def _where(
+        self, user: UserRef | None, guild: GuildRef | None, channel: ChannelRef | None, dm: bool
+    ) -> Where:
         acting = self._user(user)
         if dm:
             return Where(acting, None, self.state.dm_channel_for(acting))

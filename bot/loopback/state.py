@@ -49,8 +49,9 @@ class Upload:
 class LoopbackState:
     """Everything the fake Discord knows, in one place."""
 
-    def __init__(self, *, application_id: int, bot_user_id: int, bot_name: str,
-                 owner_id: int, timeout: float) -> None:
+    def __init__(
+        self, *, application_id: int, bot_user_id: int, bot_name: str, owner_id: int, timeout: float
+    ) -> None:
         self.ids = SnowflakeFactory()
         self.feed = ChangeFeed()
         self.timeout = timeout
@@ -116,8 +117,9 @@ class LoopbackState:
         return self.guild(guild_id).permissions_for(self.bot_user.id)
 
     # ----- files and messages ----------------------------------------------------------
-    def store_file(self, filename: str, data: bytes, content_type: str,
-                   description: str | None = None) -> StoredFile:
+    def store_file(
+        self, filename: str, data: bytes, content_type: str, description: str | None = None
+    ) -> StoredFile:
         """Keep a file and serve it at ``{base_url}/attachments/{id}/{filename}``."""
         file_id = self.ids.next()
         url = f"{self.base_url}/attachments/{file_id}/{filename}"
@@ -132,8 +134,9 @@ class LoopbackState:
         for upload in sorted(uploads, key=lambda u: u.index):
             meta = described.get(upload.index, {})
             filename = str(meta.get("filename") or upload.filename)
-            stored.append(self.store_file(filename, upload.data, upload.content_type,
-                                          meta.get("description")))
+            stored.append(
+                self.store_file(filename, upload.data, upload.content_type, meta.get("description"))
+            )
         return stored
 
     def create_message(
@@ -194,8 +197,9 @@ class LoopbackState:
         if not reference:
             return None
         # discord.py sends ints; Discord stores and returns snowflake strings.
-        filled = {k: str(v) if k.endswith("_id") and v is not None else v
-                  for k, v in reference.items()}
+        filled = {
+            k: str(v) if k.endswith("_id") and v is not None else v for k, v in reference.items()
+        }
         if channel is not None:
             filled.setdefault("channel_id", str(channel.id))
             if channel.guild_id is not None:
@@ -205,8 +209,10 @@ class LoopbackState:
     def message_payload(self, message: SentMessage) -> JSON:
         """The full message object, with mentions resolved to the world's users."""
         data = message.to_payload()
-        data["mentions"] = [self.users[int(m["id"])].payload() if int(m["id"]) in self.users
-                            else m for m in data["mentions"]]
+        data["mentions"] = [
+            self.users[int(m["id"])].payload() if int(m["id"]) in self.users else m
+            for m in data["mentions"]
+        ]
         if message.message_reference and message.message_reference.get("message_id"):
             target = self.messages.get(int(message.message_reference["message_id"]))
             if target is not None and not target.deleted:
@@ -215,8 +221,11 @@ class LoopbackState:
 
     def bot_messages(self, channel_id: int | None = None) -> list[SentMessage]:
         """Messages the bot sent, oldest first, optionally in one channel."""
-        return [m for m in self.messages.values()
-                if m.from_bot and (channel_id is None or m.channel_id == channel_id)]
+        return [
+            m
+            for m in self.messages.values()
+            if m.from_bot and (channel_id is None or m.channel_id == channel_id)
+        ]
 
     def describe_recent(self, since: float) -> str:
         """A short account of what the bot did since ``since`` (for timeout messages)."""

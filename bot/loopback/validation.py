@@ -106,8 +106,11 @@ def _check_component(path: str, component: JSON) -> list[Problem]:
         return _too_long(f"{path}.label", component.get("label"), 80)
     if kind == 3:
         options = component.get("options") or []
-        problems = [] if 1 <= len(options) <= 25 else [
-            (f"{path}.options", "Must be between 1 and 25 in length.")]
+        problems = (
+            []
+            if 1 <= len(options) <= 25
+            else [(f"{path}.options", "Must be between 1 and 25 in length.")]
+        )
         for i, option in enumerate(options):
             problems += _too_long(f"{path}.options.{i}.label", option.get("label"), 100)
             problems += _too_long(f"{path}.options.{i}.value", option.get("value"), 100)
@@ -122,8 +125,9 @@ def _check_allowed_mentions(rules: JSON | None) -> list[Problem]:
     problems: list[Problem] = []
     for kind in ("users", "roles"):
         if kind in parse and rules.get(kind):
-            problems.append((f"allowed_mentions.{kind}",
-                             f'Mutually exclusive with "{kind}" in parse'))
+            problems.append(
+                (f"allowed_mentions.{kind}", f'Mutually exclusive with "{kind}" in parse')
+            )
     return problems
 
 
@@ -177,8 +181,12 @@ def _check_command(path: str, command: JSON) -> list[Problem]:
             problems += _check_command(f"{path}.options.{i}", option)
             continue
         if option.get("required") and optional_seen:
-            problems.append((f"{path}.options.{i}", "Required options must be placed before "
-                                                    "non-required options"))
+            problems.append(
+                (
+                    f"{path}.options.{i}",
+                    "Required options must be placed before non-required options",
+                )
+            )
         optional_seen |= not option.get("required")
         if len(option.get("choices") or []) > 25:
             problems.append((f"{path}.options.{i}.choices", "Must be 25 or fewer in length."))

@@ -120,8 +120,12 @@ class FakeChannel:
         """The channel object as Discord sends it."""
         if self.type == DM_CHANNEL:
             recipients = [self.recipient.payload()] if self.recipient else []
-            return {"id": str(self.id), "type": DM_CHANNEL, "recipients": recipients,
-                    "last_message_id": None}
+            return {
+                "id": str(self.id),
+                "type": DM_CHANNEL,
+                "recipients": recipients,
+                "last_message_id": None,
+            }
         return {
             "id": str(self.id),
             "type": self.type,

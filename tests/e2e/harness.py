@@ -150,17 +150,20 @@ async def _sync(run: BotRun, mode: SyncMode, scopes: Sequence[int | None] | None
                 await run.bot.tree.sync(guild=guild)
 
 
-def _assert_clean(stand_in: LoopbackDiscord, run: BotRun, allow_unknown_routes: bool,
-                  fail_on_logged_errors: bool) -> None:
+def _assert_clean(
+    stand_in: LoopbackDiscord, run: BotRun, allow_unknown_routes: bool, fail_on_logged_errors: bool
+) -> None:
     problems: list[str] = []
     if stand_in.unknown_routes and not allow_unknown_routes:
-        problems.append(f"the bot called routes the stand-in does not know: "
-                        f"{stand_in.unknown_routes}")
+        problems.append(
+            f"the bot called routes the stand-in does not know: {stand_in.unknown_routes}"
+        )
     if stand_in.internal_errors:
         problems.append(f"the stand-in itself failed: {stand_in.internal_errors}")
     if run.errors and fail_on_logged_errors:
-        problems.append("discord.py logged unhandled errors:\n" +
-                        "\n".join(_format(r) for r in run.errors))
+        problems.append(
+            "discord.py logged unhandled errors:\n" + "\n".join(_format(r) for r in run.errors)
+        )
     if problems:
         raise AssertionError("\n".join(problems))
 

@@ -47,8 +47,9 @@ class VoteView(discord.ui.View):
 
     @discord.ui.button(label="Approve", style=discord.ButtonStyle.success, custom_id="vote:yes")
     async def approve(self, interaction: discord.Interaction, _: VoteButton) -> None:
-        await interaction.response.edit_message(content=f"Approved by {interaction.user.name}",
-                                                view=None)
+        await interaction.response.edit_message(
+            content=f"Approved by {interaction.user.name}", view=None
+        )
 
     @discord.ui.button(label="Reject", style=discord.ButtonStyle.danger, custom_id="vote:no")
     async def reject(self, interaction: discord.Interaction, _: VoteButton) -> None:
@@ -66,39 +67,50 @@ class GenreSelect(discord.ui.Select[discord.ui.View]):
 
 class RefreshView(discord.ui.View):
     @discord.ui.button(label="Refresh", custom_id="refresh")
-    async def refresh(self, interaction: discord.Interaction,
-                      _: discord.ui.Button[RefreshView]) -> None:
+    async def refresh(
+        self, interaction: discord.Interaction, _: discord.ui.Button[RefreshView]
+    ) -> None:
         await interaction.response.defer()
         await interaction.edit_original_response(content="Refreshed", view=None)
 
 
 class FeedbackModal(discord.ui.Modal, title="Feedback"):
     comment: discord.ui.TextInput[FeedbackModal] = discord.ui.TextInput(
-        label="Comment", custom_id="comment", max_length=200)
+        label="Comment", custom_id="comment", max_length=200
+    )
     rating: discord.ui.Label[FeedbackModal] = discord.ui.Label(
-        text="Rating", component=discord.ui.TextInput(custom_id="rating", required=False))
+        text="Rating", component=discord.ui.TextInput(custom_id="rating", required=False)
+    )
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         rating = self.rating.component
         assert isinstance(rating, discord.ui.TextInput)
         await interaction.response.send_message(
-            f"Thanks: {self.comment.value} ({rating.value or 'no rating'})", ephemeral=True)
+            f"Thanks: {self.comment.value} ({rating.value or 'no rating'})", ephemeral=True
+        )
 
 
 class Tiny(commands.Cog):
-    admin = app_commands.Group(name="admin", description="Admin tools",
-                               default_permissions=discord.Permissions(manage_guild=True))
+    admin = app_commands.Group(
+        name="admin",
+        description="Admin tools",
+        default_permissions=discord.Permissions(manage_guild=True),
+    )
 
     # discord.py's stubs reject keyword-only parameters here though they work at runtime.
     @commands.hybrid_command(name="review", description="Show a review")  # type: ignore[arg-type]
     async def review(self, ctx: commands.Context[commands.Bot], *, title: str) -> None:
         embed = discord.Embed(title=title, description=f"Review of {title}")
-        await ctx.send(f"For {ctx.author.mention}", embed=embed,
-                       allowed_mentions=discord.AllowedMentions.none())
+        await ctx.send(
+            f"For {ctx.author.mention}",
+            embed=embed,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
 
     @review.autocomplete("title")
-    async def review_title(self, _: discord.Interaction,
-                           current: str) -> list[app_commands.Choice[str]]:
+    async def review_title(
+        self, _: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=f, value=f) for f in FILMS if current.lower() in f.lower()]
 
     @app_commands.command(name="secret", description="Only you see this")
@@ -120,8 +132,9 @@ class Tiny(commands.Cog):
         await interaction.response.send_modal(FeedbackModal())
 
     @app_commands.command(name="slow", description="Think, then answer")
-    async def slow(self, interaction: discord.Interaction,
-                   mode: Literal["followup", "edit"] = "followup") -> None:
+    async def slow(
+        self, interaction: discord.Interaction, mode: Literal["followup", "edit"] = "followup"
+    ) -> None:
         await interaction.response.defer(thinking=True)
         await asyncio.sleep(0.05)
         if mode == "followup":
@@ -154,8 +167,9 @@ class Tiny(commands.Cog):
         await interaction.response.send_message("ok")
 
     @modonly.error
-    async def modonly_error(self, interaction: discord.Interaction,
-                            error: app_commands.AppCommandError) -> None:
+    async def modonly_error(
+        self, interaction: discord.Interaction, error: app_commands.AppCommandError
+    ) -> None:
         await interaction.response.send_message("You can't do that.", ephemeral=True)
 
     @admin.command(name="purge", description="Purge things")
@@ -184,8 +198,10 @@ class Tiny(commands.Cog):
 
     @commands.command(name="announce")
     async def announce(self, ctx: commands.Context[commands.Bot]) -> None:
-        await ctx.send(f"Hey {ctx.author.mention}",
-                       allowed_mentions=discord.AllowedMentions(users=[ctx.author]))
+        await ctx.send(
+            f"Hey {ctx.author.mention}",
+            allowed_mentions=discord.AllowedMentions(users=[ctx.author]),
+        )
 
 
 class TinyBot(commands.Bot):
@@ -193,8 +209,9 @@ class TinyBot(commands.Bot):
         intents = discord.Intents.default()
         intents.message_content = message_content
         intents.members = members
-        super().__init__(command_prefix=commands.when_mentioned_or("!"), intents=intents,
-                         help_command=None)
+        super().__init__(
+            command_prefix=commands.when_mentioned_or("!"), intents=intents, help_command=None
+        )
 
     async def setup_hook(self) -> None:
         await self.add_cog(Tiny())
@@ -458,8 +475,9 @@ async def test_gateway_drop_resumes_and_bot_still_answers(run: BotRun) -> None:
 async def test_events_missed_while_disconnected_are_replayed(run: BotRun) -> None:
     await run.discord.drop_gateway(resume=True, wait=False)
     pending = await run.discord.slash("secret", wait=False)
-    await pending.feed.wait_until(lambda: pending.answered, within=5,
-                                  describe=lambda: "missed interaction never replayed")
+    await pending.feed.wait_until(
+        lambda: pending.answered, within=5, describe=lambda: "missed interaction never replayed"
+    )
     assert pending.message.content == "psst"
     assert run.discord.gateway.resume_count == 1
 

@@ -25,9 +25,10 @@ from bot.config import Settings
 from bot.importers import read_review_file
 from bot.loopback import SentMessage
 from bot.models import Review
+from bot.ratelimit import MemberBudget
 from bot.store import Store
 from bot.views import NOT_YOURS
-from cogs.recommendations import REROLL_RATE, member_cooldown
+from cogs.recommendations import REROLL_RATE
 from tests.conftest import make_review
 from tests.e2e.conftest import EXTRA_FILMS
 from tests.e2e.harness import (
@@ -142,7 +143,7 @@ def recommendations_cog(run: BotRun) -> Any:
 
 def lift_reroll_limit(run: BotRun) -> None:
     """For tests about picks, not about the rate limit: a budget no test reaches."""
-    recommendations_cog(run).reroll_cooldown = member_cooldown((10_000, 30.0))
+    recommendations_cog(run).reroll_budget = MemberBudget((10_000, 30.0))
 
 
 async def reroll(run: BotRun, message: SentMessage) -> str:

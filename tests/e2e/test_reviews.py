@@ -318,3 +318,8 @@ async def test_lookups_beyond_the_cooldown_get_a_friendly_message(run: BotRun) -
 async def test_out_of_range_text_flag_names_the_option_and_its_range(run: BotRun) -> None:
     replies = await run.discord.send_message("!random min_score: 11")
     assert replies[0].content == "`min_score`: must be between 0 and 10, got 11."
+
+
+async def test_nan_score_filter_is_refused_with_the_allowed_range(run: BotRun) -> None:
+    replies = await run.discord.send_message("!random min_score: nan")
+    assert replies[0].content == "min_score must be a number between 0 and 10."

@@ -1,0 +1,37 @@
+"""Per-member budgets for actions that are not a single command.
+
+discord.py's cooldowns belong to one command. A re-roll budget is spent by
+``/random`` and by every "Another" press, and a moderator's change budget by
+every ``/catalog`` subcommand that writes, so both live here instead.
+"""
+
+from __future__ import annotations
+
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import cooldown_message
+
+
+class SlowDown(app_commands.CheckFailure, commands.CheckFailure):
+    """A member spent their budget; the message says when to try again."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(cooldown_message(retry_after))
+        self.retry_after = retry_after
+
+
+class MemberBudget:
+    """``rate`` = (uses, seconds) per member, shared by everything that spends it."""
+
+    def __init__(self, rate: tuple[int, float]) -> None:
+        self._buckets: commands.CooldownMapping[int] = commands.CooldownMapping(
+            commands.Cooldown(*rate), lambda member_id: member_id
+        )
+
+    def spend(self, member_id: int) -> None:
+        """Use one; raises :class:`SlowDown` when the member has none left."""
+        bucket = self._buckets.get_bucket(member_id)
+        retry_after = bucket.update_rate_limit() if bucket is not None else None
+        if retry_after:
+            raise SlowDown(retry_after)
