@@ -11,6 +11,15 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 DEFAULT_DATABASE_PATH = Path("data/reviews.db")
+# Every variable reviewbot reads (documented in .env.example and the README).
+VARIABLES = (
+    "DISCORD_TOKEN",
+    "DATABASE_PATH",
+    "COMMAND_PREFIX",
+    "OWNER_IDS",
+    "DEV_GUILD_ID",
+    "LOG_LEVEL",
+)
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 

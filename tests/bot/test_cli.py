@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import NO_TOKEN_MESSAGE, main
+from bot.config import VARIABLES
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "all-of-us-strangers.txt"
@@ -17,7 +18,7 @@ SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "all-of-us-stra
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No token or settings leak in from the developer's shell or .env."""
-    for name in ("DISCORD_TOKEN", "DATABASE_PATH", "COMMAND_PREFIX", "OWNER_IDS", "DEV_GUILD_ID"):
+    for name in VARIABLES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 

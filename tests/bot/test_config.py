@@ -9,20 +9,13 @@ import pytest
 
 from bot.config import (
     DEFAULT_DATABASE_PATH,
+    VARIABLES,
     ConfigError,
     Settings,
     load_settings,
     settings_from_mapping,
 )
 
-VARIABLES = (
-    "DISCORD_TOKEN",
-    "DATABASE_PATH",
-    "COMMAND_PREFIX",
-    "OWNER_IDS",
-    "DEV_GUILD_ID",
-    "LOG_LEVEL",
-)
 TOKEN = "fake-token-for-tests-" + "a1" * 20
 OTHER_TOKEN = "other-fake-token-for-tests-" + "b2" * 20
 

@@ -20,15 +20,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from bot.config import VARIABLES
+
 REPO = Path(__file__).resolve().parents[2]
-SETTINGS_VARIABLES = (
-    "DISCORD_TOKEN",
-    "DATABASE_PATH",
-    "COMMAND_PREFIX",
-    "OWNER_IDS",
-    "DEV_GUILD_ID",
-    "LOG_LEVEL",
-)
+SETTINGS_VARIABLES = VARIABLES
 WAIT_LIMIT = 60.0  # seconds any one read from a child may take before the test fails
 
 
