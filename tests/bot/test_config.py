@@ -233,3 +233,13 @@ def test_bad_env_file_value_error_names_the_variable(
     with pytest.raises(ConfigError, match="DEV_GUILD_ID") as caught:
         load_settings(env_file)
     assert "\n" not in str(caught.value)
+
+
+def test_env_example_documents_every_variable() -> None:
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text(encoding="utf-8")
+    documented = {
+        line.split("=", 1)[0]
+        for line in example.splitlines()
+        if "=" in line and not line.startswith("#")
+    }
+    assert documented == set(VARIABLES)
