@@ -382,16 +382,24 @@ def stats_embed(stats: CatalogStats) -> discord.Embed:
         ]
         embed.add_field(name="Scores", value="\n".join(rows)[:FIELD_VALUE_LIMIT], inline=False)
     if stats.verdicts:
-        verdicts = ", ".join(
-            f"{plain(label, 60)} ({count})" for label, count in stats.verdicts.items()
+        verdicts = _joined_within(
+            [f"{plain(label, 60)} ({count})" for label, count in stats.verdicts.items()]
         )
-        embed.add_field(name="Verdicts", value=verdicts[:FIELD_VALUE_LIMIT], inline=False)
+        embed.add_field(name="Verdicts", value=verdicts, inline=False)
     if stats.top_directors:
-        directors = ", ".join(f"{plain(name, 60)} ({count})" for name, count in stats.top_directors)
-        embed.add_field(
-            name="Most-reviewed directors", value=directors[:FIELD_VALUE_LIMIT], inline=False
-        )
+        directors = _joined_within([f"{plain(name, 60)} ({n})" for name, n in stats.top_directors])
+        embed.add_field(name="Most-reviewed directors", value=directors, inline=False)
     return embed
+
+
+def _joined_within(items: Sequence[str], limit: int = FIELD_VALUE_LIMIT) -> str:
+    """Whole items joined by commas, as many as fit: never half an escape or a name."""
+    shown: list[str] = []
+    for item in items:
+        if len(", ".join([*shown, item, ELLIPSIS])) > limit:
+            return ", ".join([*shown, ELLIPSIS])
+        shown.append(item)
+    return ", ".join(shown)
 
 
 def history_embed(review: Review, entries: Iterable[AuditEntry]) -> discord.Embed:

@@ -791,3 +791,13 @@ def test_wanted_lists_misses_with_counts() -> None:
 
 def test_wanted_with_ten_long_queries_fits() -> None:
     assert_within_discord_limits(wanted_embed([("*" * 500, n) for n in range(10)]))
+
+
+def test_stats_with_hundreds_of_verdict_labels_lists_whole_labels_within_the_limit() -> None:
+    labels = {f"Label*{n}*" + "x" * 40: n for n in range(300)}
+    embed = stats_embed(CatalogStats(total=300, verdicts=labels))
+    value = next(f.value for f in embed.fields if f.name == "Verdicts")
+    assert value is not None and len(value) <= 1024
+    assert value.endswith(", …")
+    assert all(part.startswith("Label\\*") for part in value.split(", ")[:-1])
+    assert_within_discord_limits(embed)
