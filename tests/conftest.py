@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 
 from bot.models import Review
-from bot.store import Store
+from bot.store import MIGRATIONS, Store
 
 
 def make_review(title: str = "Heat", year: int = 1995, **fields: Any) -> Review:
@@ -31,3 +32,21 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
     opened = await Store.open(tmp_path / "reviews.db")
     yield opened
     await opened.close()
+
+
+def make_old_database(path: Path, version: int) -> Path:
+    """A file at schema ``version`` holding one review, as an older reviewbot left it."""
+    db = sqlite3.connect(path)
+    try:
+        for migration in MIGRATIONS:
+            if migration.version <= version:
+                db.executescript(migration.sql)
+        db.execute(f"PRAGMA user_version = {version}")
+        db.execute(
+            "INSERT INTO reviews (scope, title, title_key, year, created_at, updated_at) "
+            "VALUES (0, 'Heat', 'heat', 1995, 'then', 'then')"
+        )
+        db.commit()
+    finally:
+        db.close()
+    return path

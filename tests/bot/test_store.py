@@ -19,7 +19,7 @@ from bot.store import (
     Store,
     StoreError,
 )
-from tests.conftest import make_review
+from tests.conftest import make_old_database, make_review
 
 GUILD_A = 111
 GUILD_B = 222
@@ -41,16 +41,7 @@ async def test_new_database_is_created_at_the_latest_schema_in_wal_mode(tmp_path
 async def test_every_earlier_schema_migrates_keeping_its_reviews_and_a_backup(
     tmp_path: Path, start: int
 ) -> None:
-    path = tmp_path / "old.db"
-    with sqlite3.connect(path) as db:
-        for migration in MIGRATIONS:
-            if migration.version <= start:
-                db.executescript(migration.sql)
-        db.execute(f"PRAGMA user_version = {start}")
-        db.execute(
-            "INSERT INTO reviews (scope, title, title_key, year, created_at, updated_at) "
-            "VALUES (0, 'Heat', 'heat', 1995, 'then', 'then')"
-        )
+    path = make_old_database(tmp_path / "old.db", start)
     async with await Store.open(path) as store:
         assert await store.schema_version() == LATEST_VERSION
         assert [r.title for r in await store.scope_reviews(None)] == ["Heat"]

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import LATEST_VERSION, MIGRATIONS
+from tests.conftest import make_old_database
 from tests.reliability.processes import (
     child,
     integrity,
@@ -89,24 +90,6 @@ async def test_backup_taken_while_writing_opens_as_a_working_catalog(
     assert "Heat (1995)" in found
 
 
-def old_database(path: Path, version: int) -> Path:
-    """A file at schema ``version`` holding one review, as an older reviewbot left it."""
-    db = sqlite3.connect(path)
-    try:
-        for migration in MIGRATIONS:
-            if migration.version <= version:
-                db.executescript(migration.sql)
-        db.execute(f"PRAGMA user_version = {version}")
-        db.execute(
-            "INSERT INTO reviews (scope, title, title_key, year, created_at, updated_at) "
-            "VALUES (0, 'Heat', 'heat', 1995, 'then', 'then')"
-        )
-        db.commit()
-    finally:
-        db.close()
-    return path
-
-
 def version_of(path: Path) -> int:
     return int(query(path, "PRAGMA user_version")[0][0])
 
@@ -115,7 +98,7 @@ def version_of(path: Path) -> int:
 async def test_cli_on_an_old_database_migrates_it_after_keeping_a_backup(
     tmp_path: Path, start: int
 ) -> None:
-    path = old_database(tmp_path / "old.db", start)
+    path = make_old_database(tmp_path / "old.db", start)
 
     stats = await run_to_end(*reviewbot(path, "stats"), cwd=tmp_path)
 
@@ -128,7 +111,7 @@ async def test_cli_on_an_old_database_migrates_it_after_keeping_a_backup(
 
 def blocked_migration(path: Path) -> Path:
     """A version-1 file that migration 2 cannot apply (the table it creates is in the way)."""
-    old_database(path, 1)
+    make_old_database(path, 1)
     db = sqlite3.connect(path)
     try:
         db.execute("CREATE TABLE guild_config (left_by_hand TEXT)")
