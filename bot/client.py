@@ -89,6 +89,11 @@ class ReviewBot(commands.Bot):
             if settings.prefix_commands_enabled
             else commands.when_mentioned
         )
+        # Discord tells the application id at login; tests name theirs up front. It must be
+        # left out rather than given as None or MISSING, which discord.py would keep.
+        known_application: dict[str, Any] = (
+            {} if application_id is None else {"application_id": application_id}
+        )
         super().__init__(
             command_prefix=prefix,
             intents=bot_intents(settings),
@@ -96,8 +101,7 @@ class ReviewBot(commands.Bot):
             owner_ids=set(settings.owner_ids) or None,
             help_command=None,
             tree_cls=ReviewTree,
-            # Unknown until login unless given; tests give it so sync can run in setup_hook.
-            application_id=discord.utils.MISSING if application_id is None else application_id,
+            **known_application,
         )
         self.settings = settings
         self._given_store = store
@@ -130,10 +134,11 @@ class ReviewBot(commands.Bot):
         if isinstance(self.tree, ReviewTree):
             self.tree.cancel_deferrals()
         await super().close()
+        # Taken before awaiting, so a second close() (signal and shutdown racing) is a no-op.
+        catalog, self._catalog = self._catalog, None
         # A store handed in by the caller is the caller's to close.
-        if self._catalog is not None and self._given_store is None:
-            await self._catalog.close()
-            self._catalog = None
+        if catalog is not None and self._given_store is None:
+            await catalog.close()
 
     async def on_ready(self) -> None:
         log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
@@ -170,9 +175,13 @@ async def run_bot(settings: Settings) -> int:
     discord.utils.setup_logging(level=settings.log_level_number)
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    closing: list[asyncio.Future[None]] = []
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for signum in signals:
         with contextlib.suppress(NotImplementedError):  # not on Windows
-            loop.add_signal_handler(signum, lambda: asyncio.ensure_future(bot.close()))
+            loop.add_signal_handler(
+                signum, lambda: closing.append(asyncio.ensure_future(bot.close()))
+            )
     assert settings.discord_token is not None
     try:
         async with bot:
@@ -186,4 +195,12 @@ async def run_bot(settings: Settings) -> int:
             "or set COMMAND_PREFIX= (empty) to run with slash commands only"
         )
         return 1
+    finally:
+        # start() returns as soon as the gateway is closed; the database closes after
+        # that, inside the signal's close(), which must finish before we return.
+        await asyncio.gather(*closing)
+        await bot.close()
+        for signum in signals:
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(signum)
     return 0
