@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bot.embeds import FILTER_OPTION_NAMES, describe_filters, review_choice_label
+from bot.embeds import FILTER_OPTION_NAMES, choice_label, describe_filters, review_choice_label
 from bot.importers import read_review_file
 from bot.matching import Match, ScopedTitleIndex, split_year
 from bot.models import ImportReport, Review, ReviewFilters
@@ -91,9 +91,15 @@ class Catalog:
     async def choices(
         self, text: str, guild_id: int | None, limit: int = 25
     ) -> list[tuple[str, str]]:
-        """(label, value) pairs for an autocomplete answer, best first."""
-        reviews = await self._reviews_for(self.complete(text, guild_id, limit), guild_id)
-        return [(review_choice_label(review), choice_value(review)) for review in reviews]
+        """(label, value) pairs for an autocomplete answer, best first.
+
+        Built from the index alone: it holds exactly the live reviews this guild can
+        see, so a keystroke costs no database reads.
+        """
+        return [
+            (choice_label(match.title, match.year), choice_value(match.review_id))
+            for match in self.complete(text, guild_id, limit)
+        ]
 
     async def find_deleted(self, title: str, scope: int | None) -> Review | None:
         """A soft-deleted review in ``scope``, by autocomplete pick or by exact title."""
@@ -112,9 +118,9 @@ class Catalog:
         wanted = text.casefold()
         reviews = await self.store.deleted_reviews(scope)
         return [
-            (review_choice_label(review), choice_value(review))
+            (review_choice_label(review), choice_value(review.id))
             for review in reviews
-            if wanted in review.title.casefold()
+            if review.id is not None and wanted in review.title.casefold()
         ]
 
     async def suggestions(self, query: str, guild_id: int | None) -> list[Review]:
@@ -200,8 +206,8 @@ class Catalog:
         self.index.add(review.id, review.title, review.year, review.aliases, scope=review.scope)
 
 
-def choice_value(review: Review) -> str:
-    return f"{CHOICE_PREFIX}{review.id}"
+def choice_value(review_id: int) -> str:
+    return f"{CHOICE_PREFIX}{review_id}"
 
 
 def parse_choice_value(value: str) -> int | None:

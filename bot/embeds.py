@@ -318,8 +318,13 @@ def full_review_pages(review: Review) -> list[discord.Embed]:
 
 def review_choice_label(review: Review, limit: int = 100) -> str:
     """ "Title (Year)" within a select-option or autocomplete-choice name."""
-    suffix = f" ({review.year})"
-    title = " ".join(review.title.split())
+    return choice_label(review.title, review.year, limit)
+
+
+def choice_label(title: str, year: int | None, limit: int = 100) -> str:
+    """ "Title (Year)" from the title index's facts, without loading the review."""
+    suffix = "" if year is None else f" ({year})"
+    title = " ".join(title.split())
     if len(title) + len(suffix) > limit:
         title = title[: limit - len(suffix) - 1].rstrip() + ELLIPSIS
     return title + suffix
