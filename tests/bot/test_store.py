@@ -6,11 +6,12 @@ import asyncio
 import itertools
 import sqlite3
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from bot.models import Review, ReviewFilters
+from bot.models import CONTENT_FIELDS, Review, ReviewFilters
 from bot.store import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -19,6 +20,7 @@ from bot.store import (
     Store,
     StoreError,
 )
+from bot.store.schema import CONTENT_COLUMNS, DERIVED_COLUMNS, REVIEW_COLUMNS
 from tests.conftest import make_old_database, make_review
 
 GUILD_A = 111
@@ -59,6 +61,17 @@ async def test_a_database_from_a_newer_reviewbot_is_refused(tmp_path: Path) -> N
         db.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
     with pytest.raises(StoreError, match="newer than this reviewbot"):
         await Store.open(path)
+
+
+async def test_every_review_field_has_exactly_one_column_in_the_latest_schema(
+    store: Store,
+) -> None:
+    with sqlite3.connect(store.path) as db:
+        table = {row[1] for row in db.execute("PRAGMA table_info(reviews)")}
+    declared = {column.name for column in REVIEW_COLUMNS}
+    assert len(declared) == len(fields(Review))
+    assert table == declared | set(DERIVED_COLUMNS)
+    assert {column.field for column in CONTENT_COLUMNS} == set(CONTENT_FIELDS)
 
 
 # -- reviews ----------------------------------------------------------------------------

@@ -1,0 +1,21 @@
+"""The store's errors: each one is a message for the person who asked."""
+
+from __future__ import annotations
+
+from bot.models import Review
+
+
+class StoreError(Exception):
+    """Base class for errors a caller is expected to show to a person."""
+
+
+class ReviewNotFound(StoreError):
+    def __init__(self, review_id: int) -> None:
+        super().__init__(f"no review with id {review_id} in this catalog")
+        self.review_id = review_id
+
+
+class DuplicateReview(StoreError):
+    def __init__(self, existing: Review) -> None:
+        super().__init__(f"{existing.display_title} is already in this catalog (id {existing.id})")
+        self.existing = existing

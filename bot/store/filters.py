@@ -1,0 +1,124 @@
+"""How reviews are narrowed: the WHERE clause for a :class:`ReviewFilters`, and the
+term rows and genre bits it reads, written alongside every review.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+import aiosqlite
+
+from bot.models import Review, ReviewFilters
+from bot.store.db import Database
+from bot.store.schema import GLOBAL_SCOPE
+
+NO_FILTERS = ReviewFilters()
+TERM_KINDS = ("director", "cast", "genre")
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form of a name, for exact filter matches."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+class GenreBits:
+    """Folded genre → its bit in ``reviews.genre_mask``, as committed.
+
+    Bits are assigned inside write transactions, so after a rollback the
+    cache is reloaded (from the reader, which sees only committed rows) to
+    forget bits that were never committed.
+    """
+
+    def __init__(self) -> None:
+        self.bits: dict[str, int] = {}
+
+    async def reload(self, db: Database) -> None:
+        rows = await db.fetchall("SELECT value, bit FROM genre_bits")
+        self.bits = {value: bit for value, bit in rows}
+
+    async def assign(self, db: aiosqlite.Connection, value: str) -> int | None:
+        """The genre's bit, assigning the next free one; ``None`` once all 62 are taken."""
+        if value in self.bits:
+            return self.bits[value]
+        await db.execute(
+            "INSERT OR IGNORE INTO genre_bits (value, bit) SELECT ?, COALESCE(MAX(bit) + 1, 0) "
+            "FROM genre_bits HAVING COALESCE(MAX(bit) + 1, 0) <= 61",
+            [value],
+        )
+        async with db.execute("SELECT bit FROM genre_bits WHERE value = ?", [value]) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        self.bits[value] = int(row[0])
+        return self.bits[value]
+
+
+async def write_terms(db: aiosqlite.Connection, review: Review, genres: GenreBits) -> None:
+    """Replace the review's director, cast and genre rows and its genre mask."""
+    await db.execute("DELETE FROM review_terms WHERE review_id = ?", [review.id])
+    rows = [
+        (review.id, kind, fold(label), label)
+        for kind, labels in zip(
+            TERM_KINDS, (review.directors, review.cast, review.genres), strict=True
+        )
+        for label in labels
+    ]
+    await db.executemany(
+        "INSERT OR IGNORE INTO review_terms (review_id, kind, value, label) VALUES (?, ?, ?, ?)",
+        rows,
+    )
+    mask = 0
+    for genre in review.genres:
+        bit = await genres.assign(db, fold(genre))
+        if bit is not None:
+            mask |= 1 << bit
+    await db.execute("UPDATE reviews SET genre_mask = ? WHERE id = ?", [mask, review.id])
+
+
+def visible_clause(guild_id: int | None) -> tuple[str, list[Any]]:
+    """A guild sees the global catalog and its own reviews, never another guild's."""
+    if guild_id is None:
+        return "r.scope = ?", [GLOBAL_SCOPE]
+    return "r.scope IN (?, ?)", [GLOBAL_SCOPE, guild_id]
+
+
+def filter_clause(
+    filters: ReviewFilters, guild_id: int | None, genre_bits: Mapping[str, int]
+) -> tuple[str, list[Any]]:
+    """The WHERE clause (over ``reviews r``) for the live reviews ``guild_id`` sees."""
+    visible, params = visible_clause(guild_id)
+    clauses = [visible, "r.deleted_at IS NULL"]
+    if filters.min_score is not None:
+        clauses.append("r.score >= ?")
+        params.append(filters.min_score)
+    if filters.verdict is not None:
+        clauses.append("r.verdict = ? COLLATE NOCASE")
+        params.append(filters.verdict)
+    if filters.year_from is not None:
+        clauses.append("r.year >= ?")
+        params.append(filters.year_from)
+    if filters.year_to is not None:
+        clauses.append("r.year <= ?")
+        params.append(filters.year_to)
+    if filters.max_runtime is not None:
+        clauses.append("r.runtime <= ?")
+        params.append(filters.max_runtime)
+    genre_bit = None if filters.genre is None else genre_bits.get(fold(filters.genre))
+    if genre_bit is not None:
+        clauses.append("(r.genre_mask & ?) != 0")
+        params.append(1 << genre_bit)
+    for kind, value in zip(
+        TERM_KINDS,
+        (filters.director, filters.cast_member, filters.genre if genre_bit is None else None),
+        strict=True,
+    ):
+        if value is not None:
+            clauses.append(
+                "r.id IN (SELECT review_id FROM review_terms WHERE kind = ? AND value = ?)"
+            )
+            params.extend([kind, fold(value)])
+    return " AND ".join(clauses), params

@@ -1,0 +1,84 @@
+"""The schema migration runner: numbered SQL files in ``migrations/``, applied in order.
+
+The schema version lives in SQLite's ``user_version``. An existing database is
+backed up beside itself before any step runs, so a failed migration never
+costs data.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import aiosqlite
+
+from bot.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations() -> list[Migration]:
+    folder = resources.files("bot.store") / "migrations"
+    found = []
+    for entry in folder.iterdir():
+        if entry.name.endswith(".sql"):
+            number, _, rest = entry.name.partition("_")
+            found.append(
+                Migration(int(number), rest.removesuffix(".sql"), entry.read_text("utf-8"))
+            )
+    return sorted(found, key=lambda migration: migration.version)
+
+
+MIGRATIONS = load_migrations()
+LATEST_VERSION = MIGRATIONS[-1].version
+
+
+async def migrate(db: aiosqlite.Connection, path: Path) -> int:
+    """Bring the schema to :data:`LATEST_VERSION`; returns the version it started at."""
+    async with db.execute("PRAGMA user_version") as cursor:
+        row = await cursor.fetchone()
+    start = int(row[0]) if row else 0
+    if start > LATEST_VERSION:
+        raise StoreError(
+            f"{path} has schema version {start}, newer than this reviewbot ({LATEST_VERSION}); "
+            "upgrade reviewbot"
+        )
+    pending = [migration for migration in MIGRATIONS if migration.version > start]
+    if not pending:
+        return start
+    backup_path = path.with_name(f"{path.name}.v{start}.bak")
+    if start > 0:
+        target = await aiosqlite.connect(backup_path)
+        try:
+            await db.backup(target)
+        finally:
+            await target.close()
+        log.info("backed up %s to %s before migrating", path, backup_path)
+    reached = start
+    for migration in pending:
+        # executescript commits on its own, so the version bump rides inside the script.
+        try:
+            await db.executescript(
+                f"BEGIN;\n{migration.sql}\nPRAGMA user_version = {migration.version};\nCOMMIT;"
+            )
+        except sqlite3.Error as error:
+            if db.in_transaction:
+                await db.execute("ROLLBACK")
+            kept = f"; a copy from before is at {backup_path}" if start > 0 else ""
+            raise StoreError(
+                f"{path}: migration {migration.version} ({migration.name}) failed: {error}; "
+                f"the database is left at version {reached}{kept}"
+            ) from error
+        reached = migration.version
+        log.info("migrated %s to schema version %d (%s)", path, migration.version, migration.name)
+    return start

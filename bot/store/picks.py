@@ -1,0 +1,94 @@
+"""Random recommendations that do not repeat in a channel until its pool runs out."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from typing import Any
+
+import aiosqlite
+
+from bot.models import Review, ReviewFilters
+from bot.store.db import precise_now
+from bot.store.filters import filter_clause
+from bot.store.reviews import ReviewReads
+
+REDRAWS = 20  # at most half the pool is seen, so 20 misses in a row has odds under 1e-6
+
+
+class Picks(ReviewReads):
+    _random: random.Random
+
+    async def random_pick(
+        self, filters: ReviewFilters, *, guild_id: int | None, channel_id: int
+    ) -> Review | None:
+        """A uniformly random review matching ``filters`` not yet shown in ``channel_id``.
+
+        Once every matching review has been shown, the channel's history for
+        that pool is forgotten and the cycle starts again (avoiding an
+        immediate repeat of the last pick when the pool allows it).
+        """
+        where, params = filter_clause(filters, guild_id, self._genres.bits)
+        async with self._db.transaction() as db:
+            pool = await _scalar(db, f"SELECT COUNT(*) FROM reviews r WHERE {where}", params)
+            if pool == 0:
+                return None
+            async with db.execute(
+                "SELECT r.id FROM recent_picks p JOIN reviews r ON r.id = p.review_id "
+                f"WHERE p.channel_id = ? AND {where}",
+                [channel_id, *params],
+            ) as cursor:
+                seen = {int(row[0]) for row in await cursor.fetchall()}
+            if len(seen) >= pool:
+                last = await _last_pick(db, channel_id)  # before its record is forgotten
+                await db.executemany(
+                    "DELETE FROM recent_picks WHERE channel_id = ? AND review_id = ?",
+                    [(channel_id, review_id) for review_id in seen],
+                )
+                seen = {last} if pool > 1 and last in seen else set()
+            chosen = await self._pick_unseen(db, where, params, pool, seen)
+            await db.execute(
+                "INSERT OR REPLACE INTO recent_picks (channel_id, review_id, picked_at) "
+                "VALUES (?, ?, ?)",
+                [channel_id, chosen, precise_now()],
+            )
+        return await self.get(chosen)
+
+    async def _pick_unseen(
+        self, db: aiosqlite.Connection, where: str, params: list[Any], pool: int, seen: set[int]
+    ) -> int:
+        """Uniform over the pool minus ``seen``.
+
+        While most of the pool is unseen, drawing from the whole pool and
+        redrawing on a repeat is cheapest (an index walk, no exclusion list);
+        once most has been shown, listing what is left is.
+        """
+        if len(seen) * 2 <= pool:
+            for _ in range(REDRAWS):
+                offset = self._random.randrange(pool)
+                candidate = await _scalar(
+                    db,
+                    f"SELECT r.id FROM reviews r WHERE {where} LIMIT 1 OFFSET ?",
+                    [*params, offset],
+                )
+                if candidate not in seen:
+                    return candidate
+        async with db.execute(f"SELECT r.id FROM reviews r WHERE {where}", params) as cursor:
+            left = [int(row[0]) for row in await cursor.fetchall() if int(row[0]) not in seen]
+        return self._random.choice(left)
+
+
+async def _scalar(db: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> int:
+    async with db.execute(sql, params) as cursor:
+        row = await cursor.fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+async def _last_pick(db: aiosqlite.Connection, channel_id: int) -> int | None:
+    async with db.execute(
+        "SELECT review_id FROM recent_picks WHERE channel_id = ? ORDER BY picked_at DESC LIMIT 1",
+        [channel_id],
+    ) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else int(row[0])

@@ -1,0 +1,176 @@
+"""Reading reviews: by id, by title, filtered lists, counts, the title index feed, history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiosqlite
+
+from bot.matching import normalize_title
+from bot.models import AuditEntry, Review, ReviewFilters
+from bot.store.db import Database
+from bot.store.filters import NO_FILTERS, GenreBits, filter_clause
+from bot.store.schema import (
+    REVIEW_SELECT,
+    db_scope,
+    decode,
+    decode_review,
+    py_scope,
+    select_list,
+)
+
+ORDERS = {
+    "score": "r.score IS NULL, r.score DESC, r.title",
+    "title": "r.title COLLATE NOCASE, r.year",
+    "id": "r.id",
+}
+_TITLE_FIELDS = ("id", "title", "year", "aliases", "scope")
+
+
+@dataclass(frozen=True, slots=True)
+class TitleEntry:
+    """What the title index needs to know about one review."""
+
+    review_id: int
+    title: str
+    year: int
+    aliases: tuple[str, ...]
+    scope: int | None
+
+
+async def select_review(
+    db: aiosqlite.Connection, where: str, params: Sequence[Any]
+) -> Review | None:
+    """The first review matching ``where``, read on ``db`` (the writer, inside a transaction)."""
+    async with db.execute(f"SELECT {REVIEW_SELECT} FROM reviews WHERE {where}", params) as cursor:
+        row = await cursor.fetchone()
+    return None if row is None else decode_review(row)
+
+
+class ReviewReads:
+    """Lookups on the reader connection; they never wait on a write."""
+
+    _db: Database
+    _genres: GenreBits
+
+    async def get(self, review_id: int, *, include_deleted: bool = False) -> Review | None:
+        row = await self._db.fetchone(
+            f"SELECT {REVIEW_SELECT} FROM reviews WHERE id = ?", (review_id,)
+        )
+        if row is None:
+            return None
+        review = decode_review(row)
+        if review.deleted_at is not None and not include_deleted:
+            return None
+        return review
+
+    async def get_visible(
+        self, review_id: int, guild_id: int | None, *, include_deleted: bool = False
+    ) -> Review | None:
+        """The review if ``guild_id`` may see it (global or its own), else ``None``."""
+        review = await self.get(review_id, include_deleted=include_deleted)
+        if review is None or review.scope not in (None, guild_id):
+            return None
+        return review
+
+    async def find_by_title(
+        self, title: str, year: int | None, *, scope: int | None, include_deleted: bool = False
+    ) -> list[Review]:
+        """Reviews in exactly ``scope`` whose normalised title equals ``title``'s."""
+        sql = f"SELECT {REVIEW_SELECT} FROM reviews WHERE scope = ? AND title_key = ?"
+        params: list[Any] = [db_scope(scope), normalize_title(title)]
+        if year is not None:
+            sql += " AND year = ?"
+            params.append(year)
+        if not include_deleted:
+            sql += " AND deleted_at IS NULL"
+        rows = await self._db.fetchall(sql + " ORDER BY year", params)
+        return [decode_review(row) for row in rows]
+
+    async def list_reviews(
+        self,
+        filters: ReviewFilters = NO_FILTERS,
+        *,
+        guild_id: int | None,
+        limit: int = 25,
+        offset: int = 0,
+        order: str = "score",
+    ) -> list[Review]:
+        where, params = filter_clause(filters, guild_id, self._genres.bits)
+        rows = await self._db.fetchall(
+            f"SELECT {REVIEW_SELECT} FROM reviews r WHERE {where} ORDER BY {ORDERS[order]} "
+            "LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        return [decode_review(row) for row in rows]
+
+    async def scope_reviews(
+        self, scope: int | None, *, include_deleted: bool = False
+    ) -> list[Review]:
+        """Every review stored in exactly one scope (for export)."""
+        sql = f"SELECT {REVIEW_SELECT} FROM reviews WHERE scope = ?"
+        if not include_deleted:
+            sql += " AND deleted_at IS NULL"
+        rows = await self._db.fetchall(
+            sql + " ORDER BY title COLLATE NOCASE, year", [db_scope(scope)]
+        )
+        return [decode_review(row) for row in rows]
+
+    async def deleted_reviews(self, scope: int | None, *, limit: int = 25) -> list[Review]:
+        rows = await self._db.fetchall(
+            f"SELECT {REVIEW_SELECT} FROM reviews WHERE scope = ? AND deleted_at IS NOT NULL "
+            "ORDER BY deleted_at DESC LIMIT ?",
+            [db_scope(scope), limit],
+        )
+        return [decode_review(row) for row in rows]
+
+    async def count(self, filters: ReviewFilters = NO_FILTERS, *, guild_id: int | None) -> int:
+        where, params = filter_clause(filters, guild_id, self._genres.bits)
+        row = await self._db.fetchone(f"SELECT COUNT(*) FROM reviews r WHERE {where}", params)
+        return int(row[0])
+
+    async def is_empty(self) -> bool:
+        row = await self._db.fetchone("SELECT EXISTS (SELECT 1 FROM reviews)")
+        return not row[0]
+
+    async def title_entries(self) -> list[TitleEntry]:
+        """Every live review's titles, for building the title index."""
+        rows = await self._db.fetchall(
+            f"SELECT {select_list(_TITLE_FIELDS)} FROM reviews WHERE deleted_at IS NULL"
+        )
+        entries = []
+        for row in rows:
+            values = decode(_TITLE_FIELDS, row)
+            entries.append(
+                TitleEntry(
+                    values["id"],
+                    values["title"],
+                    values["year"],
+                    values["aliases"],
+                    values["scope"],
+                )
+            )
+        return entries
+
+    async def history(self, review_id: int) -> list[AuditEntry]:
+        rows = await self._db.fetchall(
+            "SELECT id, review_id, scope, actor_id, action, at, before, after FROM audit_log "
+            "WHERE review_id = ? ORDER BY id",
+            [review_id],
+        )
+        return [
+            AuditEntry(
+                id=entry_id,
+                review_id=rid,
+                scope=py_scope(scope),
+                actor_id=actor,
+                action=action,
+                at=at,
+                before=json.loads(before) if before else None,
+                after=json.loads(after) if after else None,
+            )
+            for entry_id, rid, scope, actor, action, at, before, after in rows
+        ]

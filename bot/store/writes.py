@@ -1,0 +1,205 @@
+"""Changing reviews: add, edit, alias, soft delete and restore, bulk import; each audited."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import aiosqlite
+
+from bot.matching import normalize_title
+from bot.models import ImportReport, Review, review_from_fields
+from bot.store.db import utc_now
+from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
+from bot.store.filters import GenreBits, write_terms
+from bot.store.reviews import ReviewReads, select_review
+from bot.store.schema import content_params, db_scope
+
+ANALYZE_AFTER_ROWS = 1_000
+
+
+class ReviewWrites(ReviewReads):
+    """Every write runs in one transaction that checks scope and duplicates first."""
+
+    async def add(self, review: Review, *, actor_id: int | None) -> Review:
+        """Insert a new review; raises :class:`DuplicateReview` if its title+year exist."""
+        async with self._db.transaction() as db:
+            existing = await _find_existing(db, review)
+            if existing is not None:
+                raise DuplicateReview(existing)
+            return await _insert(db, review, actor_id, "add", self._genres)
+
+    async def update(
+        self, review_id: int, changes: Mapping[str, Any], *, actor_id: int | None, scope: int | None
+    ) -> Review:
+        """Change content fields of a review stored in ``scope``; validates like an import."""
+        async with self._db.transaction() as db:
+            current = await _get_in_scope(db, review_id, scope)
+            merged = {**current.content(), **changes}
+            updated = review_from_fields(merged, scope=current.scope)
+            clash = await _find_existing(db, updated)
+            if clash is not None and clash.id != review_id:
+                raise DuplicateReview(clash)
+            return await _rewrite(db, current, updated, actor_id, "edit", self._genres)
+
+    async def add_alias(
+        self, review_id: int, alias: str, *, actor_id: int | None, scope: int | None
+    ) -> Review:
+        # Read and write in one transaction, so concurrent aliases all land.
+        async with self._db.transaction() as db:
+            current = await _get_in_scope(db, review_id, scope)
+            updated = review_from_fields(
+                {**current.content(), "aliases": [*current.aliases, alias]}, scope=current.scope
+            )
+            return await _rewrite(db, current, updated, actor_id, "edit", self._genres)
+
+    async def delete(self, review_id: int, *, actor_id: int | None, scope: int | None) -> Review:
+        """Soft-delete: the review disappears from lookups until :meth:`restore`."""
+        return await self._set_deleted(review_id, actor_id, scope, deleted=True)
+
+    async def restore(self, review_id: int, *, actor_id: int | None, scope: int | None) -> Review:
+        return await self._set_deleted(review_id, actor_id, scope, deleted=False)
+
+    async def _set_deleted(
+        self, review_id: int, actor_id: int | None, scope: int | None, *, deleted: bool
+    ) -> Review:
+        async with self._db.transaction() as db:
+            current = await _get_in_scope(db, review_id, scope, include_deleted=True)
+            if (current.deleted_at is not None) == deleted:
+                state = "already deleted" if deleted else "not deleted"
+                raise StoreError(f"{current.display_title} is {state}")
+            if not deleted:
+                clash = await _find_existing(db, current)
+                if clash is not None:
+                    raise DuplicateReview(clash)
+            now = utc_now()
+            await db.execute(
+                "UPDATE reviews SET deleted_at = ?, updated_by = ?, updated_at = ? WHERE id = ?",
+                [now if deleted else None, actor_id, now, review_id],
+            )
+            await _audit(
+                db,
+                current,
+                actor_id,
+                "delete" if deleted else "restore",
+                before=current.content(),
+                after=None if deleted else current.content(),
+            )
+            return await _get_in_scope(db, review_id, scope, include_deleted=True)
+
+    async def import_reviews(
+        self, reviews: Iterable[Review], *, actor_id: int | None, dry_run: bool = False
+    ) -> tuple[ImportReport, list[Review]]:
+        """Upsert by (scope, title, year) in one transaction: all rows or none.
+
+        Returns the counts and the reviews that were added or changed.
+        """
+        added = updated = unchanged = 0
+        changed: list[Review] = []
+        async with self._db.transaction(dry_run=dry_run) as db:
+            for review in reviews:
+                existing = await _find_existing(db, review, include_deleted=True)
+                if existing is None:
+                    changed.append(await _insert(db, review, actor_id, "import", self._genres))
+                    added += 1
+                elif existing.content() == review.content() and existing.deleted_at is None:
+                    unchanged += 1
+                else:
+                    changed.append(
+                        await _rewrite(db, existing, review, actor_id, "import", self._genres)
+                    )
+                    updated += 1
+        if not dry_run and added + updated >= ANALYZE_AFTER_ROWS:
+            async with self._db.transaction() as db:
+                await db.execute("ANALYZE")  # fresh statistics keep filtered picks on indexes
+        report = ImportReport(added=added, updated=updated, unchanged=unchanged, dry_run=dry_run)
+        return report, [] if dry_run else changed
+
+
+async def _get_in_scope(
+    db: aiosqlite.Connection, review_id: int, scope: int | None, *, include_deleted: bool = False
+) -> Review:
+    """The review, only if it is stored in ``scope``: a guild cannot reach other scopes."""
+    review = await select_review(db, "id = ? AND scope = ?", [review_id, db_scope(scope)])
+    if review is None or (review.deleted_at is not None and not include_deleted):
+        raise ReviewNotFound(review_id)
+    return review
+
+
+async def _find_existing(
+    db: aiosqlite.Connection, review: Review, *, include_deleted: bool = False
+) -> Review | None:
+    sql = "scope = ? AND title_key = ? AND year = ?"
+    if not include_deleted:
+        sql += " AND deleted_at IS NULL"
+    return await select_review(
+        db, sql, [db_scope(review.scope), normalize_title(review.title), review.year]
+    )
+
+
+async def _insert(
+    db: aiosqlite.Connection, review: Review, actor_id: int | None, action: str, genres: GenreBits
+) -> Review:
+    params = content_params(review)
+    columns = ", ".join(params)
+    placeholders = ", ".join(f":{name}" for name in params)
+    async with db.execute(
+        f"INSERT INTO reviews (scope, {columns}, created_by, created_at, updated_by, updated_at) "
+        f"VALUES (:scope, {placeholders}, :actor, :now, :actor, :now)",
+        {**params, "scope": db_scope(review.scope), "actor": actor_id, "now": utc_now()},
+    ) as cursor:
+        review_id = cursor.lastrowid
+    assert review_id is not None
+    stored = await select_review(db, "id = ?", [review_id])
+    assert stored is not None
+    await write_terms(db, stored, genres)
+    await _audit(db, stored, actor_id, action, before=None, after=stored.content())
+    return stored
+
+
+async def _rewrite(
+    db: aiosqlite.Connection,
+    current: Review,
+    updated: Review,
+    actor_id: int | None,
+    action: str,
+    genres: GenreBits,
+) -> Review:
+    assert current.id is not None
+    params = content_params(updated)
+    assignments = ", ".join(f"{name} = :{name}" for name in params)
+    await db.execute(
+        f"UPDATE reviews SET {assignments}, updated_by = :actor, updated_at = :now, "
+        "deleted_at = NULL WHERE id = :id",
+        {**params, "actor": actor_id, "now": utc_now(), "id": current.id},
+    )
+    stored = await select_review(db, "id = ?", [current.id])
+    assert stored is not None
+    await write_terms(db, stored, genres)
+    await _audit(db, stored, actor_id, action, before=current.content(), after=stored.content())
+    return stored
+
+
+async def _audit(
+    db: aiosqlite.Connection,
+    review: Review,
+    actor_id: int | None,
+    action: str,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    await db.execute(
+        "INSERT INTO audit_log (review_id, scope, actor_id, action, at, before, after) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            review.id,
+            db_scope(review.scope),
+            actor_id,
+            action,
+            utc_now(),
+            None if before is None else json.dumps(before, ensure_ascii=False),
+            None if after is None else json.dumps(after, ensure_ascii=False),
+        ],
+    )
