@@ -1,21 +1,22 @@
 """The catalog: the store and the title index, kept in step.
 
-Cogs and the CLI change reviews only through :class:`Catalog`, so the index
-that answers lookups and autocomplete never drifts from what is stored.
+Cogs and the CLI reach reviews and guild state only through :class:`Catalog`,
+so the index that answers lookups and autocomplete never drifts from what is
+stored, and no cog depends on how it is stored.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.embeds import FILTER_OPTION_NAMES, choice_label, describe_filters, review_choice_label
 from bot.importers import read_review_file
+from bot.labels import choice_label, review_choice_label
 from bot.matching import Match, ScopedTitleIndex, split_year
-from bot.models import ImportReport, Review, ReviewFilters
+from bot.models import AuditEntry, CatalogStats, ImportReport, Review, ReviewFilters
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -140,20 +141,61 @@ class Catalog:
                 reviews.append(review)
         return reviews
 
-    async def explain_empty(self, filters: ReviewFilters, guild_id: int | None) -> str:
-        """Which filter emptied the pool, found by applying them one at a time."""
+    async def explain_empty(
+        self, steps: Sequence[tuple[str, ReviewFilters]], described: str, guild_id: int | None
+    ) -> str:
+        """Why nothing matched: an empty catalog, or the first option that emptied the pool.
+
+        ``steps`` are the options in the order the member gave them, each with
+        the filters in force once it is applied; ``described`` names them all.
+        """
         if await self.store.count(guild_id=guild_id) == 0:
             return "The catalog is empty: moderators can add reviews with /catalog add."
-        applied = ReviewFilters()
-        for name, value in filters.active().items():
-            applied = replace(applied, **{name: value})
+        for option, applied in steps:
             if await self.store.count(applied, guild_id=guild_id) == 0:
-                option = FILTER_OPTION_NAMES.get(name, name)
                 return (
-                    f"No film matches {describe_filters(filters)}: the pool runs dry at "
+                    f"No film matches {described}: the pool runs dry at "
                     f"`{option}`. Try loosening or removing `{option}`."
                 )
         return "No film matches those filters."
+
+    async def random_pick(
+        self, filters: ReviewFilters, *, guild_id: int | None, channel_id: int
+    ) -> Review | None:
+        return await self.store.random_pick(filters, guild_id=guild_id, channel_id=channel_id)
+
+    async def top(
+        self, filters: ReviewFilters, *, guild_id: int | None, limit: int
+    ) -> list[Review]:
+        """The best-scored reviews ``guild_id`` sees that match ``filters``."""
+        return await self.store.list_reviews(filters, guild_id=guild_id, limit=limit)
+
+    async def related(
+        self, review: Review, *, guild_id: int | None
+    ) -> list[tuple[Review, list[tuple[str, str]]]]:
+        return await self.store.related(review, guild_id=guild_id)
+
+    async def stats(self, *, guild_id: int | None) -> CatalogStats:
+        return await self.store.stats(guild_id=guild_id)
+
+    async def verdict_labels(self, *, guild_id: int | None) -> list[str]:
+        return await self.store.verdict_labels(guild_id=guild_id)
+
+    async def term_labels(self, kind: str, prefix: str, *, guild_id: int | None) -> list[str]:
+        return await self.store.term_labels(kind, prefix, guild_id=guild_id)
+
+    async def find_by_title(
+        self, title: str, year: int | None, *, scope: int | None
+    ) -> list[Review]:
+        """Live reviews in exactly ``scope`` with this title (and year, if given)."""
+        return await self.store.find_by_title(title, year, scope=scope)
+
+    async def scope_reviews(self, scope: int | None) -> list[Review]:
+        """Every live review stored in exactly ``scope`` (for export)."""
+        return await self.store.scope_reviews(scope)
+
+    async def history(self, review_id: int) -> list[AuditEntry]:
+        return await self.store.history(review_id)
 
     async def get(self, review_id: int, guild_id: int | None) -> Review | None:
         return await self.store.get_visible(review_id, guild_id)
@@ -199,6 +241,20 @@ class Catalog:
         for review in changed:
             self._index(review)
         return report
+
+    # -- guild state ---------------------------------------------------------
+
+    async def record_miss(self, guild_id: int | None, query: str) -> None:
+        await self.store.record_miss(guild_id, query)
+
+    async def top_misses(self, guild_id: int | None) -> list[tuple[str, int]]:
+        return await self.store.top_misses(guild_id)
+
+    async def mod_role(self, guild_id: int) -> int | None:
+        return await self.store.mod_role(guild_id)
+
+    async def set_mod_role(self, guild_id: int, role_id: int | None) -> None:
+        await self.store.set_mod_role(guild_id, role_id)
 
     def _index(self, review: Review) -> None:
         assert review.id is not None

@@ -136,7 +136,7 @@ async def _import(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
 
 
 async def _export(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
-    text = EXPORTERS[args.format](await catalog.store.scope_reviews(args.guild))
+    text = EXPORTERS[args.format](await catalog.scope_reviews(args.guild))
     if args.output:
         args.output.write_text(text, encoding="utf-8")
         out.print(f"Wrote {args.output}")
@@ -167,7 +167,7 @@ async def _show(catalog: Catalog, args: argparse.Namespace, out: Console) -> Non
 
 
 async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
-    stats = await catalog.store.stats(guild_id=None)
+    stats = await catalog.stats(guild_id=None)
     out.print(f"Reviews: {stats.total}   average score: {stats.average_score}")
     for bucket, count in sorted(stats.score_buckets.items(), reverse=True):
         out.print(f"  {bucket:>2}–{bucket}.9  {count}")

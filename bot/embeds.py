@@ -8,12 +8,14 @@ reviewer wrapped in ``||spoiler||`` stays hidden even when cut or paginated.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlparse
 
 import discord
 
+from bot.labels import ELLIPSIS
 from bot.models import AuditEntry, CatalogStats, Review, ReviewFilters
 
 # Discord's documented embed limits.
@@ -30,7 +32,6 @@ EXCERPT_LIMIT = 420
 CAST_SHOWN = 5
 PAGE_LIMIT = 3900  # room below DESCRIPTION_LIMIT for the escape slack of the last word
 LONGEST_WORD = 80  # unbroken runs (URLs, keyboard mashing) are split so they can wrap
-ELLIPSIS = "…"
 
 # Colour bands by score, best first: (lowest score in band, colour).
 SCORE_COLOURS: tuple[tuple[float, discord.Colour], ...] = (
@@ -217,17 +218,25 @@ FILTER_OPTION_NAMES = {"cast_member": "cast"}
 
 
 def describe_filters(filters: ReviewFilters) -> str:
-    """ "min_score ≥ 8 · genre: Drama", or "" when nothing is filtered."""
+    """ "score ≥ 8 · genre: Drama", or "" when nothing is filtered."""
+    return describe_options(
+        {FILTER_OPTION_NAMES.get(name, name): value for name, value in filters.active().items()}
+    )
+
+
+def describe_options(chosen: Mapping[str, Any]) -> str:
+    """ "decade: 1990s · genre: Drama", in the option names the member typed."""
     parts = []
-    for name, value in filters.active().items():
-        option = FILTER_OPTION_NAMES.get(name, name)
+    for name, value in chosen.items():
         if name == "min_score":
             parts.append(f"score ≥ {value:g}")
         elif name == "max_runtime":
             parts.append(f"≤ {value} min")
+        elif name == "decade":
+            parts.append(f"decade: {value - value % 10}s")
         else:
             # Escaped because it is shown in message content, where markdown renders.
-            parts.append(f"{option}: {_escape(' '.join(str(value).split())[:60])}")
+            parts.append(f"{name}: {_escape(' '.join(str(value).split())[:60])}")
     return " · ".join(parts)
 
 
@@ -314,20 +323,6 @@ def full_review_pages(review: Review) -> list[discord.Embed]:
             discord.Embed(title=title, description=page, colour=score_colour(review.score))
         )
     return embeds
-
-
-def review_choice_label(review: Review, limit: int = 100) -> str:
-    """ "Title (Year)" within a select-option or autocomplete-choice name."""
-    return choice_label(review.title, review.year, limit)
-
-
-def choice_label(title: str, year: int | None, limit: int = 100) -> str:
-    """ "Title (Year)" from the title index's facts, without loading the review."""
-    suffix = "" if year is None else f" ({year})"
-    title = " ".join(title.split())
-    if len(title) + len(suffix) > limit:
-        title = title[: limit - len(suffix) - 1].rstrip() + ELLIPSIS
-    return title + suffix
 
 
 # -- lists and summaries -----------------------------------------------------------

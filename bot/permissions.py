@@ -9,11 +9,17 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Protocol
 
 import discord
 
 from bot.errors import NotModerator, NotOwner
-from bot.store import Store
+
+
+class ModRoles(Protocol):
+    """Where a guild's moderator role is kept (the catalog)."""
+
+    async def mod_role(self, guild_id: int) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,19 +41,19 @@ class Actor:
         return cls(user.id, None, False, frozenset())
 
 
-async def is_moderator(actor: Actor, store: Store, owner_ids: Collection[int]) -> bool:
+async def is_moderator(actor: Actor, roles: ModRoles, owner_ids: Collection[int]) -> bool:
     if actor.user_id in owner_ids:
         return True
     if actor.guild_id is None:
         return False
     if actor.manage_guild:
         return True
-    mod_role = await store.mod_role(actor.guild_id)
+    mod_role = await roles.mod_role(actor.guild_id)
     return mod_role is not None and mod_role in actor.role_ids
 
 
 async def moderation_scope(
-    actor: Actor, store: Store, owner_ids: Collection[int], *, global_catalog: bool
+    actor: Actor, roles: ModRoles, owner_ids: Collection[int], *, global_catalog: bool
 ) -> int | None:
     """The scope ``actor`` may change: their guild's, or the global one for owners.
 
@@ -57,6 +63,6 @@ async def moderation_scope(
         if actor.user_id not in owner_ids:
             raise NotOwner()
         return None
-    if actor.guild_id is None or not await is_moderator(actor, store, owner_ids):
+    if actor.guild_id is None or not await is_moderator(actor, roles, owner_ids):
         raise NotModerator()
     return actor.guild_id

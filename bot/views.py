@@ -13,8 +13,9 @@ from typing import Any, ClassVar
 
 import discord
 
-from bot.embeds import full_review_pages, review_choice_label, review_embed
+from bot.embeds import full_review_pages, review_embed
 from bot.errors import explain, send_ephemeral
+from bot.labels import review_choice_label
 from bot.models import Review
 
 log = logging.getLogger(__name__)

@@ -52,7 +52,7 @@ class Moderation(
         if interaction.guild_id is None and interaction.user.id not in self.bot.settings.owner_ids:
             raise app_commands.NoPrivateMessage()
         if not await is_moderator(
-            _actor(interaction), self.bot.catalog.store, self.bot.settings.owner_ids
+            _actor(interaction), self.bot.catalog, self.bot.settings.owner_ids
         ):
             raise NotModerator()
         if interaction.command is not None and interaction.command.name in CHANGES:
@@ -70,16 +70,14 @@ class Moderation(
     async def _scope(self, interaction: discord.Interaction, scope: Scope) -> int | None:
         return await moderation_scope(
             _actor(interaction),
-            self.bot.catalog.store,
+            self.bot.catalog,
             self.bot.settings.owner_ids,
             global_catalog=scope == "global",
         )
 
     async def refuse_non_moderators(self, interaction: discord.Interaction) -> str | None:
         """For buttons: the same rule as the commands, checked when pressed."""
-        if await is_moderator(
-            _actor(interaction), self.bot.catalog.store, self.bot.settings.owner_ids
-        ):
+        if await is_moderator(_actor(interaction), self.bot.catalog, self.bot.settings.owner_ids):
             return None
         return str(NotModerator())
 
@@ -158,9 +156,7 @@ class Moderation(
         await interaction.response.send_modal(VerdictModal(self, draft))
 
     async def _refuse_duplicate(self, draft: Review) -> None:
-        existing = await self.bot.catalog.store.find_by_title(
-            draft.title, draft.year, scope=draft.scope
-        )
+        existing = await self.bot.catalog.find_by_title(draft.title, draft.year, scope=draft.scope)
         if existing:
             raise UserError(
                 f"{existing[0].display_title} is already in this catalog. "
@@ -342,7 +338,7 @@ class Moderation(
         scope: Scope = "server",
     ) -> None:
         scope_id = await self._scope(interaction, scope)
-        reviews = await self.bot.catalog.store.scope_reviews(scope_id)
+        reviews = await self.bot.catalog.scope_reviews(scope_id)
         data = EXPORTERS[format](reviews).encode("utf-8")
         name = f"reviews-{scope_id or 'global'}.{format}"
         await interaction.response.send_message(
@@ -379,7 +375,7 @@ class Moderation(
         found = await self.bot.catalog.resolve(title, interaction.guild_id)
         if found.best is None or found.best.id is None:
             raise UserError(f"No review matches “{title[:80]}”.")
-        entries = await self.bot.catalog.store.history(found.best.id)
+        entries = await self.bot.catalog.history(found.best.id)
         await interaction.response.send_message(
             embed=history_embed(found.best, entries), ephemeral=True
         )

@@ -10,7 +10,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import describe_filters, ranked_list_embed, review_embed, similar_embed, stats_embed
+from bot.embeds import (
+    describe_filters,
+    describe_options,
+    ranked_list_embed,
+    review_embed,
+    similar_embed,
+    stats_embed,
+)
 from bot.errors import UserError
 from bot.models import Review, ReviewFilters
 from bot.ratelimit import MemberBudget
@@ -50,22 +57,6 @@ def review_filters(chosen: Mapping[str, Any]) -> ReviewFilters:
     )
 
 
-def describe_chosen(chosen: Mapping[str, Any]) -> str:
-    """ "decade: 1990s · genre: Drama", in the option names the member typed."""
-    parts = []
-    for name, value in chosen.items():
-        if name == "min_score":
-            parts.append(f"score ≥ {value:g}")
-        elif name == "max_runtime":
-            parts.append(f"≤ {value} min")
-        elif name == "decade":
-            parts.append(f"decade: {value - value % 10}s")
-        else:
-            text = discord.utils.escape_markdown(" ".join(str(value).split())[:60])
-            parts.append(f"{name}: {text}")
-    return " · ".join(parts)
-
-
 class RecommendationFilters(commands.FlagConverter, delimiter=":", prefix=""):
     """Shared by /random and /top; as text: ``!random min_score: 8 genre: drama``.
 
@@ -102,6 +93,11 @@ class RecommendationFilters(commands.FlagConverter, delimiter=":", prefix=""):
 
     def to_filters(self) -> ReviewFilters:
         return review_filters(self.chosen())
+
+    def steps(self) -> list[tuple[str, ReviewFilters]]:
+        """Each option in turn, with the filters in force once it and those before it apply."""
+        chosen = list(self.chosen().items())
+        return [(name, review_filters(dict(chosen[: n + 1]))) for n, (name, _) in enumerate(chosen)]
 
 
 class RandomView(ReviewView):
@@ -143,27 +139,18 @@ class Recommendations(commands.Cog):
     async def pick(
         self, flags: RecommendationFilters, guild_id: int | None, channel_id: int
     ) -> Review:
-        review = await self.bot.catalog.store.random_pick(
+        review = await self.bot.catalog.random_pick(
             flags.to_filters(), guild_id=guild_id, channel_id=channel_id
         )
         if review is None:
-            raise UserError(await self.explain_empty(flags, guild_id))
+            raise UserError(await self.why_empty(flags, guild_id))
         return review
 
-    async def explain_empty(self, flags: RecommendationFilters, guild_id: int | None) -> str:
+    async def why_empty(self, flags: RecommendationFilters, guild_id: int | None) -> str:
         """Which option emptied the pool, named as the member typed it (``decade``, ``cast``)."""
-        store = self.bot.catalog.store
-        chosen = flags.chosen()
-        if await store.count(guild_id=guild_id) > 0:
-            applied: dict[str, Any] = {}
-            for name, value in chosen.items():
-                applied[name] = value
-                if await store.count(review_filters(applied), guild_id=guild_id) == 0:
-                    return (
-                        f"No film matches {describe_chosen(chosen)}: the pool runs dry at "
-                        f"`{name}`. Try loosening or removing `{name}`."
-                    )
-        return await self.bot.catalog.explain_empty(flags.to_filters(), guild_id)
+        return await self.bot.catalog.explain_empty(
+            flags.steps(), describe_options(flags.chosen()), guild_id
+        )
 
     @commands.hybrid_command(name="random", description="Recommend a film from the catalog")
     async def random(
@@ -183,7 +170,7 @@ class Recommendations(commands.Cog):
         found = await self.bot.catalog.resolve(title, guild_id)
         if found.best is None:
             raise UserError(f"No review matches “{discord.utils.escape_markdown(title[:80])}”.")
-        related = await self.bot.catalog.store.related(found.best, guild_id=guild_id)
+        related = await self.bot.catalog.related(found.best, guild_id=guild_id)
         await ctx.send(embed=similar_embed(found.best, related))
 
     @similar.autocomplete("title")
@@ -199,11 +186,9 @@ class Recommendations(commands.Cog):
     ) -> None:
         chosen = filters.to_filters()
         guild_id = ctx.guild.id if ctx.guild else None
-        reviews = await self.bot.catalog.store.list_reviews(
-            chosen, guild_id=guild_id, limit=TOP_LIMIT
-        )
+        reviews = await self.bot.catalog.top(chosen, guild_id=guild_id, limit=TOP_LIMIT)
         if not reviews:
-            raise UserError(await self.explain_empty(filters, guild_id))
+            raise UserError(await self.why_empty(filters, guild_id))
         chunks = [reviews[i : i + TOP_PAGE_SIZE] for i in range(0, len(reviews), TOP_PAGE_SIZE)]
         pages = [
             ranked_list_embed(
@@ -221,14 +206,14 @@ class Recommendations(commands.Cog):
 
     @commands.hybrid_command(name="stats", description="Catalog size, scores and verdicts")
     async def stats(self, ctx: commands.Context[ReviewBot]) -> None:
-        stats = await self.bot.catalog.store.stats(guild_id=ctx.guild.id if ctx.guild else None)
+        stats = await self.bot.catalog.stats(guild_id=ctx.guild.id if ctx.guild else None)
         await ctx.send(embed=stats_embed(stats))
 
     # Autocomplete for the filter options, shared by /random and /top.
     async def _verdicts(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        labels = await self.bot.catalog.store.verdict_labels(guild_id=interaction.guild_id)
+        labels = await self.bot.catalog.verdict_labels(guild_id=interaction.guild_id)
         wanted = current.casefold()
         return [
             app_commands.Choice(name=label[:100], value=label[:100])
@@ -239,9 +224,7 @@ class Recommendations(commands.Cog):
     async def _terms(
         self, kind: str, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        labels = await self.bot.catalog.store.term_labels(
-            kind, current, guild_id=interaction.guild_id
-        )
+        labels = await self.bot.catalog.term_labels(kind, current, guild_id=interaction.guild_id)
         return [app_commands.Choice(name=label[:100], value=label[:100]) for label in labels]
 
     async def _directors(

@@ -59,9 +59,9 @@ class Reviews(commands.Cog):
         actor = Actor.from_user(
             ctx.author, ctx.interaction.permissions if ctx.interaction else None
         )
-        if not await is_moderator(actor, self.bot.catalog.store, self.bot.settings.owner_ids):
+        if not await is_moderator(actor, self.bot.catalog, self.bot.settings.owner_ids):
             raise commands.CheckFailure("Only this server's moderators can see /wanted.")
-        misses = await self.bot.catalog.store.top_misses(ctx.guild.id if ctx.guild else None)
+        misses = await self.bot.catalog.top_misses(ctx.guild.id if ctx.guild else None)
         await ctx.send(embed=wanted_embed(misses), ephemeral=True)
 
     async def cog_command_error(
@@ -106,7 +106,7 @@ class Reviews(commands.Cog):
     async def _no_match(
         self, ctx: commands.Context[ReviewBot], found: Lookup, guild_id: int | None
     ) -> None:
-        await self.bot.catalog.store.record_miss(guild_id, found.query)
+        await self.bot.catalog.record_miss(guild_id, found.query)
         suggestions = await self.bot.catalog.suggestions(found.query, guild_id)
         await ctx.send(no_match_text(found.query, suggestions), ephemeral=True)
 

@@ -36,7 +36,7 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
                 ephemeral=True,
             )
             return
-        await self.bot.catalog.store.set_mod_role(interaction.guild_id, role.id if role else None)
+        await self.bot.catalog.set_mod_role(interaction.guild_id, role.id if role else None)
         text = (
             f"Members with {role.mention} can now use /catalog. Server admins may also need to "
             "allow that role in Server Settings → Integrations."

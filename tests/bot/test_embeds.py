@@ -21,7 +21,6 @@ from bot.embeds import (
     paginate_text,
     plain,
     ranked_list_embed,
-    review_choice_label,
     review_embed,
     safe_text,
     score_bar,
@@ -30,6 +29,7 @@ from bot.embeds import (
     stats_embed,
     wanted_embed,
 )
+from bot.labels import review_choice_label
 from bot.models import AuditEntry, CatalogStats, Review, ReviewFilters
 from tests.embed_checks import assert_within_discord_limits, split_spoilers
 

@@ -11,11 +11,11 @@ from hypothesis import strategies as st
 from bot.embeds import (
     full_review_pages,
     paginate_text,
-    review_choice_label,
     review_embed,
     safe_text,
     score_bar,
 )
+from bot.labels import review_choice_label
 from bot.models import Review
 from tests.embed_checks import assert_within_discord_limits, split_spoilers
 

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from bot.embeds import full_review_pages, review_choice_label, review_embed
+from bot.embeds import full_review_pages, review_embed
+from bot.labels import review_choice_label
 from bot.models import Review
 from bot.render import render_message, unescape
 
