@@ -41,6 +41,8 @@ import numpy.typing as npt
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
+from bot.models import MAX_YEAR, MIN_YEAR, TitleEntry
+
 __all__ = [
     "Match",
     "ScopedTitleIndex",
@@ -96,9 +98,6 @@ AMBIGUITY_MARGIN = 3.0
 YEAR_MISMATCH_PENALTY = 6.0
 YEAR_OFF_BY_ONE_PENALTY = 3.0
 YEAR_UNKNOWN_PENALTY = 4.0
-
-MIN_YEAR = 1870
-MAX_YEAR = 2100
 
 IntArray: TypeAlias = npt.NDArray[np.int64]
 FloatArray: TypeAlias = npt.NDArray[np.float64]
@@ -341,16 +340,6 @@ class Match:
     year: int | None = None
     key: str = ""
     query_year: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TitleEntry:
-    """One review as :meth:`TitleIndex.add_many` takes it."""
-
-    review_id: int
-    title: str
-    year: int | None = None
-    aliases: tuple[str, ...] = ()
 
 
 EntryLike: TypeAlias = (

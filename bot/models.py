@@ -365,6 +365,17 @@ class ReviewFilters:
 
 
 @dataclass(frozen=True, slots=True)
+class TitleEntry:
+    """What the title index needs to know about one review (``scope``: where it is stored)."""
+
+    review_id: int
+    title: str
+    year: int | None = None
+    aliases: tuple[str, ...] = ()
+    scope: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntry:
     id: int
     review_id: int

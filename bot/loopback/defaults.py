@@ -3,6 +3,7 @@
 Guild 1001 (channel 2001) holds a plain member, a moderator (Manage Guild) and the
 owner; guild 1002 (channel 2002) has its own moderator, and the first guild's
 moderator is only a plain member there, so "moderator elsewhere" cases can be tested.
+A plain member has what ``@everyone`` has in a fresh guild (read, write, history).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 import discord
 
 from bot.loopback.server import LoopbackDiscord
+from bot.loopback.world import DEFAULT_EVERYONE_PERMISSIONS
 
 APPLICATION_ID = 900000000000000001
 BOT_USER_ID = APPLICATION_ID
@@ -29,29 +31,22 @@ OTHER_MODERATOR_ID = 3003
 MODERATOR_ROLE_ID = 4001
 OTHER_MODERATOR_ROLE_ID = 4002
 
-#: Read, write and history: what ``@everyone`` (and so a plain member) may do.
-MEMBER_PERMISSIONS: int = discord.Permissions(
-    view_channel=True,
-    send_messages=True,
-    read_message_history=True,
-    use_application_commands=True,
-).value
-#: A moderator additionally has Manage Guild.
-MODERATOR_PERMISSIONS: int = discord.Permissions(manage_guild=True).value | MEMBER_PERMISSIONS
+#: A moderator has what everyone has, plus Manage Guild.
+MODERATOR_PERMISSIONS: int = (
+    discord.Permissions(manage_guild=True).value | DEFAULT_EVERYONE_PERMISSIONS
+)
 
 
 def populate_default_world(stand_in: LoopbackDiscord) -> LoopbackDiscord:
     """Fill ``stand_in`` with the standard world; drivers default to MEMBER in 1001/2001."""
     stand_in.state.owner_id = OWNER_ID
     guild = stand_in.add_guild(GUILD_ID, "Film Club", owner_id=OWNER_ID, owner_name="owner")
-    guild.everyone.permissions = MEMBER_PERMISSIONS
     stand_in.add_channel(guild, CHANNEL_ID, "reviews")
     stand_in.add_role(guild, MODERATOR_ROLE_ID, "Moderator", MODERATOR_PERMISSIONS)
     stand_in.add_member(guild, MEMBER_ID, "member")
     stand_in.add_member(guild, MODERATOR_ID, "moderator", roles=[MODERATOR_ROLE_ID])
 
     other = stand_in.add_guild(OTHER_GUILD_ID, "Other Club", owner_id=OWNER_ID)
-    other.everyone.permissions = MEMBER_PERMISSIONS
     stand_in.add_channel(other, OTHER_CHANNEL_ID, "reviews")
     stand_in.add_role(other, OTHER_MODERATOR_ROLE_ID, "Moderator", MODERATOR_PERMISSIONS)
     stand_in.add_member(other, MEMBER_ID, "member")

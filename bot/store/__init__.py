@@ -19,7 +19,7 @@ import random
 from functools import partial
 from pathlib import Path
 
-from bot.models import CONTENT_FIELDS
+from bot.models import CONTENT_FIELDS, TitleEntry
 from bot.store.db import Database
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, fold
@@ -27,7 +27,6 @@ from bot.store.guild import GuildState
 from bot.store.insights import Insights
 from bot.store.migrate import LATEST_VERSION, MIGRATIONS, migrate
 from bot.store.picks import Picks
-from bot.store.reviews import TitleEntry
 from bot.store.schema import GLOBAL_SCOPE
 from bot.store.writes import ReviewWrites
 

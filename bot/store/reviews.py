@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import aiosqlite
 
 from bot.matching import normalize_title
-from bot.models import AuditEntry, Review, ReviewFilters
+from bot.models import AuditEntry, Review, ReviewFilters, TitleEntry
 from bot.store.db import Database
 from bot.store.filters import NO_FILTERS, GenreBits, filter_clause
 from bot.store.schema import (
@@ -28,17 +27,6 @@ ORDERS = {
     "id": "r.id",
 }
 _TITLE_FIELDS = ("id", "title", "year", "aliases", "scope")
-
-
-@dataclass(frozen=True, slots=True)
-class TitleEntry:
-    """What the title index needs to know about one review."""
-
-    review_id: int
-    title: str
-    year: int
-    aliases: tuple[str, ...]
-    scope: int | None
 
 
 async def select_review(

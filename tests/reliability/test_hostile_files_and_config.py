@@ -36,10 +36,8 @@ from bot.models import (
     review_from_fields,
 )
 from tests.reliability.checks import (
-    BIDI,
     FRAGMENTS,
     NUMERIC,
-    ZERO_WIDTH,
     any_text_up_to_100k,
     hostile_text,
     huge_text,
@@ -47,6 +45,7 @@ from tests.reliability.checks import (
     weighted,
 )
 from tests.reliability.processes import SETTINGS_VARIABLES
+from tests.text_checks import has_invisible
 
 MANY = settings(
     max_examples=3000,
@@ -54,10 +53,6 @@ MANY = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
-# What clean_text promises to strip (bot.models._INVISIBLE), spelled out independently:
-# zero-width and bidi controls, and C0 controls but tab and newline.
-C0_CONTROLS = {chr(code) for code in range(0x20)} - {"\t", "\n"}
-STRIPPED = (set(ZERO_WIDTH + BIDI) - {"\u180e"}) | C0_CONTROLS
 LIST_FIELDS = ("directors", "cast", "genres", "aliases")
 TEXT_LIMITS = {
     "title": MAX_TITLE_LENGTH,
@@ -88,7 +83,7 @@ def review_problems(review: Review) -> list[str]:
         problems.append(f"runtime {review.runtime!r}")
     for name, limit in TEXT_LIMITS.items():
         text = getattr(review, name)
-        if len(text) > limit or STRIPPED & set(text):
+        if len(text) > limit or has_invisible(text):
             problems.append(f"{name} is too long or holds invisible characters")
     for name in ("review_url", "poster_url"):
         url = getattr(review, name)
@@ -101,7 +96,7 @@ def review_problems(review: Review) -> list[str]:
             problems.append(f"{name} has too many or repeated entries")
         if any(not item or item != item.strip() or "\n" in item for item in items):
             problems.append(f"{name} has a blank, padded or multi-line entry")
-        if any(STRIPPED & set(item) for item in items):
+        if any(has_invisible(item) for item in items):
             problems.append(f"{name} has an entry with invisible characters")
     return problems
 
