@@ -14,10 +14,10 @@ from rich.progress import track
 from bot.catalog import Catalog
 from bot.config import ConfigError, Settings, load_settings
 from bot.embeds import review_embed
-from bot.importers import EXPORTERS, FORMATS, ImportFailed, read_review_file
-from bot.models import Review, ValidationError
+from bot.exceptions import UserError
+from bot.importers import EXPORTERS, FORMATS, read_review_file
+from bot.models import Review
 from bot.render import render_message
-from bot.store import StoreError
 
 NO_TOKEN_MESSAGE = (
     "DISCORD_TOKEN is not set: add DISCORD_TOKEN=<your bot token> to .env (see .env.example), "
@@ -91,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.env_file).with_database(args.database)
         return asyncio.run(_dispatch(args, settings, stdout))
-    except (CliError, ConfigError, ImportFailed, StoreError, ValidationError) as error:
+    except (CliError, ConfigError, UserError) as error:
         print(f"reviewbot: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -15,15 +15,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.importers import ImportFailed
-from bot.models import ValidationError
-from bot.store import StoreError
+from bot.exceptions import UserError
 
 log = logging.getLogger(__name__)
-
-
-class UserError(Exception):
-    """A problem with what the member asked for; its text is shown to them as is."""
 
 
 class NotModerator(app_commands.CheckFailure, commands.CheckFailure):
@@ -39,7 +33,8 @@ class NotOwner(app_commands.CheckFailure, commands.CheckFailure):
         super().__init__("Only the bot's owners can change the global catalog.")
 
 
-_USER_ERRORS = (UserError, ValidationError, ImportFailed, StoreError, NotModerator, NotOwner)
+# Validation, import and store errors are UserErrors too (see bot/exceptions.py).
+_USER_ERRORS = (UserError, NotModerator, NotOwner)
 
 
 def _unwrap(error: BaseException) -> BaseException:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.exceptions import UserError
 from bot.models import (
     CONTENT_FIELDS,
     LIST_FIELDS,
@@ -30,7 +31,7 @@ MAX_REPORTED_PROBLEMS = 20
 LETTERBOXD_COLUMNS = frozenset({"Name", "Year", "Letterboxd URI", "Rating"})
 
 
-class ImportFailed(ValueError):
+class ImportFailed(UserError, ValueError):
     """The file cannot be imported; ``problems`` lists each row/line and field at fault."""
 
     def __init__(self, source: str, problems: list[str]) -> None:

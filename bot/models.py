@@ -14,6 +14,8 @@ from dataclasses import dataclass, field, fields, replace
 from typing import Any
 from urllib.parse import urlparse
 
+from bot.exceptions import UserError
+
 MIN_YEAR = 1870  # the earliest surviving motion pictures
 MAX_YEAR = 2100
 MAX_TITLE_LENGTH = 200
@@ -27,7 +29,7 @@ MAX_RUNTIME_MINUTES = 1_000
 FieldParser = Callable[[Any], Any]
 
 
-class ValidationError(ValueError):
+class ValidationError(UserError, ValueError):
     """One or more fields are wrong; ``problems`` maps field name to a message."""
 
     def __init__(self, problems: Mapping[str, str]) -> None:

@@ -15,7 +15,8 @@ from discord.ext import commands
 
 from bot.catalog import Lookup
 from bot.embeds import history_embed, review_embed
-from bot.errors import NotModerator, UserError, explain, send_ephemeral
+from bot.errors import NotModerator, explain, send_ephemeral
+from bot.exceptions import UserError
 from bot.importers import EXPORTERS, parse_reviews
 from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, review_from_fields, validate_field
 from bot.permissions import Actor, is_moderator, moderation_scope

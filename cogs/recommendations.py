@@ -18,7 +18,7 @@ from bot.embeds import (
     similar_embed,
     stats_embed,
 )
-from bot.errors import UserError
+from bot.exceptions import UserError
 from bot.models import Review, ReviewFilters
 from bot.ratelimit import MemberBudget
 from bot.views import PaginatorView, ReviewView

@@ -11,7 +11,8 @@ from discord.ext import commands
 
 from bot.catalog import Lookup
 from bot.embeds import review_embed, wanted_embed
-from bot.errors import UserError, reply_with_error
+from bot.errors import reply_with_error
+from bot.exceptions import UserError
 from bot.models import Review
 from bot.permissions import Actor, is_moderator
 from bot.views import ReviewView

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from bot.exceptions import UserError
 from bot.models import Review
 
 
-class StoreError(Exception):
-    """Base class for errors a caller is expected to show to a person."""
+class StoreError(UserError):
+    """Base class for the store's errors; each is shown to the person who asked."""
 
 
 class ReviewNotFound(StoreError):
