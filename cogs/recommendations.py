@@ -19,7 +19,7 @@ from bot.embeds import (
     stats_embed,
 )
 from bot.exceptions import UserError
-from bot.models import Review, ReviewFilters
+from bot.models import MAX_YEAR, MIN_YEAR, Review, ReviewFilters
 from bot.ratelimit import MemberBudget
 from bot.views import PaginatorView, ReviewView
 from cogs.reviews import title_choices
@@ -70,13 +70,13 @@ class RecommendationFilters(commands.FlagConverter, delimiter=":", prefix=""):
         default=None, description="Only films scored at least this (0–10)"
     )
     verdict: str | None = commands.flag(default=None, description="Only this verdict label")
-    decade: commands.Range[int, 1870, 2100] = commands.flag(
+    decade: commands.Range[int, MIN_YEAR, MAX_YEAR] = commands.flag(
         default=None, description="A decade, e.g. 1990 for the 1990s"
     )
-    year_from: commands.Range[int, 1870, 2100] = commands.flag(
+    year_from: commands.Range[int, MIN_YEAR, MAX_YEAR] = commands.flag(
         default=None, description="Released in or after this year"
     )
-    year_to: commands.Range[int, 1870, 2100] = commands.flag(
+    year_to: commands.Range[int, MIN_YEAR, MAX_YEAR] = commands.flag(
         default=None, description="Released in or before this year"
     )
     director: str | None = commands.flag(default=None, description="Directed by")

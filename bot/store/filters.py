@@ -16,6 +16,14 @@ from bot.store.schema import GLOBAL_SCOPE
 
 NO_FILTERS = ReviewFilters()
 TERM_KINDS = ("director", "cast", "genre")
+# Filters answered by a column of ``reviews`` itself: filter field → condition on its value.
+COLUMN_CONDITIONS = {
+    "min_score": "r.score >= ?",
+    "verdict": "r.verdict = ? COLLATE NOCASE",
+    "year_from": "r.year >= ?",
+    "year_to": "r.year <= ?",
+    "max_runtime": "r.runtime <= ?",
+}
 
 
 def fold(text: str) -> str:
@@ -92,21 +100,11 @@ def filter_clause(
     """The WHERE clause (over ``reviews r``) for the live reviews ``guild_id`` sees."""
     visible, params = visible_clause(guild_id)
     clauses = [visible, "r.deleted_at IS NULL"]
-    if filters.min_score is not None:
-        clauses.append("r.score >= ?")
-        params.append(filters.min_score)
-    if filters.verdict is not None:
-        clauses.append("r.verdict = ? COLLATE NOCASE")
-        params.append(filters.verdict)
-    if filters.year_from is not None:
-        clauses.append("r.year >= ?")
-        params.append(filters.year_from)
-    if filters.year_to is not None:
-        clauses.append("r.year <= ?")
-        params.append(filters.year_to)
-    if filters.max_runtime is not None:
-        clauses.append("r.runtime <= ?")
-        params.append(filters.max_runtime)
+    for name, condition in COLUMN_CONDITIONS.items():
+        value = getattr(filters, name)
+        if value is not None:
+            clauses.append(condition)
+            params.append(value)
     genre_bit = None if filters.genre is None else genre_bits.get(fold(filters.genre))
     if genre_bit is not None:
         clauses.append("(r.genre_mask & ?) != 0")
