@@ -27,7 +27,12 @@ COLUMN_CONDITIONS = {
 
 
 def fold(text: str) -> str:
-    """Case- and accent-insensitive form of a name, for exact filter matches."""
+    """Case- and accent-insensitive form of a name, for exact filter matches.
+
+    Deliberately not the matcher's title folding: that one is tuned for fuzzy
+    search and may change with it, while this one's output is stored (in
+    ``review_terms.value`` and ``genre_bits``), so changing it needs a migration.
+    """
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().split())
