@@ -49,7 +49,7 @@ class Moderation(
         self.change_budget = MemberBudget(MODERATION_RATE)
         super().__init__()
 
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.guild_id is None and interaction.user.id not in self.bot.settings.owner_ids:
             raise app_commands.NoPrivateMessage()
         if not await is_moderator(
@@ -64,7 +64,7 @@ class Moderation(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
         name = interaction.command.qualified_name if interaction.command else "catalog"
-        options = (interaction.data or {}).get("options")
+        options = interaction.data.get("options") if interaction.data else None
         context = f"/{name} by {interaction.user.id} in guild {interaction.guild_id}: {options!r}"
         await send_ephemeral(interaction, explain(error, context))
 
@@ -438,6 +438,17 @@ class _ModeratorModal(discord.ui.Modal):
         await send_ephemeral(interaction, reason)
         return False
 
+    async def on_error(
+        self,
+        interaction: discord.Interaction,
+        error: Exception,
+        item: discord.ui.Item[Any] | None = None,
+        /,
+    ) -> None:
+        # discord.py calls a modal's on_error without ``item``, but types Modal as a
+        # BaseView, whose on_error is given the failing item: accepting both is honest.
+        await send_ephemeral(interaction, explain(error, "moderation form"))
+
 
 class VerdictModal(_ModeratorModal, title="The verdict"):
     verdict_text: discord.ui.TextInput[VerdictModal] = discord.ui.TextInput(
@@ -468,9 +479,6 @@ class VerdictModal(_ModeratorModal, title="The verdict"):
         draft = review_from_fields(fields, scope=self.draft.scope)
         await self.cog.preview(interaction, draft)
 
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await _modal_error(interaction, error)
-
 
 class EditFieldModal(_ModeratorModal, title="Edit review"):
     def __init__(
@@ -491,13 +499,6 @@ class EditFieldModal(_ModeratorModal, title="Edit review"):
         await self.cog.apply_edit(
             interaction, self.review, self.scope_id, self.field, self.value.value
         )
-
-    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
-        await _modal_error(interaction, error)
-
-
-async def _modal_error(interaction: discord.Interaction, error: Exception) -> None:
-    await send_ephemeral(interaction, explain(error, "moderation form"))
 
 
 async def setup(bot: ReviewBot) -> None:

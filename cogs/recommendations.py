@@ -19,6 +19,7 @@ from bot.embeds import (
     stats_embed,
 )
 from bot.exceptions import UserError
+from bot.hybrid import hybrid_command
 from bot.models import MAX_YEAR, MIN_YEAR, Review, ReviewFilters
 from bot.ratelimit import MemberBudget
 from bot.views import PaginatorView, ReviewView
@@ -152,7 +153,7 @@ class Recommendations(commands.Cog):
             flags.steps(), describe_options(flags.chosen()), guild_id
         )
 
-    @commands.hybrid_command(name="random", description="Recommend a film from the catalog")
+    @hybrid_command(name="random", description="Recommend a film from the catalog")
     async def random(
         self, ctx: commands.Context[ReviewBot], *, filters: RecommendationFilters
     ) -> None:
@@ -162,7 +163,7 @@ class Recommendations(commands.Cog):
         view = RandomView(self, ctx.author.id, review, filters, guild_id, ctx.channel.id)
         view.message = await ctx.send(embed=review_embed(review), view=view)
 
-    @commands.hybrid_command(name="similar", description="Films sharing a director, cast or genre")
+    @hybrid_command(name="similar", description="Films sharing a director, cast or genre")
     @app_commands.describe(title="The film to find relatives of")
     @commands.cooldown(*REROLL_RATE, commands.BucketType.user)
     async def similar(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
@@ -179,7 +180,7 @@ class Recommendations(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return await title_choices(self.bot, interaction, current)
 
-    @commands.hybrid_command(name="top", description="The best-scored reviews")
+    @hybrid_command(name="top", description="The best-scored reviews")
     @commands.cooldown(*REROLL_RATE, commands.BucketType.user)
     async def top(
         self, ctx: commands.Context[ReviewBot], *, filters: RecommendationFilters
@@ -204,7 +205,7 @@ class Recommendations(commands.Cog):
         view = PaginatorView(ctx.author.id, pages)
         view.message = await ctx.send(embed=pages[0], view=view)
 
-    @commands.hybrid_command(name="stats", description="Catalog size, scores and verdicts")
+    @hybrid_command(name="stats", description="Catalog size, scores and verdicts")
     async def stats(self, ctx: commands.Context[ReviewBot]) -> None:
         stats = await self.bot.catalog.stats(guild_id=ctx.guild.id if ctx.guild else None)
         await ctx.send(embed=stats_embed(stats))

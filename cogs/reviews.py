@@ -13,6 +13,7 @@ from bot.catalog import Lookup
 from bot.embeds import review_embed, wanted_embed
 from bot.errors import reply_with_error
 from bot.exceptions import UserError
+from bot.hybrid import hybrid_command
 from bot.models import Review
 from bot.permissions import Actor, is_moderator
 from bot.views import ReviewView
@@ -39,7 +40,7 @@ class Reviews(commands.Cog):
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
 
-    @commands.hybrid_command(name="review", description="Show a critic's review of a film")
+    @hybrid_command(name="review", description="Show a critic's review of a film")
     @app_commands.describe(title="The film's title; typos are fine, add a year to pick one")
     @commands.cooldown(*LOOKUP_RATE, commands.BucketType.user)
     async def review(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
@@ -51,9 +52,7 @@ class Reviews(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return await title_choices(self.bot, interaction, current)
 
-    @commands.hybrid_command(
-        name="wanted", description="Titles members looked for but the catalog lacks"
-    )
+    @hybrid_command(name="wanted", description="Titles members looked for but the catalog lacks")
     @app_commands.default_permissions(manage_guild=True)
     @commands.guild_only()
     async def wanted(self, ctx: commands.Context[ReviewBot]) -> None:
@@ -65,9 +64,7 @@ class Reviews(commands.Cog):
         misses = await self.bot.catalog.top_misses(ctx.guild.id if ctx.guild else None)
         await ctx.send(embed=wanted_embed(misses), ephemeral=True)
 
-    async def cog_command_error(
-        self, ctx: commands.Context[ReviewBot], error: commands.CommandError
-    ) -> None:
+    async def cog_command_error(self, ctx: commands.Context[Any], error: Exception) -> None:
         where = f"guild {ctx.guild.id}" if ctx.guild else "a DM"
         await reply_with_error(
             ctx, error, f"{ctx.command} by {ctx.author.id} in {where}, arguments {ctx.kwargs!r}"
