@@ -1,16 +1,53 @@
-"""Fixtures shared by every test layer."""
+"""Fixtures shared by every test layer, and how hard the property tests try."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 from bot.models import Review
 from bot.store import MIGRATIONS, Store
+
+# -- hypothesis profiles ------------------------------------------------------------------
+# REVIEWBOT_HYPOTHESIS=thorough runs every property test with the example counts written
+# in it (tens of thousands in all, several minutes); the default, quick, runs a fifth of
+# each count, never fewer than MIN_EXAMPLES, so the whole suite fits a coffee break.
+# Both inherit Hypothesis' own choice of base profile: under CI it derandomizes and keeps
+# no example database, so CI runs are repeatable; locally each run explores new examples
+# and replays saved failures. No deadline: the machine is shared, speed is for bench/.
+PROFILE_VARIABLE = "REVIEWBOT_HYPOTHESIS"
+PROFILES = ("quick", "thorough")
+QUICK_SHARE = 5
+MIN_EXAMPLES = 50
+
+PROFILE = os.environ.get(PROFILE_VARIABLE, "quick")
+if PROFILE not in PROFILES:
+    raise pytest.UsageError(f"{PROFILE_VARIABLE} must be one of {PROFILES}, got {PROFILE!r}")
+
+
+def quick_count(thorough: int) -> int:
+    return min(thorough, max(MIN_EXAMPLES, thorough // QUICK_SHARE))
+
+
+def max_examples(thorough: int) -> int:
+    """How many examples a property test written for ``thorough`` tries in this profile."""
+    return thorough if PROFILE == "thorough" else quick_count(thorough)
+
+
+HYPOTHESIS_DEFAULT = 100  # what a test that names no count of its own tried before
+settings.register_profile(
+    "thorough", settings.default, max_examples=HYPOTHESIS_DEFAULT, deadline=None
+)
+settings.register_profile(
+    "quick", settings.default, max_examples=quick_count(HYPOTHESIS_DEFAULT), deadline=None
+)
+settings.load_profile(PROFILE)
 
 
 def make_review(title: str = "Heat", year: int = 1995, **fields: Any) -> Review:

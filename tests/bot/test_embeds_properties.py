@@ -17,11 +17,11 @@ from bot.embeds import (
 )
 from bot.labels import review_choice_label
 from bot.models import Review
+from tests.conftest import max_examples
 from tests.embed_checks import assert_within_discord_limits, split_spoilers
 
 SETTINGS = settings(
-    max_examples=500,
-    deadline=None,
+    max_examples=max_examples(500),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 

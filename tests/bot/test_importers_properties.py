@@ -25,11 +25,11 @@ from bot.models import (
     ValidationError,
     review_from_fields,
 )
+from tests.conftest import max_examples
 from tests.text_checks import has_invisible
 
 PROPERTY_SETTINGS = settings(
-    max_examples=300,
-    deadline=None,
+    max_examples=max_examples(300),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 

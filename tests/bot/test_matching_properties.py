@@ -18,6 +18,7 @@ from bot.matching import (
     normalize_title,
     split_year,
 )
+from tests.conftest import max_examples
 
 # Characters that have broken text handling before: zero-width and joiner
 # characters, direction overrides, combining marks, emoji sequences, a BOM,
@@ -87,14 +88,14 @@ def index() -> TitleIndex:
 
 
 @given(any_text)
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=max_examples(150))
 def test_normalize_never_raises_and_leaves_single_spaces(text: str) -> None:
     key = normalize_title(text)
     assert key == " ".join(key.split())
 
 
 @given(plain_title, st.lists(st.tuples(st.integers(0, 40), invisible), max_size=6))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=max_examples(200))
 def test_invisible_characters_never_change_a_key(
     title: str, insertions: list[tuple[int, str]]
 ) -> None:
@@ -105,13 +106,13 @@ def test_invisible_characters_never_change_a_key(
 
 
 @given(plain_title)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=max_examples(200))
 def test_case_never_changes_a_key(title: str) -> None:
     assert normalize_title(title.upper()) == normalize_title(title.lower())
 
 
 @given(any_text)
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=max_examples(150))
 def test_split_year_never_raises_and_only_returns_plausible_years(text: str) -> None:
     title, year = split_year(text)
     if year is not None:
@@ -122,7 +123,7 @@ def test_split_year_never_raises_and_only_returns_plausible_years(text: str) -> 
 
 
 @given(st.text(string.ascii_letters + " ", min_size=1, max_size=30), st.integers(1870, 2100))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=max_examples(150))
 def test_split_year_recovers_a_year_appended_to_a_title(title: str, year: int) -> None:
     if not title.strip():
         return
@@ -131,7 +132,7 @@ def test_split_year_recovers_a_year_appended_to_a_title(title: str, year: int) -
 
 @given(any_text, st.integers(0, 30))
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=max_examples(150), suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_search_never_raises_and_respects_limit_and_score_range(
     index: TitleIndex, text: str, limit: int
@@ -145,7 +146,7 @@ def test_search_never_raises_and_respects_limit_and_score_range(
 
 @given(any_text, st.integers(0, 30))
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=max_examples(150), suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 def test_complete_never_raises_and_respects_limit_and_score_range(
     index: TitleIndex, text: str, limit: int
@@ -157,7 +158,7 @@ def test_complete_never_raises_and_respects_limit_and_score_range(
 
 
 @given(messy_text.filter(lambda text: normalize_title(text) != ""))
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=max_examples(200))
 def test_any_title_finds_itself(title: str) -> None:
     index = TitleIndex()
     index.add(1, "Heat", 1995)
@@ -166,7 +167,7 @@ def test_any_title_finds_itself(title: str) -> None:
 
 
 @given(st.lists(st.tuples(messy_text, st.booleans()), max_size=25))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=max_examples(60))
 def test_removed_titles_never_come_back(entries: list[tuple[str, bool]]) -> None:
     scoped = ScopedTitleIndex()
     for review_id, (title, in_guild) in enumerate(entries):
@@ -181,7 +182,7 @@ def test_removed_titles_never_come_back(entries: list[tuple[str, bool]]) -> None
 
 
 @given(messy_text)
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=max_examples(200))
 def test_query_trigrams_are_exactly_the_indexed_trigrams(text: str) -> None:
     # Removal and lookup depend on the two trigram paths agreeing.
     key = normalize_title(text)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 from bot.loopback import InteractionResult, LoopbackFile
 from bot.models import CONTENT_FIELDS, Review, ValidationError, validate_field
 from bot.store import Store
-from tests.conftest import make_review
+from tests.conftest import make_review, max_examples
 from tests.e2e.harness import GUILD_ID, MEMBER_ID, MODERATOR_ID, BotRun
 from tests.reliability.checks import (
     Watch,
@@ -40,8 +40,7 @@ from tests.reliability.checks import (
 
 def examples(count: int) -> settings:
     return settings(
-        max_examples=count,
-        deadline=None,
+        max_examples=max_examples(count),
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
 

@@ -35,6 +35,7 @@ from bot.models import (
     ValidationError,
     review_from_fields,
 )
+from tests.conftest import max_examples
 from tests.reliability.checks import (
     FRAGMENTS,
     NUMERIC,
@@ -48,8 +49,7 @@ from tests.reliability.processes import SETTINGS_VARIABLES
 from tests.text_checks import has_invisible
 
 MANY = settings(
-    max_examples=3000,
-    deadline=None,
+    max_examples=max_examples(3000),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
 
@@ -229,7 +229,7 @@ files = st.one_of(
 )
 
 
-@settings(MANY, max_examples=1500)
+@settings(MANY, max_examples=max_examples(1500))
 @given(file=files)
 def test_any_file_in_any_format_gives_valid_reviews_or_import_failed(
     file: tuple[str, str, str | None],
@@ -345,7 +345,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-@settings(MANY, max_examples=600)
+@settings(MANY, max_examples=max_examples(600))
 @given(
     lines=st.lists(
         st.builds(lambda name, value: f"{name}={value}", st.sampled_from(VARIABLES), setting_value)
