@@ -15,9 +15,9 @@ from bot.models import Review
 from bot.store import MIGRATIONS, Store
 
 # -- hypothesis profiles ------------------------------------------------------------------
-# REVIEWBOT_HYPOTHESIS=thorough runs every property test with the example counts written
-# in it (tens of thousands in all, several minutes); the default, quick, runs a fifth of
-# each count, never fewer than MIN_EXAMPLES, so the whole suite fits a coffee break.
+# REVIEWBOT_HYPOTHESIS=thorough runs every property test with the example count written
+# in it (30,110 examples in all); the default, quick, runs a fifth of each count, never
+# fewer than MIN_EXAMPLES, so the whole suite fits a coffee break (times in the README).
 # Both inherit Hypothesis' own choice of base profile: under CI it derandomizes and keeps
 # no example database, so CI runs are repeatable; locally each run explores new examples
 # and replays saved failures. Nothing is timed (no deadline, no too_slow health check):
