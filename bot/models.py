@@ -395,6 +395,20 @@ class AuditEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Announcements:
+    """Where a guild wants new reviews posted, and why the last post failed (if it did)."""
+
+    guild_id: int
+    channel_id: int
+    problem: str | None = None
+    problem_told: bool = False
+
+    @property
+    def paused(self) -> bool:
+        return self.problem is not None
+
+
+@dataclass(frozen=True, slots=True)
 class CatalogStats:
     total: int
     score_buckets: dict[int, int] = field(default_factory=dict)  # floor(score) -> count
@@ -409,6 +423,9 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     dry_run: bool = False
+    # Which reviews are new (not updates), so only those are announced; bookkeeping
+    # the counts already describe, hence left out of comparisons.
+    added_ids: frozenset[int] = field(default=frozenset(), compare=False)
 
     @property
     def total(self) -> int:

@@ -1,8 +1,11 @@
-"""Per-guild state: titles members looked for in vain, and the moderator role."""
+"""Per-guild state: titles members looked for in vain, the moderator role, the
+announcement channel, and the hash of the command tree last synced per scope.
+"""
 
 from __future__ import annotations
 
 from bot.matching import normalize_title
+from bot.models import Announcements
 from bot.store.db import Database, utc_now
 from bot.store.schema import GLOBAL_SCOPE, db_scope
 
@@ -52,4 +55,58 @@ class GuildState:
                 "INSERT INTO guild_config (guild_id, mod_role_id) VALUES (?, ?) "
                 "ON CONFLICT (guild_id) DO UPDATE SET mod_role_id = excluded.mod_role_id",
                 [guild_id, role_id],
+            )
+
+    async def announcements(self, guild_id: int | None = None) -> list[Announcements]:
+        """Every guild's announcement channel, or only ``guild_id``'s."""
+        where, params = ("", []) if guild_id is None else (" AND guild_id = ?", [guild_id])
+        rows = await self._db.fetchall(
+            "SELECT guild_id, announce_channel_id, announce_problem, announce_problem_told "
+            f"FROM guild_config WHERE announce_channel_id IS NOT NULL{where} ORDER BY guild_id",
+            params,
+        )
+        return [
+            Announcements(guild, channel, problem, bool(told))
+            for guild, channel, problem, told in rows
+        ]
+
+    async def set_announce_channel(self, guild_id: int, channel_id: int | None) -> None:
+        """Post new reviews to ``channel_id`` (``None``: stop); clears a past problem."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "INSERT INTO guild_config (guild_id, announce_channel_id) VALUES (?, ?) "
+                "ON CONFLICT (guild_id) DO UPDATE SET "
+                "announce_channel_id = excluded.announce_channel_id, "
+                "announce_problem = NULL, announce_problem_told = 0",
+                [guild_id, channel_id],
+            )
+
+    async def pause_announcements(self, guild_id: int, problem: str) -> None:
+        """Stop posting in the guild's channel until it is set again; moderators not yet told."""
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE guild_config SET announce_problem = ?, announce_problem_told = 0 "
+                "WHERE guild_id = ? AND announce_problem IS NULL",
+                [problem, guild_id],
+            )
+
+    async def mark_announce_problem_told(self, guild_id: int) -> None:
+        async with self._db.transaction() as db:
+            await db.execute(
+                "UPDATE guild_config SET announce_problem_told = 1 WHERE guild_id = ?",
+                [guild_id],
+            )
+
+    async def synced_tree(self, key: str) -> str | None:
+        """The hash of the command tree last synced under ``key``."""
+        row = await self._db.fetchone("SELECT tree_hash FROM command_sync WHERE key = ?", [key])
+        return None if row is None else str(row[0])
+
+    async def set_synced_tree(self, key: str, tree_hash: str) -> None:
+        async with self._db.transaction() as db:
+            await db.execute(
+                "INSERT INTO command_sync (key, tree_hash, synced_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET "
+                "tree_hash = excluded.tree_hash, synced_at = excluded.synced_at",
+                [key, tree_hash, utc_now()],
             )

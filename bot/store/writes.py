@@ -97,11 +97,15 @@ class ReviewWrites(ReviewReads):
         """
         added = updated = unchanged = 0
         changed: list[Review] = []
+        added_ids: set[int] = set()
         async with self._db.transaction(dry_run=dry_run) as db:
             for review in reviews:
                 existing = await _find_existing(db, review, include_deleted=True)
                 if existing is None:
-                    changed.append(await _insert(db, review, actor_id, "import", self._genres))
+                    inserted = await _insert(db, review, actor_id, "import", self._genres)
+                    changed.append(inserted)
+                    assert inserted.id is not None
+                    added_ids.add(inserted.id)
                     added += 1
                 elif existing.content() == review.content() and existing.deleted_at is None:
                     unchanged += 1
@@ -113,7 +117,13 @@ class ReviewWrites(ReviewReads):
         if not dry_run and added + updated >= ANALYZE_AFTER_ROWS:
             async with self._db.transaction() as db:
                 await db.execute("ANALYZE")  # fresh statistics keep filtered picks on indexes
-        report = ImportReport(added=added, updated=updated, unchanged=unchanged, dry_run=dry_run)
+        report = ImportReport(
+            added=added,
+            updated=updated,
+            unchanged=unchanged,
+            dry_run=dry_run,
+            added_ids=frozenset() if dry_run else frozenset(added_ids),
+        )
         return report, [] if dry_run else changed
 
 
