@@ -256,6 +256,13 @@ class Catalog:
     async def set_mod_role(self, guild_id: int, role_id: int | None) -> None:
         await self.store.set_mod_role(guild_id, role_id)
 
+    async def synced_tree(self, key: str) -> str | None:
+        """The hash of the command tree last synced under ``key`` (see bot/sync.py)."""
+        return await self.store.synced_tree(key)
+
+    async def set_synced_tree(self, key: str, tree_hash: str) -> None:
+        await self.store.set_synced_tree(key, tree_hash)
+
     def _index(self, review: Review) -> None:
         assert review.id is not None
         self.index.remove(review.id)

@@ -18,6 +18,8 @@ from bot.catalog import Catalog
 from bot.config import Settings
 from bot.errors import explain, reply_with_error, send_ephemeral
 from bot.store import Store
+from bot.sync import sync_key, tree_hash
+from bot.views import PERSISTENT_ITEMS, OwnedView
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +85,8 @@ class ReviewBot(commands.Bot):
         *,
         store: Store | None = None,
         application_id: int | None = None,
+        force_sync: bool = False,
+        sync_guild_id: int | None = None,
     ) -> None:
         prefix = (
             commands.when_mentioned_or(settings.command_prefix)
@@ -106,6 +110,8 @@ class ReviewBot(commands.Bot):
         self.settings = settings
         self._given_store = store
         self._catalog: Catalog | None = None
+        self._force_sync = force_sync
+        self._sync_guild_id = sync_guild_id
 
     @property
     def catalog(self) -> Catalog:
@@ -119,20 +125,34 @@ class ReviewBot(commands.Bot):
         else:
             self._catalog = await Catalog.open(self.settings.database_path)
         log.info("title index holds %d reviews", len(self._catalog.index))
+        # Public card buttons answer from any message, also ones sent before a restart.
+        self.add_dynamic_items(*PERSISTENT_ITEMS)
         for extension in extension_names():
             await self.load_extension(extension)
-        await self.sync_commands()
+        await self.sync_commands(force=self._force_sync, guild_id=self._sync_guild_id)
 
-    async def sync_commands(self) -> list[app_commands.AppCommand]:
-        if self.settings.dev_guild_id is None:
-            return await self.tree.sync()
-        guild = discord.Object(self.settings.dev_guild_id)
-        self.tree.copy_global_to(guild=guild)
-        return await self.tree.sync(guild=guild)
+    async def sync_commands(self, *, force: bool = False, guild_id: int | None = None) -> bool:
+        """Sync globally, or into ``guild_id`` / DEV_GUILD_ID, when the tree changed.
+
+        Returns whether a sync request was made.
+        """
+        target = guild_id if guild_id is not None else self.settings.dev_guild_id
+        guild = None if target is None else discord.Object(target)
+        if guild is not None:
+            self.tree.copy_global_to(guild=guild)
+        digest = tree_hash(self.tree, guild)
+        key = sync_key(self.application_id, target)
+        if not force and await self.catalog.synced_tree(key) == digest:
+            log.info("commands unchanged since the last sync; not syncing")
+            return False
+        await self.tree.sync(guild=guild)
+        await self.catalog.set_synced_tree(key, digest)
+        return True
 
     async def close(self) -> None:
         if isinstance(self.tree, ReviewTree):
             self.tree.cancel_deferrals()
+        OwnedView.stop_all()  # their controls now answer that they expired
         await super().close()
         # Taken before awaiting, so a second close() (signal and shutdown racing) is a no-op.
         catalog, self._catalog = self._catalog, None
@@ -164,10 +184,30 @@ def extension_names() -> list[str]:
 
 
 def create_bot(
-    settings: Settings, *, store: Store | None = None, application_id: int | None = None
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    application_id: int | None = None,
+    force_sync: bool = False,
 ) -> ReviewBot:
-    """A bot for ``settings``; tests pass their own ``store`` and ``application_id``."""
-    return ReviewBot(settings, store=store, application_id=application_id)
+    """A bot for ``settings``; tests pass their own ``store`` and ``application_id``.
+
+    ``force_sync`` syncs even an unchanged tree (a fresh stand-in knows no commands).
+    """
+    return ReviewBot(settings, store=store, application_id=application_id, force_sync=force_sync)
+
+
+async def sync_now(
+    settings: Settings, *, guild_id: int | None, application_id: int | None = None
+) -> None:
+    """``reviewbot sync``: log in over REST only, sync the tree, and leave."""
+    discord.utils.setup_logging(level=settings.log_level_number)
+    bot = ReviewBot(
+        settings, application_id=application_id, force_sync=True, sync_guild_id=guild_id
+    )
+    assert settings.discord_token is not None
+    async with bot:
+        await bot.login(settings.discord_token)  # runs setup_hook, which syncs
 
 
 async def run_bot(settings: Settings) -> int:

@@ -1,22 +1,31 @@
-"""The interactive pieces every cog shares: invoker-only views, paging, confirmation.
+"""The interactive pieces every cog shares: public card controls, invoker-only views,
+paging, confirmation.
 
-Each view has a timeout and, when it ends, disables its components on the
-message instead of leaving buttons that do nothing when pressed.
+Public controls (Read full review, Post in channel) are ``DynamicItem``s registered
+once at start-up: they work for anyone, with no timeout, across restarts. Invoker
+views have a timeout and, when it ends, disable their own components; a press that
+still reaches an ended view (after a restart, say) gets one private line.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import Any, ClassVar
+import weakref
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 import discord
 
+from bot import custom_ids
 from bot.embeds import full_review_pages, review_embed
 from bot.errors import explain, send_ephemeral
 from bot.labels import review_choice_label
 from bot.models import Review
+
+if TYPE_CHECKING:
+    from bot.catalog import Catalog
 
 log = logging.getLogger(__name__)
 
@@ -25,35 +34,226 @@ MAX_SELECT_OPTIONS = 25
 NOT_YOURS = (
     "Those controls belong to the member who asked; run the command yourself to get your own."
 )
+ENDED = "Those controls have expired: run the command again."
+REVIEW_REMOVED = "That review was removed."
 
 Refusal = Callable[[discord.Interaction], Awaitable[str | None]]
 
 
+class _CatalogClient(Protocol):
+    @property
+    def catalog(self) -> Catalog: ...
+
+
+def _catalog(interaction: discord.Interaction) -> Catalog:
+    return cast(_CatalogClient, interaction.client).catalog
+
+
+class PublicButton(discord.ui.Button[Any]):
+    """How a public control is drawn on a message; its presses go to a ``DynamicItem``.
+
+    It is not dispatchable on purpose. discord.py forgets a DynamicItem's template
+    when a view that holds one stops or times out (``ViewStore.remove_view``), which
+    would silence the button on every card as soon as any invoker view ended. Drawn
+    this way, the template registered at start-up stays, and a view holding only
+    public buttons is never stored, so it has no timer and is never edited.
+    """
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
+ButtonKind = type[discord.ui.Button[Any]]
+
+
+def full_review_button(review_id: int, kind: ButtonKind = PublicButton) -> discord.ui.Button[Any]:
+    return kind(
+        label="Read full review",
+        emoji="📖",
+        style=discord.ButtonStyle.secondary,
+        custom_id=custom_ids.full_review(review_id),
+    )
+
+
+def post_in_channel_button(
+    review_id: int, kind: ButtonKind = PublicButton
+) -> discord.ui.Button[Any]:
+    return kind(
+        label="Post in channel",
+        emoji="📣",
+        style=discord.ButtonStyle.primary,
+        custom_id=custom_ids.post_in_channel(review_id),
+    )
+
+
+def card_view(review: Review, *, private: bool = False) -> discord.ui.View:
+    """The controls under a review card; a private card can also be shared."""
+    assert review.id is not None
+    view = discord.ui.View(timeout=None)
+    view.add_item(full_review_button(review.id))
+    if private:
+        view.add_item(post_in_channel_button(review.id))
+    return view
+
+
+async def send_full_review(interaction: discord.Interaction, review: Review) -> None:
+    """The full text, privately; long reviews get pages."""
+    pages = full_review_pages(review)
+    if len(pages) == 1:
+        await interaction.response.send_message(embed=pages[0], ephemeral=True)
+        return
+    pager = PaginatorView(interaction.user.id, pages)
+    await interaction.response.send_message(embed=pages[0], view=pager, ephemeral=True)
+    pager.message = await interaction.original_response()
+
+
+class ReadFullReview(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.FULL_REVIEW_TEMPLATE
+):
+    """Read full review, on any card, by anyone, forever."""
+
+    def __init__(self, review_id: int) -> None:
+        # The DynamicItem needs a dispatchable button; messages show a PublicButton.
+        super().__init__(full_review_button(review_id, discord.ui.Button))
+        self.review_id = review_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> ReadFullReview:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        review = await _catalog(interaction).get(self.review_id, interaction.guild_id)
+        if review is None:
+            await send_ephemeral(interaction, REVIEW_REMOVED)
+            return
+        await send_full_review(interaction, review)
+
+
+class PostInChannel(
+    discord.ui.DynamicItem[discord.ui.Button[Any]], template=custom_ids.POST_IN_CHANNEL_TEMPLATE
+):
+    """On a private result: post the card in the channel for everyone."""
+
+    def __init__(self, review_id: int) -> None:
+        super().__init__(post_in_channel_button(review_id, discord.ui.Button))
+        self.review_id = review_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> PostInChannel:
+        return cls(int(match["id"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        review = await _catalog(interaction).get(self.review_id, interaction.guild_id)
+        if review is None:
+            await send_ephemeral(interaction, REVIEW_REMOVED)
+            return
+        # A new public message in answer to the press: it needs no channel permission
+        # of the bot's, and Discord shows who shared it.
+        sharer = discord.utils.escape_markdown(interaction.user.display_name)
+        await interaction.response.send_message(
+            f"{sharer} shared this review.", embed=review_embed(review), view=card_view(review)
+        )
+
+
+class EndedControl(
+    discord.ui.DynamicItem[discord.ui.Item[Any]], template=custom_ids.ENDED_CONTROL_TEMPLATE
+):
+    """Answers a press on an invoker's control whose view has ended, instead of silence.
+
+    Every press on an invoker control also reaches this item; it stands aside while
+    the view is still listening, since the view answers then.
+    """
+
+    def __init__(self, item: discord.ui.Item[Any], token: str | None) -> None:
+        super().__init__(item)
+        self.token = token
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> EndedControl:
+        return cls(item, match["token"])
+
+    async def interaction_check(self, interaction: discord.Interaction, /) -> bool:
+        return self.token is None or not OwnedView.is_listening(self.token)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await send_ephemeral(interaction, ENDED)
+
+
+PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
+    ReadFullReview,
+    PostInChannel,
+    EndedControl,
+)
+
+
 class OwnedView(discord.ui.View):
-    """Only the member who asked may use this view, apart from items marked public."""
+    """Only the member who asked may use this view; public buttons are for anyone.
+
+    Its own controls get custom ids naming the view (``own:<token>:<n>``), so
+    :class:`EndedControl` can tell a press on an ended view from one on a live view.
+    """
 
     timeout_seconds: ClassVar[float] = VIEW_TIMEOUT
+    # Views still listening, by token; weak, so a view that was never sent goes away.
+    _listening: ClassVar[weakref.WeakValueDictionary[str, OwnedView]] = (
+        weakref.WeakValueDictionary()
+    )
 
     def __init__(self, owner_id: int) -> None:
         super().__init__(timeout=self.timeout_seconds)
         self.owner_id = owner_id
         self.message: discord.Message | discord.InteractionMessage | None = None
-        self.public_custom_ids: set[str] = set()
+        self.token = secrets.token_hex(6)
+        self._numbered = 0
+        self._listening[self.token] = self
+        for item in self.children:
+            self._name(item)
+
+    @classmethod
+    def is_listening(cls, token: str) -> bool:
+        return token in cls._listening
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """End every view (the bot is closing; their presses then get :data:`ENDED`)."""
+        for view in list(cls._listening.values()):
+            view.stop()
+
+    def _name(self, item: discord.ui.Item[Any]) -> None:
+        if item.is_dispatchable() and isinstance(item, discord.ui.Button | discord.ui.Select):
+            self._numbered += 1
+            item.custom_id = custom_ids.owned(self.token, self._numbered)
+
+    def add_item(self, item: discord.ui.Item[Any]) -> OwnedView:
+        self._name(item)
+        super().add_item(item)
+        return self
+
+    def stop(self) -> None:
+        super().stop()
+        self._listening.pop(self.token, None)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        data: Mapping[str, Any] = interaction.data or {}
-        custom_id = data.get("custom_id")
-        if interaction.user.id == self.owner_id or custom_id in self.public_custom_ids:
+        if interaction.user.id == self.owner_id:
             return True
         await send_ephemeral(interaction, NOT_YOURS)
         return False
 
     def disable_all(self) -> None:
         for item in self.children:
-            if isinstance(item, discord.ui.Button | discord.ui.Select):
+            if isinstance(item, discord.ui.Button | discord.ui.Select) and not isinstance(
+                item, PublicButton
+            ):
                 item.disabled = True
 
     async def on_timeout(self) -> None:
+        self._listening.pop(self.token, None)
         self.disable_all()
         if self.message is not None:
             try:
@@ -166,7 +366,7 @@ class ConfirmView(OwnedView):
 
 
 class ReviewView(OwnedView):
-    """Under a review card: "Read full review" for anyone, "Did you mean…" for the asker."""
+    """Under a review card: public buttons for anyone, "Did you mean…" for the asker."""
 
     def __init__(
         self,
@@ -175,37 +375,38 @@ class ReviewView(OwnedView):
         *,
         load: Callable[[int], Awaitable[Review | None]],
         alternatives: Sequence[Review] = (),
+        private: bool = False,
     ) -> None:
         super().__init__(owner_id)
+        assert review.id is not None
         self.review = review
         self._load = load
-        self.read_full.custom_id = f"full:{secrets.token_hex(6)}"
-        self.public_custom_ids.add(self.read_full.custom_id)
+        self._full = full_review_button(review.id)
+        self.add_item(self._full)
+        self._post = post_in_channel_button(review.id) if private else None
+        if self._post is not None:
+            self.add_item(self._post)
         if alternatives:
             self.add_item(_DidYouMean(review, alternatives))
-
-    @discord.ui.button(label="Read full review", style=discord.ButtonStyle.secondary, emoji="📖")
-    async def read_full(
-        self, interaction: discord.Interaction, _: discord.ui.Button[ReviewView]
-    ) -> None:
-        pages = full_review_pages(self.review)
-        if len(pages) == 1:
-            await interaction.response.send_message(embed=pages[0], ephemeral=True)
-            return
-        pager = PaginatorView(interaction.user.id, pages)
-        await interaction.response.send_message(embed=pages[0], view=pager, ephemeral=True)
-        pager.message = await interaction.original_response()
 
     async def show(self, interaction: discord.Interaction, review_id: int) -> None:
         review = await self._load(review_id)
         if review is None:
             await send_ephemeral(interaction, "That review is no longer in the catalog.")
             return
-        self.review = review
+        self.point_at(review)
         for item in self.children:
             if isinstance(item, _DidYouMean):
                 item.mark_current(review)
         await interaction.response.edit_message(embed=review_embed(review), view=self)
+
+    def point_at(self, review: Review) -> None:
+        """Show ``review``: its public buttons must name it, not the previous film."""
+        assert review.id is not None
+        self.review = review
+        self._full.custom_id = custom_ids.full_review(review.id)
+        if self._post is not None:
+            self._post.custom_id = custom_ids.post_in_channel(review.id)
 
 
 class _DidYouMean(discord.ui.Select[ReviewView]):

@@ -125,7 +125,7 @@ class RandomView(ReviewView):
     ) -> None:
         self.cog.reroll_budget.spend(interaction.user.id)
         review = await self.cog.pick(self.filters, self.guild_id, self.channel_id)
-        self.review = review
+        self.point_at(review)
         await interaction.response.edit_message(embed=review_embed(review), view=self)
 
 
