@@ -8,15 +8,23 @@ stored, and no cog depends on how it is stored.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+import re
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from bot.importers import read_review_file
 from bot.labels import choice_label, review_choice_label
-from bot.matching import Match, ScopedTitleIndex, split_year
-from bot.models import AuditEntry, CatalogStats, ImportReport, Review, ReviewFilters
+from bot.matching import Match, ScopedTitleIndex, normalize_title, split_year
+from bot.models import (
+    Announcements,
+    AuditEntry,
+    CatalogStats,
+    ImportReport,
+    Review,
+    ReviewFilters,
+)
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -24,6 +32,25 @@ log = logging.getLogger(__name__)
 CHOICE_PREFIX = "id:"  # autocomplete values carry the review id, so a pick is exact
 STARTER_CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog.json"
 SUGGESTION_COUNT = 5
+# Finding a film in a message: the longest title run looked for, and how many of the
+# message's words are read (a film is named early; a wall of text must stay cheap).
+LONGEST_TITLE_WORDS = 12
+WORDS_READ = 80
+EXACT_SCORE = 100.0
+_WORD = re.compile(r"\S+")
+
+PublishSource = Literal["add", "import", "external"]
+
+
+@dataclass(frozen=True, slots=True)
+class Published:
+    """Reviews that just became visible: one event per add, import or outside change."""
+
+    reviews: tuple[Review, ...]
+    source: PublishSource
+
+
+PublishListener = Callable[[Published], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +71,7 @@ class Catalog:
     def __init__(self, store: Store, index: ScopedTitleIndex) -> None:
         self.store = store
         self.index = index
+        self._publish_listeners: list[PublishListener] = []
 
     @classmethod
     async def open(cls, path: Path | str, *, seed: Path | None = STARTER_CATALOG) -> Catalog:
@@ -130,6 +158,35 @@ class Catalog:
         matches = self.index.complete(title, guild_id, limit=SUGGESTION_COUNT)
         return await self._reviews_for(matches, guild_id)
 
+    async def find_in_text(self, text: str, guild_id: int | None) -> Review | None:
+        """The film a message talks about: its longest run of words that is a title.
+
+        Only an exact title (or alias) after normalisation counts, so chatter such as
+        "good morning" finds nothing rather than the closest fuzzy guess.
+        """
+        words = _WORD.findall(text)[:WORDS_READ]
+        for length in range(min(LONGEST_TITLE_WORDS, len(words)), 0, -1):
+            for start in range(len(words) - length + 1):
+                review = await self._exact_title(" ".join(words[start : start + length]), guild_id)
+                if review is not None:
+                    return review
+        return None
+
+    async def _exact_title(self, text: str, guild_id: int | None) -> Review | None:
+        key = normalize_title(text)
+        if not key:
+            return None
+        matches = self.index.search(text, guild_id, limit=SUGGESTION_COUNT)
+        for match in matches:
+            if match.key == key:
+                return await self.get(match.review_id, guild_id)
+        # An alias ("AOUS") scores as an exact hit but reports the title's key.
+        exact = [match for match in matches if match.score >= EXACT_SCORE]
+        for review in await self._reviews_for(exact, guild_id):
+            if key in {normalize_title(alias) for alias in review.aliases}:
+                return review
+        return None
+
     def complete(self, text: str, guild_id: int | None, limit: int = 25) -> list[Match]:
         return self.index.complete(text, guild_id, limit=limit)
 
@@ -200,12 +257,31 @@ class Catalog:
     async def get(self, review_id: int, guild_id: int | None) -> Review | None:
         return await self.store.get_visible(review_id, guild_id)
 
+    # -- publishing ----------------------------------------------------------
+
+    def on_published(self, listener: PublishListener) -> None:
+        """Call ``listener`` whenever reviews are newly published (not on edits)."""
+        self._publish_listeners.append(listener)
+
+    async def published(self, event: Published) -> None:
+        """Tell every listener; a failing listener is logged and never undoes the change."""
+        if not event.reviews:
+            return
+        for listener in list(self._publish_listeners):
+            try:
+                await listener(event)
+            except Exception:
+                log.exception(
+                    "publish listener %r failed for %d review(s)", listener, len(event.reviews)
+                )
+
     # -- changing ------------------------------------------------------------
 
     async def add(self, review: Review, *, actor_id: int | None) -> Review:
         stored = await self.store.add(review, actor_id=actor_id)
         self._index(stored)
         await self.store.clear_miss(review.scope, review.title)
+        await self.published(Published((stored,), "add"))
         return stored
 
     async def update(
@@ -240,6 +316,8 @@ class Catalog:
         )
         for review in changed:
             self._index(review)
+        added = tuple(review for review in changed if review.id in report.added_ids)
+        await self.published(Published(added, "import"))
         return report
 
     # -- guild state ---------------------------------------------------------
@@ -255,6 +333,19 @@ class Catalog:
 
     async def set_mod_role(self, guild_id: int, role_id: int | None) -> None:
         await self.store.set_mod_role(guild_id, role_id)
+
+    async def announcements(self, guild_id: int | None = None) -> list[Announcements]:
+        """Where guilds want new reviews posted (every guild's, or ``guild_id``'s)."""
+        return await self.store.announcements(guild_id)
+
+    async def set_announce_channel(self, guild_id: int, channel_id: int | None) -> None:
+        await self.store.set_announce_channel(guild_id, channel_id)
+
+    async def pause_announcements(self, guild_id: int, problem: str) -> None:
+        await self.store.pause_announcements(guild_id, problem)
+
+    async def mark_announce_problem_told(self, guild_id: int) -> None:
+        await self.store.mark_announce_problem_told(guild_id)
 
     async def synced_tree(self, key: str) -> str | None:
         """The hash of the command tree last synced under ``key`` (see bot/sync.py)."""

@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import discord
 
+from bot.help import CommandHelp
 from bot.labels import ELLIPSIS
 from bot.models import AuditEntry, CatalogStats, Review, ReviewFilters
 
@@ -29,6 +30,7 @@ TOTAL_LIMIT = 6000
 URL_LIMIT = 2000
 
 EXCERPT_LIMIT = 420
+DIGEST_SHOWN = 10  # titles named in an announcement of many reviews
 CAST_SHOWN = 5
 PAGE_LIMIT = 3900  # room below DESCRIPTION_LIMIT for the escape slack of the last word
 LONGEST_WORD = 80  # unbroken runs (URLs, keyboard mashing) are split so they can wrap
@@ -436,3 +438,45 @@ def wanted_embed(misses: Sequence[tuple[str, int]]) -> discord.Embed:
 def notice_embed(text: str, *, title: str | None = None, error: bool = False) -> discord.Embed:
     colour = discord.Colour.red() if error else INFO_COLOUR
     return discord.Embed(title=title, description=text[:DESCRIPTION_LIMIT], colour=colour)
+
+
+def digest_embed(reviews: Sequence[Review]) -> discord.Embed:
+    """One announcement for many new reviews: how many, and the first titles."""
+    lines = [
+        f"• {plain(review.display_title, 150)}"
+        + ("" if review.score is None else f" — {review.score:g}/10")
+        for review in reviews[:DIGEST_SHOWN]
+    ]
+    hidden = len(reviews) - len(lines)
+    if hidden:
+        lines.append(f"…and {hidden} more.")
+    lines.append("Look any of them up with `/review`.")
+    return discord.Embed(
+        title=f"{len(reviews)} new reviews", description="\n".join(lines), colour=INFO_COLOUR
+    )
+
+
+def help_embeds(entries: Sequence[CommandHelp]) -> list[discord.Embed]:
+    """/help: one embed for everyone's commands, one for the moderators'."""
+    embeds = []
+    for moderators, title in ((False, "Commands"), (True, "For moderators")):
+        lines = [
+            f"`{entry.usage}`" + (f" — {entry.description}" if entry.description else "")
+            for entry in entries
+            if entry.moderators is moderators
+        ]
+        if lines:
+            description = _lines_within(lines, DESCRIPTION_LIMIT)
+            embeds.append(discord.Embed(title=title, description=description, colour=INFO_COLOUR))
+    embeds[-1].set_footer(text="[option:] is optional. Type / in Discord to see each option.")
+    return embeds
+
+
+def _lines_within(lines: Sequence[str], limit: int) -> str:
+    """Whole lines, as many as fit."""
+    shown: list[str] = []
+    for line in lines:
+        if len("\n".join([*shown, line, ELLIPSIS])) > limit:
+            return "\n".join([*shown, ELLIPSIS])
+        shown.append(line)
+    return "\n".join(shown)

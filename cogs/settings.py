@@ -8,6 +8,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.views import ConfirmView
+
 if TYPE_CHECKING:
     from bot.client import ReviewBot
 
@@ -44,6 +46,72 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
             else "Cleared: only members with Manage Server can use /catalog."
         )
         await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="announce", description="Post every newly published review here")
+    @app_commands.describe(channel="Where to post new reviews; leave empty to turn this off")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def announce(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        assert interaction.guild_id is not None
+        catalog = self.bot.catalog
+        if channel is not None:
+            missing = missing_post_permissions(channel)
+            if missing:
+                await interaction.response.send_message(
+                    f"I can't post in {channel.mention}: I need {', '.join(missing)} there.",
+                    ephemeral=True,
+                )
+                return
+            await catalog.set_announce_channel(interaction.guild_id, channel.id)
+            await interaction.response.send_message(
+                f"New reviews will be posted in {channel.mention}; an import of many posts "
+                "one summary.",
+                ephemeral=True,
+            )
+            return
+        current = await catalog.announcements(interaction.guild_id)
+        if not current:
+            await interaction.response.send_message(
+                "Announcements are off. `/config announce channel:` turns them on.",
+                ephemeral=True,
+            )
+            return
+        guild_id = interaction.guild_id
+
+        async def turn_off(press: discord.Interaction) -> None:
+            await catalog.set_announce_channel(guild_id, None)
+            await press.response.edit_message(content="Announcements are off.", view=view)
+
+        async def refuse(press: discord.Interaction) -> str | None:
+            allowed = press.permissions.manage_guild
+            return None if allowed else "Only members with Manage Server can change this."
+
+        view = ConfirmView(
+            interaction.user.id,
+            confirm_label="Turn off",
+            on_confirm=turn_off,
+            cancel_text=f"Announcements stay on in <#{current[0].channel_id}>.",
+            refuse=refuse,
+            danger=True,
+        )
+        await interaction.response.send_message(
+            f"Stop posting new reviews in <#{current[0].channel_id}>?", view=view, ephemeral=True
+        )
+        view.message = await interaction.original_response()
+
+
+# What an announcement needs in its channel, by the names Discord's settings use.
+POST_PERMISSIONS = {
+    "view_channel": "View Channel",
+    "send_messages": "Send Messages",
+    "embed_links": "Embed Links",
+}
+
+
+def missing_post_permissions(channel: discord.TextChannel) -> list[str]:
+    granted = channel.permissions_for(channel.guild.me)
+    return [label for name, label in POST_PERMISSIONS.items() if not getattr(granted, name)]
 
 
 async def setup(bot: ReviewBot) -> None:

@@ -53,6 +53,7 @@ from bot.loopback.world import (
 log = logging.getLogger(__name__)
 
 DEFAULT_APPLICATION_ID = 900000000000000001
+CHAT_INPUT, MESSAGE_COMMAND = 1, 3  # application command types
 UserRef = int | FakeUser
 GuildRef = int | FakeGuild
 ChannelRef = int | FakeChannel
@@ -432,6 +433,30 @@ class LoopbackDiscord:
         await self._await_answer(result, within, complete=False)
         return result.choices
 
+    async def message_command(
+        self,
+        name: str,
+        message: SentMessage,
+        *,
+        user: UserRef | None = None,
+        within: float | None = None,
+    ) -> InteractionResult:
+        """Use the message context menu ``name`` (Apps → name) on ``message``.
+
+        The interaction carries the target message in ``data.resolved.messages``, as
+        Discord sends it, so the bot reads it without fetching.
+        """
+        live = self._live(message)
+        where = self._where_for_message(live, user)
+        if user is None:
+            where = Where(self._user(None), where.guild, where.channel)
+        _, data, _ = self._command_data(name, where, MESSAGE_COMMAND)
+        data["target_id"] = str(live.id)
+        data["resolved"] = {"messages": {str(live.id): self.state.message_payload(live)}}
+        result = await self._interact(2, data, where)
+        await self._await_answer(result, within, complete=True)
+        return result
+
     def can_use_command(
         self, name: str, *, user: UserRef | None = None, guild: GuildRef | None = None
     ) -> bool:
@@ -448,21 +473,23 @@ class LoopbackDiscord:
             return group, parts[1]
         return group, sub
 
-    def _command_data(self, name: str, where: Where) -> tuple[JSON, JSON, Resolver]:
-        root = name.split()[0]
+    def _command_data(
+        self, name: str, where: Where, kind: int = CHAT_INPUT
+    ) -> tuple[JSON, JSON, Resolver]:
+        root = name if kind != CHAT_INPUT else name.split()[0]
         guild_id = where.guild.id if where.guild else None
-        command = self.state.commands.find(root, guild_id)
+        command = self.state.commands.find(root, guild_id, kind)
         if command is None:
             raise LoopbackUsageError(
-                f"/{root} was never synced where user {where.user.id} can see it; "
-                f"synced: {self.state.commands.names(guild_id)}"
+                f"{root!r} (type {kind}) was never synced where user {where.user.id} can see "
+                f"it; synced: {self.state.commands.names(guild_id)}"
             )
         if not self._permitted(command, where):
             raise LoopbackUsageError(
                 f"/{root} is hidden from user {where.user.id} by default_member_permissions "
                 f"{command.get('default_member_permissions')}"
             )
-        data: JSON = {"id": command["id"], "name": root, "type": 1}
+        data: JSON = {"id": command["id"], "name": root, "type": kind}
         if command.get("guild_id"):
             data["guild_id"] = command["guild_id"]
         return command, data, Resolver(self.state, where)
