@@ -201,7 +201,6 @@ async def sync_now(
     settings: Settings, *, guild_id: int | None, application_id: int | None = None
 ) -> None:
     """``reviewbot sync``: log in over REST only, sync the tree, and leave."""
-    discord.utils.setup_logging(level=settings.log_level_number)
     bot = ReviewBot(
         settings, application_id=application_id, force_sync=True, sync_guild_id=guild_id
     )

@@ -61,6 +61,11 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
         for task in self._posting:
             task.cancel()
 
+    async def settled(self) -> None:
+        """Wait for the posts already started (tests; an orderly shutdown)."""
+        while self._posting:
+            await asyncio.gather(*self._posting, return_exceptions=True)
+
     async def announce(self, event: Published) -> None:
         task = asyncio.create_task(self._post_everywhere(event.reviews))
         self._posting.add(task)
