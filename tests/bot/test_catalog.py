@@ -1,0 +1,124 @@
+"""The catalog: finding the film a message names, and telling listeners what was published."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.catalog import Catalog, Published
+from tests.conftest import make_review
+
+GUILD = 111
+
+
+@pytest.fixture
+async def catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
+    opened = await Catalog.open(tmp_path / "reviews.db", seed=None)
+    for review in (
+        make_review("All of Us Strangers", 2023, aliases=("AOUS",)),
+        make_review("Heat", 1995),
+        make_review("The Dark Knight", 2008),
+        make_review("Us", 2019),
+        make_review("Guild Only Film", 2020, scope=GUILD),
+    ):
+        await opened.add(review, actor_id=None)
+    yield opened
+    await opened.close()
+
+
+# -- finding a film in a message ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("has anyone seen all of us strangers yet?", "All of Us Strangers"),
+        ("ALL OF US STRANGERS!!!", "All of Us Strangers"),
+        ("aous is so good", "All of Us Strangers"),
+        ("rewatching dark knight, the tonight", "The Dark Knight"),
+        ("heat (1995) or the dark knight?", "The Dark Knight"),  # the longest run wins
+        ("all of us strangers", "All of Us Strangers"),  # not "Us", inside it
+    ],
+)
+async def test_find_in_text_reads_the_longest_title_a_message_names(
+    catalog: Catalog, text: str, expected: str
+) -> None:
+    found = await catalog.find_in_text(text, None)
+    assert found is not None and found.title == expected
+
+
+@pytest.mark.parametrize("text", ["good morning", "", "all of them strangers", "heaat"])
+async def test_find_in_text_finds_nothing_without_an_exact_title(
+    catalog: Catalog, text: str
+) -> None:
+    assert await catalog.find_in_text(text, None) is None
+
+
+async def test_find_in_text_sees_a_guilds_own_reviews_only_in_that_guild(
+    catalog: Catalog,
+) -> None:
+    assert await catalog.find_in_text("loved guild only film", None) is None
+    found = await catalog.find_in_text("loved guild only film", GUILD)
+    assert found is not None and found.title == "Guild Only Film"
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(before=st.text(max_size=120), after=st.text(max_size=2000))
+async def test_find_in_text_finds_a_title_whatever_surrounds_it(
+    catalog: Catalog, before: str, after: str
+) -> None:
+    # At most 60 words come before it, well within the words a message is read for.
+    found = await catalog.find_in_text(f"{before} all of us strangers {after}", None)
+    assert found is not None and found.title == "All of Us Strangers"
+
+
+# -- publishing -----------------------------------------------------------------------
+
+
+async def test_add_and_import_tell_listeners_only_of_new_reviews(catalog: Catalog) -> None:
+    heard: list[Published] = []
+
+    async def listen(event: Published) -> None:
+        heard.append(event)
+
+    catalog.on_published(listen)
+    await catalog.add(make_review("Arrival", 2016), actor_id=None)
+    changed_heat = make_review("Heat", 1995, score=8.0)
+    await catalog.import_reviews([changed_heat, make_review("Paddington 2", 2017)], actor_id=None)
+    await catalog.import_reviews([make_review("Dry Run Film", 2001)], actor_id=None, dry_run=True)
+    await catalog.import_reviews([changed_heat], actor_id=None)  # unchanged: nothing new
+
+    assert [(e.source, [r.title for r in e.reviews]) for e in heard] == [
+        ("add", ["Arrival"]),
+        ("import", ["Paddington 2"]),
+    ]
+    assert all(review.id is not None for event in heard for review in event.reviews)
+
+
+async def test_a_failing_listener_is_logged_and_never_breaks_the_add(
+    catalog: Catalog, caplog: pytest.LogCaptureFixture
+) -> None:
+    heard: list[Published] = []
+
+    async def broken(event: Published) -> None:
+        raise RuntimeError("listener on fire")
+
+    async def listen(event: Published) -> None:
+        heard.append(event)
+
+    catalog.on_published(broken)
+    catalog.on_published(listen)
+    with caplog.at_level(logging.ERROR):
+        stored = await catalog.add(make_review("Arrival", 2016), actor_id=None)
+
+    assert stored.id is not None
+    assert await catalog.get(stored.id, None) is not None
+    assert len(heard) == 1
+    assert "listener on fire" in caplog.text
