@@ -82,6 +82,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     console.add_argument("--as-mod", action="store_true", help="act as a moderator")
     console.add_argument("--script", type=Path, help="run the lines of FILE, print the replies")
+    console.add_argument(
+        "--save-dir", type=Path, help="save files the bot sends (exports) into this folder"
+    )
+
+    syncing = commands.add_parser(
+        "sync",
+        parents=[database],
+        help="sync the slash commands now (the bot itself syncs only when they changed)",
+    )
+    syncing.add_argument("--guild", type=int, help="sync into this server only (instant)")
     return parser
 
 
@@ -110,7 +120,23 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
         from bot.console import run_console
 
         script = args.script.read_text(encoding="utf-8").splitlines() if args.script else None
-        return await run_console(settings, as_mod=args.as_mod, script=script)
+        if args.save_dir is not None and not args.save_dir.is_dir():
+            raise CliError(f"{args.save_dir}: no such folder")
+        return await run_console(
+            settings, as_mod=args.as_mod, script=script, save_dir=args.save_dir
+        )
+    if command == "sync":
+        import discord
+
+        from bot.client import sync_now
+
+        if not settings.discord_token:
+            raise CliError(NO_TOKEN_MESSAGE)
+        discord.utils.setup_logging(level=settings.log_level_number)
+        await sync_now(settings, guild_id=args.guild)
+        where = f"server {args.guild}" if args.guild else "every server (global)"
+        out.print(f"Synced the commands to {where}.")
+        return 0
     handler = _CATALOG_COMMANDS[command]
     catalog = await Catalog.open(settings.database_path)
     try:

@@ -4,11 +4,14 @@ It starts the loopback Discord (the same stand-in the end-to-end tests use),
 connects the real bot to it, and lets you type what a member would:
 ``/review all of us strangrs``, ``/random min_score:8``, ``!review heat``,
 ``@bot heat``. Buttons and menu options are numbered; type a number to press one.
+``/app "Find review" <message text>`` posts that text and uses the message's
+Apps menu on it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shlex
 import sys
@@ -37,14 +40,19 @@ from bot.loopback import (
     default_stand_in,
 )
 from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID, MODERATOR_ID
+from bot.ratelimit import LOOKUP_RATE
 from bot.render import render_message
 
 HELP = (
     "Type what a member would: /review all of us strangrs · /random min_score:8 genre:Drama · "
-    "!review heat · @bot heat. A number presses that button or menu option. "
-    "/help lists commands; quit (or Ctrl-D) leaves."
+    '!review heat · @bot heat · /app "Find review" has anyone seen heat? '
+    "A number presses that button or menu option. /help lists the bot's commands; "
+    "quit (or Ctrl-D) leaves. Like on Discord, a member may look up "
+    f"{LOOKUP_RATE[0]} titles per {LOOKUP_RATE[1]:g} seconds."
 )
+DISABLED = "That button is disabled."
 OPTION = re.compile(r"(?:^|\s)([a-z_]+):")
+APP = re.compile(r'^app\s+(?:"(?P<quoted>[^"]+)"|(?P<bare>\S+))\s*(?P<text>.*)$', re.DOTALL)
 SUBCOMMAND, GROUP = 1, 2
 INTEGER, BOOLEAN, NUMBER, ATTACHMENT = 4, 5, 10, 11
 TRUE_WORDS = {"true", "yes", "y", "1", "on"}
@@ -63,6 +71,7 @@ class ConsoleSession:
     discord: LoopbackDiscord
     user_id: int
     out: Console
+    save_dir: Path | None = None
     numbering: dict[int, tuple[SentMessage, str]] = field(default_factory=dict)
 
     def commands(self) -> dict[str, dict[str, Any]]:
@@ -75,8 +84,10 @@ class ConsoleSession:
         try:
             if line.isdigit():
                 await self._press(int(line), ask)
-            elif line in {"/help", "help"}:
-                self._help()
+            elif line == "help":
+                self.out.print(Text(HELP, style="dim"))
+            elif line.startswith("/app"):
+                await self._app(line[1:], ask)
             elif line.startswith("/"):
                 await self._slash(line[1:], ask)
             elif line.startswith("@bot"):
@@ -91,9 +102,17 @@ class ConsoleSession:
 
     # -- commands ------------------------------------------------------------------
 
-    def _help(self) -> None:
-        for name, command in sorted(self.commands().items()):
-            self.out.print(f"/{name} — {command['description']}")
+    async def _app(self, text: str, ask: Ask) -> None:
+        """``app "Find review" <text>``: a member posts ``text``; we use Apps → name on it."""
+        found = APP.match(text)
+        if found is None or not found["text"].strip():
+            raise ConsoleError('write it as: /app "Find review" <message text>')
+        name = found["quoted"] or found["bare"]
+        said = await self.discord.send_message(
+            found["text"].strip(), user=self.user_id, expect_reply=False, quiet_period=0.05
+        )
+        result = await self.discord.message_command(name, said.prompt, user=self.user_id)
+        await self._show_result(result, ask)
 
     async def _slash(self, text: str, ask: Ask) -> None:
         name, _, rest = text.partition(" ")
@@ -118,6 +137,9 @@ class ConsoleSession:
             raise ConsoleError(f"nothing is numbered {number} on the last reply")
         message, action = self.numbering[number]
         kind, _, rest = action.partition(":")
+        if kind == "button" and self.discord.messages[message.id].component(rest).get("disabled"):
+            self.out.print(DISABLED)
+            return
         if kind == "button":
             result = await self.discord.click(message, rest, user=self.user_id)
         else:
@@ -156,12 +178,24 @@ class ConsoleSession:
             "content": message.content,
             "embeds": message.embeds,
             "components": message.components,
-            "attachments": [{"filename": name} for name in message.attachments],
+            "attachments": [
+                {"filename": name, "size": len(data)} for name, data in message.attachments.items()
+            ],
         }
         render_message(self.out, payload, numbering=numbers, ephemeral=message.ephemeral)
         for number in set(numbers) - before:
             self.numbering[number] = (message, numbers[number])
+        self._save(message)
         self.out.print()
+
+    def _save(self, message: SentMessage) -> None:
+        if self.save_dir is None:
+            return
+        for name, data in message.attachments.items():
+            # Only the file name: an attachment must not write outside the folder.
+            path = self.save_dir / Path(name).name
+            path.write_bytes(data)
+            self.out.print(Text(f"  saved {path}", style="cyan"))
 
     async def title_choices(self, line: str) -> list[str]:
         """Autocomplete through the bot itself, for the prompt's tab completion."""
@@ -246,7 +280,19 @@ class _TitleCompleter(Completer):
             yield Completion(title, start_position=-len(typed))
 
 
-async def run_console(settings: Settings, *, as_mod: bool, script: list[str] | None) -> int:
+def history_path() -> Path:
+    """Outside the repository: ``$XDG_STATE_HOME/reviewbot`` (``~/.local/state`` by default)."""
+    state = os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state"
+    return Path(state) / "reviewbot" / "console_history"
+
+
+async def run_console(
+    settings: Settings,
+    *,
+    as_mod: bool,
+    script: list[str] | None,
+    save_dir: Path | None = None,
+) -> int:
     """Run the bot against the loopback Discord and talk to it from this terminal.
 
     ``script`` lines are run in order instead of prompting (also when stdin is
@@ -261,16 +307,18 @@ async def run_console(settings: Settings, *, as_mod: bool, script: list[str] | N
     stand_in = default_stand_in()
     await stand_in.start()
     try:
-        bot = create_bot(settings, application_id=APPLICATION_ID)
+        # A new stand-in knows no commands, so sync even an unchanged tree.
+        bot = create_bot(settings, application_id=APPLICATION_ID, force_sync=True)
         async with connected(bot, stand_in):
             await stand_in.wait_for_sync()
-            session = ConsoleSession(stand_in, MODERATOR_ID if as_mod else MEMBER_ID, out)
+            user = MODERATOR_ID if as_mod else MEMBER_ID
+            session = ConsoleSession(stand_in, user, out, save_dir=save_dir)
             if script is not None:
                 await _run_lines(session, script)
             elif not sys.stdin.isatty():
                 await _run_lines(session, sys.stdin.read().splitlines())
             else:
-                await _interactive(session, settings)
+                await _interactive(session)
     finally:
         await stand_in.close()
     return 0
@@ -293,10 +341,15 @@ async def _run_lines(session: ConsoleSession, lines: list[str]) -> None:
         await session.handle(line, ask)
 
 
-async def _interactive(session: ConsoleSession, settings: Settings) -> None:
+async def _interactive(session: ConsoleSession) -> None:
     session.out.print(Text(HELP, style="dim"))
-    history_path = settings.database_path.parent / ".console_history"
-    history = FileHistory(str(history_path)) if history_path.parent.is_dir() else InMemoryHistory()
+    history: FileHistory | InMemoryHistory
+    try:
+        path = history_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        history = FileHistory(str(path))
+    except OSError:
+        history = InMemoryHistory()
     prompt: PromptSession[str] = PromptSession(
         history=history, completer=_TitleCompleter(session), complete_while_typing=False
     )

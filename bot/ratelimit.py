@@ -12,6 +12,8 @@ from discord.ext import commands
 
 from bot.errors import cooldown_message
 
+LOOKUP_RATE = (5, 10.0)  # title lookups per member per seconds (/review, Find review)
+
 
 class SlowDown(app_commands.CheckFailure, commands.CheckFailure):
     """A member spent their budget; the message says when to try again."""

@@ -101,7 +101,9 @@ def render_message(
         for line in embed_lines(embed):
             console.print(Text.assemble(bar, line))
     for attachment in message.get("attachments", []):
-        console.print(Text(f"📎 {attachment.get('filename', 'file')}", style="cyan"))
+        size = attachment.get("size")
+        shown = f" ({size:,} bytes)" if isinstance(size, int) else ""
+        console.print(Text(f"📎 {attachment.get('filename', 'file')}{shown}", style="cyan"))
     if message.get("components"):
         for line in component_lines(
             message["components"], numbering if numbering is not None else {}

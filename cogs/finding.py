@@ -10,9 +10,8 @@ from discord.ext import commands
 
 from bot.embeds import review_embed
 from bot.help import DESCRIPTION_EXTRA
-from bot.ratelimit import MemberBudget
+from bot.ratelimit import LOOKUP_RATE, MemberBudget
 from bot.views import card_view
-from cogs.reviews import LOOKUP_RATE
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot

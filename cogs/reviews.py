@@ -16,12 +16,12 @@ from bot.exceptions import UserError
 from bot.hybrid import hybrid_command
 from bot.models import Review
 from bot.permissions import Actor, is_moderator
+from bot.ratelimit import LOOKUP_RATE
 from bot.views import ReviewView
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
 
-LOOKUP_RATE = (5, 10.0)  # lookups per member per seconds
 MAX_QUERY_LENGTH = 200
 
 

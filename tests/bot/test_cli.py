@@ -37,6 +37,16 @@ def test_run_without_a_token_says_how_to_set_one_in_one_line(
     assert "DISCORD_TOKEN" in err and ".env" in err and "reviewbot console" in err
 
 
+def test_sync_without_a_token_says_how_to_set_one(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("sync", "--guild", "1001") == 2
+    assert capsys.readouterr().err.strip() == f"reviewbot: {NO_TOKEN_MESSAGE}"
+
+
+def test_console_save_dir_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli("console", "--save-dir", str(tmp_path / "missing")) == 2
+    assert "no such folder" in capsys.readouterr().err
+
+
 def test_no_subcommand_means_run(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli() == 2
     assert "DISCORD_TOKEN is not set" in capsys.readouterr().err

@@ -6,6 +6,9 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from bot.console import history_path
 
 HEAT_1986 = {
     "title": "Heat",
@@ -90,3 +93,38 @@ def test_console_as_moderator_can_add_a_review_through_the_form(tmp_path: Path) 
     assert "Preview: this is how members will see it." in out
     assert "Published Console Test Film (2020)" in out
     assert out.rstrip().count("▌ Console Test Film (2020)") >= 2
+
+
+def test_console_uses_the_find_review_app_on_a_typed_message(tmp_path: Path) -> None:
+    out = run_script(
+        tmp_path,
+        ['/app "Find review" has anyone seen all of us strangers yet?', "/app Find good morning"],
+    )
+    found, nothing = out.split("> /app Find good morning", 1)
+    assert "(only you can see this)" in found
+    assert "▌ All of Us Strangers (2023)" in found
+    assert "[2] Post in channel" in found
+    assert "'Find' (type 3) was never synced" in nothing
+
+
+def test_console_prints_a_disabled_button_press_as_one_line(tmp_path: Path) -> None:
+    out = run_script(tmp_path, ["/top", "2"])  # [2] is the page counter, always disabled
+    after = out.split("> 2", 1)[1]
+    assert after.strip() == "That button is disabled."
+
+
+def test_console_shows_and_saves_the_files_the_bot_sends(tmp_path: Path) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    out = run_script(tmp_path, ["/catalog export format:csv"], "--as-mod", "--save-dir", str(saved))
+    assert "📎 reviews-1001.csv (" in out
+    assert f"saved {saved / 'reviews-1001.csv'}" in out
+    assert (saved / "reviews-1001.csv").read_text(encoding="utf-8").startswith("title,")
+
+
+def test_console_history_is_kept_outside_the_repository(monkeypatch: Any, tmp_path: Path) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    assert history_path() == tmp_path / "state" / "reviewbot" / "console_history"
+    monkeypatch.delenv("XDG_STATE_HOME")
+    assert history_path().is_relative_to(Path.home())
+    assert not history_path().is_relative_to(Path(__file__).resolve().parents[2])
