@@ -240,10 +240,10 @@ async def test_review_view_controls_render_numbered() -> None:
     )
     view.stop()
     assert "  [1] Read full review" in lines
-    assert numbering[1].startswith("button:full:")
-    select_id = numbering[2].split(":")[1]
+    select_id = view.children[-1].custom_id  # type: ignore[attr-defined]
+    assert select_id.startswith("own:")
     assert numbering == {
-        1: numbering[1],
+        1: "button:review:full:42",
         2: f"select:{select_id}:42",
         3: f"select:{select_id}:7",
     }
