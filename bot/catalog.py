@@ -162,11 +162,14 @@ class Catalog:
         """The film a message talks about: its longest run of words that is a title.
 
         Only an exact title (or alias) after normalisation counts, so chatter such as
-        "good morning" finds nothing rather than the closest fuzzy guess.
+        "good morning" finds nothing rather than the closest fuzzy guess; a one-word
+        title counts only where it reads as a name (see :func:`_named_alone`).
         """
         words = _WORD.findall(text)[:WORDS_READ]
         for length in range(min(LONGEST_TITLE_WORDS, len(words)), 0, -1):
             for start in range(len(words) - length + 1):
+                if length == 1 and not _named_alone(words, start):
+                    continue
                 review = await self._exact_title(" ".join(words[start : start + length]), guild_id)
                 if review is not None:
                     return review
@@ -358,6 +361,15 @@ class Catalog:
         assert review.id is not None
         self.index.remove(review.id)
         self.index.add(review.id, review.title, review.year, review.aliases, scope=review.scope)
+
+
+def _named_alone(words: list[str], position: int) -> bool:
+    """Whether a single word may be read as a one-word title ("Heat", "Us", "What?").
+
+    Such titles are also ordinary words ("what are we watching", "tell us"), so one
+    counts only as the whole message or written with a capital inside a sentence.
+    """
+    return len(words) == 1 or (position > 0 and words[position][:1].isupper())
 
 
 def choice_value(review_id: int) -> str:

@@ -44,11 +44,14 @@ class Finding(commands.Cog):
 
     async def find_review(self, interaction: discord.Interaction, message: discord.Message) -> None:
         self.lookups.spend(interaction.user.id)
+        # Reading a long message against a large catalog takes a moment; the answer is
+        # private, so that is decided here, before anything could defer it publicly.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         review = await self.bot.catalog.find_in_text(message_text(message), interaction.guild_id)
         if review is None:
-            await interaction.response.send_message(NOTHING_FOUND, ephemeral=True)
+            await interaction.followup.send(NOTHING_FOUND, ephemeral=True)
             return
-        await interaction.response.send_message(
+        await interaction.followup.send(
             embed=review_embed(review), view=card_view(review, private=True), ephemeral=True
         )
 

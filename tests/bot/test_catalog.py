@@ -39,10 +39,12 @@ async def catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
     [
         ("has anyone seen all of us strangers yet?", "All of Us Strangers"),
         ("ALL OF US STRANGERS!!!", "All of Us Strangers"),
-        ("aous is so good", "All of Us Strangers"),
+        ("just saw AOUS again", "All of Us Strangers"),
         ("rewatching dark knight, the tonight", "The Dark Knight"),
         ("heat (1995) or the dark knight?", "The Dark Knight"),  # the longest run wins
         ("all of us strangers", "All of Us Strangers"),  # not "Us", inside it
+        ("have you seen Us? so creepy", "Us"),
+        ("heat", "Heat"),
     ],
 )
 async def test_find_in_text_reads_the_longest_title_a_message_names(
@@ -52,7 +54,10 @@ async def test_find_in_text_reads_the_longest_title_a_message_names(
     assert found is not None and found.title == expected
 
 
-@pytest.mark.parametrize("text", ["good morning", "", "all of them strangers", "heaat"])
+@pytest.mark.parametrize(
+    "text",
+    ["good morning", "", "all of them strangers", "heaat", "tell us more", "Us and them are here"],
+)
 async def test_find_in_text_finds_nothing_without_an_exact_title(
     catalog: Catalog, text: str
 ) -> None:
