@@ -101,6 +101,18 @@ class RecommendationFilters(commands.FlagConverter, delimiter=":", prefix=""):
         return [(name, review_filters(dict(chosen[: n + 1]))) for n, (name, _) in enumerate(chosen)]
 
 
+class RandomOptions(RecommendationFilters):
+    """/random's filters, and whether the recommendation is for the member alone."""
+
+    private: bool = commands.flag(
+        default=False, description="Only you see it, with a button to post it in the channel"
+    )
+
+    def chosen(self) -> dict[str, Any]:
+        """The filters set; ``private`` decides who sees the answer, not what it is."""
+        return {name: value for name, value in super().chosen().items() if name != "private"}
+
+
 class RandomView(ReviewView):
     """A recommendation with an "Another" button that re-rolls with the same filters."""
 
@@ -112,8 +124,12 @@ class RandomView(ReviewView):
         filters: RecommendationFilters,
         guild_id: int | None,
         channel_id: int,
+        *,
+        private: bool = False,
     ) -> None:
-        super().__init__(owner_id, review, load=lambda rid: cog.bot.catalog.get(rid, guild_id))
+        super().__init__(
+            owner_id, review, load=lambda rid: cog.bot.catalog.get(rid, guild_id), private=private
+        )
         self.cog = cog
         self.filters = filters
         self.guild_id = guild_id
@@ -154,14 +170,16 @@ class Recommendations(commands.Cog):
         )
 
     @hybrid_command(name="random", description="Recommend a film from the catalog")
-    async def random(
-        self, ctx: commands.Context[ReviewBot], *, filters: RecommendationFilters
-    ) -> None:
+    async def random(self, ctx: commands.Context[ReviewBot], *, filters: RandomOptions) -> None:
         self.reroll_budget.spend(ctx.author.id)
         guild_id = ctx.guild.id if ctx.guild else None
         review = await self.pick(filters, guild_id, ctx.channel.id)
-        view = RandomView(self, ctx.author.id, review, filters, guild_id, ctx.channel.id)
-        view.message = await ctx.send(embed=review_embed(review), view=view)
+        # Only an interaction can answer privately; a text command's reply is public.
+        private = filters.private and ctx.interaction is not None
+        view = RandomView(
+            self, ctx.author.id, review, filters, guild_id, ctx.channel.id, private=private
+        )
+        view.message = await ctx.send(embed=review_embed(review), view=view, ephemeral=private)
 
     @hybrid_command(name="similar", description="Films sharing a director, cast or genre")
     @app_commands.describe(title="The film to find relatives of")

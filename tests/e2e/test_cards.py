@@ -227,3 +227,20 @@ async def test_reviewbot_sync_forces_a_sync_into_one_guild(
     [put] = stand_in.requests("PUT", "/applications/{application_id}/guilds/{guild_id}/commands")
     assert put.path.endswith(f"/guilds/{GUILD_ID}/commands")
     assert any(command["name"] == "review" for command in stand_in.synced_commands[GUILD_ID])
+
+
+async def test_random_for_yourself_is_private_and_can_be_posted(run: BotRun) -> None:
+    mine = await run.discord.slash("random", {"private": True, "min_score": 9})
+
+    assert mine.ephemeral
+    labels = [button["label"] for button in mine.message.buttons()]
+    assert labels == ["Another", "Read full review", "Post in channel"]
+    posted = await run.discord.click(mine.message, label="Post in channel")
+    assert not posted.message.ephemeral
+    assert posted.message.embed(0)["title"] == mine.message.embed(0)["title"]
+
+
+async def test_random_private_is_not_a_filter(run: BotRun) -> None:
+    result = await run.discord.slash("random", {"private": True, "genre": "No Such Genre"})
+    assert "private" not in result.message.content
+    assert "genre" in result.message.content
