@@ -75,11 +75,11 @@ async def test_find_in_text_sees_a_guilds_own_reviews_only_in_that_guild(
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(before=st.text(max_size=120), after=st.text(max_size=2000))
+@given(before=st.text(max_size=80), after=st.text(max_size=2000))
 async def test_find_in_text_finds_a_title_whatever_surrounds_it(
     catalog: Catalog, before: str, after: str
 ) -> None:
-    # At most 60 words come before it, well within the words a message is read for.
+    # At most 40 words come before it, within the 50 words a message is read for.
     found = await catalog.find_in_text(f"{before} all of us strangers {after}", None)
     assert found is not None and found.title == "All of Us Strangers"
 
