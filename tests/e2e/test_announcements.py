@@ -178,3 +178,18 @@ async def test_a_lost_permission_pauses_announcements_and_moderators_hear_once(
     assert again.followups == []
     posts = run.discord.requests("POST", "/channels/{channel_id}/messages")
     assert [post.status for post in posts] == [403]  # the second review was not tried
+
+
+async def test_an_announcement_rate_limited_by_discord_is_retried_and_posted(
+    run: BotRun,
+) -> None:
+    await announce_in(run)
+    run.discord.fail_next("POST", "/channels/{channel_id}/messages", 429, retry_after=0.05)
+
+    await bot_of(run).catalog.add(make_review("Patient Film", 2020), actor_id=None)
+    await settled(run)
+
+    statuses = [r.status for r in run.discord.requests("POST", "/channels/{channel_id}/messages")]
+    assert statuses == [429, 200]
+    [posted] = announcements(run)
+    assert posted.embed(0)["title"] == "Patient Film (2020)"

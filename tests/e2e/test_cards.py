@@ -244,3 +244,19 @@ async def test_random_private_is_not_a_filter(run: BotRun) -> None:
     result = await run.discord.slash("random", {"private": True, "genre": "No Such Genre"})
     assert "private" not in result.message.content
     assert "genre" in result.message.content
+
+
+async def test_did_you_mean_after_a_restart_answers_in_one_private_line(
+    settings: Settings, catalog_store: Any, stand_in: LoopbackDiscord
+) -> None:
+    async with running_bot(bot_factory(settings), stand_in=stand_in) as first:
+        old = await card(first, "heat")
+    [menu] = old.select_menus()
+    other = menu["options"][-1]["value"]
+
+    async with running_bot(bot_factory(settings), stand_in=stand_in, sync="none") as second:
+        pressed = await second.discord.select(old, menu["custom_id"], [other])
+
+    assert pressed.ephemeral
+    assert pressed.message.content == ENDED
+    assert old.edits == []  # the card stays as it was
