@@ -36,6 +36,7 @@ NOT_YOURS = (
 )
 ENDED = "Those controls have expired: run the command again."
 REVIEW_REMOVED = "That review was removed."
+CANNOT_POST = "You can't send messages in this channel, so I won't post it for you."
 
 Refusal = Callable[[discord.Interaction], Awaitable[str | None]]
 
@@ -147,6 +148,10 @@ class PostInChannel(
         return cls(int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
+        if not interaction.permissions.send_messages:
+            # The bot would post for them: only where they may post themselves.
+            await send_ephemeral(interaction, CANNOT_POST)
+            return
         review = await _catalog(interaction).get(self.review_id, interaction.guild_id)
         if review is None:
             await send_ephemeral(interaction, REVIEW_REMOVED)

@@ -16,7 +16,7 @@ import pytest
 from bot.client import ReviewBot, create_bot, sync_now
 from bot.config import Settings
 from bot.loopback import LoopbackDiscord, SentMessage, default_stand_in
-from bot.views import ENDED, REVIEW_REMOVED, OwnedView
+from bot.views import CANNOT_POST, ENDED, REVIEW_REMOVED, OwnedView
 from cogs.finding import FIND_REVIEW, NOTHING_FOUND
 from tests.e2e.harness import (
     APPLICATION_ID,
@@ -29,6 +29,7 @@ from tests.e2e.harness import (
 )
 
 NOBODY_PINGED = {"parse": []}
+SEND_MESSAGES = 1 << 11
 COMMANDS_ROUTE = "/applications/{application_id}/commands"
 
 
@@ -161,6 +162,17 @@ async def test_post_in_channel_shares_the_private_card_with_everyone(run: BotRun
     assert [button["label"] for button in shared.buttons()] == ["Read full review"]
     full = await run.discord.click(shared, label="Read full review", user=MODERATOR_ID)
     assert full.ephemeral
+
+
+async def test_post_in_channel_only_where_the_member_may_post(run: BotRun) -> None:
+    found = await find_review(run, "has anyone seen all of us strangers yet?")
+    run.discord.guild(GUILD_ID).everyone.permissions &= ~SEND_MESSAGES
+
+    refused = await run.discord.click(found.message, label="Post in channel")
+
+    assert refused.ephemeral
+    assert refused.message.content == CANNOT_POST
+    assert [m for m in run.discord.bot_messages() if not m.ephemeral] == []
 
 
 # -- /help ------------------------------------------------------------------------------
