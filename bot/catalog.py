@@ -31,7 +31,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 CHOICE_PREFIX = "id:"  # autocomplete values carry the review id, so a pick is exact
-STARTER_CATALOG = Path(__file__).resolve().parent.parent / "data" / "catalog.json"
+STARTER_CATALOG = Path(__file__).resolve().parent / "data" / "catalog.json"  # package data
 SUGGESTION_COUNT = 5
 # Finding a film in a message: the longest title run looked for, and how many of the
 # message's words are read (a film is named early; a wall of text must stay cheap).

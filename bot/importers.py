@@ -23,12 +23,20 @@ from bot.models import (
     MAX_VERDICT_TEXT,
     Review,
     ValidationError,
+    canonical_field_name,
+    elide,
     review_from_fields,
 )
 
 FORMATS = ("json", "csv", "letterboxd", "page")
 MAX_REPORTED_PROBLEMS = 20
+MAX_PROBLEM_LENGTH = 300  # one problem's text; a hostile cell must not make a huge line
 LETTERBOXD_COLUMNS = frozenset({"Name", "Year", "Letterboxd URI", "Rating"})
+REQUIRED_COLUMNS = ("title", "year")
+# A spreadsheet runs a cell that starts with one of these as a formula
+# ("=cmd|' /C calc'!A0", "+HYPERLINK(…)"); OWASP's CSV-injection advice.
+FORMULA_START = "=+-@\t\r"
+_NEUTRALISED = re.compile(f"^'*[{re.escape(FORMULA_START)}]")
 
 
 class ImportFailed(UserError, ValueError):
@@ -37,10 +45,10 @@ class ImportFailed(UserError, ValueError):
     def __init__(self, source: str, problems: list[str]) -> None:
         self.source = source
         self.problems = problems
-        shown = problems[:MAX_REPORTED_PROBLEMS]
+        shown = [elide(problem, MAX_PROBLEM_LENGTH) for problem in problems[:MAX_REPORTED_PROBLEMS]]
         more = len(problems) - len(shown)
         text = "; ".join(shown) + (f"; and {more} more" if more else "")
-        super().__init__(f"{source}: nothing imported: {text}")
+        super().__init__(f"{elide(source)}: nothing imported: {text}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,16 +96,24 @@ def parse_reviews(
         raise ImportFailed(filename, [str(problem)]) from None
     reviews: list[Review] = []
     problems: list[str] = []
+    first_seen: dict[str, str] = {}  # identity -> where it first appeared
     for row in rows:
         try:
-            reviews.append(
-                review_from_fields(row.fields, scope=scope, ignore_unknown=fmt != "json")
-            )
+            review = review_from_fields(row.fields, scope=scope, ignore_unknown=fmt != "json")
         except ValidationError as error:
             problems.extend(
                 f"{row.where_field(name)}, {name}: {message}"
                 for name, message in error.problems.items()
             )
+            continue
+        earlier = first_seen.setdefault(review.identity, row.where)
+        if earlier != row.where:
+            # Which one should win is the person's call, not ours.
+            problems.append(
+                f"{row.where}: the same review as {earlier} ({elide(review.display_title)}); "
+                "keep one of them"
+            )
+        reviews.append(review)
     if not rows and not problems:
         problems.append("the file holds no reviews")
     if problems:
@@ -152,7 +168,9 @@ def _csv_records(text: str) -> Iterable[tuple[int, dict[str, str]]]:
     ``reader.line_num`` is where a record *ends*, so a row's start is read just
     before it: a quoted cell may span several lines.
     """
-    reader = csv.reader(io.StringIO(text, newline=""))
+    # strict: a quote left open must be reported where it opened, not swallow the file.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
     try:
         header = next(reader, [])
         if not header:
@@ -168,16 +186,40 @@ def _csv_records(text: str) -> Iterable[tuple[int, dict[str, str]]]:
                 cells += [""] * (len(header) - len(cells))
                 yield start, dict(zip(header, cells, strict=True))
     except csv.Error as error:
+        if "unexpected end of data" in str(error):
+            raise _FileProblem(
+                f"line {start}: a quote opened on this line is never closed"
+            ) from None
         raise _FileProblem(f"line {reader.line_num}: {error}") from None
 
 
+def _require_columns(header: Iterable[str], required: Iterable[str], names: str) -> None:
+    missing = [column for column in required if column not in set(header)]
+    if missing:
+        raise _FileProblem(
+            f"line 1: the header lacks the {names} {', '.join(missing)} "
+            f"(it has {elide(', '.join(header) or 'nothing', 120)})"
+        )
+
+
 def _csv_rows(text: str) -> list[ParsedRow]:
-    return [ParsedRow(f"line {line}", record) for line, record in _csv_records(text)]
+    records = list(_csv_records(text))
+    header_text = next(csv.reader(io.StringIO(text, newline="")), [])
+    _require_columns(
+        {canonical_field_name(column) for column in header_text}, REQUIRED_COLUMNS, "column(s)"
+    )
+    return [
+        ParsedRow(f"line {line}", {name: unneutralise(cell) for name, cell in record.items()})
+        for line, record in records
+    ]
 
 
 def _letterboxd_rows(text: str) -> list[ParsedRow]:
     rows = []
-    for line, record in _csv_records(text):
+    records = list(_csv_records(text))
+    header = next(csv.reader(io.StringIO(text, newline="")), [])
+    _require_columns(header, sorted(LETTERBOXD_COLUMNS), "Letterboxd column(s)")
+    for line, record in records:
         review_text = record.get("Review", "").strip()
         fields: dict[str, Any] = {
             "title": record.get("Name", ""),
@@ -407,10 +449,26 @@ def export_csv(reviews: Iterable[Review]) -> str:
 
 
 def _csv_cells(content: Mapping[str, Any]) -> dict[str, Any]:
-    return {
+    cells = {
         name: _csv_list(value) if name in LIST_FIELDS else ("" if value is None else value)
         for name, value in content.items()
     }
+    return {
+        name: neutralise(cell) if isinstance(cell, str) else cell for name, cell in cells.items()
+    }
+
+
+def neutralise(cell: str) -> str:
+    """A text cell a spreadsheet will show, never run: a formula start gets a leading "'".
+
+    Cells that already start with quotes before one get one more, so
+    :func:`unneutralise` can always take exactly one away: the round trip is lossless.
+    """
+    return f"'{cell}" if _NEUTRALISED.match(cell) else cell
+
+
+def unneutralise(cell: str) -> str:
+    return cell[1:] if cell.startswith("'") and _NEUTRALISED.match(cell) else cell
 
 
 def _csv_list(names: list[str]) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
@@ -23,7 +24,10 @@ MAX_SHORT_TEXT = 300  # tagline, verdict label, names
 MAX_VERDICT_TEXT = 4000
 MAX_BODY = 100_000
 MAX_LIST_ITEMS = 500
-MAX_RUNTIME_MINUTES = 1_000
+# Longer than any released film: the longest, "Logistics" (2012), runs 857 hours
+# (51,420 minutes); ggplot2movies' longest is 5,220. The cap only keeps numbers sane.
+MAX_RUNTIME_MINUTES = 100_000
+SHOWN_VALUE_LIMIT = 60  # characters of a person's input quoted back in an error
 
 # Turns one loosely typed input value into a field's stored value or raises ValueError.
 FieldParser = Callable[[Any], Any]
@@ -67,6 +71,7 @@ class Review:
     updated_by: int | None = None
     updated_at: str = ""
     deleted_at: str | None = None
+    sample: bool = False  # from the shipped starter catalog, not the community's own
 
     @property
     def display_title(self) -> str:
@@ -78,6 +83,31 @@ class Review:
 
     def with_content(self, **changes: Any) -> Review:
         return replace(self, **changes)
+
+    @property
+    def identity(self) -> str:
+        return identity_key(self.title, self.year, self.review_url)
+
+    @property
+    def film(self) -> str:
+        return film_key(self.title, self.year)
+
+
+def film_key(title: str, year: int) -> str:
+    """Which film a review is of: the title as written (case and surrounding space
+    folded) and its year. A server's own review of a film shadows the global one
+    with the same key. The matcher's normalised title is for *finding* only: it
+    makes "Puzzle, El" and "Puzzle, The" one key, and they are two films.
+    """
+    return f"{title.strip().casefold()}\x1f{year}"
+
+
+def identity_key(title: str, year: int, review_url: str) -> str:
+    """What makes two rows of one scope the same review (the store's upsert key).
+
+    A review's own link names it exactly; without one, the film it is of does.
+    """
+    return f"url:{review_url}" if review_url else f"film:{film_key(title, year)}"
 
 
 CONTENT_FIELDS: tuple[str, ...] = (
@@ -134,13 +164,27 @@ def canonical_field_name(name: str) -> str:
     return FIELD_ALIASES.get(key, key)
 
 
+def elide(text: str, limit: int = SHOWN_VALUE_LIMIT) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 1]}…"
+
+
+def shown(value: object, limit: int = SHOWN_VALUE_LIMIT) -> str:
+    """A person's input quoted back in an error: as typed, long values elided."""
+    return repr(elide(value if isinstance(value, str) else str(value), limit))
+
+
 def review_from_fields(
-    raw: Mapping[str, Any], *, scope: int | None = None, ignore_unknown: bool = False
+    raw: Mapping[str, Any],
+    *,
+    scope: int | None = None,
+    ignore_unknown: bool = False,
+    complete: bool = False,
 ) -> Review:
     """Build a validated :class:`Review` from loosely typed input.
 
     Raises :class:`ValidationError` naming every bad field at once, so a
-    moderator can fix a row in one go.
+    moderator can fix a row in one go. ``complete=False`` checks a draft whose
+    verdict is still to come (``/catalog add`` before its form).
     """
     values: dict[str, Any] = {}
     problems: dict[str, str] = {}
@@ -148,7 +192,7 @@ def review_from_fields(
         name = canonical_field_name(str(key))
         if name not in CONTENT_FIELDS:
             if not ignore_unknown and name not in BOOKKEEPING_FIELDS:
-                problems[name] = f"unknown field {key!r}"
+                problems[name[:SHOWN_VALUE_LIMIT]] = f"unknown field {shown(key)}"
             continue
         try:
             values[name] = _FIELD_PARSERS[name](value)
@@ -158,16 +202,25 @@ def review_from_fields(
         problems["title"] = "title is required"
     if "year" not in values and "year" not in problems:
         problems["year"] = "year is required"
+    if complete and not problems and not _has_substance(values):
+        problems["verdict"] = NO_SUBSTANCE
     if problems:
         raise ValidationError(problems)
     return Review(scope=scope, **values)
+
+
+NO_SUBSTANCE = "a review needs at least a score, a verdict or verdict text"
+
+
+def _has_substance(values: Mapping[str, Any]) -> bool:
+    return any(values.get(name) not in (None, "") for name in ("score", "verdict", "verdict_text"))
 
 
 def validate_field(name: str, value: Any) -> Any:
     """Parse one field by the same rules as a whole record (used by edits)."""
     canonical = canonical_field_name(name)
     if canonical not in CONTENT_FIELDS:
-        raise ValidationError({canonical: f"unknown field {name!r}"})
+        raise ValidationError({canonical[:SHOWN_VALUE_LIMIT]: f"unknown field {shown(name)}"})
     try:
         return _FIELD_PARSERS[canonical](value)
     except ValueError as error:
@@ -186,15 +239,30 @@ _INVISIBLE = re.compile(
 )
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def clean_text(value: Any) -> str:
     if value is None:
         return ""
     if not isinstance(value, str | int | float):
         raise ValueError(f"expected text, got {type(value).__name__}")
+    if isinstance(value, str) and (bad := _SURROGATE.search(value)):
+        # JSON may spell half a UTF-16 pair ("\ud800"); it is no character and
+        # cannot be stored or shown.
+        raise ValueError(f"holds {bad.group()!r}, half of a character, at position {bad.start()}")
     # Line endings first: "\r" is in _INVISIBLE's control range.
     text = str(value).replace("\r\n", "\n")
     text = re.sub("[\r\u0085\u2028\u2029]", "\n", text)  # every other line break, too
     return _INVISIBLE.sub("", text).strip()
+
+
+def is_visible(text: str) -> bool:
+    """Whether ``text`` shows anything: a letter, digit, mark of punctuation or symbol.
+
+    Combining marks alone and invisible format characters render blank.
+    """
+    return any(unicodedata.category(ch)[0] in "LNPS" for ch in text)
 
 
 def _required_text(name: str, limit: int) -> Callable[[Any], str]:
@@ -202,6 +270,8 @@ def _required_text(name: str, limit: int) -> Callable[[Any], str]:
         text = clean_text(value)
         if not text:
             raise ValueError(f"{name} must not be empty")
+        if not is_visible(text):
+            raise ValueError(f"{name} must hold a visible character (letter, digit or sign)")
         if "\n" in text:
             raise ValueError(f"{name} must be one line")
         if len(text) > limit:
@@ -233,11 +303,12 @@ def _int_in_range(name: str, low: int, high: int, *, optional: bool) -> Callable
         try:
             number = float(text)
         except ValueError:
-            raise ValueError(f"{name} must be a whole number, got {text[:40]!r}") from None
+            raise ValueError(f"{name} must be a whole number, got {shown(text)}") from None
         if not math.isfinite(number) or number != int(number):
-            raise ValueError(f"{name} must be a whole number, got {text[:40]!r}")
+            raise ValueError(f"{name} must be a whole number, got {shown(text)}")
         if not low <= number <= high:
-            raise ValueError(f"{name} must be between {low} and {high}, got {int(number)}")
+            # As typed, not as parsed: "1e3" stays "1e3".
+            raise ValueError(f"{name} must be between {low} and {high}, got {elide(text)}")
         return int(number)
 
     return parse
@@ -254,12 +325,11 @@ def parse_score(value: Any) -> float | None:
     try:
         number = float(text)
     except ValueError:
-        raise ValueError(f"score must be a number between 0 and 10, got {text[:40]!r}") from None
+        raise ValueError(f"score must be a number between 0 and 10, got {shown(text)}") from None
     if not math.isfinite(number):
-        raise ValueError(f"score must be a number between 0 and 10, got {text[:40]!r}")
+        raise ValueError(f"score must be a number between 0 and 10, got {shown(text)}")
     if not 0 <= number <= 10:
-        shown = f"{number:g}"
-        raise ValueError(f"score must be between 0 and 10, got {shown}")
+        raise ValueError(f"score must be between 0 and 10, got {elide(text)}")
     return round(number, 1) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
@@ -316,7 +386,7 @@ def _url(name: str) -> Callable[[Any], str]:
         parsed = urlparse(text)
         # urlparse silently drops tabs and newlines, so whitespace is checked on the raw text.
         if parsed.scheme not in {"http", "https"} or not parsed.netloc or re.search(r"\s", text):
-            raise ValueError(f"{name} must be an http(s) link, got {text[:60]!r}")
+            raise ValueError(f"{name} must be an http(s) link, got {shown(text)}")
         if len(text) > 2000:
             raise ValueError(f"{name} must be at most 2000 characters")
         return text

@@ -20,7 +20,7 @@ from bot.embeds import (
 )
 from bot.exceptions import UserError
 from bot.hybrid import hybrid_command
-from bot.models import MAX_YEAR, MIN_YEAR, Review, ReviewFilters
+from bot.models import MAX_RUNTIME_MINUTES, MAX_YEAR, MIN_YEAR, Review, ReviewFilters
 from bot.ratelimit import MemberBudget
 from bot.views import PaginatorView, ReviewView
 from cogs.reviews import title_choices
@@ -83,7 +83,7 @@ class RecommendationFilters(commands.FlagConverter, delimiter=":", prefix=""):
     director: str | None = commands.flag(default=None, description="Directed by")
     cast: str | None = commands.flag(default=None, description="With this actor")
     genre: str | None = commands.flag(default=None, description="Of this genre")
-    max_runtime: commands.Range[int, 1, 1000] = commands.flag(
+    max_runtime: commands.Range[int, 1, MAX_RUNTIME_MINUTES] = commands.flag(
         default=None, description="At most this many minutes"
     )
 

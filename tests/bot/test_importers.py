@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.catalog import STARTER_CATALOG
 from bot.importers import (
     MAX_REPORTED_PROBLEMS,
     ImportFailed,
@@ -697,7 +698,7 @@ def test_letterboxd_fixture_is_detected_from_its_header() -> None:
 
 
 def test_shipped_catalog_imports_cleanly_with_fifteen_distinct_films() -> None:
-    reviews = read_review_file(REPO_ROOT / "data" / "catalog.json")
+    reviews = read_review_file(STARTER_CATALOG)
     assert len(reviews) == 15
     assert len({(review.title.casefold(), review.year) for review in reviews}) == 15
     labels = {"Masterpiece", "Essential", "Recommended", "Worth a Look", "Mixed"}
@@ -723,17 +724,13 @@ def test_shipped_catalog_imports_cleanly_with_fifteen_distinct_films() -> None:
     ],
 )
 def test_shipped_catalog_facts(title: str, year: int, runtime: int, director: str) -> None:
-    by_title = {r.title: r for r in read_review_file(REPO_ROOT / "data" / "catalog.json")}
+    by_title = {r.title: r for r in read_review_file(STARTER_CATALOG)}
     review = by_title[title]
     assert (review.year, review.runtime, review.directors[0]) == (year, runtime, director)
 
 
 def test_shipped_catalog_carries_the_aliases_people_search_for() -> None:
-    aliases = {
-        alias
-        for review in read_review_file(REPO_ROOT / "data" / "catalog.json")
-        for alias in review.aliases
-    }
+    aliases = {alias for review in read_review_file(STARTER_CATALOG) for alias in review.aliases}
     for alias in (
         "Le Fabuleux Destin d'Amélie Poulain",
         "Sen to Chihiro no Kamikakushi",
@@ -745,8 +742,62 @@ def test_shipped_catalog_carries_the_aliases_people_search_for() -> None:
 
 
 def test_parsing_a_large_catalog_stays_fast() -> None:
-    text = export_csv([TRICKY.with_content(title=f"Film {n}") for n in range(2000)])
+    films = [
+        TRICKY.with_content(title=f"Film {n}", review_url=f"https://r.example/{n}")
+        for n in range(2000)
+    ]
+    text = export_csv(films)
     started = time.perf_counter()
     reviews = parse_reviews(text, filename="big.csv")
     assert len(reviews) == 2000
     assert time.perf_counter() - started < 5
+
+
+def test_two_rows_of_one_film_are_refused_naming_both_lines() -> None:
+    text = "title,year,score\nHeat,1995,9\nArrival,2016,8\n heat ,1995,7\n"
+    with pytest.raises(ImportFailed) as failed:
+        parse_reviews(text, filename="dup.csv")
+    assert failed.value.problems == [
+        "line 4: the same review as line 2 (heat (1995)); keep one of them"
+    ]
+
+
+def test_titles_that_only_normalise_alike_are_two_films() -> None:
+    text = 'title,year\n"Puzzle, El",2000\n"Puzzle, The",2000\nThe Heat!,1995\nHeat,1995\n'
+    assert len(parse_reviews(text, filename="films.csv")) == 4
+
+
+def test_an_unclosed_quote_is_reported_at_the_line_it_opens() -> None:
+    text = 'title,year\nHeat,1995\n"Arrival,2016\nAlien,1979\n'
+    with pytest.raises(ImportFailed) as failed:
+        parse_reviews(text, filename="open.csv")
+    assert failed.value.problems == ["line 3: a quote opened on this line is never closed"]
+
+
+def test_a_wrong_header_names_the_missing_columns() -> None:
+    with pytest.raises(ImportFailed) as failed:
+        parse_reviews("name,released\nHeat,1995\n", filename="wrong.csv")
+    assert failed.value.problems == [
+        "line 1: the header lacks the column(s) title, year (it has name, released)"
+    ]
+
+
+def test_a_letterboxd_header_without_its_columns_names_them() -> None:
+    with pytest.raises(ImportFailed) as failed:
+        parse_reviews("Name,Year\nHeat,1995\n", filename="reviews.csv", fmt="letterboxd")
+    [problem] = failed.value.problems
+    assert "Letterboxd column(s) Letterboxd URI, Rating" in problem
+
+
+def test_a_lone_surrogate_in_json_is_refused_naming_the_field() -> None:
+    with pytest.raises(ImportFailed) as failed:
+        parse_reviews('[{"title": "Heat\\ud800", "year": 1995}]', filename="s.json")
+    [problem] = failed.value.problems
+    assert problem.startswith("item 1, title: holds '\\ud800', half of a character")
+    str(failed.value).encode("utf-8")  # the message itself can be printed
+
+
+def test_a_problem_quoting_a_huge_value_is_elided() -> None:
+    with pytest.raises(ImportFailed) as failed:
+        parse_reviews(f'[{{"title": "Heat", "year": 1995, "{"k" * 5000}": 1}}]', filename="k.json")
+    assert len(str(failed.value)) < 400

@@ -2,20 +2,34 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+import re
+import string
 from typing import Any
 
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from bot.importers import FORMATS, ImportFailed, export_csv, export_json, parse_reviews
+from bot.importers import (
+    FORMATS,
+    FORMULA_START,
+    ImportFailed,
+    export_csv,
+    export_json,
+    neutralise,
+    parse_reviews,
+    unneutralise,
+)
 from bot.models import (
     CONTENT_FIELDS,
     FIELD_ALIASES,
     LIST_FIELDS,
     MAX_BODY,
     MAX_LIST_ITEMS,
+    MAX_RUNTIME_MINUTES,
     MAX_SHORT_TEXT,
     MAX_TITLE_LENGTH,
     MAX_VERDICT_TEXT,
@@ -111,7 +125,9 @@ def assert_respects_limits(review: Review) -> None:
     assert review.title
     assert "\n" not in review.title
     assert type(review.year) is int and MIN_YEAR <= review.year <= MAX_YEAR
-    assert review.runtime is None or (type(review.runtime) is int and 1 <= review.runtime <= 1000)
+    assert review.runtime is None or (
+        type(review.runtime) is int and 1 <= review.runtime <= MAX_RUNTIME_MINUTES
+    )
     if review.score is not None:
         assert isinstance(review.score, float)
         assert math.isfinite(review.score)
@@ -358,6 +374,8 @@ def valid_reviews(raws: list[dict[str, Any]]) -> list[Review]:
             reviews.append(review_from_fields(raw))
         except ValidationError:
             assume(False)
+    # One export holds one scope, where no two reviews share an identity.
+    assume(len({review.identity for review in reviews}) == len(reviews))
     return reviews
 
 
@@ -375,3 +393,29 @@ def test_csv_export_then_parse_gives_equal_content(raws: list[dict[str, Any]]) -
     reviews = valid_reviews(raws)
     again = parse_reviews(export_csv(reviews), filename="export.csv")
     assert [review.content() for review in again] == [review.content() for review in reviews]
+
+
+@PROPERTY_SETTINGS
+@given(cell=st.text())
+def test_a_neutralised_cell_never_starts_a_formula_and_comes_back_unchanged(cell: str) -> None:
+    written = neutralise(cell)
+    assert not written.startswith(tuple(FORMULA_START))
+    assert unneutralise(written) == cell
+
+
+@PROPERTY_SETTINGS
+@given(
+    start=st.sampled_from([*FORMULA_START, "'", "'=", "''+"]),
+    rest=st.text(alphabet=string.ascii_letters + string.digits + "=+-@'|()!;", max_size=20),
+)
+def test_csv_export_of_formula_like_text_round_trips_and_runs_nothing(
+    start: str, rest: str
+) -> None:
+    [review] = valid_reviews(
+        [{"title": f"x{start}{rest}", "year": 2000, "tagline": start + rest, "cast": start + "y"}]
+    )
+    text = export_csv([review])
+    for row in csv.reader(io.StringIO(text, newline="")):
+        assert not any(cell.startswith(tuple(FORMULA_START)) for cell in row)
+    [again] = parse_reviews(text, filename="export.csv")
+    assert again.tagline == review.tagline and again.cast == review.cast

@@ -11,6 +11,7 @@ import pytest
 from bot.models import (
     CONTENT_FIELDS,
     MAX_LIST_ITEMS,
+    NO_SUBSTANCE,
     AuditEntry,
     ImportReport,
     Review,
@@ -54,7 +55,7 @@ def test_score_above_ten_is_rejected_with_the_value() -> None:
         (float("inf"), "score must be a number between 0 and 10, got 'inf'"),
         ("-inf", "score must be a number between 0 and 10, got '-inf'"),
         ("NaN", "score must be a number between 0 and 10, got 'NaN'"),
-        ("1" * 400, "score must be a number between 0 and 10, got '" + "1" * 40 + "'"),
+        ("1" * 400, "score must be a number between 0 and 10, got '" + "1" * 59 + "…'"),
         ("nine", "score must be a number between 0 and 10, got 'nine'"),
         ("9.5 stars", "score must be a number between 0 and 10, got '9.5 stars'"),
         (True, "score must be a number, got True"),
@@ -136,9 +137,9 @@ def test_year_bounds_are_inclusive_and_text_is_accepted(value: Any, expected: in
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (0, "runtime must be between 1 and 1000, got 0"),
-        (-90, "runtime must be between 1 and 1000, got -90"),
-        (1001, "runtime must be between 1 and 1000, got 1001"),
+        (0, "runtime must be between 1 and 100000, got 0"),
+        (-90, "runtime must be between 1 and 100000, got -90"),
+        (100001, "runtime must be between 1 and 100000, got 100001"),
         ("90 minutes", "runtime must be a whole number, got '90 minutes'"),
         (90.5, "runtime must be a whole number, got '90.5'"),
     ],
@@ -148,7 +149,8 @@ def test_invalid_runtime_is_rejected_with_the_reason(value: Any, message: str) -
 
 
 @pytest.mark.parametrize(
-    ("value", "expected"), [("", None), (None, None), ("90", 90), (1, 1), (1000, 1000)]
+    ("value", "expected"),
+    [("", None), (None, None), ("90", 90), (1, 1), (1000, 1000), (5220, 5220), (100000, 100000)],
 )
 def test_runtime_is_optional_and_bounded(value: Any, expected: int | None) -> None:
     assert build(runtime=value).runtime == expected
@@ -507,3 +509,44 @@ def test_without_clears_one_filter_and_leaves_the_original_alone() -> None:
 def test_import_report_summary(report: ImportReport, summary: str) -> None:
     assert report.summary() == summary
     assert report.total == report.added + report.updated + report.unchanged
+
+
+@pytest.mark.parametrize("title", ["\u0301\u0302", "\u200b\u0301", " \u034f ", "\u20dd"])
+def test_a_title_of_only_invisible_or_combining_characters_is_refused(title: str) -> None:
+    assert problems_for(title=title)["title"] in {
+        "title must hold a visible character (letter, digit or sign)",
+        "title must not be empty",
+    }
+
+
+def test_a_title_with_combining_marks_on_letters_is_kept() -> None:
+    assert review_from_fields({"title": "Ame\u0301lie", "year": 2001}).title == "Ame\u0301lie"
+
+
+def test_every_ggplot2movies_runtime_is_valid() -> None:
+    for minutes in (1100, 2880, 5220):
+        assert review_from_fields({"title": "Long", "year": 1999, "runtime": minutes}).runtime
+
+
+def test_numbers_are_echoed_as_typed_and_long_ones_elided() -> None:
+    assert problems_for(year="1e5")["year"] == "year must be between 1870 and 2100, got 1e5"
+    assert "9…" in problems_for(year="9" * 5000)["year"]
+    assert len(problems_for(year="9" * 5000)["year"]) < 120
+
+
+def test_a_complete_review_needs_a_score_a_verdict_or_verdict_text() -> None:
+    with pytest.raises(ValidationError) as refused:
+        review_from_fields({"title": "Heat", "year": 1995}, complete=True)
+    assert refused.value.problems == {"verdict": NO_SUBSTANCE}
+    for field, value in (("score", 7), ("verdict", "Good"), ("verdict_text", "Fine.")):
+        assert review_from_fields({"title": "Heat", "year": 1995, field: value}, complete=True)
+
+
+def test_identity_is_the_title_as_written_not_its_normalised_key() -> None:
+    def identity(title: str, url: str = "") -> str:
+        return review_from_fields({"title": title, "year": 2000, "review_url": url}).identity
+
+    assert identity("Puzzle, El") != identity("Puzzle, The")
+    assert identity("The Heat!") != identity("Heat")
+    assert identity("HEAT ") == identity("heat")
+    assert identity("Heat", "https://a.example/1") != identity("Heat", "https://a.example/2")
