@@ -75,12 +75,10 @@ class Catalog:
         self._publish_listeners: list[PublishListener] = []
 
     @classmethod
-    async def open(cls, path: Path | str, *, seed: Path | None = STARTER_CATALOG) -> Catalog:
-        """Open the database, load the starter catalog into a new one, build the index."""
+    async def open(cls, path: Path | str) -> Catalog:
+        """Open (or create, empty) the database and build the index."""
         store = await Store.open(path)
         try:
-            if seed is not None and await store.is_empty():
-                await seed_catalog(store, seed)
             return await cls.from_store(store)
         except BaseException:
             await store.close()
@@ -255,6 +253,10 @@ class Catalog:
         """Live reviews in exactly ``scope`` with this title (and year, if given)."""
         return await self.store.find_by_title(title, year, scope=scope)
 
+    async def find_identity(self, review: Review) -> Review | None:
+        """The live review an import of ``review`` would update (same scope and identity)."""
+        return await self.store.find_identity(review)
+
     async def scope_reviews(self, scope: int | None) -> list[Review]:
         """Every live review stored in exactly ``scope`` (for export)."""
         return await self.store.scope_reviews(scope)
@@ -362,6 +364,34 @@ class Catalog:
     async def set_synced_tree(self, key: str, tree_hash: str) -> None:
         await self.store.set_synced_tree(key, tree_hash)
 
+    # -- samples ---------------------------------------------------------------
+
+    async def load_starter_if_empty(self, starter: Path = STARTER_CATALOG) -> ImportReport | None:
+        """On a database that has never held a review, load the sample reviews.
+
+        Only the bot and the console call this, when they start: the catalog
+        tools never put samples into the user's catalog. Samples are marked, so
+        ``reviewbot samples remove`` can take them out again.
+        """
+        if not await self.store.is_empty():
+            return None
+        samples = [replace(review, sample=True) for review in read_review_file(starter)]
+        report = await self.import_reviews(samples, actor_id=None)
+        log.info(
+            "%s was empty: loaded the starter catalog, %d sample review(s); "
+            "`reviewbot samples remove` takes them out",
+            self.store.path,
+            report.added,
+        )
+        return report
+
+    async def remove_samples(self, *, actor_id: int | None) -> int:
+        """Soft-delete every sample review (each one audited); returns how many."""
+        removed = await self.store.remove_samples(actor_id=actor_id)
+        for review_id in removed:
+            self.index.remove(review_id)
+        return len(removed)
+
     def _index(self, review: Review) -> None:
         assert review.id is not None
         self.index.remove(review.id)
@@ -391,14 +421,3 @@ def parse_choice_value(value: str) -> int | None:
         review_id = int(number)
         return review_id if review_id < 2**63 else None
     return None
-
-
-async def seed_catalog(store: Store, path: Path) -> ImportReport | None:
-    """Fill a new, empty database with the shipped sample reviews."""
-    if not path.is_file():  # noqa: ASYNC240 - once, at first start, before serving anyone
-        log.warning("starter catalog %s not found; starting with an empty catalog", path)
-        return None
-    reviews = read_review_file(path)
-    report, _ = await store.import_reviews(reviews, actor_id=None)
-    log.info("loaded the starter catalog: %s", report.summary())
-    return report

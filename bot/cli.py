@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from rich.console import Console
 from rich.progress import track
@@ -16,7 +18,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.embeds import review_embed
 from bot.exceptions import UserError
 from bot.importers import EXPORTERS, FORMATS, read_review_file
-from bot.models import Review
+from bot.models import Review, elide, identity_key
 from bot.render import render_message
 
 NO_TOKEN_MESSAGE = (
@@ -24,20 +26,49 @@ NO_TOKEN_MESSAGE = (
     "or try the bot locally with no token: reviewbot console"
 )
 PROGRESS_THRESHOLD = 500  # rows; smaller imports finish before a bar is worth drawing
+MAX_ERROR_LINE = 400  # characters; long values inside are elided before this
+MAX_SQLITE_ID = 2**63 - 1  # ids are SQLite integers
+SQLITE_HEADER = b"SQLite format 3\x00"
+# Commands that only read: they never create a database (a typo must not make one).
+READ_ONLY = frozenset({"export", "search", "show", "stats", "backup"})
 
 
 class CliError(Exception):
     """Ends the command with one line on stderr and a non-zero exit code."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line too."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {elide(message, MAX_ERROR_LINE)} (see {self.prog} --help)\n")
+
+
+def _positive_id(what: str) -> Callable[[str], int]:
+    """An id as SQLite can hold it: 1 … 2**63-1, ASCII digits, echoed as typed if not."""
+
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or not 0 < int(text[:20]) <= MAX_SQLITE_ID:
+            raise argparse.ArgumentTypeError(
+                f"{what} must be a number from 1 to {MAX_SQLITE_ID}, got {elide(text, 40)!r}"
+            )
+        return int(text)
+
+    return parse
+
+
+guild_id = _positive_id("--guild (a Discord server id)")
+review_id = _positive_id("a review id")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="reviewbot",
         description="A Discord bot for a film community's reviews, and its catalog tools.",
     )
     parser.add_argument("--database", type=Path, help="SQLite file (overrides DATABASE_PATH)")
     # Also accepted after the subcommand (`reviewbot console --database x.db`).
-    database = argparse.ArgumentParser(add_help=False)
+    database = _Parser(add_help=False)
     database.add_argument(
         "--database", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
@@ -52,23 +83,23 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument("files", nargs="+", type=Path, metavar="FILE")
     importing.add_argument("--format", choices=FORMATS, help="default: from the file's extension")
     importing.add_argument("--dry-run", action="store_true", help="validate and report only")
-    importing.add_argument("--guild", type=int, help="import into this guild's scope")
+    importing.add_argument("--guild", type=guild_id, help="import into this guild's scope")
 
     exporting = commands.add_parser(
         "export", parents=[database], help="write the catalog as JSON or CSV"
     )
     exporting.add_argument("--format", choices=sorted(EXPORTERS), default="json")
     exporting.add_argument("--output", type=Path, help="file to write (default: stdout)")
-    exporting.add_argument("--guild", type=int, help="export this guild's reviews")
+    exporting.add_argument("--guild", type=guild_id, help="export this guild's reviews")
 
     searching = commands.add_parser(
         "search", parents=[database], help="find a review by title, as /review does"
     )
     searching.add_argument("text", nargs="+")
-    searching.add_argument("--guild", type=int, help="search as this guild sees the catalog")
+    searching.add_argument("--guild", type=guild_id, help="search as this guild sees the catalog")
 
     showing = commands.add_parser("show", parents=[database], help="print one review by id")
-    showing.add_argument("id", type=int)
+    showing.add_argument("id", type=review_id)
 
     commands.add_parser("stats", parents=[database], help="catalog size and score distribution")
 
@@ -76,6 +107,11 @@ def build_parser() -> argparse.ArgumentParser:
         "backup", parents=[database], help="consistent copy of the database, live"
     )
     backing_up.add_argument("path", type=Path)
+
+    samples = commands.add_parser(
+        "samples", parents=[database], help="the starter catalog's sample reviews"
+    )
+    samples.add_argument("action", choices=["remove"], help="remove: take them out (audited)")
 
     console = commands.add_parser(
         "console", parents=[database], help="try the bot in this terminal, no Discord"
@@ -91,7 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         parents=[database],
         help="sync the slash commands now (the bot itself syncs only when they changed)",
     )
-    syncing.add_argument("--guild", type=int, help="sync into this server only (instant)")
+    syncing.add_argument("--guild", type=guild_id, help="sync into this server only (instant)")
     return parser
 
 
@@ -102,10 +138,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(args.env_file).with_database(args.database)
         return asyncio.run(_dispatch(args, settings, stdout))
     except (CliError, ConfigError, UserError) as error:
-        print(f"reviewbot: {error}", file=sys.stderr)
+        _print_error(str(error))
         return 2
+    except (sqlite3.Error, OSError) as error:  # the disk or the file said no
+        _print_error(f"{type(error).__name__}: {error}")
+        return 1
     except KeyboardInterrupt:
         return 130
+
+
+def _print_error(text: str) -> None:
+    line = " ".join(text.split())
+    print(f"reviewbot: {elide(line, MAX_ERROR_LINE)}", file=sys.stderr)
 
 
 async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) -> int:
@@ -119,7 +163,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
     if command == "console":
         from bot.console import run_console
 
-        script = args.script.read_text(encoding="utf-8").splitlines() if args.script else None
+        script = _read_script(args.script) if args.script else None
         if args.save_dir is not None and not args.save_dir.is_dir():
             raise CliError(f"{args.save_dir}: no such folder")
         return await run_console(
@@ -138,6 +182,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
         out.print(f"Synced the commands to {where}.")
         return 0
     handler = _CATALOG_COMMANDS[command]
+    _check_database(settings.database_path, must_exist=command in READ_ONLY or command == "samples")
     catalog = await Catalog.open(settings.database_path)
     try:
         await handler(catalog, args, out)
@@ -146,12 +191,43 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
     return 0
 
 
+def _read_script(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise CliError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise CliError(f"{path}: not UTF-8 text") from None
+    except OSError as error:
+        raise CliError(f"{path}: cannot read it ({error.strerror})") from None
+
+
+def _check_database(path: Path, *, must_exist: bool) -> None:
+    if path.is_dir():
+        raise CliError(f"{path}: is a directory, not a database file")
+    if must_exist and not path.exists():
+        raise CliError(
+            f"{path}: no such database (this command only reads one; "
+            "`reviewbot import FILE` creates it)"
+        )
+
+
 async def _import(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
     reviews: list[Review] = []
+    came_from: dict[str, Path] = {}  # identity -> file, so two files cannot both hold one
     for path in args.files:
         if not path.is_file():
             raise CliError(f"{path}: no such file")
-        reviews.extend(read_review_file(path, fmt=args.format, scope=args.guild))
+        for review in read_review_file(path, fmt=args.format, scope=args.guild):
+            other = came_from.setdefault(
+                identity_key(review.title, review.year, review.review_url), path
+            )
+            if other != path:
+                raise CliError(
+                    f"{path}: nothing imported: {elide(review.display_title)} is also in "
+                    f"{other}; keep it in one file"
+                )
+            reviews.append(review)
     rows = (
         track(reviews, description="Importing", console=Console(stderr=True))
         if len(reviews) >= PROGRESS_THRESHOLD
@@ -164,7 +240,12 @@ async def _import(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
 async def _export(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
     text = EXPORTERS[args.format](await catalog.scope_reviews(args.guild))
     if args.output:
-        args.output.write_text(text, encoding="utf-8")
+        if args.output.is_dir():
+            raise CliError(f"{args.output}: is a directory; name a file to write")
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise CliError(f"{args.output}: cannot write it ({error.strerror})") from None
         out.print(f"Wrote {args.output}")
     else:
         sys.stdout.write(text)
@@ -202,8 +283,38 @@ async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> No
 
 
 async def _backup(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
-    await catalog.store.backup(args.path)
-    out.print(f"Backed up {catalog.store.path} to {args.path}")
+    target: Path = args.path
+    _check_backup_target(target, catalog.store.path)
+    try:
+        await catalog.store.backup(target)
+    except (sqlite3.Error, OSError) as error:
+        raise CliError(f"{target}: cannot write a backup there ({error})") from None
+    out.print(f"Backed up {catalog.store.path} to {target}")
+
+
+def _check_backup_target(target: Path, source: Path) -> None:
+    if target.is_dir():
+        raise CliError(f"{target}: is a directory; name the backup file")
+    if target.exists():
+        if target.samefile(source):
+            raise CliError(f"{target}: is the database itself; name another file")
+        if not _is_sqlite_file(target):
+            raise CliError(f"{target}: exists and is not a SQLite database; not overwritten")
+
+
+def _is_sqlite_file(path: Path) -> bool:
+    """An empty file or one with SQLite's header: safe for a backup to replace."""
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(SQLITE_HEADER))
+    except OSError:
+        return False
+    return head in (b"", SQLITE_HEADER)
+
+
+async def _samples(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+    removed = await catalog.remove_samples(actor_id=None)
+    out.print(f"Removed {removed} sample review(s); each removal is in the audit log.")
 
 
 _CATALOG_COMMANDS: dict[str, Callable[[Catalog, argparse.Namespace, Console], Awaitable[None]]] = {
@@ -213,4 +324,5 @@ _CATALOG_COMMANDS: dict[str, Callable[[Catalog, argparse.Namespace, Console], Aw
     "show": _show,
     "stats": _stats,
     "backup": _backup,
+    "samples": _samples,
 }

@@ -9,6 +9,7 @@ import pkgutil
 import signal
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -124,6 +125,7 @@ class ReviewBot(commands.Bot):
             self._catalog = await Catalog.from_store(self._given_store)
         else:
             self._catalog = await Catalog.open(self.settings.database_path)
+            await self._catalog.load_starter_if_empty()
         log.info("title index holds %d reviews", len(self._catalog.index))
         # Public card buttons answer from any message, also ones sent before a restart.
         self.add_dynamic_items(*PERSISTENT_ITEMS)
@@ -209,9 +211,16 @@ async def sync_now(
         await bot.login(settings.discord_token)  # runs setup_hook, which syncs
 
 
+def _not_about_voice(record: logging.LogRecord) -> bool:
+    # This bot never joins voice; discord.py's warnings that voice libraries are
+    # missing would be the first lines anyone reads.
+    return "voice will NOT be supported" not in record.getMessage()
+
+
 async def run_bot(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM, then close the gateway and the database cleanly."""
     discord.utils.setup_logging(level=settings.log_level_number)
+    logging.getLogger("discord.client").addFilter(_not_about_voice)
     bot = create_bot(settings)
     loop = asyncio.get_running_loop()
     closing: list[asyncio.Future[None]] = []
@@ -227,6 +236,10 @@ async def run_bot(settings: Settings) -> int:
             await bot.start(settings.discord_token)
     except discord.LoginFailure:
         log.error("Discord refused DISCORD_TOKEN; copy a fresh token from the developer portal")
+        return 1
+    except (aiohttp.ClientConnectionError, OSError) as error:
+        # No network, DNS or a firewall: one line, not discord.py's traceback.
+        log.error("cannot reach Discord (%s); check the network connection and try again", error)
         return 1
     except discord.PrivilegedIntentsRequired:
         log.error(

@@ -98,9 +98,20 @@ class Moderation(
             # about it, not even its title.
             raise UserError(f"No {'deleted ' if deleted else ''}review matches “{title[:80]}”.")
         if review.scope != scope_id:
-            owner = "the global catalog" if review.scope is None else "another scope"
-            raise UserError(f"{review.display_title} belongs to {owner}; you can't change it here.")
+            raise UserError(self._elsewhere(interaction, review))
         return review, scope_id
+
+    def _elsewhere(self, interaction: discord.Interaction, review: Review) -> str:
+        """Why this review can't be changed here, and the command that would work."""
+        if review.scope is not None:  # the guild's own, asked for with scope: global
+            return f"{review.display_title} is this server's; leave out `scope: global`."
+        if interaction.user.id in self.bot.settings.owner_ids:
+            return f"{review.display_title} is global: add `scope: global` to change it."
+        return (
+            f"{review.display_title} belongs to the global catalog, which only the bot's "
+            "owners change. To give this server its own review of it, which members here "
+            f"see instead, use `/catalog add title: {review.title} year: {review.year}`."
+        )
 
     # -- add ---------------------------------------------------------------------------
 
@@ -152,16 +163,17 @@ class Moderation(
             "genres": genres,
             "aliases": aliases,
         }
-        draft = review_from_fields(fields, scope=scope_id)  # fail before the form, not after
+        # Fail before the form, not after; the verdict itself comes with the form.
+        draft = review_from_fields(fields, scope=scope_id, complete=False)
         await self._refuse_duplicate(draft)
         await interaction.response.send_modal(VerdictModal(self, draft))
 
     async def _refuse_duplicate(self, draft: Review) -> None:
-        existing = await self.bot.catalog.find_by_title(draft.title, draft.year, scope=draft.scope)
-        if existing:
+        existing = await self.bot.catalog.find_identity(draft)
+        if existing is not None:
             raise UserError(
-                f"{existing[0].display_title} is already in this catalog. "
-                f"Change it with `/catalog edit title: {existing[0].title}` instead."
+                f"{existing.display_title} is already in this catalog. Change it with "
+                f"`{edit_command(existing)}` instead."
             )
 
     async def preview(self, interaction: discord.Interaction, draft: Review) -> None:
@@ -261,7 +273,8 @@ class Moderation(
                 review_id, actor_id=press.user.id, scope=scope_id
             )
             await press.response.edit_message(
-                content=f"Deleted {deleted.display_title}. `/catalog restore` brings it back.",
+                content=f"Deleted {deleted.display_title}. `{restore_command(deleted)}` "
+                "brings it back.",
                 embed=None,
                 view=view,
             )
@@ -407,6 +420,19 @@ class Moderation(
         return [app_commands.Choice(name=name, value=value) for name, value in choices]
 
 
+def _scope_option(review: Review) -> str:
+    return "" if review.scope is not None else " scope: global"
+
+
+def edit_command(review: Review) -> str:
+    """The edit command that reaches exactly ``review`` (title, year and scope)."""
+    return f"/catalog edit title: {review.display_title}{_scope_option(review)}"
+
+
+def restore_command(review: Review) -> str:
+    return f"/catalog restore title: {review.display_title}{_scope_option(review)}"
+
+
 def _in_scope_first(found: Lookup, scope_id: int | None) -> Review | None:
     """The best match, or the same film's copy in ``scope_id`` when that scope has one.
 
@@ -476,7 +502,8 @@ class VerdictModal(_ModeratorModal, title="The verdict"):
             "verdict_text": self.verdict_text.value,
             "body": self.body.value,
         }
-        draft = review_from_fields(fields, scope=self.draft.scope)
+        # complete: a card of placeholders (no score, verdict or text) is never published.
+        draft = review_from_fields(fields, scope=self.draft.scope, complete=True)
         await self.cog.preview(interaction, draft)
 
 

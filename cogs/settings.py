@@ -38,14 +38,48 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
                 ephemeral=True,
             )
             return
-        await self.bot.catalog.set_mod_role(interaction.guild_id, role.id if role else None)
-        text = (
+        guild_id = interaction.guild_id
+        if role is None:
+            await self._confirm_clear(interaction, guild_id)
+            return
+        await self.bot.catalog.set_mod_role(guild_id, role.id)
+        await interaction.response.send_message(
             f"Members with {role.mention} can now use /catalog. Server admins may also need to "
-            "allow that role in Server Settings → Integrations."
-            if role
-            else "Cleared: only members with Manage Server can use /catalog."
+            "allow that role in Server Settings → Integrations.",
+            ephemeral=True,
         )
-        await interaction.response.send_message(text, ephemeral=True)
+
+    async def _confirm_clear(self, interaction: discord.Interaction, guild_id: int) -> None:
+        """Leaving ``role`` out is easy to do by accident; clearing takes a second press."""
+        current = await self.bot.catalog.mod_role(guild_id)
+        if current is None:
+            await interaction.response.send_message(
+                "No moderator role is set: only members with Manage Server can use /catalog. "
+                "Give a role to set one: `/config modrole role: @Moderators`.",
+                ephemeral=True,
+            )
+            return
+
+        async def clear(press: discord.Interaction) -> None:
+            await self.bot.catalog.set_mod_role(guild_id, None)
+            await press.response.edit_message(
+                content="Cleared: only members with Manage Server can use /catalog.", view=view
+            )
+
+        view = ConfirmView(
+            interaction.user.id,
+            confirm_label="Clear",
+            on_confirm=clear,
+            danger=True,
+            cancel_text="Kept: the moderator role is unchanged.",
+        )
+        await interaction.response.send_message(
+            f"Clear the moderator role <@&{current}>? Its members will no longer be able to "
+            "use /catalog.",
+            view=view,
+            ephemeral=True,
+        )
+        view.message = await interaction.original_response()
 
     @app_commands.command(name="announce", description="Post every newly published review here")
     @app_commands.describe(channel="Where to post new reviews; leave empty to turn this off")
