@@ -8,6 +8,7 @@ lookups never wait on (or see half of) a write transaction.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -16,6 +17,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.store.errors import StoreError
 from bot.store.migrate import migrate
 
 BUSY_TIMEOUT_MS = 10_000
@@ -32,15 +34,47 @@ def precise_now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+async def _open(path: Path, **options: Any) -> aiosqlite.Connection:
+    """aiosqlite.connect, after opening the file once in a worker thread.
+
+    When aiosqlite's own open fails, its thread outlives the event loop and dies
+    with a traceback on the way out; the probe fails first, with the same error.
+    """
+    await asyncio.to_thread(lambda: sqlite3.connect(path).close())
+    return await aiosqlite.connect(path, **options)
+
+
 async def connect(path: Path) -> aiosqlite.Connection:
     # isolation_level=None: we issue BEGIN/COMMIT ourselves so a transaction
     # spans exactly the statements we mean it to.
-    connection = await aiosqlite.connect(path, isolation_level=None)
-    await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await connection.execute("PRAGMA journal_mode = WAL")
-    await connection.execute("PRAGMA foreign_keys = ON")
-    await connection.execute("PRAGMA synchronous = NORMAL")
+    connection = await _open(path, isolation_level=None)
+    try:
+        await connection.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await connection.execute("PRAGMA journal_mode = WAL")
+        await connection.execute("PRAGMA foreign_keys = ON")
+        await connection.execute("PRAGMA synchronous = NORMAL")
+    except BaseException:
+        # An open connection's thread keeps the process alive: close it, or a
+        # file that is not a database leaves the command hanging after its error.
+        await connection.close()
+        raise
     return connection
+
+
+def _cannot_write(path: Path, error: sqlite3.OperationalError) -> Exception:
+    """A read-only file is the person's to fix; anything else stays a bug."""
+    if "readonly" in str(error):
+        return StoreError(f"{path}: the file is read-only; nothing was changed")
+    return error
+
+
+def _cannot_open(path: Path, error: sqlite3.Error | OSError) -> StoreError:
+    reason = str(error)
+    if "not a database" in reason or "malformed" in reason:
+        return StoreError(f"{path}: not a reviewbot database, or a damaged one ({reason})")
+    if "readonly" in reason or "read-only" in reason:
+        return StoreError(f"{path}: the file is read-only; reviewbot needs to write to it")
+    return StoreError(f"{path}: cannot open it as a database ({reason})")
 
 
 class Database:
@@ -57,12 +91,21 @@ class Database:
 
     @classmethod
     async def open(cls, path: Path) -> Database:
-        """Open (creating and migrating if needed) the database at ``path``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        writer = await connect(path)
+        """Open (creating and migrating if needed) the database at ``path``.
+
+        Raises :class:`StoreError` (one line naming the file) when it cannot be.
+        """
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = await connect(path)
+        except (sqlite3.Error, OSError) as error:
+            raise _cannot_open(path, error) from None
         try:
             await migrate(writer, path)
             reader = await connect(path)
+        except (sqlite3.Error, OSError) as error:
+            await writer.close()
+            raise _cannot_open(path, error) from None
         except BaseException:
             await writer.close()
             raise
@@ -84,9 +127,15 @@ class Database:
         see what a change would do without keeping it.
         """
         async with self._write_lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                await self._writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                raise _cannot_write(self.path, error) from None
             try:
                 yield self._writer
+            except sqlite3.OperationalError as error:
+                await self._rollback()
+                raise _cannot_write(self.path, error) from None
             except BaseException:
                 await self._rollback()
                 raise
@@ -111,7 +160,7 @@ class Database:
     async def backup(self, destination: Path) -> None:
         """A consistent copy via SQLite's online backup, safe while writes go on."""
         destination.parent.mkdir(parents=True, exist_ok=True)
-        target = await aiosqlite.connect(destination)
+        target = await _open(destination)
         try:
             async with self._write_lock:
                 await self._writer.backup(target)

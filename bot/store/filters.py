@@ -93,10 +93,18 @@ async def write_terms(db: aiosqlite.Connection, review: Review, genres: GenreBit
 
 
 def visible_clause(guild_id: int | None) -> tuple[str, list[Any]]:
-    """A guild sees the global catalog and its own reviews, never another guild's."""
+    """A guild sees the global catalog and its own reviews, never another guild's.
+
+    Where the guild has its own live review of a film, that one stands in for the
+    global one (one film, one card): matched by ``film_key``, on an index.
+    """
     if guild_id is None:
         return "r.scope = ?", [GLOBAL_SCOPE]
-    return "r.scope IN (?, ?)", [GLOBAL_SCOPE, guild_id]
+    return (
+        "r.scope IN (?, ?) AND (r.scope = ? OR NOT EXISTS (SELECT 1 FROM reviews own "
+        "WHERE own.scope = ? AND own.film_key = r.film_key AND own.deleted_at IS NULL))",
+        [GLOBAL_SCOPE, guild_id, guild_id, guild_id],
+    )
 
 
 def filter_clause(

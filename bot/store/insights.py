@@ -83,9 +83,10 @@ class Insights(ReviewReads):
             "SELECT other.review_id, other.kind, other.label FROM review_terms mine "
             "JOIN review_terms other ON other.kind = mine.kind AND other.value = mine.value "
             "JOIN reviews r ON r.id = other.review_id "
-            f"WHERE mine.review_id = ? AND other.review_id != ? AND {visible} "
+            # Never the film itself: not this row, nor another scope's review of it.
+            f"WHERE mine.review_id = ? AND r.film_key != ? AND {visible} "
             "AND r.deleted_at IS NULL",
-            [review.id, review.id, *params],
+            [review.id, review.film, *params],
         )
         shared: dict[int, list[tuple[str, str]]] = {}
         for other_id, kind, label in rows:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot.models import film_key, identity_key
 from bot.store.errors import StoreError
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,26 @@ async def migrate(db: aiosqlite.Connection, path: Path) -> int:
         finally:
             await target.close()
         log.info("backed up %s to %s before migrating", path, backup_path)
+    # Migrations compute keys with the same functions the store writes them with.
+    await db.create_function("review_identity", 3, identity_key, deterministic=True)
+    await db.create_function("review_film", 2, film_key, deterministic=True)
+    # A table rebuild must not cascade its DROP to the rows that reference it
+    # (SQLite's documented procedure); ids are kept, so the references still hold.
+    await db.execute("PRAGMA foreign_keys = OFF")
+    try:
+        await _apply(db, path, pending, start, backup_path)
+    finally:
+        await db.execute("PRAGMA foreign_keys = ON")
+    return start
+
+
+async def _apply(
+    db: aiosqlite.Connection,
+    path: Path,
+    pending: list[Migration],
+    start: int,
+    backup_path: Path,
+) -> None:
     reached = start
     for migration in pending:
         # executescript commits on its own, so the version bump rides inside the script.
@@ -81,4 +102,3 @@ async def migrate(db: aiosqlite.Connection, path: Path) -> int:
             ) from error
         reached = migration.version
         log.info("migrated %s to schema version %d (%s)", path, migration.version, migration.name)
-    return start

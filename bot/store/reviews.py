@@ -78,6 +78,26 @@ class ReviewReads:
         rows = await self._db.fetchall(sql + " ORDER BY year", params)
         return [decode_review(row) for row in rows]
 
+    async def find_identity(self, review: Review) -> Review | None:
+        """The live review in ``review``'s scope that an import of it would update."""
+        row = await self._db.fetchone(
+            f"SELECT {REVIEW_SELECT} FROM reviews "
+            "WHERE scope = ? AND identity = ? AND deleted_at IS NULL",
+            [db_scope(review.scope), review.identity],
+        )
+        return None if row is None else decode_review(row)
+
+    async def own_copy(self, review: Review, guild_id: int | None) -> Review | None:
+        """The guild's own live review of ``review``'s film, which shadows a global one."""
+        if guild_id is None or review.scope == guild_id:
+            return None
+        row = await self._db.fetchone(
+            f"SELECT {REVIEW_SELECT} FROM reviews "
+            "WHERE scope = ? AND film_key = ? AND deleted_at IS NULL ORDER BY id LIMIT 1",
+            [guild_id, review.film],
+        )
+        return None if row is None else decode_review(row)
+
     async def list_reviews(
         self,
         filters: ReviewFilters = NO_FILTERS,

@@ -20,7 +20,7 @@ from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review
 GLOBAL_SCOPE = 0  # how the global catalog is stored; ``None`` in Python
 
 # Columns the store keeps for itself, computed from other fields on every write.
-DERIVED_COLUMNS = ("title_key", "genre_mask")
+DERIVED_COLUMNS = ("title_key", "identity", "film_key", "genre_mask")
 
 
 def db_scope(scope: int | None) -> int:
@@ -60,6 +60,8 @@ def _column(field: str) -> Column:
         return Column(field, name, _json_list, _tuple_from_json)
     if field == "scope":
         return Column(field, name, db_scope, py_scope)
+    if field == "sample":
+        return Column(field, name, int, bool)
     return Column(field, name)
 
 
@@ -88,9 +90,13 @@ def decode_review(row: Sequence[Any]) -> Review:
 
 
 def content_params(review: Review) -> dict[str, Any]:
-    """Column → stored value for everything a person writes, plus the title key."""
+    """Column → stored value for everything a person writes, the keys derived from it,
+    and whether it is a sample (a person's own write makes it theirs)."""
     params = {
         column.name: column.encode(getattr(review, column.field)) for column in CONTENT_COLUMNS
     }
-    params["title_key"] = normalize_title(review.title)
+    params["title_key"] = normalize_title(review.title)  # for finding
+    params["identity"] = review.identity  # the upsert key: bot.models.identity_key
+    params["film_key"] = review.film  # for shadowing
+    params["sample"] = COLUMNS["sample"].encode(review.sample)
     return params

@@ -8,13 +8,12 @@ from typing import Any
 
 import aiosqlite
 
-from bot.matching import normalize_title
 from bot.models import ImportReport, Review, review_from_fields
 from bot.store.db import utc_now
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, write_terms
 from bot.store.reviews import ReviewReads, select_review
-from bot.store.schema import content_params, db_scope
+from bot.store.schema import REVIEW_SELECT, content_params, db_scope, decode_review
 
 ANALYZE_AFTER_ROWS = 1_000
 
@@ -23,7 +22,7 @@ class ReviewWrites(ReviewReads):
     """Every write runs in one transaction that checks scope and duplicates first."""
 
     async def add(self, review: Review, *, actor_id: int | None) -> Review:
-        """Insert a new review; raises :class:`DuplicateReview` if its title+year exist."""
+        """Insert a new review; raises :class:`DuplicateReview` if its identity exists."""
         async with self._db.transaction() as db:
             existing = await _find_existing(db, review)
             if existing is not None:
@@ -73,25 +72,26 @@ class ReviewWrites(ReviewReads):
                 clash = await _find_existing(db, current)
                 if clash is not None:
                     raise DuplicateReview(clash)
-            now = utc_now()
-            await db.execute(
-                "UPDATE reviews SET deleted_at = ?, updated_by = ?, updated_at = ? WHERE id = ?",
-                [now if deleted else None, actor_id, now, review_id],
-            )
-            await _audit(
-                db,
-                current,
-                actor_id,
-                "delete" if deleted else "restore",
-                before=current.content(),
-                after=None if deleted else current.content(),
-            )
+            await _mark_deleted(db, current, actor_id, "delete" if deleted else "restore")
             return await _get_in_scope(db, review_id, scope, include_deleted=True)
+
+    async def remove_samples(self, *, actor_id: int | None) -> list[int]:
+        """Soft-delete every live sample review, each audited; returns their ids."""
+        async with self._db.transaction() as db:
+            async with db.execute(
+                f"SELECT {REVIEW_SELECT} FROM reviews WHERE sample = 1 AND deleted_at IS NULL"
+            ) as cursor:
+                samples = [decode_review(row) for row in await cursor.fetchall()]
+            for review in samples:
+                await _mark_deleted(db, review, actor_id, "remove sample")
+        return [review.id for review in samples if review.id is not None]
 
     async def import_reviews(
         self, reviews: Iterable[Review], *, actor_id: int | None, dry_run: bool = False
     ) -> tuple[ImportReport, list[Review]]:
-        """Upsert by (scope, title, year) in one transaction: all rows or none.
+        """Upsert by (scope, identity) in one transaction: all rows or none.
+
+        An unchanged row writes nothing, not even an audit entry.
 
         Returns the counts and the reviews that were added or changed.
         """
@@ -107,7 +107,7 @@ class ReviewWrites(ReviewReads):
                     assert inserted.id is not None
                     added_ids.add(inserted.id)
                     added += 1
-                elif existing.content() == review.content() and existing.deleted_at is None:
+                elif _same(existing, review):
                     unchanged += 1
                 else:
                     changed.append(
@@ -137,14 +137,41 @@ async def _get_in_scope(
     return review
 
 
+def _same(stored: Review, incoming: Review) -> bool:
+    return (
+        stored.content() == incoming.content()
+        and stored.deleted_at is None
+        and stored.sample == incoming.sample
+    )
+
+
 async def _find_existing(
     db: aiosqlite.Connection, review: Review, *, include_deleted: bool = False
 ) -> Review | None:
-    sql = "scope = ? AND title_key = ? AND year = ?"
+    """The row with ``review``'s identity in its scope (the one upsert key)."""
+    sql = "scope = ? AND identity = ?"
     if not include_deleted:
         sql += " AND deleted_at IS NULL"
-    return await select_review(
-        db, sql, [db_scope(review.scope), normalize_title(review.title), review.year]
+    return await select_review(db, sql, [db_scope(review.scope), review.identity])
+
+
+async def _mark_deleted(
+    db: aiosqlite.Connection, current: Review, actor_id: int | None, action: str
+) -> None:
+    """Soft-delete (``action`` ≠ "restore") or restore one review, audited."""
+    deleting = action != "restore"
+    now = utc_now()
+    await db.execute(
+        "UPDATE reviews SET deleted_at = ?, updated_by = ?, updated_at = ? WHERE id = ?",
+        [now if deleting else None, actor_id, now, current.id],
+    )
+    await _audit(
+        db,
+        current,
+        actor_id,
+        action,
+        before=current.content(),
+        after=None if deleting else current.content(),
     )
 
 

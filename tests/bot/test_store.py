@@ -96,8 +96,25 @@ async def test_added_review_round_trips_every_field(store: Store) -> None:
 async def test_same_title_and_year_in_one_scope_is_a_duplicate(store: Store) -> None:
     await store.add(make_review("The Dark Knight", 2008), actor_id=MOD)
     with pytest.raises(DuplicateReview) as raised:
-        await store.add(make_review("Dark Knight, The", 2008), actor_id=MOD)
+        await store.add(make_review(" the dark KNIGHT ", 2008), actor_id=MOD)
     assert raised.value.existing.title == "The Dark Knight"
+
+
+async def test_titles_that_only_normalise_alike_are_two_films(store: Store) -> None:
+    for title in ("Puzzle, El", "Puzzle, The", "The Heat!", "Heat", "...Lost", "Lost"):
+        await store.add(make_review(title, 2000), actor_id=MOD)
+    assert await store.count(guild_id=None) == 6
+    assert len(await store.find_by_title("puzzle", 2000, scope=None)) == 2  # found together
+
+
+async def test_a_review_with_its_own_link_is_one_by_that_link(store: Store) -> None:
+    first = make_review("Heat", 1995, review_url="https://a.example/heat", reviewer="A")
+    await store.add(first, actor_id=MOD)
+    await store.add(first.with_content(review_url="https://b.example/heat"), actor_id=MOD)
+    report, _ = await store.import_reviews(
+        [first.with_content(title="Heat (director's cut)")], actor_id=None
+    )
+    assert (report.added, report.updated) == (0, 1)
 
 
 async def test_same_title_in_another_year_or_scope_is_not_a_duplicate(store: Store) -> None:
