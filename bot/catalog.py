@@ -25,6 +25,7 @@ from bot.models import (
     ImportReport,
     Review,
     ReviewFilters,
+    film_key,
 )
 from bot.store import Store
 
@@ -112,8 +113,7 @@ class Catalog:
         """What a ``title`` option means: an autocomplete pick (exact) or typed text (fuzzy)."""
         review_id = parse_choice_value(title)
         if review_id is not None:
-            review = await self.store.get_visible(review_id, guild_id)
-            return Lookup(title, review)
+            return Lookup(title, await self._card(review_id, guild_id))
         return await self.lookup(title, guild_id)
 
     async def choices(
@@ -122,11 +122,29 @@ class Catalog:
         """(label, value) pairs for an autocomplete answer, best first.
 
         Built from the index alone: it holds exactly the live reviews this guild can
-        see, so a keystroke costs no database reads.
+        see, so a keystroke costs no database reads. A global film the guild has its
+        own review of is offered once, as the guild's.
         """
+        matches = self.complete(text, guild_id, limit * 2)  # room for shadowed ones
         return [
             (choice_label(match.title, match.year), choice_value(match.review_id))
-            for match in self.complete(text, guild_id, limit)
+            for match in self._unshadowed(matches, guild_id)[:limit]
+        ]
+
+    def _unshadowed(self, matches: list[Match], guild_id: int | None) -> list[Match]:
+        """``matches`` without global films that one of the guild's own matches shadows."""
+        if guild_id is None:
+            return matches
+        own = {
+            film_key(match.title, match.year or 0)
+            for match in matches
+            if self.index.scope_of(match.review_id) == guild_id
+        }
+        return [
+            match
+            for match in matches
+            if self.index.scope_of(match.review_id) == guild_id
+            or film_key(match.title, match.year or 0) not in own
         ]
 
     async def find_deleted(self, title: str, scope: int | None) -> Review | None:
@@ -197,12 +215,21 @@ class Catalog:
         return self.index.complete(text, guild_id, limit=limit)
 
     async def _reviews_for(self, matches: Iterable[Match], guild_id: int | None) -> list[Review]:
-        reviews = []
+        """The cards for ``matches``, one per film: a guild's copy stands in for the global."""
+        reviews: list[Review] = []
         for match in matches:
-            review = await self.store.get_visible(match.review_id, guild_id)
-            if review is not None:
+            review = await self._card(match.review_id, guild_id)
+            if review is not None and all(review.id != shown.id for shown in reviews):
                 reviews.append(review)
         return reviews
+
+    async def _card(self, review_id: int, guild_id: int | None) -> Review | None:
+        """The review ``guild_id`` is shown for ``review_id``: its own copy of that film
+        shadows the global review (one film, one card per server)."""
+        review = await self.store.get_visible(review_id, guild_id)
+        if review is None:
+            return None
+        return await self.store.own_copy(review, guild_id) or review
 
     async def explain_empty(
         self, steps: Sequence[tuple[str, ReviewFilters]], described: str, guild_id: int | None

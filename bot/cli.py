@@ -18,7 +18,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.embeds import review_embed
 from bot.exceptions import UserError
 from bot.importers import EXPORTERS, FORMATS, read_review_file
-from bot.models import Review, elide, identity_key
+from bot.models import Review, elide
 from bot.render import render_message
 
 NO_TOKEN_MESSAGE = (
@@ -182,6 +182,8 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
         out.print(f"Synced the commands to {where}.")
         return 0
     handler = _CATALOG_COMMANDS[command]
+    if command == "import":
+        args.reviews = _read_import_files(args)
     _check_database(settings.database_path, must_exist=command in READ_ONLY or command == "samples")
     catalog = await Catalog.open(settings.database_path)
     try:
@@ -212,22 +214,26 @@ def _check_database(path: Path, *, must_exist: bool) -> None:
         )
 
 
-async def _import(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+def _read_import_files(args: argparse.Namespace) -> list[Review]:
+    """Every file parsed and checked before the database is touched."""
     reviews: list[Review] = []
     came_from: dict[str, Path] = {}  # identity -> file, so two files cannot both hold one
     for path in args.files:
         if not path.is_file():
             raise CliError(f"{path}: no such file")
         for review in read_review_file(path, fmt=args.format, scope=args.guild):
-            other = came_from.setdefault(
-                identity_key(review.title, review.year, review.review_url), path
-            )
+            other = came_from.setdefault(review.identity, path)
             if other != path:
                 raise CliError(
                     f"{path}: nothing imported: {elide(review.display_title)} is also in "
                     f"{other}; keep it in one file"
                 )
             reviews.append(review)
+    return reviews
+
+
+async def _import(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+    reviews: list[Review] = args.reviews
     rows = (
         track(reviews, description="Importing", console=Console(stderr=True))
         if len(reviews) >= PROGRESS_THRESHOLD

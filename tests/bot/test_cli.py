@@ -62,11 +62,25 @@ def test_malformed_setting_is_one_line_naming_the_variable(
     assert "\n" not in err
 
 
-def test_new_database_starts_with_the_starter_catalog(
+def test_a_database_the_cli_creates_starts_empty(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli("--database", str(tmp_path / "new.db"), "stats") == 0
-    assert "Reviews: 15" in capsys.readouterr().out
+    db = str(tmp_path / "new.db")
+    assert cli("--database", db, "import", str(FIXTURES / "pages" / "full.txt")) == 0
+    assert "1 added" in capsys.readouterr().out
+    assert cli("--database", db, "stats") == 0
+    assert "Reviews: 1 " in capsys.readouterr().out
+
+
+def test_a_read_only_command_on_a_missing_database_is_one_line_and_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "typo" / "reviews.db"
+    for command in (["stats"], ["search", "heat"], ["show", "1"], ["export"]):
+        assert cli("--database", str(missing), *command) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"reviewbot: {missing}: no such database") and err.count("\n") == 1
+    assert not missing.parent.exists()
 
 
 def test_import_then_search_prints_the_review(
@@ -96,7 +110,7 @@ def test_dry_run_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert cli("--database", db, "import", "--dry-run", str(FIXTURES / "reviews.csv")) == 0
     assert capsys.readouterr().out.startswith("Dry run: would import")
     assert cli("--database", db, "stats") == 0
-    assert "Reviews: 15" in capsys.readouterr().out
+    assert "Reviews: 0 " in capsys.readouterr().out
 
 
 def test_malformed_file_fails_with_the_row_and_field_and_writes_nothing(
@@ -106,8 +120,7 @@ def test_malformed_file_fails_with_the_row_and_field_and_writes_nothing(
     assert cli("--database", db, "import", str(FIXTURES / "bad" / "bad_row.csv")) == 2
     err = capsys.readouterr().err
     assert "nothing imported" in err and "line 3" in err and "score" in err
-    assert cli("--database", db, "stats") == 0
-    assert "Reviews: 15" in capsys.readouterr().out
+    assert cli("--database", db, "stats") == 2  # nothing imported, so no database either
 
 
 def test_missing_file_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -140,15 +153,19 @@ def test_export_round_trips_through_import(
 
 
 def test_show_unknown_id_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli("--database", str(tmp_path / "x.db"), "show", "9999") == 2
+    db = str(tmp_path / "x.db")
+    assert cli("--database", db, "import", str(FIXTURES / "reviews.json")) == 0
+    assert cli("--database", db, "show", "9999") == 2
     assert "no review with id 9999" in capsys.readouterr().err
 
 
 def test_backup_is_a_usable_copy(tmp_path: Path) -> None:
-    assert cli("--database", str(tmp_path / "x.db"), "backup", str(tmp_path / "copy.db")) == 0
-    with sqlite3.connect(tmp_path / "copy.db") as db:
-        assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 15
+    db = str(tmp_path / "x.db")
+    assert cli("--database", db, "import", str(FIXTURES / "reviews.json")) == 0
+    assert cli("--database", db, "backup", str(tmp_path / "copy.db")) == 0
+    with sqlite3.connect(tmp_path / "copy.db") as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        assert copy.execute("SELECT COUNT(*) FROM reviews").fetchone()[0] == 3
 
 
 @pytest.mark.skipif(not SEED.is_file(), reason="../shared/seed is not beside this clone")
@@ -175,6 +192,8 @@ def test_seed_page_imports_and_exports_every_field(
 def test_database_may_also_follow_the_subcommand(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert cli("stats", "--database", str(tmp_path / "after.db")) == 0
+    page = str(FIXTURES / "pages" / "full.txt")
+    assert cli("import", page, "--database", str(tmp_path / "after.db")) == 0
     assert (tmp_path / "after.db").is_file()
-    assert "Reviews: 15" in capsys.readouterr().out
+    assert cli("stats", "--database", str(tmp_path / "after.db")) == 0
+    assert "Reviews: 1 " in capsys.readouterr().out

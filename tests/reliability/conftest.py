@@ -17,5 +17,6 @@ async def seeded(tmp_path: Path) -> Path:
     """A database file holding the starter catalog, closed again (for child processes)."""
     path = tmp_path / "reviews.db"
     catalog = await Catalog.open(path)
+    await catalog.load_starter_if_empty()
     await catalog.close()
     return path

@@ -31,6 +31,7 @@ async def test_a_thousand_lookups_racing_writes_from_two_stores_lose_nothing(
 ) -> None:
     path = tmp_path / "reviews.db"
     catalog = await Catalog.open(path)
+    await catalog.load_starter_if_empty()
     second = await Store.open(path)
     try:
         seed = await catalog.store.scope_reviews(None)
@@ -95,6 +96,7 @@ async def test_a_thousand_lookups_racing_writes_from_two_stores_lose_nothing(
 
 async def test_aliases_added_at_once_to_one_film_are_all_kept(tmp_path: Path) -> None:
     catalog = await Catalog.open(tmp_path / "reviews.db")
+    await catalog.load_starter_if_empty()
     try:
         [film, *_] = await catalog.store.scope_reviews(None)
         assert film.id is not None
@@ -113,6 +115,7 @@ async def test_aliases_added_at_once_to_one_film_are_all_kept(tmp_path: Path) ->
 
 async def test_lookups_during_edits_never_see_half_an_edit(tmp_path: Path) -> None:
     catalog = await Catalog.open(tmp_path / "reviews.db")
+    await catalog.load_starter_if_empty()
     try:
         [target, *_] = await catalog.store.scope_reviews(None)
         assert target.id is not None
