@@ -196,7 +196,7 @@ async def test_adding_an_existing_title_and_year_says_so_and_points_to_edit(
     assert again.ephemeral
     assert again.message.content == (
         f"{LANTERN_CARD} is already in this catalog. "
-        "Change it with `/catalog edit title: The Lantern Keeper` instead."
+        "Change it with `/catalog edit title: The Lantern Keeper (2019)` instead."
     )
     assert len(await guild_copies(run, "The Lantern Keeper", 2019)) == 1
 
@@ -338,7 +338,7 @@ async def test_confirmed_delete_hides_the_review_from_members(run: BotRun) -> No
 
     assert asked.ephemeral and question == f"Delete {LANTERN_CARD}?"
     assert confirmed.message.content == (
-        f"Deleted {LANTERN_CARD}. `/catalog restore` brings it back."
+        f"Deleted {LANTERN_CARD}. `/catalog restore title: {LANTERN_CARD}` brings it back."
     )
     assert card_title(await member_review(run, "The Lantern Keeper")) is None
 
@@ -555,3 +555,59 @@ async def test_alias_is_offered_by_review_autocomplete(run: BotRun) -> None:
     )
 
     assert {"name": LANTERN_CARD, "value": f"id:{seeded.id}"} in choices
+
+
+# ----- issue 12: nothing published that says nothing, hints that work -------------------
+
+
+async def test_an_empty_form_publishes_nothing(run: BotRun) -> None:
+    bare = {"title": "The Lantern Keeper", "year": 2019}
+    form = await run.discord.slash("catalog add", bare, user=MODERATOR_ID)
+    submitted = await run.discord.submit_modal(
+        form.modal, {"Verdict": "", "Full review (optional)": ""}
+    )
+
+    assert submitted.ephemeral
+    assert "a review needs at least a score, a verdict or verdict text" in (
+        submitted.message.content
+    )
+    assert submitted.message.buttons() == []
+    assert await guild_copies(run, "The Lantern Keeper", 2019) == []
+
+
+async def test_a_form_with_only_a_verdict_text_is_enough(run: BotRun) -> None:
+    bare = {"title": "The Lantern Keeper", "year": 2019}
+    published = await publish(run, bare, verdict_text="Quiet and precise.")
+
+    assert published.content.startswith(f"Published {LANTERN_CARD}")
+
+
+async def test_import_of_json_with_a_lone_surrogate_names_the_field(run: BotRun) -> None:
+    data = b'[{"title": "Heat \\ud800", "year": 1995, "score": 8}]'
+
+    result = await import_file(run, "surrogate.json", data)
+
+    [reply] = result.followups
+    assert reply.ephemeral
+    assert "item 1, title: holds '\\ud800', half of a character" in reply.content
+    assert "went wrong" not in reply.content
+    assert await guild_copies(run, "Heat", 1995) == []
+
+
+async def test_owner_adding_an_existing_global_film_is_pointed_to_a_global_edit(
+    run: BotRun,
+) -> None:
+    heat = {"title": "Heat", "year": 1995, "score": 5.0, "scope": "global"}
+    refused = await run.discord.slash("catalog add", heat, user=OWNER_ID)
+    hint = "`/catalog edit title: Heat (1995) scope: global`"
+    assert refused.message.content == (
+        f"Heat (1995) is already in this catalog. Change it with {hint} instead."
+    )
+
+    # The hint, followed, reaches the film.
+    edited = await run.discord.slash(
+        "catalog edit",
+        {"title": "Heat (1995)", "field": "score", "value": "9.1", "scope": "global"},
+        user=OWNER_ID,
+    )
+    assert edited.message.content == "Updated score of Heat (1995)."

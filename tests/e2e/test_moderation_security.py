@@ -433,7 +433,12 @@ async def test_guild_moderator_cannot_change_a_global_review_from_the_guild(
         f"catalog {subcommand}", {"title": "Heat 1995", **options}, user=MODERATOR_ID
     )
 
-    assert refused(result, "Heat (1995) belongs to the global catalog; you can't change it here.")
+    assert refused(
+        result,
+        "Heat (1995) belongs to the global catalog, which only the bot's owners change. To give "
+        "this server its own review of it, which members here see instead, use "
+        "`/catalog add title: Heat year: 1995`.",
+    )
     assert await everything(run) == before
 
 
@@ -526,11 +531,35 @@ async def test_role_member_can_publish_after_modrole(run: BotRun, critic: int) -
 async def test_clearing_modrole_refuses_role_members_again(run: BotRun, critic: int) -> None:
     await set_modrole(run, CRITIC_ROLE_ID)
 
-    cleared = await set_modrole(run, None)
+    asked = await set_modrole(run, None)
+    assert asked.ephemeral and "Clear the moderator role" in asked.message.content
+    assert await store_of(run).mod_role(GUILD_ID) == CRITIC_ROLE_ID  # not before the press
+    cleared = await run.discord.click(asked.message, label="Clear", user=MODERATOR_ID)
     result = await run.discord.slash("catalog add", FILM, user=critic)
 
     assert cleared.message.content == "Cleared: only members with Manage Server can use /catalog."
     assert refused(result)
+
+
+async def test_modrole_without_a_role_clears_nothing_until_confirmed(
+    run: BotRun, critic: int
+) -> None:
+    await set_modrole(run, CRITIC_ROLE_ID)
+
+    asked = await set_modrole(run, None)
+    kept = await run.discord.click(asked.message, label="Cancel", user=MODERATOR_ID)
+
+    assert kept.message.content == "Kept: the moderator role is unchanged."
+    assert await store_of(run).mod_role(GUILD_ID) == CRITIC_ROLE_ID
+    assert asked.message.allowed_mentions == {"parse": []}
+
+
+async def test_modrole_without_a_role_when_none_is_set_says_how_to_set_one(run: BotRun) -> None:
+    answer = await set_modrole(run, None)
+
+    assert answer.ephemeral and answer.message.components == []
+    assert "`/config modrole role: @Moderators`" in answer.message.content
+    assert await store_of(run).mod_role(GUILD_ID) is None
 
 
 async def test_modrole_does_not_reach_another_guild(run: BotRun, critic: int) -> None:

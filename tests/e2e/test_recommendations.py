@@ -19,10 +19,8 @@ from typing import Any
 
 import pytest
 
-from bot.catalog import STARTER_CATALOG
 from bot.client import create_bot
 from bot.config import Settings
-from bot.importers import read_review_file
 from bot.loopback import SentMessage
 from bot.models import Review
 from bot.ratelimit import MemberBudget
@@ -30,7 +28,7 @@ from bot.store import Store
 from bot.views import NOT_YOURS
 from cogs.recommendations import REROLL_RATE
 from tests.conftest import make_review
-from tests.e2e.conftest import EXTRA_FILMS
+from tests.e2e.conftest import EXTRA_FILMS, with_starter
 from tests.e2e.harness import (
     APPLICATION_ID,
     MODERATOR_ID,
@@ -70,10 +68,7 @@ GIALLO_TITLES = {film.display_title for film in GIALLI}
 
 # What a member of the main guild can see: a later film with the same title and year
 # replaces the earlier one, as the import does.
-BY_TITLE = {
-    film.display_title: film
-    for film in [*read_review_file(STARTER_CATALOG), *EXTRA_FILMS, COLLATERAL]
-}
+BY_TITLE = {film.display_title: film for film in with_starter(*EXTRA_FILMS, COLLATERAL)}
 VISIBLE = list(BY_TITLE.values())
 BEST_FIRST = sorted(VISIBLE, key=lambda film: (film.score is None, -(film.score or 0), film.title))
 
@@ -94,9 +89,7 @@ FILTERS: dict[str, tuple[dict[str, Any], Callable[[Review], bool]]] = {
 @pytest.fixture
 async def catalog_store(settings: Settings) -> AsyncIterator[Store]:
     store = await Store.open(settings.database_path)
-    await store.import_reviews(
-        [*read_review_file(STARTER_CATALOG), *EXTRA_FILMS, COLLATERAL, *GIALLI], actor_id=None
-    )
+    await store.import_reviews([*with_starter(*EXTRA_FILMS, COLLATERAL), *GIALLI], actor_id=None)
     yield store
     await store.close()
 
