@@ -303,6 +303,8 @@ async def run_console(
     )
     # Voice support is irrelevant to this bot; its start-up warnings are noise here.
     logging.getLogger("discord.client").setLevel(logging.ERROR)
+    # But loading the sample reviews into an empty database is news to the user.
+    logging.getLogger("bot.catalog").setLevel(logging.INFO)
     out = Console(highlight=False, soft_wrap=True)
     stand_in = default_stand_in()
     await stand_in.start()

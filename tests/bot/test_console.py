@@ -53,6 +53,7 @@ def test_console_looks_up_the_seed_film_with_a_typo(tmp_path: Path) -> None:
 
 
 def test_console_select_menu_choice_and_button_press(tmp_path: Path) -> None:
+    run_script(tmp_path, ["/stats"])  # the first start loads the sample reviews
     extra = tmp_path / "heat.json"
     extra.write_text(json.dumps([HEAT_1986]), encoding="utf-8")
     imported = reviewbot(tmp_path / "console.db", "import", str(extra))
@@ -128,3 +129,35 @@ def test_console_history_is_kept_outside_the_repository(monkeypatch: Any, tmp_pa
     monkeypatch.delenv("XDG_STATE_HOME")
     assert history_path().is_relative_to(Path.home())
     assert not history_path().is_relative_to(Path(__file__).resolve().parents[2])
+
+
+def test_console_on_an_empty_database_loads_the_samples_says_so_and_they_can_be_removed(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "session.txt"
+    script.write_text("/review all of us strangers\n", encoding="utf-8")
+    database = tmp_path / "console.db"
+
+    first = reviewbot(database, "console", "--script", str(script))
+    assert "▌ All of Us Strangers (2023)" in first.stdout
+    assert "loaded the starter catalog, 15 sample review(s)" in first.stderr
+
+    removed = reviewbot(database, "samples", "remove")
+    assert removed.stdout.strip() == "Removed 15 sample review(s); each removal is in the audit log."
+
+    again = reviewbot(database, "console", "--script", str(script))
+    assert "No review matches" in again.stdout  # and the samples are not loaded again
+    assert "starter catalog" not in again.stderr
+
+
+def test_console_on_a_database_with_reviews_adds_no_samples(tmp_path: Path) -> None:
+    database = tmp_path / "console.db"
+    extra = tmp_path / "heat.json"
+    extra.write_text(json.dumps([HEAT_1986]), encoding="utf-8")
+    assert reviewbot(database, "import", str(extra)).returncode == 0
+
+    done = reviewbot(database, "console", stdin="/stats\n")
+
+    assert "starter catalog" not in done.stderr
+    stats = reviewbot(database, "stats")
+    assert stats.stdout.startswith("Reviews: 1 ")
