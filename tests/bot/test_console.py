@@ -143,7 +143,9 @@ def test_console_on_an_empty_database_loads_the_samples_says_so_and_they_can_be_
     assert "loaded the starter catalog, 15 sample review(s)" in first.stderr
 
     removed = reviewbot(database, "samples", "remove")
-    assert removed.stdout.strip() == "Removed 15 sample review(s); each removal is in the audit log."
+    assert (
+        removed.stdout.strip() == "Removed 15 sample review(s); each removal is in the audit log."
+    )
 
     again = reviewbot(database, "console", "--script", str(script))
     assert "No review matches" in again.stdout  # and the samples are not loaded again
