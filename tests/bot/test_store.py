@@ -436,3 +436,75 @@ async def test_more_genres_than_bits_still_filter_correctly(store: Store) -> Non
     for n in (0, 61, 62, 69):
         listed = await store.list_reviews(ReviewFilters(genre=f"genre {n}"), guild_id=None)
         assert [r.title for r in listed] == [f"Film {n}"]
+
+
+# -- identity, samples and shadowing (issue 12) --------------------------------------------
+
+
+async def test_a_version_3_database_keeps_its_rows_references_and_marks_its_samples(
+    tmp_path: Path,
+) -> None:
+    path = make_old_database(tmp_path / "old.db", 3)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO reviews (scope, title, title_key, year, reviewer, created_at, updated_at)"
+            " VALUES (0, 'Arrival', 'arrival', 2016, 'reviewbot sample data', 'then', 'then')"
+        )
+        db.execute(
+            "INSERT INTO audit_log (review_id, scope, action, at) VALUES (1, 0, 'add', 'then')"
+        )
+    async with await Store.open(path) as store:
+        [heat] = await store.find_by_title("Heat", 1995, scope=None)
+        [arrival] = await store.find_by_title("Arrival", 2016, scope=None)
+        assert (heat.sample, arrival.sample) == (False, True)
+        assert [entry.action for entry in await store.history(1)] == ["add"]  # kept, not cascaded
+        assert await store.integrity_check() == "ok"
+        with pytest.raises(DuplicateReview):
+            await store.add(make_review("HEAT", 1995), actor_id=MOD)
+
+
+async def test_removing_samples_soft_deletes_each_with_an_audit_entry(store: Store) -> None:
+    sample = await store.add(make_review("Arrival", 2016).with_content(sample=True), actor_id=None)
+    mine = await store.add(make_review("Heat", 1995), actor_id=MOD)
+
+    removed = await store.remove_samples(actor_id=MOD)
+
+    assert removed == [sample.id]
+    assert await store.get(sample.id or 0) is None and await store.get(mine.id or 0) == mine
+    assert [entry.action for entry in await store.history(sample.id or 0)][-1] == "remove sample"
+    assert not await store.is_empty()  # so the samples are never loaded again
+    assert await store.remove_samples(actor_id=MOD) == []
+
+
+async def test_a_users_import_of_a_sample_film_makes_it_theirs(store: Store) -> None:
+    await store.import_reviews([make_review("Heat", 1995, sample=True)], actor_id=None)
+    report, _ = await store.import_reviews([make_review("Heat", 1995)], actor_id=None)
+
+    assert (report.added, report.updated) == (0, 1)
+    [heat] = await store.find_by_title("Heat", 1995, scope=None)
+    assert not heat.sample
+    assert await store.remove_samples(actor_id=MOD) == []
+
+
+async def test_a_guilds_own_review_shadows_the_global_one_in_every_listing(store: Store) -> None:
+    await store.add(make_review("Heat", 1995), actor_id=MOD)
+    await store.add(make_review("Arrival", 2016), actor_id=MOD)
+    own = await store.add(make_review("heat", 1995, score=2.0, scope=GUILD_A), actor_id=MOD)
+
+    listed = await store.list_reviews(guild_id=GUILD_A, limit=10)
+    assert [review.id for review in listed if review.year == 1995] == [own.id]
+    assert await store.count(guild_id=GUILD_A) == 2
+    assert await store.count(guild_id=None) == 2  # the global catalog itself is unchanged
+    assert (await store.stats(guild_id=GUILD_A)).total == 2
+    await store.delete(own.id or 0, actor_id=MOD, scope=GUILD_A)
+    assert await store.count(guild_id=GUILD_A) == 2  # the global one is back
+
+
+async def test_related_never_lists_the_film_itself_in_any_scope(store: Store) -> None:
+    global_heat = await store.add(make_review("Heat", 1995), actor_id=MOD)
+    await store.add(make_review("Heat", 1995, scope=GUILD_A), actor_id=MOD)
+    await store.add(make_review("Collateral", 2004), actor_id=MOD)
+
+    related = await store.related(global_heat, guild_id=GUILD_A)
+
+    assert [review.title for review, _ in related] == ["Collateral"]
