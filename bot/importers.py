@@ -193,8 +193,12 @@ def _csv_records(text: str) -> Iterable[tuple[int, dict[str, str]]]:
         raise _FileProblem(f"line {reader.line_num}: {error}") from None
 
 
-def _require_columns(header: Iterable[str], required: Iterable[str], names: str) -> None:
-    missing = [column for column in required if column not in set(header)]
+def _require_columns(
+    header: list[str], required: Iterable[str], names: str, *, canonical: bool
+) -> None:
+    """Refuse a header without the ``required`` columns, naming them (before any row)."""
+    present = {canonical_field_name(column) if canonical else column for column in header}
+    missing = [column for column in required if column not in present]
     if missing:
         raise _FileProblem(
             f"line 1: the header lacks the {names} {', '.join(missing)} "
@@ -205,9 +209,7 @@ def _require_columns(header: Iterable[str], required: Iterable[str], names: str)
 def _csv_rows(text: str) -> list[ParsedRow]:
     records = list(_csv_records(text))
     header_text = next(csv.reader(io.StringIO(text, newline="")), [])
-    _require_columns(
-        {canonical_field_name(column) for column in header_text}, REQUIRED_COLUMNS, "column(s)"
-    )
+    _require_columns(header_text, REQUIRED_COLUMNS, "column(s)", canonical=True)
     return [
         ParsedRow(f"line {line}", {name: unneutralise(cell) for name, cell in record.items()})
         for line, record in records
@@ -218,7 +220,7 @@ def _letterboxd_rows(text: str) -> list[ParsedRow]:
     rows = []
     records = list(_csv_records(text))
     header = next(csv.reader(io.StringIO(text, newline="")), [])
-    _require_columns(header, sorted(LETTERBOXD_COLUMNS), "Letterboxd column(s)")
+    _require_columns(header, sorted(LETTERBOXD_COLUMNS), "Letterboxd column(s)", canonical=False)
     for line, record in records:
         review_text = record.get("Review", "").strip()
         fields: dict[str, Any] = {
