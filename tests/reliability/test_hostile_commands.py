@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from bot.loopback import InteractionResult, LoopbackFile
-from bot.models import CONTENT_FIELDS, Review, ValidationError, validate_field
+from bot.models import CONTENT_FIELDS, Review, ValidationError, clean_text, validate_field
 from bot.store import Store
 from tests.conftest import make_review, max_examples
 from tests.e2e.harness import GUILD_ID, MEMBER_ID, MODERATOR_ID, BotRun
@@ -261,6 +261,13 @@ async def test_catalog_add_of_any_options_stores_exactly_one_review_or_nothing(
         opened.modal, {"Verdict": verdict_text, "Full review (optional)": body}
     )
     watch.assert_clean()
+    if not preview.message.buttons():  # a form that says nothing is refused, not previewed
+        event("refused at the form")
+        assert preview.ephemeral and "a review needs at least" in preview.message.content
+        assert optional.get("score") is None
+        assert not clean_text(verdict_text) and not clean_text(optional.get("verdict"))
+        assert fingerprint(path) == before
+        return
     pressed = await run.discord.click(
         preview.message, label="Publish" if publish else "Cancel", user=MODERATOR_ID
     )
