@@ -202,7 +202,7 @@ def review_from_fields(
         problems["title"] = "title is required"
     if "year" not in values and "year" not in problems:
         problems["year"] = "year is required"
-    if complete and not problems and not _has_substance(values):
+    if complete and not problems and not has_substance(values):
         problems["verdict"] = NO_SUBSTANCE
     if problems:
         raise ValidationError(problems)
@@ -212,7 +212,8 @@ def review_from_fields(
 NO_SUBSTANCE = "a review needs at least a score, a verdict or verdict text"
 
 
-def _has_substance(values: Mapping[str, Any]) -> bool:
+def has_substance(values: Mapping[str, Any]) -> bool:
+    """Whether a review (its content, by field name) says anything a card can show."""
     return any(values.get(name) not in (None, "") for name in ("score", "verdict", "verdict_text"))
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import ImportReport, Review, review_from_fields
+from bot.models import ImportReport, Review, has_substance, review_from_fields
 from bot.store.db import utc_now
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, write_terms
@@ -36,7 +36,9 @@ class ReviewWrites(ReviewReads):
         async with self._db.transaction() as db:
             current = await _get_in_scope(db, review_id, scope)
             merged = {**current.content(), **changes}
-            updated = review_from_fields(merged, scope=current.scope)
+            # An edit may not empty a card that said something (older imports may not have).
+            complete = has_substance(current.content())
+            updated = review_from_fields(merged, scope=current.scope, complete=complete)
             clash = await _find_existing(db, updated)
             if clash is not None and clash.id != review_id:
                 raise DuplicateReview(clash)

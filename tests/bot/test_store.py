@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.models import CONTENT_FIELDS, Review, ReviewFilters
+from bot.models import CONTENT_FIELDS, Review, ReviewFilters, ValidationError
 from bot.store import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -508,3 +508,14 @@ async def test_related_never_lists_the_film_itself_in_any_scope(store: Store) ->
     related = await store.related(global_heat, guild_id=GUILD_A)
 
     assert [review.title for review, _ in related] == ["Collateral"]
+
+
+async def test_an_edit_may_not_empty_a_card_that_said_something(store: Store) -> None:
+    review = await store.add(
+        make_review("Heat", 1995, score=None, verdict="", verdict_text="Tense."), actor_id=MOD
+    )
+    assert review.id is not None
+    with pytest.raises(ValidationError, match="at least a score, a verdict or verdict text"):
+        await store.update(review.id, {"verdict_text": ""}, actor_id=MOD, scope=None)
+    assert await store.get(review.id) == review
+    await store.update(review.id, {"verdict_text": "", "score": 7}, actor_id=MOD, scope=None)
