@@ -5,7 +5,7 @@ term rows and genre bits it reads, written alongside every review.
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import aiosqlite
@@ -92,26 +92,43 @@ async def write_terms(db: aiosqlite.Connection, review: Review, genres: GenreBit
     await db.execute("UPDATE reviews SET genre_mask = ? WHERE id = ?", [mask, review.id])
 
 
-def visible_clause(guild_id: int | None) -> tuple[str, list[Any]]:
+# Above this many, the shadowed ids are matched by a subquery instead of listed.
+MAX_LISTED_SHADOWS = 500
+
+# The global reviews a guild's own live reviews stand in for (same film_key).
+SHADOWED_SQL = (
+    "SELECT shadowed.id FROM reviews own JOIN reviews shadowed "
+    "ON shadowed.scope = ? AND shadowed.film_key = own.film_key "
+    "WHERE own.scope = ? AND own.deleted_at IS NULL"
+)
+
+
+def visible_clause(guild_id: int | None, shadowed: Sequence[int] = ()) -> tuple[str, list[Any]]:
     """A guild sees the global catalog and its own reviews, never another guild's.
 
-    Where the guild has its own live review of a film, that one stands in for the
-    global one (one film, one card): matched by ``film_key``, on an index.
+    ``shadowed`` are the global reviews the guild has its own review of (read with
+    :data:`SHADOWED_SQL` just before): those are left out, so each film has one
+    card. Most guilds have none, and then the clause costs nothing extra.
     """
     if guild_id is None:
         return "r.scope = ?", [GLOBAL_SCOPE]
-    return (
-        "r.scope IN (?, ?) AND (r.scope = ? OR NOT EXISTS (SELECT 1 FROM reviews own "
-        "WHERE own.scope = ? AND own.film_key = r.film_key AND own.deleted_at IS NULL))",
-        [GLOBAL_SCOPE, guild_id, guild_id, guild_id],
-    )
+    clause, params = "r.scope IN (?, ?)", [GLOBAL_SCOPE, guild_id]
+    if len(shadowed) > MAX_LISTED_SHADOWS:
+        return f"{clause} AND r.id NOT IN ({SHADOWED_SQL})", [*params, GLOBAL_SCOPE, guild_id]
+    if shadowed:
+        marks = ", ".join("?" * len(shadowed))
+        return f"{clause} AND r.id NOT IN ({marks})", [*params, *shadowed]
+    return clause, params
 
 
 def filter_clause(
-    filters: ReviewFilters, guild_id: int | None, genre_bits: Mapping[str, int]
+    filters: ReviewFilters,
+    guild_id: int | None,
+    genre_bits: Mapping[str, int],
+    shadowed: Sequence[int] = (),
 ) -> tuple[str, list[Any]]:
     """The WHERE clause (over ``reviews r``) for the live reviews ``guild_id`` sees."""
-    visible, params = visible_clause(guild_id)
+    visible, params = visible_clause(guild_id, shadowed)
     clauses = [visible, "r.deleted_at IS NULL"]
     for name, condition in COLUMN_CONDITIONS.items():
         value = getattr(filters, name)

@@ -21,7 +21,7 @@ class Insights(ReviewReads):
         self, kind: str, prefix: str, *, guild_id: int | None, limit: int = 25
     ) -> list[str]:
         """Director, cast or genre names that start with ``prefix`` (for autocomplete)."""
-        visible, params = visible_clause(guild_id)
+        visible, params = visible_clause(guild_id, await self.shadowed(guild_id))
         rows = await self._db.fetchall(
             "SELECT t.label, COUNT(*) AS n FROM review_terms t "
             "JOIN reviews r ON r.id = t.review_id "
@@ -32,7 +32,7 @@ class Insights(ReviewReads):
         return [label for label, _ in rows]
 
     async def verdict_labels(self, *, guild_id: int | None) -> list[str]:
-        visible, params = visible_clause(guild_id)
+        visible, params = visible_clause(guild_id, await self.shadowed(guild_id))
         rows = await self._db.fetchall(
             f"SELECT verdict, COUNT(*) AS n FROM reviews r WHERE {visible} AND deleted_at IS NULL "
             "AND verdict != '' GROUP BY verdict COLLATE NOCASE ORDER BY n DESC, verdict",
@@ -41,7 +41,9 @@ class Insights(ReviewReads):
         return [label for label, _ in rows]
 
     async def stats(self, *, guild_id: int | None, top: int = 5) -> CatalogStats:
-        where, params = filter_clause(NO_FILTERS, guild_id, self._genres.bits)
+        where, params = filter_clause(
+            NO_FILTERS, guild_id, self._genres.bits, await self.shadowed(guild_id)
+        )
         total_row = await self._db.fetchone(
             f"SELECT COUNT(*), AVG(score) FROM reviews r WHERE {where}", params
         )
@@ -78,7 +80,7 @@ class Insights(ReviewReads):
         Returns each with the shared (kind, label) pairs, most shared first
         by :data:`RELATION_WEIGHTS`.
         """
-        visible, params = visible_clause(guild_id)
+        visible, params = visible_clause(guild_id, await self.shadowed(guild_id))
         rows = await self._db.fetchall(
             "SELECT other.review_id, other.kind, other.label FROM review_terms mine "
             "JOIN review_terms other ON other.kind = mine.kind AND other.value = mine.value "

@@ -28,7 +28,9 @@ class Picks(ReviewReads):
         that pool is forgotten and the cycle starts again (avoiding an
         immediate repeat of the last pick when the pool allows it).
         """
-        where, params = filter_clause(filters, guild_id, self._genres.bits)
+        where, params = filter_clause(
+            filters, guild_id, self._genres.bits, await self.shadowed(guild_id)
+        )
         async with self._db.transaction() as db:
             pool = await _scalar(db, f"SELECT COUNT(*) FROM reviews r WHERE {where}", params)
             if pool == 0:

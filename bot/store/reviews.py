@@ -11,8 +11,9 @@ import aiosqlite
 from bot.matching import normalize_title
 from bot.models import AuditEntry, Review, ReviewFilters, TitleEntry
 from bot.store.db import Database
-from bot.store.filters import NO_FILTERS, GenreBits, filter_clause
+from bot.store.filters import NO_FILTERS, SHADOWED_SQL, GenreBits, filter_clause
 from bot.store.schema import (
+    GLOBAL_SCOPE,
     REVIEW_SELECT,
     db_scope,
     decode,
@@ -87,6 +88,13 @@ class ReviewReads:
         )
         return None if row is None else decode_review(row)
 
+    async def shadowed(self, guild_id: int | None) -> list[int]:
+        """The global reviews ``guild_id``'s own reviews stand in for (one film, one card)."""
+        if guild_id is None:
+            return []
+        rows = await self._db.fetchall(SHADOWED_SQL, [GLOBAL_SCOPE, guild_id])
+        return [int(review_id) for (review_id,) in rows]
+
     async def own_copy(self, review: Review, guild_id: int | None) -> Review | None:
         """The guild's own live review of ``review``'s film, which shadows a global one."""
         if guild_id is None or review.scope == guild_id:
@@ -107,7 +115,9 @@ class ReviewReads:
         offset: int = 0,
         order: str = "score",
     ) -> list[Review]:
-        where, params = filter_clause(filters, guild_id, self._genres.bits)
+        where, params = filter_clause(
+            filters, guild_id, self._genres.bits, await self.shadowed(guild_id)
+        )
         rows = await self._db.fetchall(
             f"SELECT {REVIEW_SELECT} FROM reviews r WHERE {where} ORDER BY {ORDERS[order]} "
             "LIMIT ? OFFSET ?",
@@ -136,7 +146,9 @@ class ReviewReads:
         return [decode_review(row) for row in rows]
 
     async def count(self, filters: ReviewFilters = NO_FILTERS, *, guild_id: int | None) -> int:
-        where, params = filter_clause(filters, guild_id, self._genres.bits)
+        where, params = filter_clause(
+            filters, guild_id, self._genres.bits, await self.shadowed(guild_id)
+        )
         row = await self._db.fetchone(f"SELECT COUNT(*) FROM reviews r WHERE {where}", params)
         return int(row[0])
 

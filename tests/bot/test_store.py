@@ -19,6 +19,7 @@ from bot.store import (
     ReviewNotFound,
     Store,
     StoreError,
+    filters,
 )
 from bot.store.schema import CONTENT_COLUMNS, DERIVED_COLUMNS, REVIEW_COLUMNS
 from tests.conftest import make_old_database, make_review
@@ -486,7 +487,12 @@ async def test_a_users_import_of_a_sample_film_makes_it_theirs(store: Store) -> 
     assert await store.remove_samples(actor_id=MOD) == []
 
 
-async def test_a_guilds_own_review_shadows_the_global_one_in_every_listing(store: Store) -> None:
+@pytest.mark.parametrize("listed", [True, False], ids=["ids listed", "many: a subquery"])
+async def test_a_guilds_own_review_shadows_the_global_one_in_every_listing(
+    store: Store, monkeypatch: pytest.MonkeyPatch, listed: bool
+) -> None:
+    if not listed:
+        monkeypatch.setattr(filters, "MAX_LISTED_SHADOWS", 0)
     await store.add(make_review("Heat", 1995), actor_id=MOD)
     await store.add(make_review("Arrival", 2016), actor_id=MOD)
     own = await store.add(make_review("heat", 1995, score=2.0, scope=GUILD_A), actor_id=MOD)
