@@ -611,3 +611,20 @@ async def test_owner_adding_an_existing_global_film_is_pointed_to_a_global_edit(
         user=OWNER_ID,
     )
     assert edited.message.content == "Updated score of Heat (1995)."
+
+
+async def test_the_restore_hint_after_a_global_delete_works_as_written(run: BotRun) -> None:
+    [heat] = await store_of(run).find_by_title("Heat", 1995, scope=None)
+    asked = await run.discord.slash(
+        "catalog delete", {"title": "Heat (1995)", "scope": "global"}, user=OWNER_ID
+    )
+    deleted = await run.discord.click(asked.message, label="Delete", user=OWNER_ID)
+    hint = "/catalog restore title: Heat (1995) scope: global"
+    assert deleted.message.content == f"Deleted Heat (1995). `{hint}` brings it back."
+
+    restored = await run.discord.slash(
+        "catalog restore", {"title": "Heat (1995)", "scope": "global"}, user=OWNER_ID
+    )
+
+    assert restored.message.content == "Restored Heat (1995)."
+    assert await store_of(run).get(heat.id or 0) is not None
