@@ -18,7 +18,7 @@ GUILD = 111
 
 @pytest.fixture
 async def catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
-    opened = await Catalog.open(tmp_path / "reviews.db", seed=None)
+    opened = await Catalog.open(tmp_path / "reviews.db")  # a new database starts empty
     for review in (
         make_review("All of Us Strangers", 2023, aliases=("AOUS",)),
         make_review("Heat", 1995),
