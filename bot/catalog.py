@@ -203,7 +203,7 @@ class Catalog:
         matches = self.index.search(text, guild_id, limit=SUGGESTION_COUNT)
         for match in matches:
             if match.key == key:
-                return await self.get(match.review_id, guild_id)
+                return await self._card(match.review_id, guild_id)  # one film, one card
         # An alias ("AOUS") scores as an exact hit but reports the title's key.
         exact = [match for match in matches if match.score >= EXACT_SCORE]
         for review in await self._reviews_for(exact, guild_id):

@@ -127,3 +127,13 @@ async def test_a_failing_listener_is_logged_and_never_breaks_the_add(
     assert await catalog.get(stored.id, None) is not None
     assert len(heard) == 1
     assert "listener on fire" in caplog.text
+
+
+async def test_find_in_text_shows_a_guilds_own_review_of_a_global_film(catalog: Catalog) -> None:
+    own = await catalog.add(make_review("Heat", 1995, score=2.0, scope=GUILD), actor_id=None)
+
+    found = await catalog.find_in_text("heat", GUILD)
+    elsewhere = await catalog.find_in_text("heat", None)
+
+    assert found is not None and found.id == own.id
+    assert elsewhere is not None and elsewhere.scope is None
