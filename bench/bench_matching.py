@@ -48,6 +48,8 @@ from rapidfuzz import process, utils
 from bench.movies import movie_rows
 from bot import matching
 from bot.matching import Match, ScopedTitleIndex, TitleIndex, normalize_title
+from bot.matching import index as matching_index
+from bot.matching import scoring as matching_scoring
 
 SEED = 20261125
 DEFAULT_SIZES = (58_788, 250_000, 1_000_000)
@@ -758,15 +760,17 @@ def write_docs(table: str, start: str = DOCS_START, end: str = DOCS_END) -> None
 
 @contextmanager
 def _patched(**values: object) -> Iterator[None]:
-    """Temporarily change bot.matching's tuning constants (or functions)."""
-    saved = {name: getattr(matching, name) for name in values}
-    for name, value in values.items():
-        setattr(matching, name, value)
+    """Temporarily change the matcher's tuning constants (or functions), in
+    every module of the package that reads them."""
+    modules = (matching_index, matching_scoring)
+    saved = [(m, name, getattr(m, name)) for m in modules for name in values if hasattr(m, name)]
+    for module, name, _ in saved:
+        setattr(module, name, values[name])
     try:
         yield
     finally:
-        for name, value in saved.items():
-            setattr(matching, name, value)
+        for module, name, value in saved:
+            setattr(module, name, value)
 
 
 def _no_slip_limit(length: int) -> int:

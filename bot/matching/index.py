@@ -1,60 +1,37 @@
-"""Fuzzy film-title matching: the only module that knows how titles are compared.
-
-Members type titles badly ("all of us strangrs", "the dark knight" for a catalog's
-"Dark Knight, The", "godfather 2", "heat 1995", the first words of a long title).
-:class:`TitleIndex` finds the film they mean quickly enough to run on every
-autocomplete keystroke, and returns nothing rather than invent a match.
-
-How a lookup works (docs/matching.md has the measurements behind each choice):
-
-1. :func:`normalize_title` folds titles and queries the same way, so most of
-   the "typed it differently" cases become exact string equality.
-2. Candidates come from a trigram inverted index: every normalised word
-   contributes its padded trigrams, each trigram maps to the documents that
-   contain it, and ``numpy.bincount`` over the posting lists counts how many
-   query trigrams each document shares. Only the few hundred best-covered
-   documents survive, so the cost hardly depends on catalog size.
-3. The survivors are re-ranked with rapidfuzz on the normalised strings
-   (whole-title ratio, opening-words prefix, reordered words) into score
-   bands, and a near miss only counts within a couple of typing slips (OSA
-   edit distance). That limit, more than the score cutoff, is what keeps
-   nonsense such as "lawnmower mauve" from matching "Lawnmower Man".
-
-Adding a review only normalises it; the next query posts everything added
-since in one numpy pass. Removing takes a review's documents out of the
-posting lists directly, so edits never rebuild the index.
-"""
+"""The title index: trigram candidates, re-ranked by the scorers, kept in step with edits."""
 
 from __future__ import annotations
 
 import bisect
 import math
-import re
-import unicodedata
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
 
-from bot.models import MAX_YEAR, MIN_YEAR, TitleEntry
-
-__all__ = [
-    "Match",
-    "ScopedTitleIndex",
-    "TitleEntry",
-    "TitleIndex",
-    "normalize_title",
-    "split_year",
-]
-
-# Titles are never this long; capping the query keeps a pasted 100 kB message
-# from costing more than an ordinary lookup.
-MAX_QUERY_CHARS = 200
+from bot.matching.normalize import MAX_QUERY_CHARS, _literal, _split_article, split_year
+from bot.matching.scoring import (
+    ARTICLE_ONLY_PENALTY,
+    COMPLETE_CUTOFF,
+    SEARCH_CUTOFF,
+    SHORT_QUERY_CHARS,
+    SHORT_QUERY_CUTOFF,
+    YEAR_MISMATCH_PENALTY,
+    YEAR_OFF_BY_ONE_PENALTY,
+    YEAR_UNKNOWN_PENALTY,
+    FloatArray,
+    IntArray,
+    Match,
+    _completion_scores,
+    _is_ambiguous,
+    _KeyScorer,
+    _match_order,
+    _search_scores,
+)
+from bot.models import TitleEntry
 
 # Re-ranking is the expensive step, so only this many documents reach it: the
 # best by shared-trigram count (finds long titles a prefix was cut from) and
@@ -65,281 +42,6 @@ CANDIDATES_BY_OVERLAP = 120
 # query's trigrams before it is even scored. Two typos in a ten-letter title
 # still leave about half of them intact.
 MIN_TRIGRAM_SHARE = 0.3
-
-# Search scores are 0-100 in bands, so that a gap between two results means
-# something (see _search_scores):
-#   100       the normalised title exactly (less ARTICLE_ONLY_PENALTY when the
-#             query left out or added the leading article);
-#   92-96     the query is the title's opening words, more coverage scores higher;
-#   <= 96     a near miss: fuzz.ratio scaled by FUZZY_SCALE, within the allowed
-#             number of typing slips; reordered words or a dropped "and" are
-#             scaled by VARIANT_SCALE.
-# Below SEARCH_CUTOFF a search says "no match"; short queries need more, as a
-# random four-letter string is one edit away from some title.
-SEARCH_CUTOFF = 75.0
-SHORT_QUERY_CUTOFF = 85.0
-SHORT_QUERY_CHARS = 6
-COMPLETE_CUTOFF = 75.0
-FUZZY_SCALE = 0.96
-VARIANT_SCALE = 0.93
-EXACT_PREFIX_BASE = 92.0
-EXACT_PREFIX_SPAN = 4.0
-# A misspelt opening only counts when it is this close (raw ratio), or random
-# word pairs start to "match" long titles.
-FUZZY_PREFIX_FLOOR = 88.0
-# "die hard" is literally Die Hard; a film called "Hard" shares only the key.
-ARTICLE_ONLY_PENALTY = 0.5
-
-# Two results closer than this are a coin toss, so the caller should ask.
-# Wider than ARTICLE_ONLY_PENALTY, narrower than the exact-to-prefix gap.
-AMBIGUITY_MARGIN = 3.0
-# A query year that disagrees with the film's year costs more than the
-# ambiguity margin, so "heat 1995" is not ambiguous with Heat (1986).
-YEAR_MISMATCH_PENALTY = 6.0
-YEAR_OFF_BY_ONE_PENALTY = 3.0
-YEAR_UNKNOWN_PENALTY = 4.0
-
-IntArray: TypeAlias = npt.NDArray[np.int64]
-FloatArray: TypeAlias = npt.NDArray[np.float64]
-# Scores a query key against candidate keys; search and completion differ here.
-_KeyScorer: TypeAlias = Callable[[str, str, list[str], list[str]], FloatArray]
-
-# --------------------------------------------------------------------------
-# Normalisation
-# --------------------------------------------------------------------------
-
-# Letters NFKD does not decompose, quotes that should all be one apostrophe,
-# and dashes/dots that should all be one separator.
-_CHAR_MAP = str.maketrans(
-    {
-        **dict.fromkeys("‘’‚‛′ʼ`´", "'"),
-        **dict.fromkeys("“”„″", '"'),
-        **dict.fromkeys("‐‑‒–—―−", "-"),
-        **dict.fromkeys("•‧∙⋅", "·"),
-        **{"ß": "ss", "æ": "ae", "ø": "o", "œ": "oe", "ł": "l", "đ": "d", "ð": "d"},
-        **{"þ": "th", "ı": "i", "ħ": "h", "ŧ": "t"},
-    }
-)
-# Marks left by NFKD, and invisible format characters (zero-width joiners, RTL
-# overrides, soft hyphens) that would otherwise split or hide a word. Control
-# characters are not dropped: tabs and newlines separate words.
-_DROPPED_CATEGORIES = frozenset({"Mn", "Me", "Cf"})
-
-# Catalogs write "Dark Knight, The"; members write "The Dark Knight". Moving
-# the article back to the front lets the leading-article rule treat both alike.
-# This list is broader than the dropped ones: "Vitelloni, I" becomes
-# "i vitelloni", which is how people type it, but "i" itself is not dropped.
-_MOVABLE_ARTICLES = (
-    "the|a|an|le|la|les|l'|un|une|el|los|las|una|der|die|das|den|dem|ein|eine|"
-    "il|lo|gli|i|de|het|een|o|os|as|det|en|ha-|al-"
-)
-_TRAILING_ARTICLE = re.compile(rf"^(?P<body>.*\S)\s*,\s*(?P<article>{_MOVABLE_ARTICLES})$")
-_LEADING_ELISION = re.compile(r"^l'\s*")
-# "L.A.", "E.T.", "S.W.A.T.": people type these without dots.
-_ACRONYM = re.compile(r"\b(?:[^\W\d_]\.){2,}")
-# "WALL·E", "WALL-E": a single trailing letter glued on is part of the word.
-_GLUED_LETTER = re.compile(r"(?<=[^\W\d_]{2})[-·](?=[^\W\d_](?:[^\w]|$))")
-_NON_WORD = re.compile(r"[\W_]+")
-
-_DROPPED_ARTICLES = frozenset(
-    {"the", "a", "an", "le", "la", "les", "l", "el", "los", "las", "der", "die", "das"}
-    | {"il", "lo", "gli", "de", "het"}
-)
-# Words after which a numeral is a sequel number ("Part II", "Episode I").
-_SEQUEL_WORDS = frozenset({"part", "episode", "chapter", "vol", "book"})
-_WORD_ALIASES = {"pt": "part", "volume": "vol", "ep": "episode"}
-
-
-# I..XXXIX. Sequel numbers above 39 do not occur, and leaving out M, D, C and L
-# keeps words such as "mix", "dix", "mild" and "civil" away from the rule.
-_ROMAN_ONES = ["", "i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix"]
-_ROMAN_NUMERALS = {
-    "x" * tens + ones: tens * 10 + value
-    for tens in range(4)
-    for value, ones in enumerate(_ROMAN_ONES)
-    if tens or value
-}
-_NUMBER_WORDS = {
-    word: value
-    for value, word in enumerate(
-        ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"], start=1
-    )
-}
-# Only titles containing one of these need the slower token rules below.
-_SPECIAL_TOKENS = (
-    frozenset(_ROMAN_NUMERALS) | frozenset(_NUMBER_WORDS) | frozenset(_WORD_ALIASES) | {"part"}
-)
-
-
-def _numeral(tokens: Sequence[str], position: int) -> int | None:
-    """The number a token stands for, if it is a sequel number in this place.
-
-    A leading token is never a numeral ("I Am Legend", "X-Men", "V for
-    Vendetta"). After "part"/"episode"/... any numeral or number word counts.
-    Elsewhere only multi-letter numerals count ("Rocky II", "Richard III"), plus
-    a final "V" or "X" ("Rocky V", "Henry V"); a lone "I" is the pronoun in
-    "Who Am I", and "Mix" or "Dix" are not numerals at all (see _ROMAN_NUMERALS).
-    """
-    token = tokens[position]
-    if position == 0:
-        return None
-    after_sequel_word = tokens[position - 1] in _SEQUEL_WORDS
-    if after_sequel_word and token in _NUMBER_WORDS:
-        return _NUMBER_WORDS[token]
-    value = _ROMAN_NUMERALS.get(token)
-    if value is None:
-        return None
-    if after_sequel_word or len(token) > 1:
-        return value
-    is_last = position == len(tokens) - 1
-    return value if is_last and token in ("v", "x") else None
-
-
-def _canonical_tokens(tokens: list[str], *, open_end: bool = False) -> list[str]:
-    if _SPECIAL_TOKENS.isdisjoint(tokens):
-        return tokens
-    if open_end and len(tokens[-1]) == 1 and tokens[-1].isalpha():
-        # Still being typed: the "v" of "la v" is the start of "voce", not 5.
-        return [*_canonical_tokens(tokens[:-1]), tokens[-1]]
-    tokens = [_WORD_ALIASES.get(token, token) for token in tokens]
-    out: list[str] = []
-    for position, token in enumerate(tokens):
-        value = _numeral(tokens, position)
-        out.append(token if value is None else str(value))
-    # "Godfather Part II" and "godfather 2" are the same request.
-    return [
-        token
-        for position, token in enumerate(out)
-        if not (token == "part" and 0 < position < len(out) - 1 and out[position + 1].isdigit())
-    ]
-
-
-def _join_spelled_out(tokens: list[str]) -> list[str]:
-    """ "C.H.U.D." and "c h u d" are both "chud": join runs of three or more
-    single letters (two would swallow "I, a Woman")."""
-    out: list[str] = []
-    run: list[str] = []
-    for token in [*tokens, ""]:
-        if len(token) == 1 and token.isalpha():
-            run.append(token)
-            continue
-        out.extend(["".join(run)] if len(run) >= 3 else run)
-        run = []
-        if token:
-            out.append(token)
-    return out
-
-
-def _fold(text: str) -> str:
-    """Case, accents, compatibility forms and invisible characters, nothing else."""
-    text = text[:MAX_QUERY_CHARS]
-    if text.isascii():
-        text = text.lower()
-        return text.replace("`", "'") if "`" in text else text
-    text = unicodedata.normalize("NFKD", text.casefold())
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in _DROPPED_CATEGORIES)
-    # casefold runs before NFKD, so compatibility characters that decompose to
-    # capitals ("ℌ") need one more lowering.
-    return text.translate(_CHAR_MAP).lower()
-
-
-def _split_article(text: str, *, open_end: bool = False) -> tuple[str, str]:
-    """(dropped leading article or "", normalised title): normalize_title's work.
-
-    The article is kept aside so a literal match ("die hard" for "Die Hard")
-    can outrank one that only agrees without it (a film called "Hard").
-    ``open_end`` marks text that is still being typed (see _canonical_tokens).
-    """
-    folded = _fold(text)
-    text = folded.replace("&", " and ") if "&" in folded else folded
-    if "." in text:
-        text = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)
-    if "-" in text or "·" in text:
-        text = _GLUED_LETTER.sub("", text)
-    text = text.strip(' \t\r\n".!?;:·()[]')
-    if "," in text:
-        moved = _TRAILING_ARTICLE.match(text)
-        if moved is not None:
-            article = moved["article"]
-            glue = "" if article.endswith(("'", "-")) else " "
-            text = f"{article}{glue}{moved['body']}"
-    if "'" in text:
-        text = _LEADING_ELISION.sub("l ", text).replace("'", "")
-    tokens = [token for token in _NON_WORD.split(text) if token]
-    if list(map(len, tokens)).count(1) >= 3:
-        tokens = _join_spelled_out(tokens)
-    tokens = _canonical_tokens(tokens, open_end=open_end)
-    if len(tokens) > 1 and tokens[0] in _DROPPED_ARTICLES:
-        return tokens[0], " ".join(tokens[1:])
-    if tokens:
-        return "", " ".join(tokens)
-    # Titles made only of symbols ("$", "!!!") still need a key of their own.
-    return "", " ".join("".join(ch for ch in folded if ch.isprintable()).split())
-
-
-def _literal(article: str, key: str) -> str:
-    return f"{article} {key}" if article else key
-
-
-def normalize_title(text: str) -> str:
-    """The matching key for a title or a query; both go through this one function.
-
-    Case-folds, strips accents (and maps ß/æ/ø/œ/ł...), unifies quotes and dashes,
-    removes invisible characters, turns "&" into "and", moves a catalog-style
-    trailing article to the front ("Dark Knight, The") and drops a leading
-    article in English, French, Spanish, German, Italian or Dutch, turns
-    sequel numerals into digits ("Part II" -> "2", "Godfather II" -> "godfather
-    2") and collapses punctuation and whitespace to single spaces.
-
-    >>> normalize_title("Dark Knight, The") == normalize_title("the dark knight")
-    True
-    >>> normalize_title("The Godfather: Part II")
-    'godfather 2'
-    """
-    return _split_article(text)[1]
-
-
-_TRAILING_YEAR = re.compile(
-    r"^(?P<title>.*?[^\W_].*?)[\s,(\[\-]*[(\[]?\s*(?P<year>\d{4})\s*[)\]]?[\s.]*$"
-)
-
-
-def split_year(query: str) -> tuple[str, int | None]:
-    """Split a trailing release year off a query: "heat (1995)" -> ("heat", 1995).
-
-    A query that is only a number ("1984", "2001") is a title, not a year, and
-    so is any four-digit number outside the years films were made.
-    """
-    query = query[: MAX_QUERY_CHARS * 2].strip()
-    found = _TRAILING_YEAR.match(query)
-    if found is None:
-        return query, None
-    year = int(found["year"])
-    title = found["title"].rstrip(" ,-([")
-    if not MIN_YEAR <= year <= MAX_YEAR or not title:
-        return query, None
-    return title, year
-
-
-# --------------------------------------------------------------------------
-# Public result types
-# --------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    """One review a query may mean. ``score`` is 0-100, higher is better.
-
-    ``key`` is the normalised title and ``query_year`` the year the query gave
-    (if any); :meth:`TitleIndex.is_ambiguous` needs both.
-    """
-
-    review_id: int
-    score: float
-    title: str = ""
-    year: int | None = None
-    key: str = ""
-    query_year: int | None = None
 
 
 EntryLike: TypeAlias = (
@@ -358,24 +60,6 @@ def _entry_fields(entry: EntryLike) -> tuple[int, str, int | None, Iterable[str]
     if len(entry) == 3:
         return entry[0], entry[1], entry[2], ()
     return entry[0], entry[1], entry[2], entry[3]
-
-
-def _is_ambiguous(matches: Sequence[Match]) -> bool:
-    """Whether the best match is not clearly the one the member meant.
-
-    True when the runner-up scores within AMBIGUITY_MARGIN of the best, or when
-    a runner-up has the same normalised title with another year and the query
-    named no year (two films called "Heat").
-    """
-    if len(matches) < 2:
-        return False
-    best = matches[0]
-    for other in matches[1:]:
-        if best.score - other.score < AMBIGUITY_MARGIN:
-            return True
-        if best.query_year is None and other.key == best.key and other.year != best.year:
-            return True
-    return False
 
 
 # --------------------------------------------------------------------------
@@ -796,102 +480,6 @@ def _top(values: npt.NDArray[np.generic], count: int) -> IntArray:
     if len(values) <= count:
         return np.arange(len(values))
     return np.argpartition(values, -count)[-count:]
-
-
-def _match_order(match: Match) -> tuple[float, str, int, int]:
-    return (-match.score, match.key, -(match.year or 0), match.review_id)
-
-
-def _scores(query: str, choices: list[str], scorer: Any = fuzz.ratio) -> FloatArray:
-    result = process.cdist([query], choices, scorer=scorer, dtype=np.float64)
-    return np.asarray(result[0], dtype=np.float64)
-
-
-def _allowed_slips(length: int) -> int:
-    """How many typing slips (OSA edits) a query of ``length`` characters may hold.
-
-    Two slips anywhere is ordinary. A pair of unrelated words that shares one
-    word with a title ("lawnmower mauve" vs "Lawnmower Man") is usually three
-    or more edits away, even though its ratio looks respectable; measured on
-    the benchmark, allowing three slips below 30 characters quadrupled false
-    positives at 1M titles for half a point of two-typo accuracy.
-    """
-    if length < SHORT_QUERY_CHARS:
-        return 1
-    return 2 if length < 30 else 3
-
-
-def _within_slips(query: str, choices: list[str], allowed: int) -> FloatArray:
-    """fuzz.ratio, or 0 where the choice is more than ``allowed`` edits away."""
-    ratios = _scores(query, choices)
-    edits = process.cdist([query], choices, scorer=OSA.distance, score_cutoff=allowed)[0]
-    return np.where(edits <= allowed, ratios, 0.0)
-
-
-def _near_miss(query: str, choices: list[str], allowed: int, scale: float) -> FloatArray:
-    """Band score for whole-title similarity: 100 if equal, else scaled below 96."""
-    ratios = _within_slips(query, choices, allowed)
-    return np.where(ratios >= 100.0, 100.0, ratios * scale)
-
-
-def _without_and(text: str) -> str:
-    """ "alex emma" for "Alex & Emma": members drop the "&" entirely."""
-    return " ".join(word for word in text.split(" ") if word != "and") or text
-
-
-def _search_scores(key: str, literal: str, keys: list[str], literals: list[str]) -> FloatArray:
-    """How plausibly the query names each candidate, in the bands described at
-    SEARCH_CUTOFF: the best of the whole title (compared without articles, and
-    with them so that a slip in "the" still lines up), the title with its words
-    reordered or an "and" left out, and the title's opening words.
-    """
-    allowed = _allowed_slips(len(key))
-    best = _near_miss(key, keys, allowed, FUZZY_SCALE)
-    if literal != key or literals != keys:
-        np.maximum(best, _near_miss(literal, literals, allowed, FUZZY_SCALE), out=best)
-    sorted_keys = [" ".join(sorted(choice.split(" "))) for choice in keys]
-    sorted_query = " ".join(sorted(key.split(" ")))
-    reordered = _within_slips(sorted_query, sorted_keys, allowed) * VARIANT_SCALE
-    np.maximum(best, reordered, out=best)
-    if "and" in key.split(" ") or any(" and " in choice for choice in keys):
-        plain = [_without_and(choice) for choice in keys]
-        without_and = _within_slips(_without_and(key), plain, allowed) * VARIANT_SCALE
-        np.maximum(best, without_and, out=best)
-    np.maximum(best, _prefix_scores(key, keys, allowed), out=best)
-    return best
-
-
-def _prefix_scores(key: str, keys: list[str], allowed: int) -> FloatArray:
-    """The query as the opening words of a longer title ("eternal sunshine of")."""
-    size = len(key)
-    boundary = np.array([len(k) > size and k[size] == " " for k in keys], dtype=np.bool_)
-    if not boundary.any():
-        return np.zeros(len(keys), dtype=np.float64)
-    heads = [choice[:size] for choice in keys]
-    coverage = np.array([size / max(len(k), 1) for k in keys], dtype=np.float64)
-    exact = boundary & np.array([head == key for head in heads], dtype=np.bool_)
-    head = _within_slips(key, heads, max(1, allowed - 1))
-    fuzzy = boundary & (head >= FUZZY_PREFIX_FLOOR)
-    return np.where(
-        exact,
-        EXACT_PREFIX_BASE + EXACT_PREFIX_SPAN * coverage,
-        np.where(fuzzy, head * (0.86 + 0.04 * coverage), 0.0),
-    )
-
-
-def _completion_scores(key: str, literal: str, keys: list[str], literals: list[str]) -> FloatArray:
-    """How well what was typed starts each title, or starts a run of words in it."""
-    del literal, literals  # what is typed is compared with what it could become
-    size = len(key)
-    head = _scores(key, [choice[:size] for choice in keys])
-    inner = _scores(key, keys, fuzz.partial_ratio) * 0.94
-    exact_run = np.array([f" {k}".find(f" {key}") > 0 for k in keys], dtype=np.bool_)
-    inner = np.where(exact_run, 96.0, inner)
-    # partial_ratio finds a shorter title inside the query, which is no completion.
-    inner = np.where([len(k) >= size for k in keys], inner, 0.0)
-    # Among equally good completions, prefer the title closest to what was typed.
-    shortness = np.array([size / max(len(k), size, 1) for k in keys], dtype=np.float64)
-    return np.maximum(head, inner) - (1.0 - shortness)
 
 
 # --------------------------------------------------------------------------
