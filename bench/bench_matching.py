@@ -46,13 +46,13 @@ import numpy as np
 from rapidfuzz import process, utils
 
 from bench.movies import movie_rows
-from bot import matching
-from bot.matching import Match, ScopedTitleIndex, TitleIndex, normalize_title
+from bot.matching import Match, ScopedTitleIndex, TitleIndex, normalize_title, split_year
 from bot.matching import index as matching_index
 from bot.matching import scoring as matching_scoring
 
 SEED = 20261125
 DEFAULT_SIZES = (58_788, 250_000, 1_000_000)
+ABSENT_FILMS = 2_000
 DOCS_PAGE = Path(__file__).resolve().parent.parent / "docs" / "matching.md"
 DOCS_START, DOCS_END = "<!-- bench:start -->", "<!-- bench:end -->"
 SWEEP_START, SWEEP_END = "<!-- sweep:start -->", "<!-- sweep:end -->"
@@ -69,8 +69,11 @@ CATEGORIES = (
     "partial",
 )
 NONSENSE = "nonsense"
-# The categories that must reach 99% accuracy@1.
-STRICT_CATEGORIES = ("exact", "lower-case", "article", "accents", "year")
+# Real films held out of the benchmark catalog: the bot must not pretend to know them.
+ABSENT = "absent film"
+WRONG_CARD_CATEGORIES = (ABSENT, NONSENSE)
+# How many results the bot asks the matcher for (the card plus its menu).
+MENU_SIZE = 25
 
 # Trailing articles as catalogs write them ("Dark Knight, The"), for turning
 # a stored title into the way people say it. Kept independent of bot.matching.
@@ -141,7 +144,25 @@ def _without_article(words: list[str]) -> list[str]:
     return words[1:] if len(words) > 1 and words[0].lower() in _ARTICLES else words
 
 
-def enlarge(films: Sequence[Film], size: int, seed: int) -> list[Film]:
+def hold_out(films: Sequence[Film], count: int, seed: int) -> tuple[list[Film], list[Film]]:
+    """(catalog, absent): ``count`` real titles, by normalised title, left out of the catalog.
+
+    Every film sharing a held-out title leaves with it, so an absent film's
+    title is in the catalog under no year. Films are what members ask for;
+    a held-out film stands for one released after the catalog was made.
+    """
+    keys = sorted({normalize_title(film.title) for film in films})
+    absent_keys = set(random.Random(seed).sample(keys, count))
+    kept = [film for film in films if normalize_title(film.title) not in absent_keys]
+    absent: dict[str, Film] = {}
+    for film in films:
+        absent.setdefault(normalize_title(film.title), film)
+    return kept, [absent[key] for key in sorted(absent_keys)]
+
+
+def enlarge(
+    films: Sequence[Film], size: int, seed: int, avoid: frozenset[str] = frozenset()
+) -> list[Film]:
     """Pad the catalog to ``size`` with synthetic titles built from real ones.
 
     Each synthetic title is the second half of one real title's words followed
@@ -154,12 +175,14 @@ def enlarge(films: Sequence[Film], size: int, seed: int) -> list[Film]:
     words = [_without_article(natural_title(film.title).split()) for film in films]
     suffixes = (" II", " 2", " III", " Part II", ": The Return", " Returns", " 3D")
     enlarged = list(films)
-    next_id = len(films) + 1
+    next_id = max((film.review_id for film in films), default=0) + 1
     while len(enlarged) < size:
         tail, head = chooser.choice(words), chooser.choice(words)
         title = " ".join(tail[len(tail) // 2 :] + head[: max(1, len(head) // 2)])
         if chooser.random() < 1 / 7:
             title += chooser.choice(suffixes)
+        if normalize_title(title) in avoid:
+            continue
         enlarged.append(Film(next_id, title, chooser.randint(1900, 2025)))
         next_id += 1
     return enlarged
@@ -210,8 +233,11 @@ class Query:
 class _Catalog:
     """Lookups the query generator needs to keep its queries fair."""
 
-    def __init__(self, real: Sequence[Film], everything: Sequence[Film]) -> None:
+    def __init__(
+        self, real: Sequence[Film], everything: Sequence[Film], absent: Sequence[Film] = ()
+    ) -> None:
         self.real = real
+        self.absent = absent
         self.keys = {film.review_id: normalize_title(film.title) for film in real}
         self.all_keys = sorted({normalize_title(film.title) for film in everything})
         self.key_set = set(self.all_keys)
@@ -332,22 +358,28 @@ class QueryMaker:
         return self._typos("one typo", 1, 6)
 
     def two_typos(self) -> Query | None:
-        return self._typos("two typos", 2, 10)
+        return self._typos("two typos", 2, 4)
 
     def partial(self) -> Query | None:
+        """The first three words of a title of five or more. Several titles often
+        share them; the reply then has to offer a menu with the film in it."""
         film = self._film()
         words = natural_title(film.title).split()
         key = self._key(film)
         if len(words) < 5:
             return None
-        for size in range(3, len(words)):
-            typed = " ".join(words[:size])
-            typed_key = normalize_title(typed)
-            if typed_key == key or not key.startswith(typed_key + " "):
-                return None
-            if self.catalog.keys_starting(typed_key) == {key}:
-                return Query("partial", _maybe_lower(typed, self.chooser), key)
-        return None
+        typed = " ".join(words[:3])
+        typed_key = normalize_title(typed)
+        if typed_key in self.catalog.key_set or not key.startswith(typed_key + " "):
+            return None  # itself a title, or not a run of the title's words once normalised
+        return Query("partial", _maybe_lower(typed, self.chooser), key)
+
+    def absent_films(self) -> list[Query]:
+        """Every held-out film, as a member would type it."""
+        return [
+            Query(ABSENT, _maybe_lower(natural_title(film.title), self.chooser))
+            for film in self.catalog.absent
+        ]
 
     def nonsense(self) -> Query | None:
         kind = self.chooser.randrange(3)
@@ -391,14 +423,26 @@ class QueryMaker:
                 if query is not None:
                     made.append(query)
             queries.extend(made)
-        return queries
+        return queries + self.absent_films()
 
 
 # --------------------------------------------------------------------------
 # Measuring
 # --------------------------------------------------------------------------
 
-Answer = list[tuple[str, int | None]]  # (normalised title, year), best first
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """What the bot would show: the matches (card first, then its menu), and how."""
+
+    found: list[tuple[str, int | None]]  # (normalised title, year), best first
+    ambiguous: bool = False
+    exact: bool = False  # the card is shown as the answer, not as a closest match
+
+
+def index_reply(matches: Sequence[Match], ambiguous: bool) -> Reply:
+    found = [(match.key, match.year) for match in matches]
+    return Reply(found, ambiguous, bool(matches) and matches[0].exact)
 
 
 @dataclass
@@ -409,7 +453,10 @@ class Outcome:
     hits1: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     hits5: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     latencies_ms: list[float] = field(default_factory=list)
-    answered_nonsense: list[bool] = field(default_factory=list)
+    one_click: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    cards: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    exact_cards: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
+    long_input_ms: float | None = None
     complete_ms: list[float] = field(default_factory=list)
     complete_hits: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     build_s: float | None = None
@@ -421,33 +468,43 @@ class Outcome:
         hits = (self.hits1 if at == 1 else self.hits5).get(category)
         return sum(hits) / len(hits) if hits else None
 
-    def overall(self) -> float | None:
-        hits = [hit for category in CATEGORIES for hit in self.hits1.get(category, [])]
-        return sum(hits) / len(hits) if hits else None
+    def resolved(self, category: str) -> float | None:
+        """Share resolved in one click: the card is right, or the reply was flagged
+        ambiguous and the film is in its menu."""
+        return _mean(self.one_click.get(category, []))
 
-    def false_positive_rate(self) -> float | None:
-        answered = self.answered_nonsense
-        return sum(answered) / len(answered) if answered else None
+    def overall(self) -> float | None:
+        """Resolved in one click over every category of queries the catalog can answer."""
+        return _mean([hit for category in CATEGORIES for hit in self.one_click.get(category, [])])
+
+    def card_rate(self, category: str) -> float | None:
+        """Share of queries for films the catalog lacks that got a card at all."""
+        return _mean(self.cards.get(category, []))
+
+    def exact_card_rate(self, category: str) -> float | None:
+        """... that got a card presented as the answer (exact), necessarily wrong."""
+        return _mean(self.exact_cards.get(category, []))
 
 
 def percentile(samples: Sequence[float], q: float) -> float:
     return float(np.percentile(np.asarray(samples), q)) if samples else float("nan")
 
 
-def run_queries(
-    outcome: Outcome, queries: Sequence[Query], answer: Callable[[str], Answer]
-) -> None:
+def run_queries(outcome: Outcome, queries: Sequence[Query], answer: Callable[[str], Reply]) -> None:
     gc.collect()
     for query in queries:
         start = time.perf_counter()
-        found = answer(query.text)
+        reply = answer(query.text)
         outcome.latencies_ms.append((time.perf_counter() - start) * 1000)
-        if query.category == NONSENSE:
-            outcome.answered_nonsense.append(bool(found))
+        if query.category in WRONG_CARD_CATEGORIES:
+            outcome.cards[query.category].append(bool(reply.found))
+            outcome.exact_cards[query.category].append(bool(reply.found) and reply.exact)
             continue
-        hits = [query.is_hit(key, year) for key, year in found]
-        outcome.hits1[query.category].append(bool(hits) and hits[0])
+        hits = [query.is_hit(key, year) for key, year in reply.found]
+        top = bool(hits) and hits[0]
+        outcome.hits1[query.category].append(top)
         outcome.hits5[query.category].append(any(hits[:5]))
+        outcome.one_click[query.category].append(top or (reply.ambiguous and any(hits)))
 
 
 def typed_so_far(queries: Sequence[Query], seed: int) -> list[tuple[str, str]]:
@@ -455,7 +512,7 @@ def typed_so_far(queries: Sequence[Query], seed: int) -> list[tuple[str, str]]:
     chooser = random.Random(seed)
     cut = []
     for query in queries:
-        if query.category in (NONSENSE, "year") or len(query.text) < 4:
+        if query.category in (*WRONG_CARD_CATEGORIES, "year") or len(query.text) < 4:
             continue
         cut.append((query.text[: chooser.randint(3, len(query.text))], query.target_key))
     return cut
@@ -486,10 +543,12 @@ def measure_index(
     for query in queries[:50]:  # warm caches, as a running bot would be
         index.search(query.text)
 
-    def answer(text: str) -> Answer:
-        return [(match.key, match.year) for match in index.search(text, limit=5)]
+    def answer(text: str) -> Reply:
+        matches = index.search(text, limit=MENU_SIZE)
+        return index_reply(matches, index.is_ambiguous(matches))
 
     run_queries(outcome, queries, answer)
+    outcome.long_input_ms = long_input_ms(index)
     run_completions(outcome, typed, lambda text: index.complete(text, limit=25))
     outcome.memory_mb = memory_in_subprocess(size)
     return outcome
@@ -526,12 +585,12 @@ def measure_extract_one(films: Sequence[Film], queries: Sequence[Query]) -> Outc
     titles = [film.title for film in films]
     keys = [normalize_title(title) for title in titles]
 
-    def answer(text: str) -> Answer:
+    def answer(text: str) -> Reply:
         found = process.extractOne(text, titles, processor=utils.default_process)
         if found is None:
-            return []
+            return Reply([])
         where = found[2]
-        return [(keys[where], films[where].year)]
+        return Reply([(keys[where], films[where].year)])
 
     run_queries(outcome, queries, answer)
     return outcome
@@ -546,16 +605,44 @@ def measure_difflib(films: Sequence[Film], queries: Sequence[Query]) -> Outcome:
     for film in films:
         by_title[film.title].append(film)
 
-    def answer(text: str) -> Answer:
-        found: Answer = []
+    def answer(text: str) -> Reply:
+        found: list[tuple[str, int | None]] = []
         for title in difflib.get_close_matches(text, titles, n=5):
             years = {film.year for film in by_title[title]}
             for year in sorted(years):
                 found.append((normalize_title(title), year))
-        return found
+        return Reply(found)
 
     run_queries(outcome, queries, answer)
     return outcome
+
+
+def long_inputs(seed: int) -> dict[str, str]:
+    """100 kB texts of the shapes that make naive parsers backtrack or loop."""
+    chooser = random.Random(seed)
+    size = 100_000
+    words = " ".join(chooser.choice(EVERYDAY_WORDS) for _ in range(size // 6))
+    return {
+        "letters": "".join(chooser.choices(string.ascii_lowercase, k=size)),
+        "words": words[:size],
+        "digits": "1" * size,
+        "digits and spaces": ("1995 " * (size // 5))[:size],
+        "brackets": ("([" * (size // 4)) + " 1995",
+        "letters then year": "a" * (size - 5) + " 1995",
+        "commas": ("a," * (size // 2))[:size],
+        "accents": ("é" * size),
+    }
+
+
+def long_input_ms(index: TitleIndex) -> float:
+    """The slowest of search, complete, normalize_title and split_year on 100 kB texts."""
+    worst = 0.0
+    for text in long_inputs(SEED).values():
+        for call in (index.search, index.complete, normalize_title, split_year):
+            start = time.perf_counter()
+            call(text)
+            worst = max(worst, (time.perf_counter() - start) * 1000)
+    return worst
 
 
 def memory_in_subprocess(size: int) -> float | None:
@@ -577,7 +664,8 @@ def _rss_mb() -> float:
 
 
 def memory_probe(size: int) -> None:
-    films = enlarge(load_films(), size, SEED)
+    kept, absent = hold_out(load_films(), ABSENT_FILMS, SEED)
+    films = enlarge(kept, size, SEED, frozenset(normalize_title(f.title) for f in absent))
     rows = [(film.review_id, film.title, film.year) for film in films]
     gc.collect()
     before = _rss_mb()
@@ -630,55 +718,77 @@ def report(
     )
     lines = [
         f"Command: `.venv/bin/python -m bench.bench_matching {flags}` (seed {arguments.seed}, "
-        f"{arguments.per_category} queries per category, {arguments.nonsense} nonsense queries). "
+        f"{arguments.per_category} queries per category, {arguments.nonsense} nonsense queries, "
+        f"{counts[ABSENT]:,} real films held out of the catalog). "
         f"1-minute load average {load[0]:.1f} at the start, {load[1]:.1f} at the end "
         f"(2 cores; other work shares the machine, so latencies carry some noise).",
         "",
-        f"**Accuracy@1 / @5 by category, {_size_label(sizes[0])} titles**, with the baselines "
-        f"on the same catalog ({subsets or 'baselines skipped'}):",
+        f"**By category, {_size_label(sizes[0])} titles.** *One click*: the card is the film, "
+        "or the reply is flagged ambiguous and the film is in its menu. *@1*: the card is the "
+        "film. For films the catalog lacks and nonsense, *any card* is every reply that is not "
+        '"no match", and *exact card* a card presented as the answer rather than as a '
+        f"closest match. Baselines on the same catalog ({subsets or 'baselines skipped'}; they "
+        "have no notion of ambiguity or exactness):",
         "",
-        "| category | n | bot.matching @1 | @5 | "
+        "| category | n | one click | @1 | @5 | "
         + " | ".join(f"{b.name} @1" for b in baselines)
         + " |",
-        "|---|---:|---:|---:|" + "---:|" * len(baselines),
+        "|---|---:|---:|---:|---:|" + "---:|" * len(baselines),
     ]
     for category in CATEGORIES:
         cells = [
             category,
             str(counts[category]),
+            _pct(smallest.resolved(category)),
             _pct(smallest.accuracy(category)),
             _pct(smallest.accuracy(category, 5)),
             *(_pct(b.accuracy(category)) for b in baselines),
         ]
         lines.append("| " + " | ".join(cells) + " |")
     overall = ["**all categories**", str(sum(counts[c] for c in CATEGORIES))]
-    overall += [_pct(smallest.overall()), ""] + [_pct(b.overall()) for b in baselines]
+    overall += [_pct(smallest.overall()), "", ""] + ["" for _ in baselines]
     lines.append("| " + " | ".join(overall) + " |")
-    fp = ["nonsense answered (false positives)", str(counts[NONSENSE])]
-    fp += [_pct(smallest.false_positive_rate()), ""]
-    fp += [_pct(b.false_positive_rate()) for b in baselines]
-    lines.append("| " + " | ".join(fp) + " |")
+    lines += [
+        "",
+        "| not in the catalog | n | any card | exact card | "
+        + " | ".join(f"{b.name} any card" for b in baselines)
+        + " |",
+        "|---|---:|---:|---:|" + "---:|" * len(baselines),
+    ]
+    for category in WRONG_CARD_CATEGORIES:
+        cells = [
+            category,
+            f"{counts[category]:,}",
+            _pct(smallest.card_rate(category)),
+            _pct(smallest.exact_card_rate(category)),
+            *(_pct(b.card_rate(category)) for b in baselines),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
 
     lines += [
         "",
-        "**bot.matching at every size** (accuracy@1; same queries, synthetic titles as "
-        "distractors):",
+        "**bot.matching at every size** (resolved in one click; same queries, synthetic titles "
+        "as distractors):",
         "",
         "| category | " + " | ".join(_size_label(s) for s in sizes) + " |",
         "|---|" + "---:|" * len(sizes),
     ]
     for category in CATEGORIES:
         lines.append(
-            f"| {category} | " + " | ".join(_pct(ours[s].accuracy(category)) for s in sizes) + " |"
+            f"| {category} | " + " | ".join(_pct(ours[s].resolved(category)) for s in sizes) + " |"
         )
     lines.append(
         "| **all categories** | " + " | ".join(_pct(ours[s].overall()) for s in sizes) + " |"
     )
-    lines.append(
-        "| false positives | "
-        + " | ".join(_pct(ours[s].false_positive_rate()) for s in sizes)
-        + " |"
-    )
+    for category in WRONG_CARD_CATEGORIES:
+        lines.append(
+            f"| {category}: any card / exact card | "
+            + " | ".join(
+                f"{_pct(ours[s].card_rate(category))} / {_pct(ours[s].exact_card_rate(category))}"
+                for s in sizes
+            )
+            + " |"
+        )
     for typed_enough in ("3-7 chars", "8+ chars"):
         lines.append(
             f"| complete, {typed_enough} typed: film in top 25 | "
@@ -690,23 +800,26 @@ def report(
         "",
         "**Speed and size** (latency p50 / p99 in ms, one query at a time; build = "
         "`SELECT id, title, year FROM reviews` + `TitleIndex.add_many`, median of 3 below 300k; "
-        "memory = RSS the index adds, measured in a fresh process):",
+        "memory = RSS the index adds, measured in a fresh process; 100 kB = the slowest of "
+        "`search`, `complete`, `normalize_title` and `split_year` on eight 100 kB texts):",
         "",
-        "| matcher | titles | search p50 / p99 | complete p50 / p99 | build from SQLite | memory |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| matcher | titles | search p50 / p99 | complete p50 / p99 | build from SQLite "
+        "| memory | 100 kB input |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for size in sizes:
         outcome = ours[size]
         build = f"{outcome.build_s:.2f} s" if outcome.build_s is not None else "–"
         memory = f"{outcome.memory_mb:.0f} MB" if outcome.memory_mb is not None else "–"
+        long = f"{outcome.long_input_ms:.2f} ms" if outcome.long_input_ms is not None else "–"
         lines.append(
             f"| bot.matching | {_size_label(size)} | {_ms(outcome.latencies_ms)} | "
-            f"{_ms(outcome.complete_ms)} | {build} | {memory} |"
+            f"{_ms(outcome.complete_ms)} | {build} | {memory} | {long} |"
         )
     for baseline in baselines:
         lines.append(
             f"| {baseline.name} | {_size_label(sizes[0])} | {_ms(baseline.latencies_ms)} "
-            "| – | – | – |"
+            "| – | – | – | – |"
         )
     if smallest.build_by_add_s is not None:
         lines += [
@@ -722,24 +835,35 @@ def _mean(values: Sequence[bool]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+def _at_most(value: float | None, bound: float) -> bool:
+    return value is not None and value <= bound
+
+
 def targets(ours: dict[int, Outcome]) -> str:
-    """The agreed bar, checked against this run."""
+    """The agreed bar (issue 13), checked against this run."""
     checks: list[tuple[str, bool]] = []
     for size, outcome in sorted(ours.items()):
         label = _size_label(size)
-        overall = outcome.overall() or 0.0
-        checks.append((f"{label}: accuracy@1 over all categories ≥ 95%", overall >= 0.95))
-        strict = all((outcome.accuracy(c) or 0.0) >= 0.99 for c in STRICT_CATEGORIES)
-        checks.append((f"{label}: ≥ 99% on {', '.join(STRICT_CATEGORIES)}", strict))
-        typos = (outcome.accuracy("two typos") or 0.0) >= 0.90
-        checks.append((f"{label}: ≥ 90% on two typos", typos))
-        fp = outcome.false_positive_rate()
-        checks.append((f"{label}: false positives ≤ 1%", fp is not None and fp <= 0.01))
-        budget = 5.0 if size <= 60_000 else 50.0
+        small = size <= 60_000
+        if small:
+            overall = outcome.overall() or 0.0
+            checks.append((f"{label}: resolved in one click ≥ 97% overall", overall >= 0.97))
+            typos = (outcome.resolved("two typos") or 0.0) >= 0.90
+            checks.append((f"{label}: ≥ 90% of two-typo queries resolved", typos))
+            absent = outcome.card_rate(ABSENT)
+            checks.append((f"{label}: absent films ≤ 5% any card", _at_most(absent, 0.05)))
+            exact = outcome.exact_card_rate(ABSENT)
+            checks.append((f"{label}: absent films ≤ 1% exact card", _at_most(exact, 0.01)))
+            fp = outcome.card_rate(NONSENSE)
+            checks.append((f"{label}: nonsense ≤ 1% any card", _at_most(fp, 0.01)))
+        budget = 5.0 if small else 50.0
         p99 = max(percentile(outcome.latencies_ms, 99), percentile(outcome.complete_ms, 99))
         checks.append((f"{label}: search and complete p99 ≤ {budget:g} ms", p99 <= budget))
-        if size <= 60_000 and outcome.build_s is not None:
+        if small and outcome.build_s is not None:
             checks.append((f"{label}: build from SQLite ≤ 1 s", outcome.build_s <= 1.0))
+        if small and outcome.long_input_ms is not None:
+            long_ok = outcome.long_input_ms <= 5.0
+            checks.append((f"{label}: 100 kB of text ≤ 5 ms", long_ok))
     return "Targets: " + "; ".join(f"{'✅' if ok else '❌'} {text}" for text, ok in checks) + "."
 
 
@@ -773,52 +897,59 @@ def _patched(**values: object) -> Iterator[None]:
             setattr(module, name, value)
 
 
-def _no_slip_limit(length: int) -> int:
-    return 1_000
+def _no_word_checks(query: str, title: str, words: object) -> bool:
+    return True
+
+
+# (label, constants to change): the knobs that trade wrong cards for typo tolerance.
+SWEEP_SETTINGS: list[tuple[str, dict[str, object]]] = [
+    ("shipped", {}),
+    ("no word checks (slip limit and numbers only)", {"words_agree": _no_word_checks}),
+    *[(f"known word: used by ≥ {n} titles", {"KNOWN_WORD_DOCS": n}) for n in (1, 2, 3, 5, 10)],
+    *[
+        (f"conflicting words ≤ {x:.0%} of the title", {"MAX_CONFLICT_SHARE": x})
+        for x in (0.0, 0.25, 0.5)
+    ],
+    *[(f"partial match from {n} words", {"MIN_PARTIAL_WORDS": n}) for n in (1, 3)],
+    ("middle run from 2 words", {"MIN_MIDDLE_WORDS": 2}),
+    ("short-query trigram share 0.3 (as long ones)", {"SHORT_MIN_TRIGRAM_SHARE": 0.3}),
+]
 
 
 def sweep(films: Sequence[Film], queries: Sequence[Query]) -> list[str]:
-    """One table row per setting: accuracy, two-typo accuracy, false positives, latency."""
+    """One table row per setting: what it resolves against the wrong cards it shows."""
     index = TitleIndex()
     index.add_many((film.review_id, film.title, film.year) for film in films)
-    settings: list[tuple[str, dict[str, object]]] = [
-        (f"candidates {n} + {n}", {"CANDIDATES_BY_HITS": n, "CANDIDATES_BY_OVERLAP": n})
-        for n in (30, 60, 120, 240)
-    ]
-    settings += [(f"min trigram share {x}", {"MIN_TRIGRAM_SHARE": x}) for x in (0.2, 0.3, 0.4, 0.5)]
-    settings.append(
-        ("no typing-slip limit (ratio cut-off only)", {"_allowed_slips": _no_slip_limit})
-    )
+
+    def answer(text: str) -> Reply:
+        matches = index.search(text, limit=MENU_SIZE)
+        return index_reply(matches, index.is_ambiguous(matches))
+
     rows = []
-    for label, values in settings:
+    for label, values in SWEEP_SETTINGS:
         outcome = Outcome(label)
         with _patched(**values):
-            run_queries(
-                outcome,
-                queries,
-                lambda text: [(m.key, m.year) for m in index.search(text, limit=5)],
-            )
+            run_queries(outcome, queries, answer)
         rows.append(
             f"| {_size_label(len(films))} | {label} | {_pct(outcome.overall())} | "
-            f"{_pct(outcome.accuracy('two typos'))} | {_pct(outcome.false_positive_rate())} | "
-            f"{_ms(outcome.latencies_ms)} |"
+            f"{_pct(outcome.resolved('two typos'))} | {_pct(outcome.resolved('one typo'))} | "
+            f"{_pct(outcome.card_rate(ABSENT))} | {_pct(outcome.exact_card_rate(ABSENT))} | "
+            f"{_pct(outcome.card_rate(NONSENSE))} | {_ms(outcome.latencies_ms)} |"
         )
     return rows
 
 
 def sweep_report(rows: Sequence[str], arguments: argparse.Namespace) -> str:
     flags = f"--sweep --sizes {','.join(str(s) for s in arguments.sizes)}"
-    current = (
-        f"shipped: {matching.CANDIDATES_BY_HITS} + {matching.CANDIDATES_BY_OVERLAP} candidates, "
-        f"share {matching.MIN_TRIGRAM_SHARE}, slip limit on"
-    )
     return "\n".join(
         [
-            f"`.venv/bin/python -m bench.bench_matching {flags}` ({current}; "
-            f"same queries as the benchmark; search latency p50 / p99 in ms):",
+            f"`.venv/bin/python -m bench.bench_matching {flags}` (same queries as the "
+            "benchmark; one click = resolved in one click over every answerable category; "
+            "search latency p50 / p99 in ms):",
             "",
-            "| titles | setting | accuracy@1 | two typos | false positives | search ms |",
-            "|---:|---|---:|---:|---:|---:|",
+            "| titles | setting | one click | two typos | one typo | absent: any card "
+            "| absent: exact card | nonsense: any card | search ms |",
+            "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
             *rows,
         ]
     )
@@ -854,6 +985,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--sizes", type=_sizes, default=list(DEFAULT_SIZES))
     parser.add_argument("--per-category", type=int, default=400)
     parser.add_argument("--nonsense", type=int, default=1000)
+    parser.add_argument("--absent", type=int, default=ABSENT_FILMS)
     parser.add_argument("--baseline-per-category", type=int, default=200)
     parser.add_argument("--difflib-per-category", type=int, default=40)
     parser.add_argument("--seed", type=int, default=SEED)
@@ -865,9 +997,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         memory_probe(arguments.memory_probe)
         return
 
-    real = load_films()
-    catalogs = {size: enlarge(real, size, arguments.seed) for size in arguments.sizes}
-    catalog = _Catalog(real, catalogs[max(arguments.sizes)])
+    real, absent = hold_out(load_films(), arguments.absent, arguments.seed)
+    avoid = frozenset(normalize_title(film.title) for film in absent)
+    catalogs = {size: enlarge(real, size, arguments.seed, avoid) for size in arguments.sizes}
+    catalog = _Catalog(real, catalogs[max(arguments.sizes)], absent)
     queries = QueryMaker(catalog, arguments.seed).make(arguments.per_category, arguments.nonsense)
     typed = typed_so_far(queries, arguments.seed)
     load_before = os.getloadavg()[0]

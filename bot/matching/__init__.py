@@ -37,13 +37,19 @@ from bot.matching.index import (
     _bulk_gram_pairs,
     _gram_codes,
 )
-from bot.matching.normalize import MAX_QUERY_CHARS, normalize_title, split_year
+from bot.matching.normalize import (
+    LATEST_YEAR,
+    MAX_QUERY_CHARS,
+    normalize_title,
+    split_year,
+)
 from bot.matching.scoring import Match
 from bot.models import MAX_YEAR, MIN_YEAR, TitleEntry
 
 __all__ = [
     "CANDIDATES_BY_HITS",
     "CANDIDATES_BY_OVERLAP",
+    "LATEST_YEAR",
     "MAX_QUERY_CHARS",
     "MAX_YEAR",
     "MIN_TRIGRAM_SHARE",

@@ -11,6 +11,8 @@ from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
 
 from bot.matching.normalize import MAX_QUERY_CHARS, _literal, _split_article, split_year
 from bot.matching.scoring import (
@@ -25,11 +27,12 @@ from bot.matching.scoring import (
     FloatArray,
     IntArray,
     Match,
-    _completion_scores,
+    WordCounts,
     _is_ambiguous,
     _KeyScorer,
     _match_order,
-    _search_scores,
+    completion_scores,
+    search_scores,
 )
 from bot.models import TitleEntry
 
@@ -42,6 +45,8 @@ CANDIDATES_BY_OVERLAP = 120
 # query's trigrams before it is even scored. Two typos in a ten-letter title
 # still leave about half of them intact.
 MIN_TRIGRAM_SHARE = 0.3
+SHORT_MIN_TRIGRAM_SHARE = 0.15
+SHORT_KEY_CHARS = 10
 
 
 EntryLike: TypeAlias = (
@@ -172,6 +177,7 @@ class TitleIndex:
         self._sorted: list[tuple[str, int]] = []
         self._pending: list[tuple[str, int]] = []
         self._pending_sorted = True
+        self._words = WordCounts()  # over posted documents
 
     def __len__(self) -> int:
         return len(self._reviews)
@@ -276,6 +282,7 @@ class TitleIndex:
             if posting is None:
                 posting = postings[code] = array("i")
             posting.frombytes(owner_bytes[start * 4 : end * 4])
+        self._words.add(keys)
         self._pending.extend(zip(keys, docs, strict=True))
         self._pending_sorted = False
         # Keep the unsorted tail short so completion never sorts much at once.
@@ -293,6 +300,7 @@ class TitleIndex:
             if not posting:
                 del self._postings[code]
         self._unsort(key, doc)
+        self._words.remove(key)
 
     def _free_doc(self, doc: int) -> None:
         self._doc_key[doc] = ""
@@ -359,14 +367,22 @@ class TitleIndex:
 
     # -- scoring ----------------------------------------------------------------------
 
-    def _score(self, query: _Query, docs: list[int], score_keys: _KeyScorer) -> FloatArray:
+    def _score(
+        self, query: _Query, docs: list[int], score_keys: _KeyScorer
+    ) -> tuple[FloatArray, list[bool]]:
+        """Each document's score, and whether the query names it exactly."""
         keys = [self._doc_key[doc] for doc in docs]
         articles = self._doc_article
         literals = [_literal(articles.get(d, ""), k) for d, k in zip(docs, keys, strict=True)]
-        scores = score_keys(query.key, query.literal, keys, literals)
+        words = self._words
+        scores = score_keys(query.key, query.literal, keys, literals, words)
+        exact = [key == query.key for key in keys]
         if query.year is not None:
-            titled = score_keys(query.title_key, query.title_literal, keys, literals)
+            titled = score_keys(query.title_key, query.title_literal, keys, literals, words)
             np.maximum(scores, titled + self._year_adjustment(docs, query.year), out=scores)
+            for i, (doc, key) in enumerate(zip(docs, keys, strict=True)):
+                film_year = self._reviews[self._doc_review[doc]].year
+                exact[i] = exact[i] or (key == query.title_key and film_year == query.year)
         # "die hard" is literally Die Hard; a film called "Hard" shares only the key.
         exact_key_only = [
             key == query.title_key and literal != query.title_literal
@@ -375,7 +391,7 @@ class TitleIndex:
         scores[np.asarray(exact_key_only, dtype=np.bool_) & (scores >= 100.0)] -= (
             ARTICLE_ONLY_PENALTY
         )
-        return scores
+        return scores, exact
 
     def _year_adjustment(self, docs: list[int], year: int) -> FloatArray:
         adjust = np.zeros(len(docs), dtype=np.float64)
@@ -390,24 +406,35 @@ class TitleIndex:
         return adjust
 
     def _collect(
-        self, query: _Query, docs: list[int], scores: FloatArray, cutoff: float, limit: int
+        self,
+        query: _Query,
+        docs: list[int],
+        scored: tuple[FloatArray, list[bool]],
+        cutoff: float,
+        limit: int,
     ) -> list[Match]:
-        """One match per review (its best document), best first."""
-        best: dict[int, float] = {}
-        for doc, score in zip(docs, scores.tolist(), strict=True):
+        """One match per review (its best document, exact if any document is), best first."""
+        scores, exact = scored
+        best: dict[int, tuple[float, bool]] = {}
+        for doc, score, is_exact in zip(docs, scores.tolist(), exact, strict=True):
             if score < cutoff:
                 continue
             review_id = self._doc_review[doc]
-            if score > best.get(review_id, -1.0):
-                best[review_id] = score
-        matches = [self._match(review_id, score, query.year) for review_id, score in best.items()]
+            known_score, known_exact = best.get(review_id, (-1.0, False))
+            best[review_id] = (max(score, known_score), is_exact or known_exact)
+        matches = [
+            self._match(review_id, score, query.year, is_exact)
+            for review_id, (score, is_exact) in best.items()
+        ]
         matches.sort(key=_match_order)
         return matches[:limit]
 
-    def _match(self, review_id: int, score: float, query_year: int | None) -> Match:
+    def _match(
+        self, review_id: int, score: float, query_year: int | None, exact: bool = False
+    ) -> Match:
         review = self._reviews[review_id]
         score = round(min(100.0, max(0.0, score)), 2)
-        return Match(review_id, score, review.title, review.year, review.key, query_year)
+        return Match(review_id, score, review.title, review.year, review.key, query_year, exact)
 
     # -- queries ------------------------------------------------------------------------
 
@@ -422,18 +449,35 @@ class TitleIndex:
         parsed = _parse_query(query)
         if not parsed.key:
             return []
-        docs = self._candidates(_gram_codes(parsed.key), min_share=MIN_TRIGRAM_SHARE)
+        docs = self._candidates(_gram_codes(parsed.key), min_share=_min_share(parsed.key))
         if parsed.title_key != parsed.key:
             # "heat 1995" also means the film "Heat": its trigrams alone are too
             # small a share of the whole query's to pass the first filter.
-            titled = self._candidates(_gram_codes(parsed.title_key), min_share=MIN_TRIGRAM_SHARE)
+            titled_codes = _gram_codes(parsed.title_key)
+            titled = self._candidates(titled_codes, min_share=_min_share(parsed.title_key))
             docs = sorted(set(docs).union(titled))
-        if not docs:
-            return []
-        scores = self._score(parsed, docs, _search_scores)
         short = len(parsed.title_key.replace(" ", "")) < SHORT_QUERY_CHARS
         cutoff = SHORT_QUERY_CUTOFF if short else SEARCH_CUTOFF
-        return self._collect(parsed, docs, scores, cutoff, limit)
+        found = self._collect(parsed, docs, self._score(parsed, docs, search_scores), cutoff, limit)
+        if found or len(parsed.key) > SHORT_KEY_CHARS:
+            return found
+        # Two slips can leave a short title no trigram at all ("okdoby" and
+        # "oldboy" share none), so short queries that found nothing compare
+        # against every title of about their length.
+        docs = self._similar_length(parsed.key)
+        return self._collect(parsed, docs, self._score(parsed, docs, search_scores), cutoff, limit)
+
+    def _similar_length(self, key: str) -> list[int]:
+        """Documents whose trigram count (about their letter count) is within two of the key's."""
+        size = len(_gram_codes(key))
+        grams = self._doc_grams[: len(self._doc_key)]
+        docs = np.flatnonzero((grams > 0) & (np.abs(grams - size) <= 2)).tolist()
+        if not docs:
+            return []
+        keys = [self._doc_key[doc] for doc in docs]
+        # One cheap pass keeps only those within two slips for the full scoring.
+        slips = process.cdist([key], keys, scorer=OSA.distance, score_cutoff=2, workers=1)[0]
+        return [docs[i] for i in np.flatnonzero(slips <= 2).tolist()]
 
     def complete(self, text: str, limit: int = 25) -> list[Match]:
         """Autocomplete: titles that what the member has typed so far could start.
@@ -454,7 +498,7 @@ class TitleIndex:
         docs = sorted(set(prefix_docs).union(found))
         if not docs:
             return []
-        scores = self._score(parsed, docs, _completion_scores)
+        scores = self._score(parsed, docs, completion_scores)
         cutoff = 99.0 if len(parsed.key) < 3 else COMPLETE_CUTOFF
         return self._collect(parsed, docs, scores, cutoff, limit)
 
@@ -474,6 +518,12 @@ class TitleIndex:
     def is_ambiguous(self, matches: Sequence[Match]) -> bool:
         """Whether the best match is not clearly the one meant (see _is_ambiguous)."""
         return _is_ambiguous(matches)
+
+
+def _min_share(key: str) -> float:
+    """Two slips in a short word leave few of its trigrams ("gfsligt" shares two of
+    seven with "gaslight"), so short queries get a lower bar."""
+    return SHORT_MIN_TRIGRAM_SHARE if len(key) <= SHORT_KEY_CHARS else MIN_TRIGRAM_SHARE
 
 
 def _top(values: npt.NDArray[np.generic], count: int) -> IntArray:

@@ -5,13 +5,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import date
 
-from bot.models import MAX_YEAR, MIN_YEAR
+from bot.models import MIN_YEAR
 
 # Titles are never this long; capping the query keeps a pasted 100 kB message
 # from costing more than an ordinary lookup.
 MAX_QUERY_CHARS = 200
 
+# A trailing number is read as a release year only up to next year: "Blade
+# Runner 2049" names a film, not Blade Runner released in 2049.
+LATEST_YEAR = date.today().year + 1
 
 # --------------------------------------------------------------------------
 # Normalisation
@@ -208,23 +212,30 @@ def normalize_title(text: str) -> str:
     return _split_article(text)[1]
 
 
-_TRAILING_YEAR = re.compile(
-    r"^(?P<title>.*?[^\W_].*?)[\s,(\[\-]*[(\[]?\s*(?P<year>\d{4})\s*[)\]]?[\s.]*$"
-)
-
-
 def split_year(query: str) -> tuple[str, int | None]:
     """Split a trailing release year off a query: "heat (1995)" -> ("heat", 1995).
 
-    A query that is only a number ("1984", "2001") is a title, not a year, and
-    so is any four-digit number outside the years films were made.
+    Accepts ``1995``, ``(1995)``, ``[1995]``, ``, 1995`` and ``- 1995`` at the
+    end. A query that is only a number ("1984", "2001") is a title, not a year,
+    and so is a number no film could have been released in yet ("Blade Runner
+    2049"). Reads the text from the right once, so its cost is linear.
     """
     query = query[: MAX_QUERY_CHARS * 2].strip()
-    found = _TRAILING_YEAR.match(query)
-    if found is None:
+    end = len(query.rstrip(" \t\r\n."))
+    end = len(query[:end].removesuffix(")").removesuffix("]").rstrip())
+    start = end - 4
+    digits = query[start:end]
+    if start < 0 or not (digits.isascii() and digits.isdigit()):
         return query, None
-    year = int(found["year"])
-    title = found["title"].rstrip(" ,-([")
-    if not MIN_YEAR <= year <= MAX_YEAR or not title:
+    if start > 0 and query[start - 1].isdigit():
+        return query, None  # part of a longer number
+    title = query[:start].rstrip().removesuffix("(").removesuffix("[").rstrip(" \t\r\n,([-")
+    year = int(digits)
+    if not any(char.isalnum() for char in title) or not MIN_YEAR <= year <= LATEST_YEAR:
         return query, None
     return title, year
+
+
+def numbers(key: str) -> list[str]:
+    """The numbers in a normalised key, in order: they must agree for titles to."""
+    return [word for word in key.split(" ") if word.isdigit()]

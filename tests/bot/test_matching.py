@@ -293,7 +293,8 @@ def test_normalize_gives_empty_key_for_blank_text() -> None:
         ("heat, 1995", ("heat", 1995)),
         ("Heat - 1995", ("Heat", 1995)),
         ("  heat   (1995)  ", ("heat", 1995)),
-        ("blade runner 2049", ("blade runner", 2049)),
+        ("blade runner 2049", ("blade runner 2049", None)),  # no film is from 2049 yet
+        ("heat 1986", ("heat", 1986)),
         ("heat", ("heat", None)),
         ("1984", ("1984", None)),
         ("2001", ("2001", None)),
@@ -777,3 +778,119 @@ def test_scoped_add_many_places_each_review_in_its_scope() -> None:
     assert ids(scoped.search("heat", None)) == [1]
     assert set(ids(scoped.search("heat", GUILD_A))) == {1, 2}
     assert len(scoped) == 2
+
+
+# --------------------------------------------------------------------------
+# Say it only when sure (issue 13): exactness, numbers, rarity, middles
+# --------------------------------------------------------------------------
+
+# Films the issue's members asked about, and the ones they were wrongly shown.
+NEAR_NAMESAKES: list[tuple[int, str] | tuple[int, str, int]] = [
+    (1, "Blade Runner", 1982),
+    (2, "Tenement", 1985),
+    (3, "The Strange Door", 1951),
+    (4, "24 Hours", 2000),
+    (5, "Barbie Nation: An Unauthorized Tour", 1998),
+    (6, "The Cars That Ate Paris", 1974),
+    (7, "Nanette", 1940),
+    (8, "Brigadoon", 1954),
+    (9, "Oldboy", 2003),
+    (10, "Snow Day", 2000),
+    (11, "In the Mood for Love", 2000),
+    (12, "Heat", 1995),
+    (13, "Between the Lies", 2001),
+    (14, "Rocky", 1976),
+    (15, "Rocky II", 1979),
+    (16, "Between Friends", 1983),
+    (17, "Lines of Wellington", 2012),
+    # As in any real catalog, "the" is everywhere and "doctor" is a word of its own.
+    *enumerate(
+        [
+            "The Night of the Hunter",
+            "Lord of the Flies",
+            "The Day of the Jackal",
+            "Return of the Jedi",
+            "Invasion of the Body Snatchers",
+            "Singin' in the Rain",
+            "The Man in the Moon",
+            "Planet of the Apes",
+            "Doctor Zhivago",
+        ],
+        start=18,
+    ),
+]
+
+
+@pytest.fixture
+def namesakes() -> TitleIndex:
+    built = TitleIndex()
+    built.add_many(NEAR_NAMESAKES)
+    return built
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["blade runner 2049", "127 hours", "barbie", "cars", "doctor strange", "rocky 3"],
+)
+def test_a_film_the_catalog_lacks_gets_no_card(namesakes: TitleIndex, query: str) -> None:
+    assert namesakes.search(query) == []
+
+
+@pytest.mark.parametrize("query", ["atonement", "annette", "between the lines", "heat 1986"])
+def test_a_near_namesake_is_never_presented_as_the_answer(
+    namesakes: TitleIndex, query: str
+) -> None:
+    assert not any(match.exact for match in namesakes.search(query))
+
+
+def test_another_catalog_word_is_not_a_typing_slip(namesakes: TitleIndex) -> None:
+    # "lines" is a word of another title: the member means another film.
+    assert namesakes.search("between the lines") == []
+
+
+@pytest.mark.parametrize(
+    ("query", "review_id"),
+    [("brifadoom", 8), ("okdoby", 9), ("snoe dya", 10), ("rokcy ii", 15)],
+)
+def test_two_slips_in_a_short_title_still_find_it(
+    namesakes: TitleIndex, query: str, review_id: int
+) -> None:
+    found = namesakes.search(query)
+    assert found[0].review_id == review_id
+    assert not found[0].exact
+
+
+def test_a_run_of_words_from_the_middle_of_a_title_finds_it(namesakes: TitleIndex) -> None:
+    found = namesakes.search("mood for love")
+    assert found[0].review_id == 11
+    assert not found[0].exact
+
+
+def test_a_year_the_film_does_not_have_is_a_closest_match(namesakes: TitleIndex) -> None:
+    found = namesakes.search("heat 1986")
+    assert (found[0].review_id, found[0].exact) == (12, False)
+
+
+@pytest.mark.parametrize(
+    "query", ["heat", "Heat (1995)", "HEAT 1995", "the strange door", "Strange Door, The"]
+)
+def test_the_title_as_stored_is_exact(namesakes: TitleIndex, query: str) -> None:
+    assert namesakes.search(query)[0].exact
+
+
+def test_an_alias_typed_exactly_is_exact() -> None:
+    index = TitleIndex()
+    index.add(1, "Gisaengchung", 2019, aliases=["Parasite"])
+    assert index.search("parasite")[0].exact
+    assert not index.search("parasit")[0].exact
+
+
+def test_the_sequel_number_must_agree(namesakes: TitleIndex) -> None:
+    assert [m.review_id for m in namesakes.search("rocky 2")][:1] == [15]
+    assert namesakes.search("rocky 2")[0].exact
+    assert 15 not in [m.review_id for m in namesakes.search("rocky")][:1]
+
+
+def test_one_word_is_not_enough_of_a_long_title(namesakes: TitleIndex) -> None:
+    assert namesakes.search("barbie") == []
+    assert namesakes.search("barbie nation")[0].review_id == 5

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.matching import (
+    LATEST_YEAR,
     MAX_YEAR,
     MIN_YEAR,
     ScopedTitleIndex,
@@ -18,6 +19,8 @@ from bot.matching import (
     normalize_title,
     split_year,
 )
+from bot.matching.normalize import numbers
+from bot.matching.scoring import WordCounts, words_agree
 from tests.conftest import max_examples
 
 # Characters that have broken text handling before: zero-width and joiner
@@ -122,12 +125,56 @@ def test_split_year_never_raises_and_only_returns_plausible_years(text: str) -> 
         assert str(year) in text
 
 
-@given(st.text(string.ascii_letters + " ", min_size=1, max_size=30), st.integers(1870, 2100))
+letters_title = st.text(string.ascii_letters + " ", min_size=1, max_size=30).filter(str.strip)
+year_shapes = st.sampled_from(["{} ({})", "{} {}", "{} [{}]", "{}, {}", "{} - {}", "{}({}) "])
+
+
+@given(letters_title, st.integers(MIN_YEAR, LATEST_YEAR), year_shapes)
 @settings(max_examples=max_examples(150))
-def test_split_year_recovers_a_year_appended_to_a_title(title: str, year: int) -> None:
-    if not title.strip():
+def test_split_year_recovers_a_plausible_year_appended_to_a_title(
+    title: str, year: int, shape: str
+) -> None:
+    assert split_year(shape.format(title, year)) == (title.strip(), year)
+
+
+@given(letters_title, st.integers(LATEST_YEAR + 1, 9999), year_shapes)
+@settings(max_examples=max_examples(100))
+def test_split_year_reads_a_number_no_film_can_have_yet_as_part_of_the_title(
+    title: str, number: int, shape: str
+) -> None:
+    text = shape.format(title, number)
+    assert split_year(text) == (text.strip(), None)
+
+
+@given(st.text(string.digits + " ()[],-", max_size=40), st.integers(MIN_YEAR, LATEST_YEAR))
+@settings(max_examples=max_examples(100))
+def test_split_year_never_takes_digits_of_a_longer_number(prefix: str, year: int) -> None:
+    text = f"{prefix}{year}"
+    _, found = split_year(text)
+    if prefix[-1:].isdigit():
+        assert found is None
+
+
+@given(st.text(st.characters(), max_size=50), st.integers(1, 99), st.integers(1, 99))
+@settings(max_examples=max_examples(100))
+def test_titles_that_differ_only_in_a_number_never_agree(title: str, n: int, m: int) -> None:
+    key = normalize_title(f"Film {title}")
+    if n == m or not key:
         return
-    assert split_year(f"{title} ({year})") == (title.strip(), year)
+    assert numbers(f"{key} {n}") != numbers(f"{key} {m}")
+    assert not words_agree(f"{key} {n}", f"{key} {m}", WordCounts())
+
+
+@given(st.integers(1, 999), st.integers(1, 999))
+@settings(max_examples=max_examples(60))
+def test_a_sequel_number_the_catalog_lacks_is_never_an_exact_card(held: int, asked: int) -> None:
+    index = TitleIndex()
+    index.add(1, f"Rocky Road {held}", 1990)
+    found = index.search(f"rocky road {asked}")
+    if held != asked:
+        assert found == [] or not found[0].exact
+    else:
+        assert found[0].exact
 
 
 @given(any_text, st.integers(0, 30))
