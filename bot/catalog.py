@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 CHOICE_PREFIX = "id:"  # autocomplete values carry the review id, so a pick is exact
 STARTER_CATALOG = Path(__file__).resolve().parent / "data" / "catalog.json"  # package data
+# Titles listed in a "no match" reply, and the most a did-you-mean menu offers
+# (Discord's limit for a select menu).
 SUGGESTION_COUNT = 5
 # Finding a film in a message: the longest title run looked for, and how many of the
 # message's words are read (a film is named early; a wall of text must stay cheap).
@@ -53,20 +55,31 @@ class Published:
 
 
 PublishListener = Callable[[Published], Awaitable[None]]
+MENU_SIZE = 25
 
 
 @dataclass(frozen=True, slots=True)
 class Lookup:
-    """What a member's query found: the best review, and others they might mean."""
+    """What a member's query found: the best review, and others they might mean.
+
+    ``exact`` is false when the best review is only the closest match to what
+    was typed (a typo, a film the catalog lacks): the reply must say so.
+    """
 
     query: str
     best: Review | None
     alternatives: list[Review] = field(default_factory=list)
     ambiguous: bool = False
+    exact: bool = True
 
     @property
     def found(self) -> bool:
         return self.best is not None
+
+    @property
+    def menu(self) -> list[Review]:
+        """The other films to offer: when the best is a coin toss or only the closest."""
+        return self.alternatives if self.ambiguous or not self.exact else []
 
 
 class Catalog:
@@ -98,15 +111,17 @@ class Catalog:
     # -- finding -------------------------------------------------------------
 
     async def lookup(self, query: str, guild_id: int | None) -> Lookup:
-        matches = self.index.search(query, guild_id, limit=SUGGESTION_COUNT)
-        reviews = await self._reviews_for(matches, guild_id)
-        if not reviews:
+        matches = self.index.search(query, guild_id, limit=MENU_SIZE)
+        found = await self._visible_matches(matches, guild_id)
+        if not found:
             return Lookup(query, None)
+        reviews = [review for _, review in found]
         return Lookup(
             query,
             reviews[0],
             reviews[1:],
             ambiguous=self.index.is_ambiguous(matches) and len(reviews) > 1,
+            exact=found[0][0].exact,
         )
 
     async def resolve(self, title: str, guild_id: int | None) -> Lookup:
@@ -170,10 +185,9 @@ class Catalog:
         ]
 
     async def suggestions(self, query: str, guild_id: int | None) -> list[Review]:
-        """Titles that merely start like the query, for a "no match" message."""
-        title, _ = split_year(query)
-        matches = self.index.complete(title, guild_id, limit=SUGGESTION_COUNT)
-        return await self._reviews_for(matches, guild_id)
+        """The nearest titles, however far, for a "no match" message."""
+        matches = self.index.nearest(query, guild_id, limit=SUGGESTION_COUNT)
+        return [review for _, review in await self._visible_matches(matches, guild_id)]
 
     async def find_in_text(self, text: str, guild_id: int | None) -> Review | None:
         """The film a message talks about: its longest run of words that is a title.
@@ -206,7 +220,7 @@ class Catalog:
                 return await self._card(match.review_id, guild_id)  # one film, one card
         # An alias ("AOUS") scores as an exact hit but reports the title's key.
         exact = [match for match in matches if match.score >= EXACT_SCORE]
-        for review in await self._reviews_for(exact, guild_id):
+        for _, review in await self._visible_matches(exact, guild_id):
             if key in {normalize_title(alias) for alias in review.aliases}:
                 return review
         return None
@@ -214,14 +228,17 @@ class Catalog:
     def complete(self, text: str, guild_id: int | None, limit: int = 25) -> list[Match]:
         return self.index.complete(text, guild_id, limit=limit)
 
-    async def _reviews_for(self, matches: Iterable[Match], guild_id: int | None) -> list[Review]:
-        """The cards for ``matches``, one per film: a guild's copy stands in for the global."""
-        reviews: list[Review] = []
+    async def _visible_matches(
+        self, matches: Iterable[Match], guild_id: int | None
+    ) -> list[tuple[Match, Review]]:
+        """The cards for ``matches``, one per film, each with the match that found it:
+        a guild's copy stands in for the global review."""
+        found: list[tuple[Match, Review]] = []
         for match in matches:
             review = await self._card(match.review_id, guild_id)
-            if review is not None and all(review.id != shown.id for shown in reviews):
-                reviews.append(review)
-        return reviews
+            if review is not None and all(review.id != shown.id for _, shown in found):
+                found.append((match, review))
+        return found
 
     async def _card(self, review_id: int, guild_id: int | None) -> Review | None:
         """The review ``guild_id`` is shown for ``review_id``: its own copy of that film

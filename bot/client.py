@@ -18,6 +18,7 @@ import cogs
 from bot.catalog import Catalog
 from bot.config import Settings
 from bot.errors import explain, reply_with_error, send_ephemeral
+from bot.ratelimit import AUTOCOMPLETE_RATE, MemberBudget
 from bot.store import Store
 from bot.sync import sync_key, tree_hash
 from bot.views import PERSISTENT_ITEMS, OwnedView
@@ -109,6 +110,8 @@ class ReviewBot(commands.Bot):
             **known_application,
         )
         self.settings = settings
+        # Shared by every autocompleted option, whichever cog answers it.
+        self.autocomplete_budget = MemberBudget(AUTOCOMPLETE_RATE)
         self._given_store = store
         self._catalog: Catalog | None = None
         self._force_sync = force_sync

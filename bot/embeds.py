@@ -480,3 +480,21 @@ def _lines_within(lines: Sequence[str], limit: int) -> str:
             return "\n".join([*shown, ELLIPSIS])
         shown.append(line)
     return "\n".join(shown)
+
+
+def _shown_query(query: str) -> str:
+    return _escape(" ".join(query.split())[:80])
+
+
+def closest_match_text(query: str) -> str:
+    """Above a card that is only the closest match to what was typed."""
+    return f"Closest match for “{_shown_query(query)}”:"
+
+
+def no_match_text(query: str, suggestions: Sequence[Review]) -> str:
+    """The private reply when nothing is close enough for a card."""
+    text = f"No review matches “{_shown_query(query)}”."
+    if suggestions:
+        listed = ", ".join(_escape(review.display_title) for review in suggestions)
+        text += f" Nearest titles: {listed}."
+    return text + " Moderators can see what members looked for with /wanted."

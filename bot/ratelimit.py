@@ -1,8 +1,9 @@
 """Per-member budgets for actions that are not a single command.
 
 discord.py's cooldowns belong to one command. A re-roll budget is spent by
-``/random`` and by every "Another" press, and a moderator's change budget by
-every ``/catalog`` subcommand that writes, so both live here instead.
+``/random`` and by every "Another" press, a moderator's change budget by
+every ``/catalog`` subcommand that writes, and the autocomplete budget by every
+autocompleted option of every command, so they live here instead.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from discord.ext import commands
 from bot.errors import cooldown_message
 
 LOOKUP_RATE = (5, 10.0)  # title lookups per member per seconds (/review, Find review)
+# Autocomplete requests per member per seconds: a fast typist sends about one
+# per keystroke, so the budget is wider than /review's, but a script is stopped.
+AUTOCOMPLETE_RATE = (20, 10.0)
 
 
 class SlowDown(app_commands.CheckFailure, commands.CheckFailure):
@@ -33,7 +37,14 @@ class MemberBudget:
 
     def spend(self, member_id: int) -> None:
         """Use one; raises :class:`SlowDown` when the member has none left."""
-        bucket = self._buckets.get_bucket(member_id)
-        retry_after = bucket.update_rate_limit() if bucket is not None else None
+        retry_after = self._retry_after(member_id)
         if retry_after:
             raise SlowDown(retry_after)
+
+    def try_spend(self, member_id: int) -> bool:
+        """Use one if the member has any left; for callers that cannot reply with an error."""
+        return not self._retry_after(member_id)
+
+    def _retry_after(self, member_id: int) -> float | None:
+        bucket = self._buckets.get_bucket(member_id)
+        return bucket.update_rate_limit() if bucket is not None else None

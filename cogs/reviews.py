@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.catalog import Lookup
-from bot.embeds import review_embed, wanted_embed
+from bot.embeds import closest_match_text, no_match_text, review_embed, wanted_embed
 from bot.errors import reply_with_error
 from bot.exceptions import UserError
 from bot.hybrid import hybrid_command
@@ -23,15 +23,6 @@ if TYPE_CHECKING:
     from bot.client import ReviewBot
 
 MAX_QUERY_LENGTH = 200
-
-
-def no_match_text(query: str, suggestions: list[Review]) -> str:
-    shown = discord.utils.escape_markdown(" ".join(query.split())[:80])
-    text = f"No review matches “{shown}”."
-    if suggestions:
-        listed = ", ".join(discord.utils.escape_markdown(r.display_title) for r in suggestions)
-        text += f" Closest titles: {listed}."
-    return text + " Moderators can see what members looked for with /wanted."
 
 
 class Reviews(commands.Cog):
@@ -97,9 +88,9 @@ class Reviews(commands.Cog):
         if found.best is None:
             await self._no_match(ctx, found, guild_id)
             return
-        await send_review(
-            ctx, found.best, alternatives=found.alternatives if found.ambiguous else []
-        )
+        # A closest match is shown as what it is, with the other close titles.
+        content = None if found.exact else closest_match_text(found.query)
+        await send_review(ctx, found.best, alternatives=found.menu, content=content)
 
     async def _no_match(
         self, ctx: commands.Context[ReviewBot], found: Lookup, guild_id: int | None
@@ -126,7 +117,13 @@ async def send_review(
 async def title_choices(
     bot: ReviewBot, interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    """Autocomplete for any ``title`` option: the best 25 "Title (Year)" for what is typed."""
+    """Autocomplete for any ``title`` option: the best 25 "Title (Year)" for what is typed.
+
+    Every keystroke spends the member's autocomplete budget; past it the menu
+    stays empty until the budget refills (an autocomplete cannot show an error).
+    """
+    if not bot.autocomplete_budget.try_spend(interaction.user.id):
+        return []
     choices = await bot.catalog.choices(current[:MAX_QUERY_LENGTH], interaction.guild_id)
     return [app_commands.Choice(name=name, value=value) for name, value in choices]
 

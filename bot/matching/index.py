@@ -18,6 +18,7 @@ from bot.matching.normalize import MAX_QUERY_CHARS, _literal, _split_article, sp
 from bot.matching.scoring import (
     ARTICLE_ONLY_PENALTY,
     COMPLETE_CUTOFF,
+    NEAREST_CUTOFF,
     SEARCH_CUTOFF,
     SHORT_QUERY_CHARS,
     SHORT_QUERY_CUTOFF,
@@ -32,6 +33,7 @@ from bot.matching.scoring import (
     _KeyScorer,
     _match_order,
     completion_scores,
+    nearest_scores,
     search_scores,
 )
 from bot.models import TitleEntry
@@ -502,6 +504,25 @@ class TitleIndex:
         cutoff = 99.0 if len(parsed.key) < 3 else COMPLETE_CUTOFF
         return self._collect(parsed, docs, scores, cutoff, limit)
 
+    def nearest(self, query: str, limit: int = 5) -> list[Match]:
+        """The titles nearest to ``query``, for a "no match" reply: never a card.
+
+        Looser than :meth:`search` (no slip limit, no word checks), so a member
+        who asked for a film the catalog lacks still sees what it has nearby.
+        """
+        if limit <= 0:
+            return []
+        self._flush()
+        parsed = _parse_query(query)
+        if not parsed.title_key:
+            return []
+        codes = _gram_codes(parsed.title_key)
+        docs = self._candidates(codes, min_share=SHORT_MIN_TRIGRAM_SHARE)
+        if not docs:
+            return []
+        scores, _ = self._score(parsed, docs, nearest_scores)
+        return self._collect(parsed, docs, (scores, [False] * len(docs)), NEAREST_CUTOFF, limit)
+
     def _first_titles(self, limit: int) -> list[Match]:
         self._merge_pending()
         matches: list[Match] = []
@@ -607,6 +628,12 @@ class ScopedTitleIndex:
     def search(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
         """Search global reviews and ``guild_id``'s own, merged by score."""
         found = [m for index in self._visible(guild_id) for m in index.search(query, limit)]
+        found.sort(key=_match_order)
+        return found[:limit]
+
+    def nearest(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
+        """The nearest titles over global reviews and ``guild_id``'s own (never a card)."""
+        found = [m for index in self._visible(guild_id) for m in index.nearest(query, limit)]
         found.sort(key=_match_order)
         return found[:limit]
 

@@ -30,6 +30,8 @@ SEARCH_CUTOFF = 75.0
 SHORT_QUERY_CUTOFF = 85.0
 SHORT_QUERY_CHARS = 6
 COMPLETE_CUTOFF = 75.0
+# Listing the nearest titles for a "no match" reply may reach further than a card.
+NEAREST_CUTOFF = 60.0
 NEAR_MISS_TOP = 96.0
 SLIP_COST = 4.0
 RATIO_TIEBREAK = 0.02
@@ -319,6 +321,15 @@ def _middle_scores(key: str, keys: list[str]) -> FloatArray:
     if not inside.any():
         return np.zeros(len(keys), dtype=np.float64)
     return np.where(inside, MIDDLE_BASE + MIDDLE_SPAN * _coverage(key, keys), 0.0)
+
+
+def nearest_scores(
+    key: str, literal: str, keys: list[str], literals: list[str], words: WordCounts
+) -> FloatArray:
+    """Loose similarity for listing the nearest titles when nothing is close enough
+    for a card: rapidfuzz's WRatio, which also credits shared words and parts."""
+    del literal, literals, words
+    return _scores(key, keys, fuzz.WRatio)
 
 
 def completion_scores(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.client import ReviewBot
+from bot.ratelimit import AUTOCOMPLETE_RATE
 from bot.store import Store
 from bot.views import OwnedView
 from tests.conftest import make_review
@@ -324,3 +325,66 @@ async def test_out_of_range_text_flag_names_the_option_and_its_range(run: BotRun
 async def test_nan_score_filter_is_refused_with_the_allowed_range(run: BotRun) -> None:
     replies = await run.discord.send_message("!random min_score: nan")
     assert replies[0].content == "min_score must be a number between 0 and 10."
+
+
+# -- saying it only when sure (issue 13) ------------------------------------------------
+
+
+async def test_an_exact_title_is_shown_as_the_answer(run: BotRun) -> None:
+    result = await review(run, "All of Us Strangers (2023)")
+    assert title_of(result.message) == "All of Us Strangers (2023)"
+    assert not result.message.content
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("all of us strangrs", "All of Us Strangers (2023)"),
+        ("mood for love", "In the Mood for Love (2000)"),
+        ("moonlihgt", "Moonlight (2016)"),
+    ],
+)
+async def test_a_closest_match_card_says_so(run: BotRun, query: str, expected: str) -> None:
+    result = await review(run, query)
+    assert not result.ephemeral
+    assert result.message.content == f"Closest match for “{query}”:"
+    assert title_of(result.message) == expected
+
+
+async def test_a_closest_match_offers_the_other_close_titles(run: BotRun) -> None:
+    result = await review(run, "arrivl")
+    assert result.message.content == "Closest match for “arrivl”:"
+    [menu] = result.message.select_menus()
+    labels = {option["label"] for option in menu["options"]}
+    assert labels == {"Arrival (2016)", "Arrival (1980)"}
+
+
+async def test_a_year_the_film_does_not_have_gets_the_closest_match_label(
+    run: BotRun,
+) -> None:
+    result = await review(run, "moonlight 1999")
+    assert result.message.content == "Closest match for “moonlight 1999”:"
+    assert title_of(result.message) == "Moonlight (2016)"
+
+
+async def test_a_sequel_the_catalog_lacks_is_never_shown_as_the_original(run: BotRun) -> None:
+    await run.bot.catalog.add(make_review("Blade Runner", 1982), actor_id=None)  # type: ignore[attr-defined]
+    result = await review(run, "blade runner 2049")
+    shown_as_answer = (
+        not result.ephemeral
+        and title_of(result.message) == "Blade Runner (1982)"
+        and not result.message.content.startswith("Closest match")
+    )
+    assert not shown_as_answer
+    # Nothing is close enough for a card, so the private reply lists it as nearest.
+    assert result.ephemeral
+    assert "Nearest titles: Blade Runner (1982)." in result.message.content
+
+
+async def test_autocomplete_is_rate_limited_per_member(run: BotRun) -> None:
+    uses, _ = AUTOCOMPLETE_RATE
+    for _ in range(uses):
+        assert await run.discord.autocomplete("review", {"title": "heat"}, "title")
+    assert await run.discord.autocomplete("review", {"title": "heat"}, "title") == []
+    others = await run.discord.autocomplete("review", {"title": "heat"}, "title", user=MODERATOR_ID)
+    assert others
