@@ -18,6 +18,7 @@ from typing import Any, Literal
 from bot.importers import read_review_file
 from bot.labels import choice_label, review_choice_label
 from bot.matching import Match, ScopedTitleIndex, normalize_title, split_year
+from bot.matching.people import PeopleIndex
 from bot.models import (
     Announcements,
     AuditEntry,
@@ -87,6 +88,8 @@ class Catalog:
         self.store = store
         self.index = index
         self._publish_listeners: list[PublishListener] = []
+        # Directors and cast per (kind, guild), built on first use after any change.
+        self._people: dict[tuple[str, int | None], PeopleIndex] = {}
 
     @classmethod
     async def open(cls, path: Path | str) -> Catalog:
@@ -259,6 +262,7 @@ class Catalog:
         if await self.store.count(guild_id=guild_id) == 0:
             return "The catalog is empty: moderators can add reviews with /catalog add."
         for option, applied in steps:
+            applied = await self._with_people(applied, guild_id)
             if await self.store.count(applied, guild_id=guild_id) == 0:
                 return (
                     f"No film matches {described}: the pool runs dry at "
@@ -269,13 +273,41 @@ class Catalog:
     async def random_pick(
         self, filters: ReviewFilters, *, guild_id: int | None, channel_id: int
     ) -> Review | None:
+        filters = await self._with_people(filters, guild_id)
         return await self.store.random_pick(filters, guild_id=guild_id, channel_id=channel_id)
 
     async def top(
         self, filters: ReviewFilters, *, guild_id: int | None, limit: int
     ) -> list[Review]:
         """The best-scored reviews ``guild_id`` sees that match ``filters``."""
+        filters = await self._with_people(filters, guild_id)
         return await self.store.list_reviews(filters, guild_id=guild_id, limit=limit)
+
+    async def person_choices(self, kind: str, typed: str, *, guild_id: int | None) -> list[str]:
+        """Autocomplete for ``director`` or ``cast``: catalog names by surname or fuzzily."""
+        return (await self._people_index(kind, guild_id)).complete(typed)
+
+    async def _with_people(self, filters: ReviewFilters, guild_id: int | None) -> ReviewFilters:
+        """The filters with a typed director or cast member ("nolan", "de niro")
+        replaced by the catalog name it means, which the store matches exactly.
+        A name the matcher cannot place is left as typed (and so matches nothing)."""
+        return replace(
+            filters,
+            director=await self._person("director", filters.director, guild_id),
+            cast_member=await self._person("cast", filters.cast_member, guild_id),
+        )
+
+    async def _person(self, kind: str, typed: str | None, guild_id: int | None) -> str | None:
+        if typed is None:
+            return None
+        return (await self._people_index(kind, guild_id)).resolve(typed) or typed
+
+    async def _people_index(self, kind: str, guild_id: int | None) -> PeopleIndex:
+        people = self._people.get((kind, guild_id))
+        if people is None:
+            names = await self.store.term_names(kind, guild_id=guild_id)
+            people = self._people[(kind, guild_id)] = PeopleIndex(names)
+        return people
 
     async def related(
         self, review: Review, *, guild_id: int | None
@@ -355,6 +387,7 @@ class Catalog:
     async def delete(self, review_id: int, *, actor_id: int | None, scope: int | None) -> Review:
         deleted = await self.store.delete(review_id, actor_id=actor_id, scope=scope)
         self.index.remove(review_id)
+        self._people.clear()
         return deleted
 
     async def restore(self, review_id: int, *, actor_id: int | None, scope: int | None) -> Review:
@@ -438,6 +471,7 @@ class Catalog:
 
     def _index(self, review: Review) -> None:
         assert review.id is not None
+        self._people.clear()  # its directors or cast may have changed
         self.index.remove(review.id)
         self.index.add(review.id, review.title, review.year, review.aliases, scope=review.scope)
 

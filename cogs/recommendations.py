@@ -232,6 +232,8 @@ class Recommendations(commands.Cog):
     async def _verdicts(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
+        if not self.bot.autocomplete_budget.try_spend(interaction.user.id):
+            return []
         labels = await self.bot.catalog.verdict_labels(guild_id=interaction.guild_id)
         wanted = current.casefold()
         return [
@@ -243,7 +245,13 @@ class Recommendations(commands.Cog):
     async def _terms(
         self, kind: str, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        labels = await self.bot.catalog.term_labels(kind, current, guild_id=interaction.guild_id)
+        if not self.bot.autocomplete_budget.try_spend(interaction.user.id):
+            return []
+        catalog, guild_id = self.bot.catalog, interaction.guild_id
+        if kind == "genre":
+            labels = await catalog.term_labels(kind, current, guild_id=guild_id)
+        else:  # people are found by surname or a misspelt name too
+            labels = await catalog.person_choices(kind, current, guild_id=guild_id)
         return [app_commands.Choice(name=label[:100], value=label[:100]) for label in labels]
 
     async def _directors(

@@ -31,6 +31,18 @@ class Insights(ReviewReads):
         )
         return [label for label, _ in rows]
 
+    async def term_names(self, kind: str, *, guild_id: int | None) -> list[tuple[str, int]]:
+        """Every director or cast name ``guild_id`` sees, with how many reviews carry it
+        (for the people matcher, which resolves what members type to these names)."""
+        visible, params = visible_clause(guild_id)
+        rows = await self._db.fetchall(
+            "SELECT MIN(t.label), COUNT(*) FROM review_terms t "
+            "JOIN reviews r ON r.id = t.review_id "
+            f"WHERE t.kind = ? AND {visible} AND r.deleted_at IS NULL GROUP BY t.value",
+            [kind, *params],
+        )
+        return [(label, int(n)) for label, n in rows]
+
     async def verdict_labels(self, *, guild_id: int | None) -> list[str]:
         visible, params = visible_clause(guild_id, await self.shadowed(guild_id))
         rows = await self._db.fetchall(

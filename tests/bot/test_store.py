@@ -338,6 +338,17 @@ async def test_term_labels_complete_names_by_prefix(catalog: Store) -> None:
     assert await catalog.term_labels("cast", "%", guild_id=None) == []
 
 
+async def test_term_names_lists_every_visible_person_once_with_their_review_count(
+    catalog: Store,
+) -> None:
+    directors = dict(await catalog.term_names("director", guild_id=None))
+    assert directors["Michael Mann"] == 2
+    assert directors["Denis Villeneuve"] == 1
+    cast = dict(await catalog.term_names("cast", guild_id=None))
+    assert cast["Tom Cruise"] == 1
+    assert "Michael Mann" not in cast
+
+
 # -- random picks --------------------------------------------------------------------------
 
 

@@ -510,3 +510,45 @@ async def test_stats_puts_the_most_reviewed_director_first(run: BotRun) -> None:
     result = await run.discord.slash("stats")
 
     assert field(result.message, "Most-reviewed directors").startswith("Michael Mann (2), ")
+
+
+# -- people filters: a surname or a misspelt name (issue 13) ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "person", "role"),
+    [
+        ({"director": "mann"}, "Michael Mann", "directors"),
+        ({"director": "michael man"}, "Michael Mann", "directors"),
+        ({"cast": "pacino"}, "Al Pacino", "cast"),
+        ({"cast": "de niro"}, "Robert De Niro", "cast"),
+        ({"cast": "al pachino"}, "Al Pacino", "cast"),
+    ],
+)
+async def test_people_filters_accept_a_surname_or_a_fuzzy_name(
+    run: BotRun, options: dict[str, Any], person: str, role: str
+) -> None:
+    films = {f.display_title for f in VISIBLE if person in getattr(f, role)}
+    assert 0 < len(films) < len(VISIBLE)
+    for command in ("random", "top"):
+        result = await run.discord.slash(command, options)
+        assert not result.ephemeral, result.message.content
+        shown = (
+            {title(result.message)}
+            if command == "random"
+            else {shown for _, shown in ranked_titles(result.message)}
+        )
+        assert shown and shown <= films
+
+
+async def test_someone_the_catalog_lacks_still_empties_the_pool_by_name(run: BotRun) -> None:
+    result = await run.discord.slash("random", {"director": "spielberg"})
+    assert result.ephemeral
+    assert "the pool runs dry at `director`" in result.message.content
+
+
+async def test_people_autocomplete_offers_catalog_names_by_surname(run: BotRun) -> None:
+    choices = await run.discord.autocomplete("random", {"director": "nol"}, "director")
+    assert [choice["name"] for choice in choices] == ["Christopher Nolan"]
+    cast = await run.discord.autocomplete("top", {"cast": "niro"}, "cast")
+    assert "Robert De Niro" in [choice["name"] for choice in cast]
