@@ -46,6 +46,7 @@ import numpy as np
 from rapidfuzz import process, utils
 
 from bench.movies import movie_rows
+from bot.catalog import MENU_SIZE  # how many matches the bot asks for: card + menu
 from bot.matching import Match, ScopedTitleIndex, TitleIndex, normalize_title, split_year
 from bot.matching import index as matching_index
 from bot.matching import scoring as matching_scoring
@@ -72,8 +73,6 @@ NONSENSE = "nonsense"
 # Real films held out of the benchmark catalog: the bot must not pretend to know them.
 ABSENT = "absent film"
 WRONG_CARD_CATEGORIES = (ABSENT, NONSENSE)
-# How many results the bot asks the matcher for (the card plus its menu).
-MENU_SIZE = 25
 
 # Trailing articles as catalogs write them ("Dark Knight, The"), for turning
 # a stored title into the way people say it. Kept independent of bot.matching.
@@ -903,13 +902,19 @@ def _no_word_checks(query: str, title: str, words: object) -> bool:
 
 # (label, constants to change): the knobs that trade wrong cards for typo tolerance.
 SWEEP_SETTINGS: list[tuple[str, dict[str, object]]] = [
-    ("shipped", {}),
+    (
+        f"shipped (conflict share {matching_scoring.MAX_CONFLICT_SHARE:.0%}, known word ≥ "
+        f"{matching_scoring.KNOWN_WORD_DOCS} title, one slip in words ≤ "
+        f"{matching_scoring.SHORT_WORD_CHARS} letters)",
+        {},
+    ),
     ("no word checks (slip limit and numbers only)", {"words_agree": _no_word_checks}),
-    *[(f"known word: used by ≥ {n} titles", {"KNOWN_WORD_DOCS": n}) for n in (1, 2, 3, 5, 10)],
     *[
         (f"conflicting words ≤ {x:.0%} of the title", {"MAX_CONFLICT_SHARE": x})
         for x in (0.0, 0.25, 0.5)
     ],
+    *[(f"known word: used by ≥ {n} titles", {"KNOWN_WORD_DOCS": n}) for n in (2, 3, 5, 10)],
+    *[(f"one slip in words ≤ {n} letters", {"SHORT_WORD_CHARS": n}) for n in (2, 4)],
     *[(f"partial match from {n} words", {"MIN_PARTIAL_WORDS": n}) for n in (1, 3)],
     ("middle run from 2 words", {"MIN_MIDDLE_WORDS": 2}),
     ("short-query trigram share 0.3 (as long ones)", {"SHORT_MIN_TRIGRAM_SHARE": 0.3}),

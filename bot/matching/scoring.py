@@ -56,7 +56,7 @@ MIN_MIDDLE_WORDS = 3
 # word, not a slip; past this share of the title's word weight the titles differ.
 MAX_CONFLICT_SHARE = 0.4
 # Words this short hold one slip at most.
-SHORT_WORD_CHARS = 2
+SHORT_WORD_CHARS = 3
 # A word used by at least this many titles counts as a known word.
 KNOWN_WORD_DOCS = 1
 # "die hard" is literally Die Hard; a film called "Hard" shares only the key.
@@ -175,8 +175,8 @@ def _allowed_slips(length: int) -> int:
 
 
 def _word_slips(word: str) -> int:
-    """Slips one word may hold: one in "of" or "it", so that a two-letter word
-    is not a slip of any other; otherwise the whole query's limit decides."""
+    """Slips one word may hold: one in "of" or "day", so that "man" is not two
+    slips from "day"; otherwise the whole query's limit decides."""
     return 1 if len(word) <= SHORT_WORD_CHARS else 2
 
 
