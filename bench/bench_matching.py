@@ -36,7 +36,7 @@ import sys
 import tempfile
 import time
 from bisect import bisect_left
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
@@ -456,6 +456,7 @@ class Outcome:
     cards: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     exact_cards: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     long_input_ms: float | None = None
+    absent_card_kinds: Counter[str] = field(default_factory=Counter)
     complete_ms: list[float] = field(default_factory=list)
     complete_hits: dict[str, list[bool]] = field(default_factory=lambda: defaultdict(list))
     build_s: float | None = None
@@ -498,12 +499,28 @@ def run_queries(outcome: Outcome, queries: Sequence[Query], answer: Callable[[st
         if query.category in WRONG_CARD_CATEGORIES:
             outcome.cards[query.category].append(bool(reply.found))
             outcome.exact_cards[query.category].append(bool(reply.found) and reply.exact)
+            if query.category == ABSENT and reply.found:
+                outcome.absent_card_kinds[card_kind(query.text, reply.found[0][0])] += 1
             continue
         hits = [query.is_hit(key, year) for key, year in reply.found]
         top = bool(hits) and hits[0]
         outcome.hits1[query.category].append(top)
         outcome.hits5[query.category].append(any(hits[:5]))
         outcome.one_click[query.category].append(top or (reply.ambiguous and any(hits)))
+
+
+def card_kind(text: str, shown_key: str) -> str:
+    """How an absent film's title relates to the title whose card it got."""
+    key = normalize_title(text)
+    if shown_key.startswith(key + " "):
+        return "its opening words"
+    if f" {key} " in f" {shown_key} ":
+        return "words from its middle"
+    if key.replace(" ", "") == shown_key.replace(" ", ""):
+        return "a slipped space"
+    if sorted(key.split(" ")) == sorted(shown_key.split(" ")):
+        return "the same words reordered"
+    return "a one-word near miss" if " " not in key else "a near miss of several words"
 
 
 def typed_so_far(queries: Sequence[Query], seed: int) -> list[tuple[str, str]]:
@@ -820,6 +837,14 @@ def report(
             f"| {baseline.name} | {_size_label(sizes[0])} | {_ms(baseline.latencies_ms)} "
             "| – | – | – | – |"
         )
+    kinds = smallest.absent_card_kinds
+    if kinds:
+        listed = ", ".join(f"{kind} {n}" for kind, n in kinds.most_common())
+        lines += [
+            "",
+            f"Absent films that got a card at {_size_label(sizes[0])} titles, by what the "
+            f"shown title is to the asked one: {listed}.",
+        ]
     if smallest.build_by_add_s is not None:
         lines += [
             "",
