@@ -15,7 +15,7 @@ from rich.progress import track
 
 from bot.catalog import Catalog
 from bot.config import ConfigError, Settings, load_settings
-from bot.embeds import review_embed
+from bot.embeds import closest_match_text, review_embed
 from bot.exceptions import UserError
 from bot.importers import EXPORTERS, FORMATS, read_review_file
 from bot.models import Review, elide
@@ -263,13 +263,15 @@ async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
     if found.best is None:
         suggestions = await catalog.suggestions(query, args.guild)
         hint = (
-            f" Closest: {', '.join(r.display_title for r in suggestions)}." if suggestions else ""
+            f" Nearest: {', '.join(r.display_title for r in suggestions)}." if suggestions else ""
         )
         raise CliError(f"no review matches {query!r}.{hint}")
+    if not found.exact:
+        out.print(closest_match_text(query))
     render_message(out, {"embeds": [review_embed(found.best).to_dict()]})
-    if found.alternatives:
-        others = ", ".join(f"{r.display_title} [#{r.id}]" for r in found.alternatives)
-        out.print(f"Also: {others}")
+    if found.menu:
+        others = ", ".join(f"{r.display_title} [#{r.id}]" for r in found.menu)
+        out.print(f"Did you mean: {others}")
 
 
 async def _show(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:

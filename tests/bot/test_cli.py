@@ -197,3 +197,17 @@ def test_database_may_also_follow_the_subcommand(
     assert (tmp_path / "after.db").is_file()
     assert cli("stats", "--database", str(tmp_path / "after.db")) == 0
     assert "Reviews: 1 " in capsys.readouterr().out
+
+
+def test_search_says_when_it_shows_only_the_closest_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "x.db")
+    assert cli("--database", db, "import", str(FIXTURES / "reviews.json")) == 0
+    capsys.readouterr()
+    assert cli("--database", db, "search", "spirted away") == 0
+    out = capsys.readouterr().out
+    assert "Closest match for “spirted away”:" in out
+    assert "▌ Spirited Away" in out
+    assert cli("--database", db, "search", "spirited away") == 0
+    assert "Closest match" not in capsys.readouterr().out
