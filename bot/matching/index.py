@@ -7,7 +7,7 @@ import math
 from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 import numpy.typing as npt
@@ -171,6 +171,11 @@ class TitleIndex:
         self._doc_review: list[int] = []
         self._doc_article: dict[int, str] = {}  # only documents that had one
         self._doc_grams = np.zeros(1024, dtype=np.int32)
+        # First and last character and the key of each posted document, as arrays, so
+        # the short-query fallback filters them without a Python loop.
+        self._doc_first = np.zeros(1024, dtype=np.int32)
+        self._doc_last = np.zeros(1024, dtype=np.int32)
+        self._doc_keys = np.empty(1024, dtype=object)
         self._free_slots: list[int] = []
         self._unposted: dict[int, None] = {}  # added, not yet in the postings
         # Documents sorted by key, for exact-prefix completion and for the
@@ -252,9 +257,10 @@ class TitleIndex:
             self._doc_key.append(key)
             self._doc_review.append(review_id)
             if doc >= len(self._doc_grams):
-                grown = np.zeros(len(self._doc_grams) * 2, dtype=np.int32)
-                grown[: len(self._doc_grams)] = self._doc_grams
-                self._doc_grams = grown
+                self._doc_grams = _grown(self._doc_grams)
+                self._doc_first = _grown(self._doc_first)
+                self._doc_last = _grown(self._doc_last)
+                self._doc_keys = _grown(self._doc_keys)
         if article:
             self._doc_article[doc] = article
         return doc
@@ -271,6 +277,9 @@ class TitleIndex:
         keys = [self._doc_key[doc] for doc in docs]
         codes, owners = _bulk_gram_pairs(keys, docs)
         self._doc_grams[docs] = np.bincount(owners, minlength=len(self._doc_key))[docs]
+        self._doc_first[docs] = [ord(key[0]) if key else 0 for key in keys]
+        self._doc_last[docs] = [ord(key[-1]) if key else 0 for key in keys]
+        self._doc_keys[docs] = keys
         # codes is sorted, so each trigram's documents form one run.
         starts = np.flatnonzero(np.diff(codes)) + 1
         firsts = np.concatenate(([0], starts)).astype(np.int64)[: len(codes)]
@@ -470,16 +479,21 @@ class TitleIndex:
         return self._collect(parsed, docs, self._score(parsed, docs, search_scores), cutoff, limit)
 
     def _similar_length(self, key: str) -> list[int]:
-        """Documents whose trigram count (about their letter count) is within two of the key's."""
-        size = len(_gram_codes(key))
-        grams = self._doc_grams[: len(self._doc_key)]
-        docs = np.flatnonzero((grams > 0) & (np.abs(grams - size) <= 2)).tolist()
-        if not docs:
+        """Documents within two slips of a short key: of about its length (trigram
+        count within two) and, as slips rarely hit both ends of a title, sharing
+        its first or its last character."""
+        count = len(self._doc_key)
+        grams = self._doc_grams[:count]
+        same_end = (self._doc_first[:count] == ord(key[0])) | (
+            self._doc_last[:count] == ord(key[-1])
+        )
+        docs = np.flatnonzero((grams > 0) & (np.abs(grams - len(_gram_codes(key))) <= 2) & same_end)
+        if not len(docs):
             return []
-        keys = [self._doc_key[doc] for doc in docs]
+        keys = self._doc_keys[docs].tolist()
         # One cheap pass keeps only those within two slips for the full scoring.
         slips = process.cdist([key], keys, scorer=OSA.distance, score_cutoff=2, workers=1)[0]
-        return [docs[i] for i in np.flatnonzero(slips <= 2).tolist()]
+        return docs[np.flatnonzero(slips <= 2)].tolist()  # type: ignore[no-any-return]
 
     def complete(self, text: str, limit: int = 25) -> list[Match]:
         """Autocomplete: titles that what the member has typed so far could start.
@@ -539,6 +553,15 @@ class TitleIndex:
     def is_ambiguous(self, matches: Sequence[Match]) -> bool:
         """Whether the best match is not clearly the one meant (see _is_ambiguous)."""
         return _is_ambiguous(matches)
+
+
+def _grown(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
+    """A copy twice as long, the new half zero (or None)."""
+    grown = np.zeros(len(values) * 2, dtype=values.dtype)
+    if values.dtype == object:
+        grown[:] = None
+    grown[: len(values)] = values
+    return grown
 
 
 def _min_share(key: str) -> float:
