@@ -41,7 +41,6 @@ SUGGESTION_COUNT = 5
 # message's words are read (a film is named early; a wall of text must stay cheap).
 LONGEST_TITLE_WORDS = 10  # longer titles are 0.2 % of the 58,788 films of ggplot2movies
 WORDS_READ = 50
-EXACT_SCORE = 100.0
 _WORD = re.compile(r"\S+")
 
 PublishSource = Literal["add", "import", "external"]
@@ -210,23 +209,16 @@ class Catalog:
                 if " " not in key and not _named_alone(words, start + length - 1, key):
                     continue
                 searched.add(key)
-                review = await self._exact_title(run, key, guild_id)
+                review = await self._exact_title(run, guild_id)
                 if review is not None:
                     return review
             await asyncio.sleep(0)  # a long message must not hold up the bot's other work
         return None
 
-    async def _exact_title(self, text: str, key: str, guild_id: int | None) -> Review | None:
-        matches = self.index.search(text, guild_id, limit=SUGGESTION_COUNT)
-        for match in matches:
-            if match.key == key:
-                return await self._card(match.review_id, guild_id)  # one film, one card
-        # An alias ("AOUS") scores as an exact hit but reports the title's key.
-        exact = [match for match in matches if match.score >= EXACT_SCORE]
-        for _, review in await self._visible_matches(exact, guild_id):
-            if key in {normalize_title(alias) for alias in review.aliases}:
-                return review
-        return None
+    async def _exact_title(self, text: str, guild_id: int | None) -> Review | None:
+        matches = self.index.exact(text, guild_id, limit=SUGGESTION_COUNT)
+        found = await self._visible_matches(matches, guild_id)  # one film, one card
+        return found[0][1] if found else None
 
     def complete(self, text: str, guild_id: int | None, limit: int = 25) -> list[Match]:
         return self.index.complete(text, guild_id, limit=limit)

@@ -6,7 +6,7 @@ import bisect
 import math
 from array import array
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeAlias
 
 import numpy as np
@@ -518,6 +518,24 @@ class TitleIndex:
         cutoff = 99.0 if len(parsed.key) < 3 else COMPLETE_CUTOFF
         return self._collect(parsed, docs, scores, cutoff, limit)
 
+    def exact(self, query: str, limit: int = 5) -> list[Match]:
+        """Reviews whose title or an alias is ``query`` once normalised: no slips,
+        no partial words, no year reading. For finding a film named in a message,
+        where anything fuzzier is a guess."""
+        if limit <= 0:
+            return []
+        self._flush()
+        parsed = _parse_query(query)
+        if not parsed.key:
+            return []
+        found = self._sorted_prefix(parsed.key, CANDIDATES_BY_HITS)
+        docs = [doc for doc in found if self._doc_key[doc] == parsed.key]
+        if not docs:
+            return []
+        whole = replace(parsed, title_key=parsed.key, title_literal=parsed.literal, year=None)
+        scored = self._score(whole, docs, search_scores)
+        return self._collect(whole, docs, scored, SEARCH_CUTOFF, limit)
+
     def nearest(self, query: str, limit: int = 5) -> list[Match]:
         """The titles nearest to ``query``, for a "no match" reply: never a card.
 
@@ -651,6 +669,12 @@ class ScopedTitleIndex:
     def search(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
         """Search global reviews and ``guild_id``'s own, merged by score."""
         found = [m for index in self._visible(guild_id) for m in index.search(query, limit)]
+        found.sort(key=_match_order)
+        return found[:limit]
+
+    def exact(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
+        """Exact titles or aliases over global reviews and ``guild_id``'s own."""
+        found = [m for index in self._visible(guild_id) for m in index.exact(query, limit)]
         found.sort(key=_match_order)
         return found[:limit]
 

@@ -894,3 +894,19 @@ def test_the_sequel_number_must_agree(namesakes: TitleIndex) -> None:
 def test_one_word_is_not_enough_of_a_long_title(namesakes: TitleIndex) -> None:
     assert namesakes.search("barbie") == []
     assert namesakes.search("barbie nation")[0].review_id == 5
+
+
+def test_exact_finds_only_a_title_or_alias_as_typed(index: TitleIndex) -> None:
+    assert [m.review_id for m in index.exact("The Dark Knight")] == [1]
+    assert index.exact("dark knigth") == []
+    assert index.exact("eternal sunshine") == []  # the opening words are not the title
+    assert {m.review_id for m in index.exact("heat")} == {5, 6}
+    assert index.exact("heat 1995") == []  # no year reading: "heat 1995" is not a title
+    assert all(m.exact for m in index.exact("heat"))
+
+
+def test_exact_prefers_the_literal_title_to_one_equal_only_without_its_article() -> None:
+    index = TitleIndex()
+    index.add_many([(1, "Die Hard", 1988), (2, "Hard", 2010)])
+    assert [m.review_id for m in index.exact("die hard")] == [1, 2]
+    assert [m.review_id for m in index.exact("hard")] == [2, 1]

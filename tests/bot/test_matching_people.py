@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.matching.people import PeopleIndex, person_key
+from tests.conftest import max_examples
 
 # (name, how many reviews carry it), as Store.term_names lists them.
 DIRECTORS = [
@@ -94,7 +95,7 @@ names = st.lists(
 
 
 @given(names, st.text(max_size=200))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=max_examples(150))
 def test_whatever_is_typed_resolves_to_a_catalog_name_or_nobody(
     people: list[tuple[str, int]], typed: str
 ) -> None:
@@ -107,7 +108,7 @@ def test_whatever_is_typed_resolves_to_a_catalog_name_or_nobody(
 
 
 @given(names)
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=max_examples(100))
 def test_every_name_typed_in_full_resolves_to_someone_with_that_key(
     people: list[tuple[str, int]],
 ) -> None:
