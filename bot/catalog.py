@@ -34,9 +34,10 @@ log = logging.getLogger(__name__)
 
 CHOICE_PREFIX = "id:"  # autocomplete values carry the review id, so a pick is exact
 STARTER_CATALOG = Path(__file__).resolve().parent / "data" / "catalog.json"  # package data
-# Titles listed in a "no match" reply, and the most a did-you-mean menu offers
-# (Discord's limit for a select menu).
+# Titles listed in a "no match" reply or beside a closest match, and the most a
+# did-you-mean menu offers when the best is a coin toss (Discord's select limit).
 SUGGESTION_COUNT = 5
+MENU_SIZE = 25
 # Finding a film in a message: the longest title run looked for, and how many of the
 # message's words are read (a film is named early; a wall of text must stay cheap).
 LONGEST_TITLE_WORDS = 10  # longer titles are 0.2 % of the 58,788 films of ggplot2movies
@@ -55,7 +56,6 @@ class Published:
 
 
 PublishListener = Callable[[Published], Awaitable[None]]
-MENU_SIZE = 25
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,14 @@ class Catalog:
 
     async def lookup(self, query: str, guild_id: int | None) -> Lookup:
         matches = self.index.search(query, guild_id, limit=MENU_SIZE)
-        found = await self._visible_matches(matches, guild_id)
+        ambiguous = self.index.is_ambiguous(matches)
+        # Only what the reply shows is read: a clear exact hit has no menu, a closest
+        # match offers a few other close titles, a coin toss everything that tied.
+        clear = bool(matches) and matches[0].exact and not ambiguous
+        shown = 1 if clear else MENU_SIZE if ambiguous else SUGGESTION_COUNT
+        found = await self._visible_matches(matches[:shown], guild_id)
+        if not found and len(matches) > shown:
+            found = await self._visible_matches(matches[shown:], guild_id)
         if not found:
             return Lookup(query, None)
         reviews = [review for _, review in found]
@@ -122,7 +129,7 @@ class Catalog:
             query,
             reviews[0],
             reviews[1:],
-            ambiguous=self.index.is_ambiguous(matches) and len(reviews) > 1,
+            ambiguous=ambiguous and len(reviews) > 1,
             exact=found[0][0].exact,
         )
 
