@@ -1,8 +1,10 @@
 """The catalog: the store and the title index, kept in step.
 
 Cogs and the CLI reach reviews and guild state only through :class:`Catalog`,
-so the index that answers lookups and autocomplete never drifts from what is
-stored, and no cog depends on how it is stored.
+so the index that answers lookups and autocomplete never drifts from what this
+process stored, and no cog depends on how it is stored. What other processes
+store reaches the index through the change feed (:mod:`bot.changes`), which a
+running bot follows with :meth:`Catalog.follow_changes`.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+import sqlite3
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TextIO
 
-from bot.importers import read_review_file
+from bot.changes import ChangeBatch, ChangeFeed
+from bot.importers import EXPORTERS, read_review_file
 from bot.labels import choice_label, review_choice_label
 from bot.matching import Match, ScopedTitleIndex, normalize_title, split_year
 from bot.matching.people import PeopleIndex
@@ -26,9 +30,11 @@ from bot.models import (
     ImportReport,
     Review,
     ReviewFilters,
+    TitleEntry,
     film_key,
 )
 from bot.store import Store
+from bot.store.imports import Progress
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,16 @@ class Published:
 
 
 PublishListener = Callable[[Published], Awaitable[None]]
+FEED_RETRY_SECONDS = 1.0
+INDEX_SLICE = 500  # reviews re-indexed between two turns of the event loop
+
+
+@dataclass(frozen=True, slots=True)
+class Exported:
+    """How an export went: ``complete`` is ``False`` when it stopped at ``max_bytes``."""
+
+    count: int
+    complete: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,12 +99,15 @@ class Lookup:
 
 
 class Catalog:
-    def __init__(self, store: Store, index: ScopedTitleIndex) -> None:
+    def __init__(self, store: Store, index: ScopedTitleIndex, feed: ChangeFeed) -> None:
         self.store = store
         self.index = index
         self._publish_listeners: list[PublishListener] = []
         # Directors and cast per (kind, guild), built on first use after any change.
         self._people: dict[tuple[str, int | None], PeopleIndex] = {}
+        self.feed = feed
+        # One reader of the feed at a time: the follower and an import's catch-up.
+        self._feed_lock = asyncio.Lock()
 
     @classmethod
     async def open(cls, path: Path | str) -> Catalog:
@@ -102,10 +121,12 @@ class Catalog:
 
     @classmethod
     async def from_store(cls, store: Store) -> Catalog:
+        # The feed starts before the index is read: a change committed in between is
+        # applied twice, which is harmless, rather than not at all.
+        feed = await store.change_feed()
         index = ScopedTitleIndex()
-        for entry in await store.title_entries():
-            index.add(entry.review_id, entry.title, entry.year, entry.aliases, scope=entry.scope)
-        return cls(store, index)
+        index.add_many(_index_rows(await store.title_entries()))
+        return cls(store, index, feed)
 
     async def close(self) -> None:
         await self.store.close()
@@ -360,6 +381,24 @@ class Catalog:
                     "publish listener %r failed for %d review(s)", listener, len(event.reviews)
                 )
 
+    async def export(
+        self, scope: int | None, fmt: str, out: TextIO, *, max_bytes: int | None = None
+    ) -> Exported:
+        """Write ``scope``'s reviews to ``out`` a page at a time, stopping past ``max_bytes``.
+
+        Pages are read from the store and serialised in a thread, so a 58,788-film
+        export neither sits in memory nor holds up the event loop.
+        """
+        exporter = EXPORTERS[fmt](out)
+        count = 0
+        async for page in self.store.scope_review_pages(scope):
+            await asyncio.to_thread(exporter.write, page)
+            count += len(page)
+            if max_bytes is not None and out.tell() > max_bytes:
+                return Exported(count, complete=False)
+        await asyncio.to_thread(exporter.close)
+        return Exported(count, complete=True)
+
     # -- changing ------------------------------------------------------------
 
     async def add(self, review: Review, *, actor_id: int | None) -> Review:
@@ -395,15 +434,20 @@ class Catalog:
         return restored
 
     async def import_reviews(
-        self, reviews: Iterable[Review], *, actor_id: int | None, dry_run: bool = False
+        self,
+        reviews: Iterable[Review],
+        *,
+        actor_id: int | None,
+        dry_run: bool = False,
+        progress: Progress | None = None,
     ) -> ImportReport:
-        report, changed = await self.store.import_reviews(
-            reviews, actor_id=actor_id, dry_run=dry_run
+        report = await self.store.import_reviews(
+            reviews, actor_id=actor_id, dry_run=dry_run, progress=progress
         )
-        for review in changed:
-            self._index(review)
-        added = tuple(review for review in changed if review.id in report.added_ids)
-        await self.published(Published(added, "import"))
+        await self.catch_up()  # the imported rows are in the feed like anyone's
+        if report.added_ids:
+            added = await self.store.get_many(sorted(report.added_ids))
+            await self.published(Published(tuple(added), "import"))
         return report
 
     # -- guild state ---------------------------------------------------------
@@ -468,6 +512,68 @@ class Catalog:
             self.index.remove(review_id)
         return len(removed)
 
+    # -- following other writers ---------------------------------------------------
+
+    async def follow_changes(self) -> None:
+        """Apply every change any process commits, as it comes; runs until cancelled."""
+        while True:
+            try:
+                async for batch in self.feed.batches():
+                    async with self._feed_lock:
+                        added = await self.apply_changes(batch)
+                    if added:
+                        # Added by another process (a CLI import, another bot): announced
+                        # here as this process announces its own.
+                        reviews = await self.store.get_many(added)
+                        await self.published(Published(tuple(reviews), "external"))
+            except sqlite3.Error:
+                # A bad moment (disk, a locked schema) must not end the following for good.
+                log.exception("reading the change feed failed; retrying in a second")
+                await asyncio.sleep(FEED_RETRY_SECONDS)
+
+    async def catch_up(self) -> None:
+        """Apply whatever the feed holds now (after a write this process made in bulk)."""
+        async with self._feed_lock:
+            while True:
+                batch = await self.feed.catch_up()
+                if batch.complete and not batch.changes:
+                    return
+                await self.apply_changes(batch)
+
+    async def apply_changes(self, batch: ChangeBatch) -> list[int]:
+        """Bring the index in step with ``batch``, touching only the reviews it names.
+
+        Returns the ids of reviews another process added, to be announced. A batch
+        that lost changes (the follower fell behind pruning) rebuilds
+        the index from the store instead.
+        """
+        self._people.clear()  # directors or cast may have changed
+        if not batch.complete:
+            log.warning("the change feed skipped ahead; rebuilding the title index")
+            index = ScopedTitleIndex()
+            index.add_many(_index_rows(await self.store.title_entries()))
+            self.index = index
+            await self.store.reload_caches()
+            return []
+        changed = sorted({change.review_id for change in batch.changes})
+        indexed: set[int] = set()
+        # In slices, yielding between them: a 58,788-film import arrives as thousands of
+        # changes, and the bot must keep answering while it indexes them.
+        for start in range(0, len(changed), INDEX_SLICE):
+            ids = changed[start : start + INDEX_SLICE]
+            live = await self.store.title_entries(ids)
+            for review_id in ids:
+                self.index.remove(review_id)
+            self.index.add_many(_index_rows(live))
+            indexed.update(entry.review_id for entry in live)
+            await asyncio.sleep(0)
+        await self.store.reload_caches()
+        return [
+            change.review_id
+            for change in batch.changes
+            if change.external and change.kind == "insert" and change.review_id in indexed
+        ]
+
     def _index(self, review: Review) -> None:
         assert review.id is not None
         self._people.clear()  # its directors or cast may have changed
@@ -485,6 +591,13 @@ def _named_alone(words: list[str], position: int, key: str) -> bool:
     if len(key) < 2:
         return False
     return len(words) == 1 or (position > 0 and words[position][:1].isupper())
+
+
+def _index_rows(
+    entries: Iterable[TitleEntry],
+) -> Iterator[tuple[int, str, int | None, tuple[str, ...], int | None]]:
+    for entry in entries:
+        yield entry.review_id, entry.title, entry.year, entry.aliases, entry.scope
 
 
 def choice_value(review_id: int) -> str:

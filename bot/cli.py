@@ -6,20 +6,22 @@ import argparse
 import asyncio
 import sqlite3
 import sys
+import threading
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from rich.console import Console
-from rich.progress import track
+from rich.progress import Progress, TaskID
 
-from bot.catalog import Catalog
 from bot.config import ConfigError, Settings, load_settings
-from bot.embeds import closest_match_text, review_embed
 from bot.exceptions import UserError
 from bot.importers import EXPORTERS, FORMATS, read_review_file
 from bot.models import Review, elide
-from bot.render import render_message
+from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.catalog import Catalog
 
 NO_TOKEN_MESSAGE = (
     "DISCORD_TOKEN is not set: add DISCORD_TOKEN=<your bot token> to .env (see .env.example), "
@@ -31,6 +33,31 @@ MAX_SQLITE_ID = 2**63 - 1  # ids are SQLite integers
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Commands that only read: they never create a database (a typo must not make one).
 READ_ONLY = frozenset({"export", "search", "show", "stats", "backup"})
+
+
+class ProgressBar:
+    """A bar on stderr, drawn from the first step on: an import refused before it
+    starts (another one is running) prints its one line and no empty bar."""
+
+    def __init__(self, description: str) -> None:
+        self._description = description
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        self._lock = threading.Lock()  # steps arrive from the import's thread
+
+    def __call__(self, done: int, total: int) -> None:
+        with self._lock:
+            if self._progress is None:
+                self._progress = Progress(console=Console(stderr=True))
+                self._progress.start()
+                self._task = self._progress.add_task(self._description, total=total)
+            assert self._task is not None
+            self._progress.update(self._task, completed=done, total=total)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._progress is not None:
+                self._progress.stop()
 
 
 class CliError(Exception):
@@ -181,9 +208,14 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
         where = f"server {args.guild}" if args.guild else "every server (global)"
         out.print(f"Synced the commands to {where}.")
         return 0
-    handler = _CATALOG_COMMANDS[command]
     if command == "import":
         args.reviews = _read_import_files(args)
+        _check_database(settings.database_path, must_exist=False)
+        await _import(settings.database_path, args, out)
+        return 0
+    from bot.catalog import Catalog  # the title index: not for a one-off import
+
+    handler = _CATALOG_COMMANDS[command]
     _check_database(settings.database_path, must_exist=command in READ_ONLY or command == "samples")
     catalog = await Catalog.open(settings.database_path)
     try:
@@ -232,29 +264,34 @@ def _read_import_files(args: argparse.Namespace) -> list[Review]:
     return reviews
 
 
-async def _import(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+async def _import(database: Path, args: argparse.Namespace, out: Console) -> None:
+    """Straight into the store: a one-off process needs no title index."""
     reviews: list[Review] = args.reviews
-    rows = (
-        track(reviews, description="Importing", console=Console(stderr=True))
-        if len(reviews) >= PROGRESS_THRESHOLD
-        else reviews
-    )
-    report = await catalog.import_reviews(rows, actor_id=None, dry_run=args.dry_run)
+    store = await Store.open(database)
+    bar = ProgressBar("Importing") if len(reviews) >= PROGRESS_THRESHOLD else None
+    try:
+        report = await store.import_reviews(
+            reviews, actor_id=None, dry_run=args.dry_run, progress=bar
+        )
+    finally:
+        if bar is not None:
+            bar.close()
+        await store.close()
     out.print(report.summary())
 
 
 async def _export(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
-    text = EXPORTERS[args.format](await catalog.scope_reviews(args.guild))
-    if args.output:
-        if args.output.is_dir():
-            raise CliError(f"{args.output}: is a directory; name a file to write")
-        try:
-            args.output.write_text(text, encoding="utf-8")
-        except OSError as error:
-            raise CliError(f"{args.output}: cannot write it ({error.strerror})") from None
-        out.print(f"Wrote {args.output}")
-    else:
-        sys.stdout.write(text)
+    if args.output is None:
+        await catalog.export(args.guild, args.format, sys.stdout)
+        return
+    if args.output.is_dir():
+        raise CliError(f"{args.output}: is a directory; name a file to write")
+    try:
+        with args.output.open("w", encoding="utf-8", newline="") as file:
+            written = await catalog.export(args.guild, args.format, file)
+    except OSError as error:
+        raise CliError(f"{args.output}: cannot write it ({error.strerror})") from None
+    out.print(f"Wrote {written.count} review(s) to {args.output}")
 
 
 async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
@@ -267,8 +304,10 @@ async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
         )
         raise CliError(f"no review matches {query!r}.{hint}")
     if not found.exact:
+        from bot.embeds import closest_match_text
+
         out.print(closest_match_text(query))
-    render_message(out, {"embeds": [review_embed(found.best).to_dict()]})
+    _print_review(out, found.best)
     if found.menu:
         others = ", ".join(f"{r.display_title} [#{r.id}]" for r in found.menu)
         out.print(f"Did you mean: {others}")
@@ -278,6 +317,13 @@ async def _show(catalog: Catalog, args: argparse.Namespace, out: Console) -> Non
     review = await catalog.store.get(args.id)
     if review is None:
         raise CliError(f"no review with id {args.id}")
+    _print_review(out, review)
+
+
+def _print_review(out: Console, review: Review) -> None:
+    from bot.embeds import review_embed
+    from bot.render import render_message
+
     render_message(out, {"embeds": [review_embed(review).to_dict()]})
 
 
@@ -326,7 +372,6 @@ async def _samples(catalog: Catalog, args: argparse.Namespace, out: Console) -> 
 
 
 _CATALOG_COMMANDS: dict[str, Callable[[Catalog, argparse.Namespace, Console], Awaitable[None]]] = {
-    "import": _import,
     "export": _export,
     "search": _search,
     "show": _show,

@@ -25,10 +25,6 @@ from bot.views import PERSISTENT_ITEMS, OwnedView
 
 log = logging.getLogger(__name__)
 
-# Discord drops an interaction that is not answered within 3 s; a command still
-# working after this long gets a "thinking…" deferral so its reply can follow.
-DEFER_AFTER_SECONDS = 2.0
-
 
 def bot_intents(settings: Settings) -> discord.Intents:
     """Guilds for the command context, guild messages for prefix commands and mentions.
@@ -44,18 +40,13 @@ def bot_intents(settings: Settings) -> discord.Intents:
 
 
 class ReviewTree(app_commands.CommandTree["ReviewBot"]):
-    """Command tree that keeps slow commands inside Discord's answer deadline."""
+    """Command tree that answers errors nobody else answered, privately.
 
-    def __init__(self, client: ReviewBot) -> None:
-        super().__init__(client)
-        self._deferrals: set[asyncio.Task[None]] = set()
-
-    async def interaction_check(self, interaction: discord.Interaction[ReviewBot], /) -> bool:
-        if interaction.type is discord.InteractionType.application_command:
-            task = asyncio.create_task(_defer_if_slow(interaction, DEFER_AFTER_SECONDS))
-            self._deferrals.add(task)
-            task.add_done_callback(self._deferrals.discard)
-        return True
+    It never defers on a command's behalf: only the command knows whether its
+    answer will be private, so each slow command and component defers itself
+    (``defer(ephemeral=…, thinking=True)``). A timer here would make every late
+    private reply public and could race the command's own answer (40060).
+    """
 
     async def on_error(
         self, interaction: discord.Interaction[ReviewBot], error: app_commands.AppCommandError, /
@@ -66,18 +57,6 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
             return  # the cog answered with its own context
         name = command.qualified_name if command else "?"
         await send_ephemeral(interaction, explain(error, f"/{name} from {interaction.user.id}"))
-
-    def cancel_deferrals(self) -> None:
-        for task in self._deferrals:
-            task.cancel()
-
-
-async def _defer_if_slow(interaction: discord.Interaction[ReviewBot], after: float) -> None:
-    await asyncio.sleep(after)
-    if not interaction.response.is_done():
-        # The command may answer in the same instant; then there is nothing to do.
-        with contextlib.suppress(discord.InteractionResponded, discord.HTTPException):
-            await interaction.response.defer(thinking=True)
 
 
 class ReviewBot(commands.Bot):
@@ -116,6 +95,7 @@ class ReviewBot(commands.Bot):
         self._catalog: Catalog | None = None
         self._force_sync = force_sync
         self._sync_guild_id = sync_guild_id
+        self._follower: asyncio.Task[None] | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -132,6 +112,8 @@ class ReviewBot(commands.Bot):
         log.info("title index holds %d reviews", len(self._catalog.index))
         # Public card buttons answer from any message, also ones sent before a restart.
         self.add_dynamic_items(*PERSISTENT_ITEMS)
+        # Changes other processes commit (a CLI import, a second bot) reach the index.
+        self._follower = asyncio.create_task(self._catalog.follow_changes())
         for extension in extension_names():
             await self.load_extension(extension)
         await self.sync_commands(force=self._force_sync, guild_id=self._sync_guild_id)
@@ -155,8 +137,11 @@ class ReviewBot(commands.Bot):
         return True
 
     async def close(self) -> None:
-        if isinstance(self.tree, ReviewTree):
-            self.tree.cancel_deferrals()
+        follower, self._follower = self._follower, None
+        if follower is not None:
+            follower.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await follower
         OwnedView.stop_all()  # their controls now answer that they expired
         await super().close()
         # Taken before awaiting, so a second close() (signal and shutdown racing) is a no-op.

@@ -11,10 +11,10 @@ import csv
 import io
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 from bot.exceptions import UserError
 from bot.models import (
@@ -90,31 +90,30 @@ def parse_reviews(
         raise ImportFailed(
             filename, [f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"]
         )
-    try:
-        rows = _ROW_READERS[fmt](text)
-    except _FileProblem as problem:
-        raise ImportFailed(filename, [str(problem)]) from None
     reviews: list[Review] = []
     problems: list[str] = []
     first_seen: dict[str, str] = {}  # identity -> where it first appeared
-    for row in rows:
-        try:
-            review = review_from_fields(row.fields, scope=scope, ignore_unknown=fmt != "json")
-        except ValidationError as error:
-            problems.extend(
-                f"{row.where_field(name)}, {name}: {message}"
-                for name, message in error.problems.items()
-            )
-            continue
-        earlier = first_seen.setdefault(review.identity, row.where)
-        if earlier != row.where:
-            # Which one should win is the person's call, not ours.
-            problems.append(
-                f"{row.where}: the same review as {earlier} ({elide(review.display_title)}); "
-                "keep one of them"
-            )
-        reviews.append(review)
-    if not rows and not problems:
+    try:
+        for row in _ROW_READERS[fmt](text):
+            try:
+                review = review_from_fields(row.fields, scope=scope, ignore_unknown=fmt != "json")
+            except ValidationError as error:
+                problems.extend(
+                    f"{row.where_field(name)}, {name}: {message}"
+                    for name, message in error.problems.items()
+                )
+                continue
+            earlier = first_seen.setdefault(review.identity, row.where)
+            if earlier != row.where:
+                # Which one should win is the person's call, not ours.
+                problems.append(
+                    f"{row.where}: the same review as {earlier} "
+                    f"({elide(review.display_title)}); keep one of them"
+                )
+            reviews.append(review)
+    except _FileProblem as problem:
+        raise ImportFailed(filename, [str(problem)]) from None
+    if not reviews and not problems:
         problems.append("the file holds no reviews")
     if problems:
         raise ImportFailed(filename, problems)
@@ -131,6 +130,15 @@ def read_review_file(
     return parse_reviews(text, filename=path.name, fmt=fmt, scope=scope)
 
 
+def parse_upload(data: bytes, filename: str, scope: int | None) -> list[Review]:
+    """An uploaded file's reviews; CPU-bound, so callers on an event loop run it in a thread."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportFailed(filename, ["the file is not UTF-8 text"]) from None
+    return parse_reviews(text, filename=filename, scope=scope)
+
+
 class _FileProblem(Exception):
     """The file as a whole is unreadable (not one row)."""
 
@@ -138,25 +146,61 @@ class _FileProblem(Exception):
 # -- JSON ------------------------------------------------------------------
 
 
-def _json_rows(text: str) -> list[ParsedRow]:
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _json_rows(text: str) -> Iterator[ParsedRow]:
+    """Each review object in turn: a list is decoded an item at a time, so a 50,000-film
+    file is never held as 50,000 dicts at once."""
     try:
-        data = json.loads(text)
+        yield from _json_items(text)
     except json.JSONDecodeError as error:
         raise _FileProblem(f"line {error.lineno}: not valid JSON ({error.msg})") from None
     except RecursionError:
         raise _FileProblem("not valid JSON (nested too deeply)") from None
     except ValueError:  # an integer past Python's digit limit for int()
         raise _FileProblem("not valid JSON (a number has too many digits)") from None
+
+
+def _json_items(text: str) -> Iterator[ParsedRow]:
+    start = _JSON_SPACE.match(text, 0).end()  # type: ignore[union-attr]
+    if not text.startswith("[", start):
+        yield from _json_document(json.loads(text))
+        return
+    decoder = json.JSONDecoder()
+    index = _JSON_SPACE.match(text, start + 1).end()  # type: ignore[union-attr]
+    number = 0
+    if text.startswith("]", index):
+        index += 1
+    else:
+        while True:
+            item, index = decoder.raw_decode(text, index)
+            number += 1
+            yield _json_row(number, item)
+            index = _JSON_SPACE.match(text, index).end()  # type: ignore[union-attr]
+            if text.startswith("]", index):
+                index += 1
+                break
+            if not text.startswith(",", index):
+                raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
+            index = _JSON_SPACE.match(text, index + 1).end()  # type: ignore[union-attr]
+    if _JSON_SPACE.match(text, index).end() != len(text):  # type: ignore[union-attr]
+        raise json.JSONDecodeError("Extra data", text, index)
+
+
+def _json_document(data: Any) -> Iterator[ParsedRow]:
     if isinstance(data, dict) and isinstance(data.get("reviews"), list):
         data = data["reviews"]
     if not isinstance(data, list):
         raise _FileProblem("expected a JSON list of review objects")
-    rows = []
     for number, item in enumerate(data, start=1):
-        if not isinstance(item, dict):
-            raise _FileProblem(f"item {number}: expected an object, got {type(item).__name__}")
-        rows.append(ParsedRow(f"item {number}", item))
-    return rows
+        yield _json_row(number, item)
+
+
+def _json_row(number: int, item: Any) -> ParsedRow:
+    if not isinstance(item, dict):
+        raise _FileProblem(f"item {number}: expected an object, got {type(item).__name__}")
+    return ParsedRow(f"item {number}", item)
 
 
 # -- CSV ---------------------------------------------------------------------
@@ -416,7 +460,7 @@ def _paragraphs(lines: list[tuple[int, str]], title: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-_ROW_READERS: dict[str, Callable[[str], list[ParsedRow]]] = {
+_ROW_READERS: dict[str, Callable[[str], Iterable[ParsedRow]]] = {
     "json": _json_rows,
     "csv": _csv_rows,
     "letterboxd": _letterboxd_rows,
@@ -435,19 +479,64 @@ def _export_record(review: Review) -> dict[str, Any]:
     return {**review.content(), **{name: getattr(review, name) for name in EXPORTED_BOOKKEEPING}}
 
 
+class Exporter:
+    """Writes reviews to a text stream a page at a time, so an export never sits in memory."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def write(self, reviews: Iterable[Review]) -> None:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Finish the document (JSON's closing bracket)."""
+
+
+class JsonExporter(Exporter):
+    def __init__(self, out: TextIO) -> None:
+        super().__init__(out)
+        self._first = True
+        out.write("[")
+
+    def write(self, reviews: Iterable[Review]) -> None:
+        for review in reviews:
+            record = json.dumps(_export_record(review), ensure_ascii=False, indent=2)
+            self.out.write(("\n  " if self._first else ",\n  ") + record.replace("\n", "\n  "))
+            self._first = False
+
+    def close(self) -> None:
+        self.out.write("]\n" if self._first else "\n]\n")
+
+
+class CsvExporter(Exporter):
+    def __init__(self, out: TextIO) -> None:
+        super().__init__(out)
+        columns = [*CONTENT_FIELDS, *EXPORTED_BOOKKEEPING]
+        self._writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+        self._writer.writeheader()
+
+    def write(self, reviews: Iterable[Review]) -> None:
+        self._writer.writerows(_csv_cells(_export_record(review)) for review in reviews)
+
+
+EXPORTERS: dict[str, Callable[[TextIO], Exporter]] = {"json": JsonExporter, "csv": CsvExporter}
+
+
+def export_text(fmt: str, reviews: Iterable[Review]) -> str:
+    """The whole export as one string (for small catalogs and tests)."""
+    buffer = io.StringIO(newline="")
+    exporter = EXPORTERS[fmt](buffer)
+    exporter.write(reviews)
+    exporter.close()
+    return buffer.getvalue()
+
+
 def export_json(reviews: Iterable[Review]) -> str:
-    records = [_export_record(review) for review in reviews]
-    return json.dumps(records, ensure_ascii=False, indent=2) + "\n"
+    return export_text("json", reviews)
 
 
 def export_csv(reviews: Iterable[Review]) -> str:
-    buffer = io.StringIO(newline="")
-    columns = [*CONTENT_FIELDS, *EXPORTED_BOOKKEEPING]
-    writer = csv.DictWriter(buffer, fieldnames=columns, lineterminator="\n")
-    writer.writeheader()
-    for review in reviews:
-        writer.writerow(_csv_cells(_export_record(review)))
-    return buffer.getvalue()
+    return export_text("csv", reviews)
 
 
 def _csv_cells(content: Mapping[str, Any]) -> dict[str, Any]:
@@ -481,6 +570,3 @@ def _csv_list(names: list[str]) -> str:
     """
     text = "; ".join(names)
     return f"{text};" if len(names) == 1 and "," in text else text
-
-
-EXPORTERS: dict[str, Callable[[Iterable[Review]], str]] = {"json": export_json, "csv": export_csv}

@@ -12,6 +12,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
@@ -155,12 +156,17 @@ FIELD_ALIASES: dict[str, str] = {
 }
 
 
+_SEPARATORS = re.compile(r"[\s\-]+")
+_LINE_BREAKS = re.compile("[\r\u0085\u2028\u2029]")
+
+
 def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
 
 
+@lru_cache(maxsize=1024)  # a file repeats its column names on every row
 def canonical_field_name(name: str) -> str:
-    key = re.sub(r"[\s\-]+", "_", name.strip().casefold())
+    key = _SEPARATORS.sub("_", name.strip().casefold())
     return FIELD_ALIASES.get(key, key)
 
 
@@ -254,7 +260,7 @@ def clean_text(value: Any) -> str:
         raise ValueError(f"holds {bad.group()!r}, half of a character, at position {bad.start()}")
     # Line endings first: "\r" is in _INVISIBLE's control range.
     text = str(value).replace("\r\n", "\n")
-    text = re.sub("[\r\u0085\u2028\u2029]", "\n", text)  # every other line break, too
+    text = _LINE_BREAKS.sub("\n", text)  # every other line break, too
     return _INVISIBLE.sub("", text).strip()
 
 

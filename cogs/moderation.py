@@ -6,7 +6,9 @@ permissions only hide the commands, and server admins can change those.
 
 from __future__ import annotations
 
+import asyncio
 import io
+import tempfile
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -17,7 +19,7 @@ from bot.catalog import Lookup
 from bot.embeds import history_embed, review_embed
 from bot.errors import NotModerator, explain, send_ephemeral
 from bot.exceptions import UserError
-from bot.importers import EXPORTERS, parse_reviews
+from bot.importers import parse_upload
 from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, review_from_fields, validate_field
 from bot.permissions import Actor, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
@@ -33,6 +35,11 @@ MODERATION_RATE = (10, 60.0)  # changes per moderator per seconds, across subcom
 CHANGES = frozenset({"add", "edit", "delete", "restore", "import", "alias"})
 
 Scope = Literal["server", "global"]
+
+
+async def defer_privately(interaction: discord.Interaction) -> None:
+    """Acknowledge before slow work; every /catalog answer is private, so is the deferral."""
+    await interaction.response.defer(ephemeral=True, thinking=True)
 
 
 def _actor(interaction: discord.Interaction) -> Actor:
@@ -180,8 +187,9 @@ class Moderation(
         """Show exactly what will be published; nothing is written until Publish."""
 
         async def publish(press: discord.Interaction) -> None:
+            await press.response.defer()  # a write: may wait behind an import
             stored = await self.bot.catalog.add(draft, actor_id=press.user.id)
-            await press.response.edit_message(
+            await press.edit_original_response(
                 content=f"Published {stored.display_title} (#{stored.id}).",
                 embed=review_embed(stored),
                 view=view,
@@ -248,10 +256,11 @@ class Moderation(
     ) -> None:
         assert review.id is not None
         parsed = validate_field(field, value)
+        await defer_privately(interaction)
         updated = await self.bot.catalog.update(
             review.id, {field: parsed}, actor_id=interaction.user.id, scope=scope_id
         )
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Updated {field} of {updated.display_title}.",
             embed=review_embed(updated),
             ephemeral=True,
@@ -269,10 +278,11 @@ class Moderation(
         review_id = review.id
 
         async def confirm(press: discord.Interaction) -> None:
+            await press.response.defer()  # a write: may wait behind an import
             deleted = await self.bot.catalog.delete(
                 review_id, actor_id=press.user.id, scope=scope_id
             )
-            await press.response.edit_message(
+            await press.edit_original_response(
                 content=f"Deleted {deleted.display_title}. `{restore_command(deleted)}` "
                 "brings it back.",
                 embed=None,
@@ -299,10 +309,11 @@ class Moderation(
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope, deleted=True)
         assert review.id is not None
+        await defer_privately(interaction)
         restored = await self.bot.catalog.restore(
             review.id, actor_id=interaction.user.id, scope=scope_id
         )
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Restored {restored.display_title}.", embed=review_embed(restored), ephemeral=True
         )
 
@@ -330,12 +341,11 @@ class Moderation(
                 f"{MAX_IMPORT_BYTES // 1024 // 1024} MiB. Split it, or run `reviewbot import` "
                 "on the bot's server."
             )
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        try:
-            text = (await file.read()).decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise UserError(f"{file.filename} is not UTF-8 text.") from None
-        reviews = parse_reviews(text, filename=file.filename, scope=scope_id)
+        await defer_privately(interaction)
+        data = await file.read()
+        # Decoding and parsing 2 MiB takes a second or two: off the event loop, so the
+        # bot keeps answering (and heartbeating) meanwhile.
+        reviews = await asyncio.to_thread(parse_upload, data, file.filename, scope_id)
         report = await self.bot.catalog.import_reviews(
             reviews, actor_id=interaction.user.id, dry_run=dry_run
         )
@@ -352,14 +362,29 @@ class Moderation(
         scope: Scope = "server",
     ) -> None:
         scope_id = await self._scope(interaction, scope)
-        reviews = await self.bot.catalog.scope_reviews(scope_id)
-        data = EXPORTERS[format](reviews).encode("utf-8")
+        await defer_privately(interaction)
         name = f"reviews-{scope_id or 'global'}.{format}"
-        await interaction.response.send_message(
-            f"{len(reviews)} review(s).",
-            file=discord.File(io.BytesIO(data), filename=name),
-            ephemeral=True,
-        )
+        limit = interaction.filesize_limit
+        with tempfile.TemporaryFile("w+b") as raw:
+            text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            try:
+                written = await self.bot.catalog.export(scope_id, format, text, max_bytes=limit)
+                text.flush()
+            finally:
+                text.detach()  # the `with` closes the file, not the wrapper
+            if not written.complete:
+                guild = "" if scope_id is None else f" --guild {scope_id}"
+                raise UserError(
+                    f"The export is larger than Discord's {_size(limit)} attachment "
+                    f"limit. On the bot's server, run `reviewbot export{guild} --format {format} "
+                    f"--output {name}` to export every review."
+                )
+            raw.seek(0)
+            await interaction.followup.send(
+                f"{written.count} review(s).",
+                file=discord.File(raw, filename=name),
+                ephemeral=True,
+            )
 
     # -- aliases and history ---------------------------------------------------------------
 
@@ -374,11 +399,12 @@ class Moderation(
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope)
         assert review.id is not None
+        await defer_privately(interaction)
         updated = await self.bot.catalog.add_alias(
             review.id, alias, actor_id=interaction.user.id, scope=scope_id
         )
         names = ", ".join(updated.aliases)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"{updated.display_title} is now also found as: {discord.utils.escape_markdown(names)}",
             ephemeral=True,
         )
@@ -431,6 +457,10 @@ def edit_command(review: Review) -> str:
 
 def restore_command(review: Review) -> str:
     return f"/catalog restore title: {review.display_title}{_scope_option(review)}"
+
+
+def _size(limit: int) -> str:
+    return f"{limit / 1024 / 1024:.0f} MiB" if limit >= 1024 * 1024 else f"{limit // 1024} KiB"
 
 
 def _in_scope_first(found: Lookup, scope_id: int | None) -> Review | None:

@@ -140,9 +140,13 @@ class RandomView(ReviewView):
         self, interaction: discord.Interaction, _: discord.ui.Button[RandomView]
     ) -> None:
         self.cog.reroll_budget.spend(interaction.user.id)
+        # The pick is a write and may wait behind an import: acknowledge the press
+        # first. A deferred update keeps the card as it is (public), and an error
+        # after it is a new, private follow-up.
+        await interaction.response.defer()
         review = await self.cog.pick(self.filters, self.guild_id, self.channel_id)
         self.point_at(review)
-        await interaction.response.edit_message(embed=review_embed(review), view=self)
+        await interaction.edit_original_response(embed=review_embed(review), view=self)
 
 
 class Recommendations(commands.Cog):

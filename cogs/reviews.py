@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +24,8 @@ from bot.views import ReviewView
 if TYPE_CHECKING:
     from bot.client import ReviewBot
 
+log = logging.getLogger(__name__)
+
 MAX_QUERY_LENGTH = 200
 
 
@@ -30,6 +34,7 @@ class Reviews(commands.Cog):
 
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
+        self._recording: set[asyncio.Task[None]] = set()
 
     @hybrid_command(name="review", description="Show a critic's review of a film")
     @app_commands.describe(title="The film's title; typos are fine, add a year to pick one")
@@ -52,6 +57,7 @@ class Reviews(commands.Cog):
         )
         if not await is_moderator(actor, self.bot.catalog, self.bot.settings.owner_ids):
             raise commands.CheckFailure("Only this server's moderators can see /wanted.")
+        await self.misses_recorded()
         misses = await self.bot.catalog.top_misses(ctx.guild.id if ctx.guild else None)
         await ctx.send(embed=wanted_embed(misses), ephemeral=True)
 
@@ -95,9 +101,23 @@ class Reviews(commands.Cog):
     async def _no_match(
         self, ctx: commands.Context[ReviewBot], found: Lookup, guild_id: int | None
     ) -> None:
-        await self.bot.catalog.record_miss(guild_id, found.query)
         suggestions = await self.bot.catalog.suggestions(found.query, guild_id)
         await ctx.send(no_match_text(found.query, suggestions), ephemeral=True)
+        # Recorded after answering: the member never waits on a write (which may queue
+        # behind an import), and a busy catalog costs only this one count in /wanted.
+        task = asyncio.create_task(self._record_miss(guild_id, found.query))
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
+
+    async def _record_miss(self, guild_id: int | None, query: str) -> None:
+        try:
+            await self.bot.catalog.record_miss(guild_id, query)
+        except UserError as error:  # CatalogBusy: a busy catalog is not a bug
+            log.warning("miss for %r not recorded: %s", query, error)
+
+    async def misses_recorded(self) -> None:
+        """Wait for the misses answered so far to be written (so /wanted counts them)."""
+        await asyncio.gather(*self._recording)
 
 
 async def send_review(

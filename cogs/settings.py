@@ -42,8 +42,9 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
         if role is None:
             await self._confirm_clear(interaction, guild_id)
             return
+        await interaction.response.defer(ephemeral=True, thinking=True)  # a write: may wait
         await self.bot.catalog.set_mod_role(guild_id, role.id)
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Members with {role.mention} can now use /catalog. Server admins may also need to "
             "allow that role in Server Settings → Integrations.",
             ephemeral=True,
@@ -61,8 +62,9 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
             return
 
         async def clear(press: discord.Interaction) -> None:
+            await press.response.defer()  # a write: may wait behind an import
             await self.bot.catalog.set_mod_role(guild_id, None)
-            await press.response.edit_message(
+            await press.edit_original_response(
                 content="Cleared: only members with Manage Server can use /catalog.", view=view
             )
 
@@ -97,8 +99,9 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
                     ephemeral=True,
                 )
                 return
+            await interaction.response.defer(ephemeral=True, thinking=True)  # a write
             await catalog.set_announce_channel(interaction.guild_id, channel.id)
-            await interaction.response.send_message(
+            await interaction.followup.send(
                 f"New reviews will be posted in {channel.mention}; an import of many posts "
                 "one summary.",
                 ephemeral=True,
@@ -114,8 +117,9 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
         guild_id = interaction.guild_id
 
         async def turn_off(press: discord.Interaction) -> None:
+            await press.response.defer()  # a write: may wait behind an import
             await catalog.set_announce_channel(guild_id, None)
-            await press.response.edit_message(content="Announcements are off.", view=view)
+            await press.edit_original_response(content="Announcements are off.", view=view)
 
         async def refuse(press: discord.Interaction) -> str | None:
             allowed = press.permissions.manage_guild

@@ -443,8 +443,8 @@ class InteractionResult:
         """Whether the user sees a finished answer (not a "thinking..." placeholder)."""
         if not self.answered:
             return False
-        if self.callback_type != 5:
-            return True
+        if self.callback_type not in (5, 6):
+            return True  # a deferred update (6) is finished by its edit, as 5 by its reply
         return bool(self.edits or self.followups or (self.original and self.original.deleted))
 
     async def wait_until_complete(self, within: float | None = None) -> InteractionResult:

@@ -750,7 +750,7 @@ class LoopbackDiscord:
         await self.state.feed.wait_until(
             lambda: result.answered, within=limit, describe=lambda: self._unanswered(result)
         )
-        if complete and result.callback_type == 5:
+        if complete and result.callback_type in (5, 6):
             await result.wait_until_complete(limit)
 
     def _unanswered(self, result: InteractionResult) -> str:

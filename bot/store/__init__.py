@@ -10,20 +10,26 @@ one class per concern, each in its own module:
 - ``reviews`` / ``writes``: reading and changing reviews (with the audit log);
 - ``insights``: stats, related reviews, autocomplete labels;
 - ``picks``: random picks that do not repeat in a channel;
-- ``guild``: per-guild misses and moderator role.
+- ``guild``: per-guild misses and moderator role;
+- ``imports``: bulk import in short transactions, all or nothing through a journal;
+- ``identity``: which stored review an incoming one is a copy of;
+- ``changes``: the change feed other processes' writes reach the catalog through.
 """
 
 from __future__ import annotations
 
+import asyncio
 import random
 from functools import partial
 from pathlib import Path
 
 from bot.models import CONTENT_FIELDS, TitleEntry
+from bot.store.changes import SqliteChangeFeed
 from bot.store.db import Database
-from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
+from bot.store.errors import CatalogBusy, DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, fold
 from bot.store.guild import GuildState
+from bot.store.imports import ImportRunning, recover_file
 from bot.store.insights import Insights
 from bot.store.migrate import LATEST_VERSION, MIGRATIONS, migrate
 from bot.store.picks import Picks
@@ -44,9 +50,25 @@ class Store(ReviewWrites, Insights, Picks, GuildState):
     async def open(cls, path: Path | str) -> Store:
         """Open (creating and migrating if needed) the database at ``path``."""
         db = await Database.open(Path(path))
-        genres = GenreBits()
-        await genres.reload(db)
+        try:
+            # An import whose process died half-way is taken back before anyone reads.
+            if await db.fetchone("SELECT 1 FROM imports WHERE state = 'applying' LIMIT 1"):
+                await asyncio.to_thread(recover_file, db.path, db.origin)
+            genres = GenreBits()
+            await genres.reload(db)
+        except BaseException:
+            await db.close()
+            raise
         return cls(db, genres)
+
+    async def reload_caches(self) -> None:
+        """Re-read what the store caches from the database (another process may have
+        given a new genre its bit)."""
+        await self._genres.reload(self._db)
+
+    async def change_feed(self) -> SqliteChangeFeed:
+        """A feed of every change committed from now on, by any process."""
+        return SqliteChangeFeed(self._db, await SqliteChangeFeed.position(self._db))
 
     @property
     def path(self) -> Path:
@@ -77,7 +99,9 @@ __all__ = [
     "GLOBAL_SCOPE",
     "LATEST_VERSION",
     "MIGRATIONS",
+    "CatalogBusy",
     "DuplicateReview",
+    "ImportRunning",
     "ReviewNotFound",
     "Store",
     "StoreError",

@@ -3,24 +3,41 @@
 One SQLite file in WAL mode, opened through two aiosqlite connections: a
 writer, used by one coroutine at a time behind a lock, and a reader, so
 lookups never wait on (or see half of) a write transaction.
+
+Other processes write to the same file (``reviewbot import`` beside the bot), and
+SQLite lets one writer in at a time. A transaction here waits for the lock in
+short attempts (``busy_timeout`` of :data:`BUSY_TIMEOUT_MS`, then a growing pause)
+for at most :data:`WRITE_WAIT_SECONDS`, then raises :class:`CatalogBusy`, a
+sentence for the member rather than ``database is locked``. Short attempts matter:
+a bulk import releases the lock between its chunks for a few tens of
+milliseconds, and one long ``busy_timeout`` sleeps through those gaps.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import random
+import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.store.errors import StoreError
+from bot.store.changes import change_triggers
+from bot.store.errors import CatalogBusy, StoreError
+from bot.store.intent import WriteIntent
 from bot.store.migrate import migrate
 
-BUSY_TIMEOUT_MS = 10_000
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 5  # one attempt at the write lock; SQLite polls within it
+WRITE_WAIT_SECONDS = 1.5  # in all, inside Discord's 3 s to answer
+MAX_PAUSE_SECONDS = 0.005  # between attempts: well inside an import's gap between chunks
 
 # Called after every rollback, so caches of rows never committed are dropped.
 RollbackHook = Callable[[], Awaitable[None]]
@@ -77,17 +94,32 @@ def _cannot_open(path: Path, error: sqlite3.Error | OSError) -> StoreError:
     return StoreError(f"{path}: cannot open it as a database ({reason})")
 
 
+def is_busy(error: sqlite3.OperationalError) -> bool:
+    return error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 class Database:
-    """The writer and reader connections to one file. Create with :meth:`open`."""
+    """The writer and reader connections to one file. Create with :meth:`open`.
+
+    ``origin`` names this writer in the change feed, so the catalog can tell its
+    own changes from another process's.
+    """
 
     def __init__(
-        self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        origin: int,
     ) -> None:
         self.path = path
+        self.origin = origin
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
         self._rollback_hooks: list[RollbackHook] = []
+        self._random = random.Random()
+        self._intent = WriteIntent(path)
 
     @classmethod
     async def open(cls, path: Path) -> Database:
@@ -95,13 +127,18 @@ class Database:
 
         Raises :class:`StoreError` (one line naming the file) when it cannot be.
         """
+        origin = secrets.randbits(62)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = await connect(path)
         except (sqlite3.Error, OSError) as error:
             raise _cannot_open(path, error) from None
         try:
+            await writer.execute("PRAGMA busy_timeout = 10000")  # migrations may take a while
             await migrate(writer, path)
+            await writer.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            for statement in change_triggers(origin):
+                await writer.execute(statement)
             reader = await connect(path)
         except (sqlite3.Error, OSError) as error:
             await writer.close()
@@ -109,7 +146,7 @@ class Database:
         except BaseException:
             await writer.close()
             raise
-        return cls(path, writer, reader)
+        return cls(path, writer, reader, origin)
 
     def on_rollback(self, hook: RollbackHook) -> None:
         self._rollback_hooks.append(hook)
@@ -118,6 +155,7 @@ class Database:
         async with self._write_lock:
             await self._reader.close()
             await self._writer.close()
+            self._intent.close()
 
     @asynccontextmanager
     async def transaction(self, *, dry_run: bool = False) -> AsyncIterator[aiosqlite.Connection]:
@@ -126,11 +164,8 @@ class Database:
         A ``dry_run`` transaction is rolled back at the end too, so a caller can
         see what a change would do without keeping it.
         """
-        async with self._write_lock:
-            try:
-                await self._writer.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as error:
-                raise _cannot_write(self.path, error) from None
+        async with self._write_lock, _held(self._intent.waiting()):
+            await self._begin()
             try:
                 yield self._writer
             except sqlite3.OperationalError as error:
@@ -142,10 +177,34 @@ class Database:
             if dry_run:
                 await self._rollback()
             else:
-                await self._writer.execute("COMMIT")
+                await _uncancelled(self._writer.execute("COMMIT"))
+
+    async def _begin(self) -> None:
+        """``BEGIN IMMEDIATE``, waiting for the lock in short attempts, at most a bound."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + WRITE_WAIT_SECONDS
+        pause = 0.002
+        while True:
+            try:
+                await _uncancelled(self._writer.execute("BEGIN IMMEDIATE"), self._undo_begin)
+                return
+            except sqlite3.OperationalError as error:
+                if not is_busy(error):
+                    raise _cannot_write(self.path, error) from None
+                if loop.time() + pause > deadline:
+                    log.info("write lock still taken after %.1f s: %s", WRITE_WAIT_SECONDS, error)
+                    raise CatalogBusy() from error
+            await asyncio.sleep(pause * (0.5 + self._random.random()))
+            pause = min(pause * 2, MAX_PAUSE_SECONDS)
+
+    async def _undo_begin(self) -> None:
+        """A BEGIN whose caller was cancelled still ran: without this, the writer would
+        stay inside a transaction after the lock is released, and every later write fail."""
+        if self._writer.in_transaction:
+            await self._writer.execute("ROLLBACK")
 
     async def _rollback(self) -> None:
-        await self._writer.execute("ROLLBACK")
+        await _uncancelled(self._writer.execute("ROLLBACK"))
         for hook in self._rollback_hooks:
             await hook()
 
@@ -174,3 +233,33 @@ class Database:
     async def schema_version(self) -> int:
         row = await self.fetchone("PRAGMA user_version")
         return int(row[0])
+
+
+async def _uncancelled(
+    statement: Awaitable[object], cleanup: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    """Await a statement to its end even if the caller is cancelled meanwhile.
+
+    aiosqlite runs the statement in its own thread, which a cancellation does not
+    stop: BEGIN, COMMIT or ROLLBACK happen regardless, and only the caller stops
+    waiting. So the statement is shielded and, if the caller was cancelled, awaited
+    to the end (and ``cleanup`` run) before the cancellation goes on.
+    """
+    task = asyncio.ensure_future(statement)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        try:
+            await task
+        except sqlite3.Error:
+            pass  # it failed: nothing to undo
+        else:
+            if cleanup is not None:
+                await cleanup()
+        raise
+
+
+@asynccontextmanager
+async def _held(lock: AbstractContextManager[None]) -> AsyncIterator[None]:
+    with lock:
+        yield

@@ -20,3 +20,12 @@ class DuplicateReview(StoreError):
     def __init__(self, existing: Review) -> None:
         super().__init__(f"{existing.display_title} is already in this catalog (id {existing.id})")
         self.existing = existing
+
+
+class CatalogBusy(StoreError):
+    """Another writer held the database for longer than a member should wait."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The catalog is busy with a large change right now; please try again in a few seconds."
+        )

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import aiosqlite
@@ -26,6 +27,7 @@ COLUMN_CONDITIONS = {
 }
 
 
+@lru_cache(maxsize=65_536)  # names repeat: a bulk import folds each a few times at most
 def fold(text: str) -> str:
     """Case- and accent-insensitive form of a name, for exact filter matches.
 

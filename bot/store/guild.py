@@ -10,6 +10,9 @@ from bot.store.db import Database, utc_now
 from bot.store.schema import GLOBAL_SCOPE, db_scope
 
 MAX_MISS_TEXT = 200
+# Enough for /wanted's top ten to be meaningful; the table stays bounded however
+# many different titles a server's members (or a bot flooding it) look for.
+MAX_MISSES_PER_SCOPE = 1_000
 
 
 class GuildState:
@@ -25,6 +28,13 @@ class GuildState:
                 "VALUES (?, ?, ?, 1, ?) ON CONFLICT (scope, query_key) DO UPDATE SET "
                 "count = count + 1, query = excluded.query, last_at = excluded.last_at",
                 [db_scope(guild_id), key, query[:MAX_MISS_TEXT], utc_now()],
+            )
+            # Over the cap: the least-asked go first, the oldest of those first.
+            await db.execute(
+                "DELETE FROM lookup_misses WHERE scope = ?1 AND query_key IN ("
+                "SELECT query_key FROM lookup_misses WHERE scope = ?1 "
+                "ORDER BY count DESC, last_at DESC LIMIT -1 OFFSET ?2)",
+                [db_scope(guild_id), MAX_MISSES_PER_SCOPE],
             )
 
     async def top_misses(self, guild_id: int | None, *, limit: int = 10) -> list[tuple[str, int]]:

@@ -2,13 +2,42 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from bot.models import CatalogStats, Review
 from bot.store.filters import NO_FILTERS, filter_clause, fold, visible_clause
 from bot.store.reviews import ReviewReads
+from bot.store.schema import GLOBAL_SCOPE, REVIEW_COLUMNS, decode_review
 
 MAX_PREFIX = 100  # autocomplete text; SQLite refuses very long LIKE patterns
 # A shared director outweighs a shared actor, which outweighs a genre.
 RELATION_WEIGHTS = {"director": 3, "cast": 2, "genre": 1}
+
+
+# Every genre mask in one scope, by repeated index seeks (reviews_by_genre).
+_DISTINCT_MASKS = (
+    "WITH RECURSIVE masks(m) AS ("
+    "SELECT MIN(genre_mask) FROM reviews WHERE scope = ?1 AND deleted_at IS NULL "
+    "UNION ALL SELECT (SELECT MIN(genre_mask) FROM reviews WHERE scope = ?1 "
+    "AND deleted_at IS NULL AND genre_mask > m) FROM masks WHERE m IS NOT NULL) "
+    "SELECT m FROM masks WHERE m IS NOT NULL"
+)
+
+
+_LOWEST_IDS = (
+    "SELECT id FROM (SELECT id FROM reviews WHERE scope = ? AND deleted_at IS NULL "
+    "AND genre_mask = ? ORDER BY id LIMIT ?)"
+)
+MAX_COMPOUND = 400  # SQLite allows 500 SELECTs in one compound statement
+
+
+def _weight_sql(kinds: tuple[str, ...]) -> str:
+    cases = " ".join(f"WHEN '{kind}' THEN {RELATION_WEIGHTS[kind]}" for kind in kinds)
+    return f"CASE other.kind {cases} ELSE 0 END"
+
+
+_REVIEW_SELECT_R = ", ".join(f"r.{column.name}" for column in REVIEW_COLUMNS)
 
 
 def _like_prefix(text: str) -> str:
@@ -92,27 +121,114 @@ class Insights(ReviewReads):
         Returns each with the shared (kind, label) pairs, most shared first
         by :data:`RELATION_WEIGHTS`.
         """
-        visible, params = visible_clause(guild_id, await self.shadowed(guild_id))
+        shadowed = await self.shadowed(guild_id)
+        visible, params = visible_clause(guild_id, shadowed)
+        # Never the film itself: not this row, nor another scope's review of it.
+        live = f"{visible} AND r.deleted_at IS NULL AND r.film_key != ?"
+        people = _weight_sql(("director", "cast"))
+        # Films sharing a person: few, so they are scored whole (people and genres).
+        ranked = await self._db.fetchall(
+            f"WITH people AS (SELECT other.review_id AS id, SUM({people}) AS score "
+            "FROM review_terms mine JOIN review_terms other "
+            "ON other.kind = mine.kind AND other.value = mine.value "
+            "WHERE mine.review_id = ?1 AND mine.kind IN ('director', 'cast') "
+            "GROUP BY other.review_id) "
+            f"SELECT p.id, p.score + {RELATION_WEIGHTS['genre']} * (SELECT COUNT(*) "
+            "FROM review_terms g JOIN review_terms mine ON mine.kind = 'genre' "
+            "AND mine.value = g.value AND mine.review_id = ?1 "
+            "WHERE g.kind = 'genre' AND g.review_id = p.id) AS score "
+            f"FROM people p JOIN reviews r ON r.id = p.id WHERE {live} "
+            "ORDER BY score DESC, p.id LIMIT ?",
+            [review.id, *params, review.film, limit],
+        )
+        # Films sharing only genres: a third of the catalog may share one, so they are
+        # ranked inside SQLite by genre bits, the best ``limit`` only.
+        people_ids = {row[0] for row in ranked}
+        ranked += await self._genre_only(review, guild_id, live, params, people_ids, limit)
+        ranked.sort(key=lambda row: (-row[1], row[0]))
+        chosen = [row[0] for row in ranked[:limit]]
+        if not chosen:
+            return []
         rows = await self._db.fetchall(
-            "SELECT other.review_id, other.kind, other.label FROM review_terms mine "
+            f"SELECT {_REVIEW_SELECT_R}, other.kind, other.label FROM review_terms mine "
             "JOIN review_terms other ON other.kind = mine.kind AND other.value = mine.value "
             "JOIN reviews r ON r.id = other.review_id "
-            # Never the film itself: not this row, nor another scope's review of it.
-            f"WHERE mine.review_id = ? AND r.film_key != ? AND {visible} "
-            "AND r.deleted_at IS NULL",
-            [review.id, review.film, *params],
+            "WHERE mine.review_id = ? AND other.review_id IN (SELECT value FROM json_each(?))",
+            [review.id, json.dumps(chosen)],
         )
-        shared: dict[int, list[tuple[str, str]]] = {}
-        for other_id, kind, label in rows:
-            shared.setdefault(other_id, []).append((kind, label))
-        ranked = sorted(
-            shared.items(),
-            key=lambda item: (-sum(RELATION_WEIGHTS[kind] for kind, _ in item[1]), item[0]),
-        )[:limit]
-        results = []
-        for other_id, reasons in ranked:
-            other = await self.get(other_id)
-            if other is not None:
-                reasons.sort(key=lambda reason: -RELATION_WEIGHTS[reason[0]])
-                results.append((other, reasons))
+        width = len(REVIEW_COLUMNS)
+        found: dict[int, tuple[Review, list[tuple[str, str]]]] = {}
+        for row in rows:
+            other = decode_review(row[:width])
+            assert other.id is not None
+            entry = found.setdefault(other.id, (other, []))
+            entry[1].append((row[width], row[width + 1]))
+        results = [found[review_id] for review_id in chosen if review_id in found]
+        for _, reasons in results:
+            reasons.sort(key=lambda reason: -RELATION_WEIGHTS[reason[0]])
         return results
+
+    async def _genre_only(
+        self,
+        review: Review,
+        guild_id: int | None,
+        live: str,
+        params: list[Any],
+        exclude: set[int],
+        limit: int,
+    ) -> list[Any]:
+        """(id, score) of the best films sharing only genres with ``review``.
+
+        ``live`` (with ``params`` and then the film key) is what a film must pass to be
+        shown; ``exclude`` are the films already scored for sharing a person.
+        """
+        bits = [self._genres.bits.get(fold(genre)) for genre in review.genres]
+        if not bits:
+            return []
+        weight = RELATION_WEIGHTS["genre"]
+        if None in bits:  # a genre past the 62 with bits: count term rows instead
+            return await self._db.fetchall(
+                f"SELECT r.id, {weight} * COUNT(*) AS score FROM review_terms mine "
+                "JOIN review_terms other ON other.kind = 'genre' AND other.value = mine.value "
+                f"JOIN reviews r ON r.id = other.review_id WHERE mine.review_id = ? "
+                f"AND mine.kind = 'genre' AND {live} "
+                "AND r.id NOT IN (SELECT value FROM json_each(?)) "
+                "GROUP BY r.id ORDER BY score DESC, r.id LIMIT ?",
+                [review.id, *params, review.film, json.dumps(sorted(exclude)), limit],
+            )
+        # Each distinct genre mask scores the same for every film that carries it, and
+        # masks are few: score the masks, then take the lowest ids of the best ones, each
+        # a seek in reviews_by_genre. No scan of the films sharing a common genre.
+        mine = sorted({bit for bit in bits if bit is not None})
+        masks: set[tuple[int, int]] = set()  # (scope, mask)
+        scopes = [GLOBAL_SCOPE] if guild_id is None else [GLOBAL_SCOPE, guild_id]
+        for scope in scopes:
+            rows = await self._db.fetchall(_DISTINCT_MASKS, [scope])
+            masks.update((scope, int(row[0])) for row in rows)
+        levels: dict[int, list[tuple[int, int]]] = {}
+        for scope, mask in masks:
+            shared = sum((mask >> bit) & 1 for bit in mine)
+            if shared:
+                levels.setdefault(weight * shared, []).append((scope, mask))
+        found: list[Any] = []
+        # Enough per mask to fill ``limit`` after leaving out the films already scored,
+        # shadowed global reviews and the film itself (checked by ``live`` below).
+        per_mask = limit + len(exclude) + len(params) + 2
+        for score in sorted(levels, reverse=True):
+            ids: list[int] = []
+            for start in range(0, len(levels[score]), MAX_COMPOUND):
+                group = levels[score][start : start + MAX_COMPOUND]
+                rows = await self._db.fetchall(
+                    " UNION ALL ".join([_LOWEST_IDS] * len(group)),
+                    [v for scope, mask in group for v in (scope, mask, per_mask)],
+                )
+                ids.extend(int(row[0]) for row in rows if int(row[0]) not in exclude)
+            shown = await self._db.fetchall(
+                f"SELECT r.id FROM reviews r WHERE r.id IN (SELECT value FROM json_each(?)) "
+                f"AND {live} ORDER BY r.id LIMIT ?",
+                [json.dumps(ids), *params, review.film, limit - len(found)],
+            )
+            found.extend((int(row[0]), score) for row in shown)
+            if len(found) >= limit:
+                break
+        return found

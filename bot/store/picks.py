@@ -14,6 +14,9 @@ from bot.store.filters import filter_clause
 from bot.store.reviews import ReviewReads
 
 REDRAWS = 20  # at most half the pool is seen, so 20 misses in a row has odds under 1e-6
+# A channel remembers this many picks: no repeat within 500 re-rolls, and the table
+# stays bounded however long a channel keeps rolling through a 58,788-film pool.
+MAX_PICKS_PER_CHANNEL = 500
 
 
 class Picks(ReviewReads):
@@ -53,6 +56,12 @@ class Picks(ReviewReads):
                 "INSERT OR REPLACE INTO recent_picks (channel_id, review_id, picked_at) "
                 "VALUES (?, ?, ?)",
                 [channel_id, chosen, precise_now()],
+            )
+            await db.execute(
+                "DELETE FROM recent_picks WHERE channel_id = ?1 AND review_id IN ("
+                "SELECT review_id FROM recent_picks WHERE channel_id = ?1 "
+                "ORDER BY picked_at DESC LIMIT -1 OFFSET ?2)",
+                [channel_id, MAX_PICKS_PER_CHANNEL],
             )
         return await self.get(chosen)
 

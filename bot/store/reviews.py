@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import aiosqlite
@@ -28,6 +28,7 @@ ORDERS = {
     "id": "r.id",
 }
 _TITLE_FIELDS = ("id", "title", "year", "aliases", "scope")
+EXPORT_PAGE = 1_000
 
 
 async def select_review(
@@ -55,6 +56,15 @@ class ReviewReads:
         if review.deleted_at is not None and not include_deleted:
             return None
         return review
+
+    async def get_many(self, ids: Sequence[int]) -> list[Review]:
+        """Live reviews by id, in id order (one query, however many)."""
+        rows = await self._db.fetchall(
+            f"SELECT {REVIEW_SELECT} FROM reviews WHERE deleted_at IS NULL "
+            "AND id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            [json.dumps(list(ids))],
+        )
+        return [decode_review(row) for row in rows]
 
     async def get_visible(
         self, review_id: int, guild_id: int | None, *, include_deleted: bool = False
@@ -137,6 +147,23 @@ class ReviewReads:
         )
         return [decode_review(row) for row in rows]
 
+    async def scope_review_pages(
+        self, scope: int | None, *, page: int = EXPORT_PAGE
+    ) -> AsyncIterator[list[Review]]:
+        """A scope's live reviews in pages by id, so an export never holds all of them."""
+        after = 0
+        while True:
+            rows = await self._db.fetchall(
+                f"SELECT {REVIEW_SELECT} FROM reviews WHERE scope = ? AND deleted_at IS NULL "
+                "AND id > ? ORDER BY id LIMIT ?",
+                [db_scope(scope), after, page],
+            )
+            if not rows:
+                return
+            reviews = [decode_review(row) for row in rows]
+            yield reviews
+            after = reviews[-1].id or 0
+
     async def deleted_reviews(self, scope: int | None, *, limit: int = 25) -> list[Review]:
         rows = await self._db.fetchall(
             f"SELECT {REVIEW_SELECT} FROM reviews WHERE scope = ? AND deleted_at IS NOT NULL "
@@ -156,11 +183,15 @@ class ReviewReads:
         row = await self._db.fetchone("SELECT EXISTS (SELECT 1 FROM reviews)")
         return not row[0]
 
-    async def title_entries(self) -> list[TitleEntry]:
-        """Every live review's titles, for building the title index."""
-        rows = await self._db.fetchall(
-            f"SELECT {select_list(_TITLE_FIELDS)} FROM reviews WHERE deleted_at IS NULL"
-        )
+    async def title_entries(self, ids: Sequence[int] | None = None) -> list[TitleEntry]:
+        """Every live review's titles (or those of ``ids``), for the title index."""
+        sql = f"SELECT {select_list(_TITLE_FIELDS)} FROM reviews WHERE deleted_at IS NULL"
+        params: list[Any] = []
+        if ids is not None:
+            # One JSON array parameter, however many ids: no SQLite variable limit.
+            sql += " AND id IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(list(ids)))
+        rows = await self._db.fetchall(sql, params)
         entries = []
         for row in rows:
             values = decode(_TITLE_FIELDS, row)

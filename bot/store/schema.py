@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
+from functools import lru_cache
 from typing import Any
 
 from bot.matching import normalize_title
@@ -36,6 +37,11 @@ def _as_is(value: Any) -> Any:
 
 
 def _json_list(values: Sequence[str]) -> str:
+    return _json_tuple(tuple(values))
+
+
+@lru_cache(maxsize=65_536)  # genres, directors, empty lists: a bulk import repeats them
+def _json_tuple(values: tuple[str, ...]) -> str:
     return json.dumps(list(values), ensure_ascii=False)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -12,10 +13,10 @@ from bot.models import ImportReport, Review, has_substance, review_from_fields
 from bot.store.db import utc_now
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, write_terms
+from bot.store.identity import incoming_row, same_review
+from bot.store.imports import Progress, import_reviews
 from bot.store.reviews import ReviewReads, select_review
 from bot.store.schema import REVIEW_SELECT, content_params, db_scope, decode_review
-
-ANALYZE_AFTER_ROWS = 1_000
 
 
 class ReviewWrites(ReviewReads):
@@ -89,44 +90,30 @@ class ReviewWrites(ReviewReads):
         return [review.id for review in samples if review.id is not None]
 
     async def import_reviews(
-        self, reviews: Iterable[Review], *, actor_id: int | None, dry_run: bool = False
-    ) -> tuple[ImportReport, list[Review]]:
-        """Upsert by (scope, identity) in one transaction: all rows or none.
+        self,
+        reviews: Iterable[Review],
+        *,
+        actor_id: int | None,
+        dry_run: bool = False,
+        progress: Progress | None = None,
+    ) -> ImportReport:
+        """Upsert by identity (:mod:`bot.store.identity`): all rows or none.
 
-        An unchanged row writes nothing, not even an audit entry.
-
-        Returns the counts and the reviews that were added or changed.
+        Runs in a worker thread on its own connection, in short transactions, so
+        the bot keeps answering and writing meanwhile (see :mod:`bot.store.imports`).
+        Raises :class:`ImportRunning` if another import into this file is under way.
         """
-        added = updated = unchanged = 0
-        changed: list[Review] = []
-        added_ids: set[int] = set()
-        async with self._db.transaction(dry_run=dry_run) as db:
-            for review in reviews:
-                existing = await _find_existing(db, review, include_deleted=True)
-                if existing is None:
-                    inserted = await _insert(db, review, actor_id, "import", self._genres)
-                    changed.append(inserted)
-                    assert inserted.id is not None
-                    added_ids.add(inserted.id)
-                    added += 1
-                elif _same(existing, review):
-                    unchanged += 1
-                else:
-                    changed.append(
-                        await _rewrite(db, existing, review, actor_id, "import", self._genres)
-                    )
-                    updated += 1
-        if not dry_run and added + updated >= ANALYZE_AFTER_ROWS:
-            async with self._db.transaction() as db:
-                await db.execute("ANALYZE")  # fresh statistics keep filtered picks on indexes
-        report = ImportReport(
-            added=added,
-            updated=updated,
-            unchanged=unchanged,
+        report = await asyncio.to_thread(
+            import_reviews,
+            self._db.path,
+            reviews,
+            origin=self._db.origin,
+            actor_id=actor_id,
             dry_run=dry_run,
-            added_ids=frozenset() if dry_run else frozenset(added_ids),
+            progress=progress,
         )
-        return report, [] if dry_run else changed
+        await self._genres.reload(self._db)  # the import may have given new genres bits
+        return report
 
 
 async def _get_in_scope(
@@ -139,22 +126,15 @@ async def _get_in_scope(
     return review
 
 
-def _same(stored: Review, incoming: Review) -> bool:
-    return (
-        stored.content() == incoming.content()
-        and stored.deleted_at is None
-        and stored.sample == incoming.sample
-    )
-
-
 async def _find_existing(
     db: aiosqlite.Connection, review: Review, *, include_deleted: bool = False
 ) -> Review | None:
     """The row with ``review``'s identity in its scope (the one upsert key)."""
-    sql = "scope = ? AND identity = ?"
+    incoming, params = incoming_row(review)
+    sql = f"id = (SELECT r.id FROM reviews r, {incoming} WHERE {same_review('r', 'incoming')})"
     if not include_deleted:
         sql += " AND deleted_at IS NULL"
-    return await select_review(db, sql, [db_scope(review.scope), review.identity])
+    return await select_review(db, sql, params)
 
 
 async def _mark_deleted(

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
+from bot.importers import export_json
 from bot.loopback import InteractionResult, LoopbackFile, SentMessage
 from bot.models import Review
 from bot.store import Store
@@ -523,6 +524,25 @@ async def test_export_of_an_empty_server_catalog_is_a_valid_empty_file(run: BotR
 
     [data] = exported.message.attachments.values()
     assert json.loads(data) == []
+
+
+async def test_export_past_the_attachment_limit_says_so_and_names_the_cli_command(
+    run: BotRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    everything = await store_of(run).scope_reviews(None)
+    whole = len(export_json(everything).encode("utf-8"))
+    monkeypatch.setattr("bot.loopback.interactions.ATTACHMENT_SIZE_LIMIT", whole // 2)
+
+    exported = await run.discord.slash(
+        "catalog export", {"format": "json", "scope": "global"}, user=OWNER_ID
+    )
+
+    assert exported.callback_types == [5] and exported.ephemeral  # deferred privately
+    assert exported.message.attachments == {}
+    assert "larger than Discord's" in exported.message.content
+    assert (
+        "`reviewbot export --format json --output reviews-global.json`" in exported.message.content
+    )
 
 
 # ----- aliases ---------------------------------------------------------------------------------

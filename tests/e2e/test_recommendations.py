@@ -142,7 +142,8 @@ def lift_reroll_limit(run: BotRun) -> None:
 async def reroll(run: BotRun, message: SentMessage) -> str:
     """Press "Another" as the invoker; the title now shown."""
     pressed = await run.discord.click(message, label="Another")
-    assert pressed.callback_type == 7, f"the re-roll did not update the card: {pressed}"
+    # The pick is a write, so the press is acknowledged first (6) and the card edited.
+    assert pressed.callback_type == 6 and pressed.edits, f"the card was not re-rolled: {pressed}"
     return title(message)
 
 

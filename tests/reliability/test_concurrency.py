@@ -17,6 +17,16 @@ from bot.store import Store
 from tests.conftest import make_review
 from tests.e2e.harness import CHANNEL_ID, GUILD_ID, MODERATOR_ROLE_ID, BotRun
 from tests.reliability.checks import bug_log, message_problems
+from tests.reliability.processes import (
+    WAIT_LIMIT,
+    child,
+    film_records,
+    integrity,
+    query,
+    reviewbot,
+    wait_for_progress,
+    write_json,
+)
 
 LOOKUPS = 1_000
 WRITES = 100  # through the catalog: half new reviews, half edits
@@ -179,3 +189,49 @@ async def test_a_busy_guild_gets_every_lookup_and_edit_answered(run: BotRun) -> 
     for film, user in zip(films, moderators, strict=True):
         stored = await catalog.get(film.id, GUILD_ID)
         assert stored.tagline == f"busy {user}"
+
+
+FIRST_IMPORT = 20_000
+SECOND_IMPORT = 2_000
+PROGRESS_ON_A_PIPE = {"TTY_INTERACTIVE": "1", "TTY_COMPATIBLE": "1"}
+
+
+async def test_two_cli_imports_into_one_database_both_land_or_the_second_says_one_is_running(
+    tmp_path: Path, seeded: Path
+) -> None:
+    first_file = write_json(tmp_path / "first.json", film_records(FIRST_IMPORT, prefix="First"))
+    second_file = write_json(tmp_path / "second.json", film_records(SECOND_IMPORT, prefix="Second"))
+    async with child(
+        *reviewbot(seeded, "import", str(first_file)), cwd=tmp_path, **PROGRESS_ON_A_PIPE
+    ) as first:
+        await wait_for_progress(first, 1)  # it holds the import lock from here to its end
+        async with child(*reviewbot(seeded, "import", str(second_file)), cwd=tmp_path) as second:
+            _, second_err = await asyncio.wait_for(second.communicate(), WAIT_LIMIT)
+            first_still_running = first.returncode is None
+        first_out, first_err = await asyncio.wait_for(first.communicate(), WAIT_LIMIT)
+
+    assert first.returncode == 0, first_err.decode()[-2000:]
+    assert first_out.decode().startswith(f"Imported {FIRST_IMPORT} review(s)")
+    landed = {prefix: count for prefix, count in imported_counts(seeded)}
+    assert landed.get("First") == FIRST_IMPORT
+    if first_still_running:
+        assert second.returncode == 2
+        assert second_err.decode().splitlines() == [
+            "reviewbot: another import into reviews.db is running; try again when it has finished"
+        ]
+        assert "Second" not in landed
+    else:  # the first had finished: the second simply ran
+        assert second.returncode == 0, second_err.decode()
+        assert landed.get("Second") == SECOND_IMPORT
+    assert integrity(seeded) == "ok"
+
+
+def imported_counts(database: Path) -> list[tuple[str, int]]:
+    return [
+        (str(prefix), int(count))
+        for prefix, count in query(
+            database,
+            "SELECT substr(title, 1, instr(title, ' ') - 1), COUNT(*) FROM reviews "
+            "WHERE title LIKE 'First %' OR title LIKE 'Second %' GROUP BY 1",
+        )
+    ]

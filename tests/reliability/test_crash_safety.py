@@ -2,8 +2,10 @@
 
 Real child processes write to a real file and are killed with SIGKILL (no handler, no
 cleanup). The database is then reopened: SQLite's integrity check passes, every change
-the child reported as committed is there, and an import (one transaction) is visible
-either completely or not at all.
+the child reported as committed is there, and an import is there completely or not at
+all. An import applies in short transactions (so the bot keeps writing beside it);
+what a killed one had applied is undone from its journal by the next process that
+opens the database (``Store.open``), before that process reads anything.
 """
 
 from __future__ import annotations
@@ -28,7 +30,9 @@ from tests.reliability.processes import (
 )
 
 BIG_IMPORT = 20_000
-KILL_AT_PERCENT = 10  # of the big import: 2,000 rows already written, uncommitted
+KILL_AT_PERCENT = 10  # of the big import: still staging, nothing applied yet
+KILL_WHILE_APPLYING = 75  # the bar's second half is the apply: about half the rows are in
+LAST_IMPORT = "SELECT state FROM imports ORDER BY id DESC LIMIT 1"
 SMALL_IMPORT = 1_000
 EDITS_BEFORE_KILL = 1_000
 # The CLI draws its progress bar only on a terminal; these make rich draw it on a pipe.
@@ -53,6 +57,28 @@ async def test_import_killed_midway_leaves_no_row_of_it_behind(
     assert query(seeded, "SELECT COUNT(*) FROM reviews WHERE title LIKE 'Crash Film %'") == [(0,)]
 
 
+async def test_import_killed_while_applying_is_undone_by_the_next_process_to_open_it(
+    tmp_path: Path, seeded: Path
+) -> None:
+    before = counts(seeded)
+    big = write_json(tmp_path / "big.json", film_records(BIG_IMPORT))
+
+    async with child(
+        *reviewbot(seeded, "import", str(big)), cwd=tmp_path, **PROGRESS_ON_A_PIPE
+    ) as process:
+        shown = await wait_for_progress(process, KILL_WHILE_APPLYING)
+        await kill(process)
+
+    assert shown < 100
+    applied = counts(seeded)[0] - before[0]
+    assert 0 < applied < BIG_IMPORT  # some chunks were committed before the kill
+    assert query(seeded, LAST_IMPORT) == [("applying",)]
+    await reopen(seeded)
+    assert integrity(seeded) == "ok"
+    assert counts(seeded) == before
+    assert query(seeded, LAST_IMPORT) == [("undone",)]
+
+
 @pytest.mark.parametrize("percent", [1, 50, 100])
 async def test_import_killed_before_it_reports_shows_all_of_its_rows_or_none(
     tmp_path: Path, seeded: Path, percent: int
@@ -63,14 +89,21 @@ async def test_import_killed_before_it_reports_shows_all_of_its_rows_or_none(
     async with child(
         *reviewbot(seeded, "import", str(small)), cwd=tmp_path, **PROGRESS_ON_A_PIPE
     ) as process:
-        await wait_for_progress(process, percent)  # at 100% the COMMIT is next
+        await wait_for_progress(process, percent)  # at 100% the import is finishing
         await kill(process)
 
+    await reopen(seeded)
     assert integrity(seeded) == "ok"
     assert counts(seeded) in {
         (reviews, audits),
         (reviews + SMALL_IMPORT, audits + SMALL_IMPORT),
     }
+
+
+async def reopen(database: Path) -> None:
+    """What any next process does first: open the store (which undoes a dead import)."""
+    async with await Store.open(database):
+        pass
 
 
 async def test_import_killed_after_it_reports_keeps_every_row(tmp_path: Path, seeded: Path) -> None:

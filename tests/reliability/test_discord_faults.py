@@ -13,9 +13,9 @@ from typing import Any
 
 import pytest
 
-from bot.client import DEFER_AFTER_SECONDS, ReviewBot
+from bot.client import ReviewBot
 from bot.loopback import InteractionResult, LoopbackFile
-from tests.e2e.harness import MODERATOR_ID, BotRun
+from tests.e2e.harness import MODERATOR_ID, OWNER_ID, BotRun
 from tests.reliability.checks import message_problems
 
 CALLBACK = "/interactions/*/*/callback"
@@ -125,53 +125,61 @@ async def test_import_report_arrives_after_a_rate_limited_follow_up(run: BotRun)
 
 
 @pytest.fixture
-def held_lookups(run: BotRun, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
-    """Make /review's lookup wait until the test lets it go; returns the release."""
+def held_alias(run: BotRun, monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    """Make /catalog alias's write wait until the test lets it go; returns the release."""
     bot = run.bot
     assert isinstance(bot, ReviewBot)
-    resolve = bot.catalog.resolve
+    add_alias = bot.catalog.add_alias
     released = asyncio.Event()
 
-    async def held(*args: Any) -> Any:
+    async def held(*args: Any, **kwargs: Any) -> Any:
         await released.wait()
-        return await resolve(*args)
+        return await add_alias(*args, **kwargs)
 
-    monkeypatch.setattr(bot.catalog, "resolve", held)
+    monkeypatch.setattr(bot.catalog, "add_alias", held)
     return released.set
 
 
-async def test_lookup_still_running_at_two_seconds_is_deferred_inside_the_deadline(
-    run: BotRun, held_lookups: Callable[[], None]
+async def test_a_write_still_running_past_the_deadline_was_deferred_privately_first(
+    run: BotRun, held_alias: Callable[[], None]
 ) -> None:
-    pending = await run.discord.slash("review", {"title": "heat 1995"}, wait=False)
-
-    await pending.feed.wait_until(
-        lambda: pending.answered, within=DISCORD_DEADLINE + 1, describe=lambda: "never deferred"
+    pending = await run.discord.slash(
+        "catalog alias",
+        {"title": "heat 1995", "alias": "HT", "scope": "global"},
+        user=OWNER_ID,
+        wait=False,
     )
-    held_lookups()
-    await pending.wait_until_complete()
-
-    assert pending.callback_type == 5  # "reviewbot is thinking…"
-    assert pending.latency is not None
-    assert DEFER_AFTER_SECONDS <= pending.latency < DISCORD_DEADLINE
-    assert pending.message.embed(0)["title"] == "Heat (1995)"
-
-
-async def test_deferred_answer_arrives_after_a_rate_limited_follow_up(
-    run: BotRun, held_lookups: Callable[[], None], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr("bot.client.DEFER_AFTER_SECONDS", 0.05)
-    run.discord.fail_next("POST", FOLLOW_UP, 429, retry_after=0.2)
-    pending = await run.discord.slash("review", {"title": "heat 1995"}, wait=False)
 
     await pending.feed.wait_until(
         lambda: pending.answered, within=DISCORD_DEADLINE, describe=lambda: "never deferred"
     )
-    held_lookups()
+    held_alias()
     await pending.wait_until_complete()
 
-    assert pending.deferred
-    assert pending.message.embed(0)["title"] == "Heat (1995)"
+    assert pending.callback_types == [5]  # "reviewbot is thinking…", before the write
+    assert pending.ephemeral
+    assert "is now also found as: HT" in pending.message.content
+
+
+async def test_deferred_answer_arrives_after_a_rate_limited_follow_up(
+    run: BotRun, held_alias: Callable[[], None]
+) -> None:
+    run.discord.fail_next("POST", FOLLOW_UP, 429, retry_after=0.2)
+    pending = await run.discord.slash(
+        "catalog alias",
+        {"title": "heat 1995", "alias": "HT", "scope": "global"},
+        user=OWNER_ID,
+        wait=False,
+    )
+
+    await pending.feed.wait_until(
+        lambda: pending.answered, within=DISCORD_DEADLINE, describe=lambda: "never deferred"
+    )
+    held_alias()
+    await pending.wait_until_complete()
+
+    assert pending.deferred and pending.ephemeral
+    assert "is now also found as: HT" in pending.message.content
     assert statuses(run, "POST", "/webhooks/{application_id}/{token}") == [429, 200]
 
 

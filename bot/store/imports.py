@@ -1,0 +1,522 @@
+"""Bulk import: set-based SQL in short transactions, all or nothing through a journal.
+
+Written row by row in one transaction, an import of 58,788 films took over a minute
+and held SQLite's one write lock all that time, so the bot's own writes (misses,
+picks, settings) failed with "database is locked". Here an import runs in a worker
+thread on its own connection, in four steps:
+
+1. **prepare**: each review becomes its column values, its term rows and its genre
+   mask, in Python;
+2. **stage**: those go into TEMP tables with ``executemany``; TEMP belongs to this
+   connection alone, so staging takes no lock on the catalog;
+3. **apply**: in chunks sized to take about :data:`CHUNK_SECONDS` each, every chunk its
+   own ``BEGIN IMMEDIATE``: staged rows are matched to existing reviews
+   (:func:`same_review`, the one definition of "the existing row for this review"),
+   then inserted or updated, terms rewritten, audited, and journalled in
+   ``import_changes``. Between chunks the connection pauses for
+   :data:`CHUNK_PAUSE_SECONDS`, so other writers, in this process or another, get
+   the lock;
+4. **finish**: the ``imports`` row turns 'done' and its journal is dropped.
+
+All or nothing: when a chunk fails, the chunks already applied are undone from the
+journal (added rows deleted, updated rows restored, their audit entries removed);
+when the process dies, the next :func:`recover` (run by every ``Store.open`` and
+every import, under the import lock) finds the import still 'applying' and undoes
+it. Readers can see an import's first chunks during the seconds it is applied.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from bot.models import LIST_FIELDS, ImportReport, Review
+from bot.store.changes import KEEP_CHANGES, PRUNE_SQL, change_triggers
+from bot.store.db import utc_now
+from bot.store.errors import StoreError
+from bot.store.filters import fold
+from bot.store.identity import IDENTITY_COLUMNS, existing_review_sql, same_review
+from bot.store.intent import WriteIntent
+from bot.store.schema import CONTENT_COLUMNS, content_params, db_scope
+
+CHUNK_SECONDS = 0.08  # target time one apply transaction holds the write lock
+CHUNK_PAUSE_SECONDS = 0.005  # writers that announce themselves go first anyway (intent.py)
+FIRST_CHUNK_ROWS = 500
+MAX_CHUNK_ROWS = 20_000
+STAGE_BATCH = 5_000  # rows per executemany while staging (bounds the Python lists)
+UNDO_BATCH = 2_000
+IMPORT_BUSY_TIMEOUT_MS = 30_000  # the importer itself may wait for the bot's short writes
+ANALYZE_AFTER_ROWS = 1_000
+MAX_GENRE_BIT = 61
+
+Progress = Callable[[int, int], None]  # (done, total) steps; called from the import thread
+
+_CONTENT = [column.name for column in CONTENT_COLUMNS]
+_LIST_COLUMNS = {column.name for column in CONTENT_COLUMNS if column.field in LIST_FIELDS}
+# Derived from content on every write (title_key, identity, film_key, sample...).
+_DERIVED = [name for name in content_params(Review(title="x", year=2000)) if name not in _CONTENT]
+# Stored beside content: kept by an update, restored by an undo.
+_KEPT = [*_DERIVED, "genre_mask", "deleted_at", "updated_by", "updated_at"]
+_TERM_KINDS = (("director", "directors"), ("cast", "cast"), ("genre", "genres"))
+
+
+class ImportRunning(StoreError):
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            f"another import into {path.name} is running; try again when it has finished"
+        )
+
+
+def _same_content(a: str, b: str) -> str:
+    """SQL: rows ``a`` and ``b`` say the same (content, and whether it is a sample)."""
+    return " AND ".join(f"{a}.{name} IS {b}.{name}" for name in (*_CONTENT, "sample"))
+
+
+def _content_json(alias: str) -> str:
+    """SQL for ``Review.content()`` of a row, as the audit log stores it."""
+    parts = []
+    for column in CONTENT_COLUMNS:
+        value = f"{alias}.{column.name}"
+        if column.name in _LIST_COLUMNS:
+            value = f"json({value})"
+        parts.append(f"'{column.field}', {value}")
+    return f"json_object({', '.join(parts)})"
+
+
+@contextmanager
+def import_lock(path: Path) -> Iterator[None]:
+    """One import per database, across processes; the OS drops it if the process dies."""
+    lock_path = path.with_name(f"{path.name}.import-lock")
+    with lock_path.open("a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ImportRunning(path) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def connect(path: Path, origin: int) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    for pragma in (
+        f"busy_timeout = {IMPORT_BUSY_TIMEOUT_MS}",
+        "foreign_keys = ON",
+        "synchronous = NORMAL",
+        # Staged rows go to a temporary file, not memory (RSS stays bounded); the
+        # catalog's pages an import touches stay cached between its chunks (32 MiB at
+        # most), and the WAL is checkpointed every ~40 MiB rather than every chunk.
+        "temp_store = FILE",
+        "cache_size = -32768",
+        "wal_autocheckpoint = 10000",
+    ):
+        connection.execute(f"PRAGMA {pragma}")
+    for statement in change_triggers(origin):
+        connection.execute(statement)
+    return connection
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    rows: int
+    repeats_same: int
+    repeats_changed: int
+
+
+class BulkImport:
+    """One import on one connection; run :meth:`run` in a worker thread."""
+
+    def __init__(
+        self,
+        connection: sqlite3.Connection,
+        *,
+        actor_id: int | None,
+        progress: Progress | None = None,
+        intent: WriteIntent | None = None,
+    ) -> None:
+        self.db = connection
+        self.intent = intent
+        self.actor_id = actor_id
+        self.progress = progress or (lambda done, total: None)
+
+    def run(self, reviews: Iterable[Review], *, dry_run: bool) -> ImportReport:
+        recover(self.db)
+        reviews = list(reviews)
+        total = 2 * len(reviews)
+        self._stage(reviews, total)
+        prepared = self._mark_repeats(len(reviews))
+        if dry_run:
+            counts = self._classify_all(prepared.rows)
+            self.progress(total, total)
+            return self._report(counts, prepared, dry_run=True)
+        counts, added = self._apply(prepared.rows, total)
+        return replace(self._report(counts, prepared, dry_run=False), added_ids=added)
+
+    # -- prepare and stage (no lock on the catalog) ----------------------------------
+
+    def _stage(self, reviews: Sequence[Review], total: int) -> None:
+        columns = ["seq", "scope", *_CONTENT, *_DERIVED, "genre_mask"]
+        self.db.execute(
+            f"CREATE TEMP TABLE stage (seq INTEGER PRIMARY KEY, {', '.join(columns[1:])}, "
+            "review_id INTEGER, action TEXT)"
+        )
+        self.db.execute("CREATE TEMP TABLE stage_terms (seq, kind, value, label)")
+        insert = (
+            f"INSERT INTO stage ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        )
+        bits = self._assign_genre_bits(reviews)
+        for start in range(0, len(reviews), STAGE_BATCH):
+            rows, terms = [], []
+            for seq, review in enumerate(reviews[start : start + STAGE_BATCH], start=start):
+                params = content_params(review)
+                genres = [fold(genre) for genre in review.genres]
+                rows.append(
+                    (
+                        seq,
+                        db_scope(review.scope),
+                        *(params[name] for name in (*_CONTENT, *_DERIVED)),
+                        _mask(genres, bits),
+                    )
+                )
+                for kind, field in _TERM_KINDS:
+                    for label in getattr(review, field):
+                        terms.append((seq, kind, fold(label), label))
+            self.db.executemany(insert, rows)
+            self.db.executemany("INSERT INTO stage_terms VALUES (?, ?, ?, ?)", terms)
+            self.progress(start + len(rows), total)
+        self.db.execute(
+            f"CREATE INDEX temp.stage_identity ON stage ({', '.join(IDENTITY_COLUMNS)})"
+        )
+        self.db.execute("CREATE INDEX temp.stage_terms_seq ON stage_terms (seq)")
+
+    def _assign_genre_bits(self, reviews: Sequence[Review]) -> dict[str, int]:
+        """Bits for every genre in the file (a short write), then the whole map."""
+        wanted = sorted({fold(genre) for review in reviews for genre in review.genres})
+        if wanted:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO genre_bits (value, bit) "
+                    "SELECT ?, COALESCE(MAX(bit) + 1, 0) FROM genre_bits "
+                    f"HAVING COALESCE(MAX(bit) + 1, 0) <= {MAX_GENRE_BIT}",
+                    [(value,) for value in wanted],
+                )
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        return dict(self.db.execute("SELECT value, bit FROM genre_bits").fetchall())
+
+    def _mark_repeats(self, rows: int) -> _Prepared:
+        """A review the file holds twice is written once, as its last copy says."""
+        self.db.execute(
+            "UPDATE stage SET action = CASE WHEN EXISTS (SELECT 1 FROM stage later "
+            f"WHERE later.seq > stage.seq AND {same_review('later', 'stage')} "
+            f"AND {_same_content('later', 'stage')}) THEN 'repeat-same' ELSE 'repeat' END "
+            f"WHERE EXISTS (SELECT 1 FROM stage later WHERE later.seq > stage.seq "
+            f"AND {same_review('later', 'stage')})"
+        )
+        counts = dict(
+            self.db.execute(
+                "SELECT action, COUNT(*) FROM stage WHERE action IS NOT NULL GROUP BY action"
+            ).fetchall()
+        )
+        return _Prepared(rows, counts.get("repeat-same", 0), counts.get("repeat", 0))
+
+    # -- apply in short transactions --------------------------------------------------
+
+    def _classify(self, low: int, high: int) -> None:
+        """Match a range of staged rows to stored reviews: add, update or same."""
+        in_range = "seq BETWEEN ? AND ? AND action IS NULL"
+        self.db.execute(
+            f"UPDATE stage SET review_id = {existing_review_sql('stage')} WHERE {in_range}",
+            (low, high),
+        )
+        self.db.execute(
+            "UPDATE stage SET action = CASE WHEN review_id IS NULL THEN 'add' "
+            "WHEN EXISTS (SELECT 1 FROM reviews r WHERE r.id = stage.review_id "
+            f"AND r.deleted_at IS NULL AND {_same_content('r', 'stage')}) THEN 'same' "
+            f"ELSE 'update' END WHERE {in_range}",
+            (low, high),
+        )
+
+    def _classify_all(self, rows: int) -> dict[str, int]:
+        self.db.execute("BEGIN")  # one snapshot of the catalog for the whole dry run
+        try:
+            self._classify(0, rows)
+            return self._counts(0, rows)
+        finally:
+            self.db.execute("ROLLBACK")
+
+    def _counts(self, low: int, high: int) -> dict[str, int]:
+        return dict(
+            self.db.execute(
+                "SELECT action, COUNT(*) FROM stage WHERE seq BETWEEN ? AND ? GROUP BY action",
+                (low, high),
+            ).fetchall()
+        )
+
+    def _apply(self, rows: int, total: int) -> tuple[dict[str, int], frozenset[int]]:
+        """Counts by action, and the ids of the reviews added (they get announced)."""
+        import_id = self._begin_journal(rows)
+        counts: dict[str, int] = {}
+        added: set[int] = set()
+        low, size = 0, FIRST_CHUNK_ROWS
+        try:
+            while low < rows:
+                high = min(rows, low + size) - 1
+                if self.intent is not None:
+                    self.intent.let_waiting_writers_in()
+                started = time.perf_counter()
+                self.db.execute("BEGIN IMMEDIATE")
+                try:
+                    self._apply_chunk(import_id, low, high)
+                except BaseException:
+                    self.db.execute("ROLLBACK")
+                    raise
+                self.db.execute("COMMIT")
+                elapsed = time.perf_counter() - started
+                for action, count in self._counts(low, high).items():
+                    counts[action] = counts.get(action, 0) + count
+                added.update(
+                    row[0]
+                    for row in self.db.execute(
+                        "SELECT review_id FROM stage WHERE seq BETWEEN ? AND ? AND action = 'add'",
+                        (low, high),
+                    )
+                )
+                self.progress(rows + high + 1, total)
+                size = _next_chunk(high - low + 1, elapsed)
+                low = high + 1
+                if low < rows:
+                    time.sleep(CHUNK_PAUSE_SECONDS)  # let waiting writers in
+            self._finish(import_id, counts.get("add", 0) + counts.get("update", 0))
+        except BaseException:
+            undo(self.db, import_id)
+            raise
+        return counts, frozenset(added)
+
+    def _begin_journal(self, rows: int) -> int:
+        self.db.execute("BEGIN IMMEDIATE")
+        cursor = self.db.execute(
+            "INSERT INTO imports (state, actor_id, started_at, rows) VALUES ('applying', ?, ?, ?)",
+            (self.actor_id, utc_now(), rows),
+        )
+        self.db.execute("COMMIT")
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    def _apply_chunk(self, import_id: int, low: int, high: int) -> None:
+        self._classify(low, high)
+        chunk = (low, high)
+        now = utc_now()
+        kept = ", ".join(f"r.{name}" for name in (*_CONTENT, *_KEPT))
+        # Updated rows: journal and audit the row as it was, then rewrite it.
+        self.db.execute(
+            "INSERT INTO import_changes (import_id, review_id, before) "
+            f"SELECT ?, r.id, json_array({kept}) FROM stage s JOIN reviews r ON r.id = s.review_id "
+            "WHERE s.seq BETWEEN ? AND ? AND s.action = 'update'",
+            (import_id, *chunk),
+        )
+        self.db.execute(
+            "INSERT INTO audit_log (review_id, scope, actor_id, action, at, before, after, "
+            f"import_id) SELECT r.id, r.scope, ?, 'import', ?, {_content_json('r')}, "
+            f"{_content_json('s')}, ? FROM stage s JOIN reviews r ON r.id = s.review_id "
+            "WHERE s.seq BETWEEN ? AND ? AND s.action = 'update'",
+            (self.actor_id, now, import_id, *chunk),
+        )
+        assignments = ", ".join(f"{name} = s.{name}" for name in (*_CONTENT, *_DERIVED))
+        self.db.execute(
+            f"UPDATE reviews SET {assignments}, genre_mask = s.genre_mask, updated_by = ?, "
+            "updated_at = ?, deleted_at = NULL FROM stage s WHERE s.review_id = reviews.id "
+            "AND s.seq BETWEEN ? AND ? AND s.action = 'update'",
+            (self.actor_id, now, *chunk),
+        )
+        # Added rows.
+        columns = ", ".join(("scope", *_CONTENT, *_DERIVED, "genre_mask"))
+        self.db.execute(
+            f"INSERT INTO reviews ({columns}, created_by, created_at, updated_by, updated_at) "
+            f"SELECT {columns}, ?, ?, ?, ? FROM stage WHERE seq BETWEEN ? AND ? "
+            "AND action = 'add' ORDER BY seq",
+            (self.actor_id, now, self.actor_id, now, *chunk),
+        )
+        self.db.execute(
+            f"UPDATE stage SET review_id = {existing_review_sql('stage')} "
+            "WHERE seq BETWEEN ? AND ? AND action = 'add'",
+            chunk,
+        )
+        self.db.execute(
+            "INSERT INTO import_changes (import_id, review_id, before) "
+            "SELECT ?, review_id, NULL FROM stage WHERE seq BETWEEN ? AND ? AND action = 'add'",
+            (import_id, *chunk),
+        )
+        self.db.execute(
+            "INSERT INTO audit_log (review_id, scope, actor_id, action, at, before, after, "
+            f"import_id) SELECT s.review_id, s.scope, ?, 'import', ?, NULL, {_content_json('s')}, "
+            "? FROM stage s WHERE s.seq BETWEEN ? AND ? AND s.action = 'add'",
+            (self.actor_id, now, import_id, *chunk),
+        )
+        # Terms of every row written.
+        self.db.execute(
+            "DELETE FROM review_terms WHERE review_id IN (SELECT review_id FROM stage "
+            "WHERE seq BETWEEN ? AND ? AND action = 'update')",
+            chunk,
+        )
+        self.db.execute(
+            "INSERT OR IGNORE INTO review_terms (review_id, kind, value, label) "
+            "SELECT s.review_id, t.kind, t.value, t.label FROM stage s "
+            "JOIN stage_terms t ON t.seq = s.seq "
+            # The range on t as well: without statistics on TEMP tables the planner
+            # would otherwise scan every staged term for every chunk.
+            "WHERE s.seq BETWEEN ?1 AND ?2 AND t.seq BETWEEN ?1 AND ?2 "
+            "AND s.action IN ('add', 'update')",
+            chunk,
+        )
+
+    def _finish(self, import_id: int, written: int) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute(
+            "UPDATE imports SET state = 'done', finished_at = ? WHERE id = ?",
+            (utc_now(), import_id),
+        )
+        self.db.execute("DELETE FROM import_changes WHERE import_id = ?", (import_id,))
+        self.db.execute(PRUNE_SQL, (KEEP_CHANGES,))  # imports are what makes it grow
+        self.db.execute("COMMIT")
+        if written >= ANALYZE_AFTER_ROWS:
+            # Fresh statistics keep filtered picks on their indexes; the limit keeps
+            # ANALYZE itself to a few milliseconds of lock.
+            self.db.execute("PRAGMA analysis_limit = 400")
+            self.db.execute("ANALYZE")
+
+    def _report(
+        self, counts: dict[str, int], prepared: _Prepared, *, dry_run: bool
+    ) -> ImportReport:
+        return ImportReport(
+            added=counts.get("add", 0),
+            updated=counts.get("update", 0) + prepared.repeats_changed,
+            unchanged=counts.get("same", 0) + prepared.repeats_same,
+            dry_run=dry_run,
+        )
+
+
+def _mask(genres: Sequence[str], bits: dict[str, int]) -> int:
+    mask = 0
+    for genre in genres:
+        bit = bits.get(genre)
+        if bit is not None:
+            mask |= 1 << bit
+    return mask
+
+
+def _next_chunk(size: int, elapsed: float) -> int:
+    """Rows the next chunk may take to hold the lock for about CHUNK_SECONDS."""
+    rate = size / max(elapsed, 1e-3)
+    return max(FIRST_CHUNK_ROWS // 5, min(MAX_CHUNK_ROWS, int(rate * CHUNK_SECONDS)))
+
+
+# -- undo and recovery ------------------------------------------------------------------
+
+
+def undo(db: sqlite3.Connection, import_id: int) -> None:
+    """Take back every chunk of ``import_id`` already applied, in short transactions."""
+    if db.in_transaction:
+        db.execute("ROLLBACK")
+    restore = ", ".join(f"{name} = ?" for name in (*_CONTENT, *_KEPT))
+    while True:
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            batch = db.execute(
+                "SELECT review_id, before FROM import_changes WHERE import_id = ? LIMIT ?",
+                (import_id, UNDO_BATCH),
+            ).fetchall()
+            if not batch:
+                db.execute("DELETE FROM audit_log WHERE import_id = ?", (import_id,))
+                db.execute(
+                    "UPDATE imports SET state = 'undone', finished_at = ? WHERE id = ?",
+                    (utc_now(), import_id),
+                )
+                db.execute("COMMIT")
+                return
+            added = [(review_id,) for review_id, before in batch if before is None]
+            restored = [(review_id, json.loads(before)) for review_id, before in batch if before]
+            db.executemany("DELETE FROM reviews WHERE id = ?", added)
+            db.executemany(
+                f"UPDATE reviews SET {restore} WHERE id = ?",
+                [(*values, review_id) for review_id, values in restored],
+            )
+            db.executemany(
+                "DELETE FROM review_terms WHERE review_id = ?",
+                [(review_id,) for review_id, _ in restored],
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO review_terms (review_id, kind, value, label) "
+                "VALUES (?, ?, ?, ?)",
+                [term for review_id, values in restored for term in _terms(review_id, values)],
+            )
+            db.executemany(
+                "DELETE FROM import_changes WHERE import_id = ? AND review_id = ?",
+                [(import_id, review_id) for review_id, _ in batch],
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+
+
+def _terms(review_id: int, values: Sequence[Any]) -> Iterator[tuple[int, str, str, str]]:
+    row = dict(zip(_CONTENT, values, strict=False))
+    for kind, field in _TERM_KINDS:
+        column = "cast_members" if field == "cast" else field
+        for label in json.loads(row[column]):
+            yield review_id, kind, fold(label), label
+
+
+def recover(db: sqlite3.Connection) -> list[int]:
+    """Undo imports left 'applying' by a process that died; call under the import lock."""
+    stale = [row[0] for row in db.execute("SELECT id FROM imports WHERE state = 'applying'")]
+    for import_id in stale:
+        undo(db, import_id)
+    return stale
+
+
+def recover_file(path: Path, origin: int) -> list[int]:
+    """:func:`recover` for ``path`` unless an import is running there now."""
+    try:
+        with import_lock(path):
+            db = connect(path, origin)
+            try:
+                return recover(db)
+            finally:
+                db.close()
+    except ImportRunning:
+        return []
+
+
+def import_reviews(
+    path: Path,
+    reviews: Iterable[Review],
+    *,
+    origin: int,
+    actor_id: int | None,
+    dry_run: bool,
+    progress: Progress | None,
+) -> ImportReport:
+    """The whole import, blocking: for a worker thread (``asyncio.to_thread``)."""
+    with import_lock(path):
+        db = connect(path, origin)
+        intent = WriteIntent(path)
+        try:
+            return BulkImport(db, actor_id=actor_id, progress=progress, intent=intent).run(
+                reviews, dry_run=dry_run
+            )
+        finally:
+            intent.close()
+            db.close()
