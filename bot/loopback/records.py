@@ -376,6 +376,9 @@ class InteractionResult:
     modal_sent: ModalSent | None = None
     autocomplete_choices: list[JSON] | None = None
     rejected_callbacks: list[JSON] = field(default_factory=list)
+    # Edits made through this interaction's own webhook (``edit_original_response``):
+    # several interactions may edit one message, each finishes with its own edit.
+    webhook_edits: int = 0
 
     @property
     def answered(self) -> bool:
@@ -443,8 +446,10 @@ class InteractionResult:
         """Whether the user sees a finished answer (not a "thinking..." placeholder)."""
         if not self.answered:
             return False
-        if self.callback_type not in (5, 6):
-            return True  # a deferred update (6) is finished by its edit, as 5 by its reply
+        if self.callback_type == 6:  # a deferred update is finished by its own edit
+            return bool(self.webhook_edits or self.followups)
+        if self.callback_type != 5:
+            return True
         return bool(self.edits or self.followups or (self.original and self.original.deleted))
 
     async def wait_until_complete(self, within: float | None = None) -> InteractionResult:

@@ -759,7 +759,10 @@ class RestApi:
         found = self._webhook_message(call)
         if isinstance(found, Reply):
             return found
-        return await self._apply_edit(found[1], call)
+        reply = await self._apply_edit(found[1], call)
+        if reply.status == 200:
+            found[0].webhook_edits += 1
+        return reply
 
     async def delete_webhook_message(self, call: RestCall) -> Reply:
         """DELETE @original or a follow-up."""
