@@ -143,7 +143,7 @@ async def reroll(run: BotRun, message: SentMessage) -> str:
     """Press "Another" as the invoker; the title now shown."""
     pressed = await run.discord.click(message, label="Another")
     # The pick is a write, so the press is acknowledged first (6) and the card edited.
-    assert pressed.callback_type == 6 and pressed.webhook_edits, f"the card was not re-rolled: {pressed}"
+    assert pressed.callback_type == 6 and pressed.webhook_edits, f"not re-rolled: {pressed}"
     return title(message)
 
 
