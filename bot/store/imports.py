@@ -112,10 +112,10 @@ def connect(path: Path, origin: int) -> sqlite3.Connection:
         "foreign_keys = ON",
         "synchronous = NORMAL",
         # Staged rows go to a temporary file, not memory (RSS stays bounded); the
-        # catalog's pages an import touches stay cached between its chunks (16 MiB at
+        # catalog's pages an import touches stay cached between its chunks (32 MiB at
         # most), and the WAL is checkpointed every ~40 MiB rather than every chunk.
         "temp_store = FILE",
-        "cache_size = -16384",
+        "cache_size = -32768",
         "wal_autocheckpoint = 10000",
     ):
         connection.execute(f"PRAGMA {pragma}")
