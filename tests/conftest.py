@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bot.models import Review
+from bot.models import Review, film_key, identity_key
 from bot.store import MIGRATIONS, Store
 
 # -- hypothesis profiles ------------------------------------------------------------------
@@ -72,14 +72,24 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 def make_old_database(path: Path, version: int) -> Path:
     """A file at schema ``version`` holding one review, as an older reviewbot left it."""
     db = sqlite3.connect(path)
+    # Functions the migrations call, as bot.store.migrate registers them.
+    db.create_function("review_identity", 3, identity_key, deterministic=True)
+    db.create_function("review_film", 2, film_key, deterministic=True)
     try:
         for migration in MIGRATIONS:
             if migration.version <= version:
                 db.executescript(migration.sql)
         db.execute(f"PRAGMA user_version = {version}")
+        keys = {"identity": identity_key("Heat", 1995, ""), "film_key": film_key("Heat", 1995)}
+        present = {row[1] for row in db.execute("PRAGMA table_info(reviews)")}
+        extra = {name: value for name, value in keys.items() if name in present}
+        columns = ", ".join(
+            ["scope", "title", "title_key", "year", "created_at", "updated_at", *extra]
+        )
+        marks = ", ".join("?" * (6 + len(extra)))
         db.execute(
-            "INSERT INTO reviews (scope, title, title_key, year, created_at, updated_at) "
-            "VALUES (0, 'Heat', 'heat', 1995, 'then', 'then')"
+            f"INSERT INTO reviews ({columns}) VALUES ({marks})",
+            [0, "Heat", "heat", 1995, "then", "then", *extra.values()],
         )
         db.commit()
     finally:

@@ -112,7 +112,7 @@ async def test_a_review_with_its_own_link_is_one_by_that_link(store: Store) -> N
     first = make_review("Heat", 1995, review_url="https://a.example/heat", reviewer="A")
     await store.add(first, actor_id=MOD)
     await store.add(first.with_content(review_url="https://b.example/heat"), actor_id=MOD)
-    report, _ = await store.import_reviews(
+    report = await store.import_reviews(
         [first.with_content(title="Heat (director's cut)")], actor_id=None
     )
     assert (report.added, report.updated) == (0, 1)
@@ -489,7 +489,7 @@ async def test_removing_samples_soft_deletes_each_with_an_audit_entry(store: Sto
 
 async def test_a_users_import_of_a_sample_film_makes_it_theirs(store: Store) -> None:
     await store.import_reviews([make_review("Heat", 1995, sample=True)], actor_id=None)
-    report, _ = await store.import_reviews([make_review("Heat", 1995)], actor_id=None)
+    report = await store.import_reviews([make_review("Heat", 1995)], actor_id=None)
 
     assert (report.added, report.updated) == (0, 1)
     [heat] = await store.find_by_title("Heat", 1995, scope=None)

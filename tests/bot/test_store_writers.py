@@ -148,8 +148,9 @@ async def test_an_import_left_applying_by_a_dead_process_is_undone_at_the_next_o
             "INSERT INTO imports (id, state, started_at, rows) VALUES (7, 'applying', 'x', 1)"
         )
         db.execute(
-            "INSERT INTO reviews (scope, title, title_key, year, created_at, updated_at) "
-            "VALUES (0, 'Ghost', 'ghost', 2001, 'x', 'x')"
+            "INSERT INTO reviews (scope, title, title_key, identity, film_key, year, "
+            "created_at, updated_at) VALUES (0, 'Ghost', 'ghost', 'film:ghost', 'ghost', 2001, "
+            "'x', 'x')"
         )
         db.execute("INSERT INTO import_changes VALUES (7, last_insert_rowid(), NULL)")
 
@@ -188,7 +189,7 @@ async def test_a_change_from_another_store_reaches_the_catalog_index_incremental
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "reviews.db"
-    catalog = await Catalog.open(database, seed=None)
+    catalog = await Catalog.open(database)
     try:
         async with await Store.open(database) as other:  # another process, as far as SQLite knows
             await other.import_reviews([make_review("Arrival", 2016)], actor_id=None)
