@@ -78,7 +78,7 @@ async def connect(path: Path) -> aiosqlite.Connection:
     return connection
 
 
-def _cannot_write(path: Path, error: sqlite3.OperationalError) -> Exception:
+def cannot_write(path: Path, error: sqlite3.OperationalError) -> Exception:
     """A read-only file is the person's to fix; anything else stays a bug."""
     if "readonly" in str(error):
         return StoreError(f"{path}: the file is read-only; nothing was changed")
@@ -170,7 +170,7 @@ class Database:
                 yield self._writer
             except sqlite3.OperationalError as error:
                 await self._rollback()
-                raise _cannot_write(self.path, error) from None
+                raise cannot_write(self.path, error) from None
             except BaseException:
                 await self._rollback()
                 raise
@@ -190,7 +190,7 @@ class Database:
                 return
             except sqlite3.OperationalError as error:
                 if not is_busy(error):
-                    raise _cannot_write(self.path, error) from None
+                    raise cannot_write(self.path, error) from None
                 if loop.time() + pause > deadline:
                     log.info("write lock still taken after %.1f s: %s", WRITE_WAIT_SECONDS, error)
                     raise CatalogBusy() from error

@@ -39,7 +39,7 @@ from typing import Any
 
 from bot.models import LIST_FIELDS, ImportReport, Review
 from bot.store.changes import KEEP_CHANGES, PRUNE_SQL, change_triggers
-from bot.store.db import utc_now
+from bot.store.db import cannot_write, utc_now
 from bot.store.errors import StoreError
 from bot.store.filters import fold
 from bot.store.identity import IDENTITY_COLUMNS, existing_review_sql, same_review
@@ -517,6 +517,8 @@ def import_reviews(
             return BulkImport(db, actor_id=actor_id, progress=progress, intent=intent).run(
                 reviews, dry_run=dry_run
             )
+        except sqlite3.OperationalError as error:
+            raise cannot_write(path, error) from None  # a read-only file is one line
         finally:
             intent.close()
             db.close()
