@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import random
 import sqlite3
 import statistics
@@ -224,6 +225,7 @@ async def similar_latencies(database: Path, repeats: int) -> tuple[float, float,
 
 
 async def run(repeats: int) -> str:
+    load_before = os.getloadavg()[0]
     reviews = movie_reviews()
     with tempfile.TemporaryDirectory() as name:
         folder = Path(name)
@@ -238,8 +240,12 @@ async def run(repeats: int) -> str:
         second.write_text(export_json(other_films(reviews)), encoding="utf-8")
         found, missed, misses, beside = await review_during_import(folder, reviews, second)
         size_mib = films.stat().st_size / 1024 / 1024
+    load_after = os.getloadavg()[0]
     return "\n".join(
         [
+            f"Load average of the shared machine: {load_before:.1f} at the start, "
+            f"{load_after:.1f} at the end (2 cores: above 2, every wall time is stretched).",
+            "",
             f"`reviewbot import` of {len(reviews):,} films ({size_mib:.0f} MiB of JSON), "
             "in a child process:",
             "",
