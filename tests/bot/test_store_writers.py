@@ -12,10 +12,11 @@ from typing import Any
 
 import pytest
 
-from bot.catalog import Catalog
+from bot.catalog import Catalog, Published
 from bot.models import Review, ReviewFilters
 from bot.store import CatalogBusy, ImportRunning, Store
 from bot.store import imports as bulk
+from bot.store.changes import SqliteChangeFeed
 from bot.store.guild import MAX_MISSES_PER_SCOPE
 from bot.store.imports import import_lock
 from bot.store.intent import WriteIntent
@@ -319,3 +320,32 @@ async def test_related_ranks_in_sql_exactly_as_counting_shared_names_would(store
         assert [other.id for other, _ in related] == [other_id for _, other_id in expected]
         for other, reasons in related:
             assert set(reasons) == names(review) & names(other)
+
+
+async def test_films_another_process_adds_are_announced_once_as_external(tmp_path: Path) -> None:
+    database = tmp_path / "reviews.db"
+    catalog = await Catalog.open(database)
+    events: list[Published] = []
+    heard = asyncio.Event()
+
+    async def listener(event: Published) -> None:
+        events.append(event)
+        heard.set()
+
+    catalog.on_published(listener)
+    follower = asyncio.create_task(catalog.follow_changes())
+    try:
+        async with await Store.open(database) as other:
+            await other.import_reviews(
+                [make_review("Arrival", 2016), make_review("Heat", 1995)], actor_id=None
+            )
+            await asyncio.wait_for(heard.wait(), 10)
+        await catalog.add(make_review("Collateral", 2004), actor_id=None)  # this process's own
+        await asyncio.sleep(3 * SqliteChangeFeed(catalog.store._db, 0).poll_seconds)
+    finally:
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
+        await catalog.close()
+    external = [event for event in events if event.source == "external"]
+    assert [sorted(r.title for r in event.reviews) for event in external] == [["Arrival", "Heat"]]
+    assert [event.source for event in events] == ["external", "add"]
