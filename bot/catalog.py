@@ -79,7 +79,9 @@ class Lookup:
     """What a member's query found: the best review, and others they might mean.
 
     ``exact`` is false when the best review is only the closest match to what
-    was typed (a typo, a film the catalog lacks): the reply must say so.
+    was typed (a typo, a film the catalog lacks): the reply must say so. With no
+    ``best`` (nothing sure enough for a card), ``alternatives`` are the nearest
+    titles, best first, for a did-you-mean menu.
     """
 
     query: str
@@ -94,8 +96,9 @@ class Lookup:
 
     @property
     def menu(self) -> list[Review]:
-        """The other films to offer: when the best is a coin toss or only the closest."""
-        return self.alternatives if self.ambiguous or not self.exact else []
+        """The films to offer: when there is no card, or the best is a coin toss or
+        only the closest."""
+        return self.alternatives if self.best is None or self.ambiguous or not self.exact else []
 
 
 class Catalog:
@@ -134,17 +137,22 @@ class Catalog:
     # -- finding -------------------------------------------------------------
 
     async def lookup(self, query: str, guild_id: int | None) -> Lookup:
+        """Three tiers, as a search engine answers: an exact hit is the card; a sure
+        non-exact hit is the card shown as the closest match; a weak hit (or none)
+        gets no card but a did-you-mean menu of the nearest titles."""
         matches = self.index.search(query, guild_id, limit=MENU_SIZE)
+        if not matches or matches[0].weak:
+            return Lookup(query, None, await self._did_you_mean(query, matches, guild_id))
         ambiguous = self.index.is_ambiguous(matches)
         # Only what the reply shows is read: a clear exact hit has no menu, a closest
         # match offers a few other close titles, a coin toss everything that tied.
-        clear = bool(matches) and matches[0].exact and not ambiguous
+        clear = matches[0].exact and not ambiguous
         shown = 1 if clear else MENU_SIZE if ambiguous else SUGGESTION_COUNT
         found = await self._visible_matches(matches[:shown], guild_id)
         if not found and len(matches) > shown:
             found = await self._visible_matches(matches[shown:], guild_id)
         if not found:
-            return Lookup(query, None)
+            return Lookup(query, None, await self._did_you_mean(query, [], guild_id))
         reviews = [review for _, review in found]
         return Lookup(
             query,
@@ -153,6 +161,16 @@ class Catalog:
             ambiguous=ambiguous and len(reviews) > 1,
             exact=found[0][0].exact,
         )
+
+    async def _did_you_mean(
+        self, query: str, matches: Sequence[Match], guild_id: int | None
+    ) -> list[Review]:
+        """The titles a no-card reply offers: the weak hits as the matcher ranked
+        them, or, when it found nothing, the nearest titles however far."""
+        if not matches:
+            matches = self.index.nearest(query, guild_id, limit=SUGGESTION_COUNT)
+        found = await self._visible_matches(matches[:SUGGESTION_COUNT], guild_id)
+        return [review for _, review in found]
 
     async def resolve(self, title: str, guild_id: int | None) -> Lookup:
         """What a ``title`` option means: an autocomplete pick (exact) or typed text (fuzzy)."""
@@ -213,11 +231,6 @@ class Catalog:
             for review in reviews
             if review.id is not None and wanted in review.title.casefold()
         ]
-
-    async def suggestions(self, query: str, guild_id: int | None) -> list[Review]:
-        """The nearest titles, however far, for a "no match" message."""
-        matches = self.index.nearest(query, guild_id, limit=SUGGESTION_COUNT)
-        return [review for _, review in await self._visible_matches(matches, guild_id)]
 
     async def find_in_text(self, text: str, guild_id: int | None) -> Review | None:
         """The film a message talks about: its longest run of words that is a title.

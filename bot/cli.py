@@ -298,10 +298,8 @@ async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
     query = " ".join(args.text)
     found = await catalog.lookup(query, args.guild)
     if found.best is None:
-        suggestions = await catalog.suggestions(query, args.guild)
-        hint = (
-            f" Nearest: {', '.join(r.display_title for r in suggestions)}." if suggestions else ""
-        )
+        nearest = ", ".join(review.display_title for review in found.menu)
+        hint = f" Nearest: {nearest}." if nearest else ""
         raise CliError(f"no review matches {query!r}.{hint}")
     if not found.exact:
         from bot.embeds import closest_match_text

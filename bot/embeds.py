@@ -491,10 +491,12 @@ def closest_match_text(query: str) -> str:
     return f"Closest match for “{_shown_query(query)}”:"
 
 
-def no_match_text(query: str, suggestions: Sequence[Review]) -> str:
-    """The private reply when nothing is close enough for a card."""
-    text = f"No review matches “{_shown_query(query)}”."
-    if suggestions:
-        listed = ", ".join(_escape(review.display_title) for review in suggestions)
-        text += f" Nearest titles: {listed}."
-    return text + " Moderators can see what members looked for with /wanted."
+def no_match_text(query: str, *, offered: bool) -> str:
+    """The private reply when nothing is sure enough for a card; when titles are
+    ``offered``, a did-you-mean menu of them follows."""
+    if offered:
+        return f"Nothing called “{_shown_query(query)}” — did you mean:"
+    return (
+        f"No review matches “{_shown_query(query)}”. "
+        "Moderators can see what members looked for with /wanted."
+    )

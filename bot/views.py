@@ -371,26 +371,29 @@ class ConfirmView(OwnedView):
 
 
 class ReviewView(OwnedView):
-    """Under a review card: public buttons for anyone, "Did you mean…" for the asker."""
+    """Under a review card: public buttons for anyone, "Did you mean…" for the asker.
+
+    Without a review it is the menu of a reply that had no card to show ("Nothing
+    called …"): picking a film turns the reply into its card, buttons and all.
+    """
 
     def __init__(
         self,
         owner_id: int,
-        review: Review,
+        review: Review | None,
         *,
         load: Callable[[int], Awaitable[Review | None]],
         alternatives: Sequence[Review] = (),
         private: bool = False,
     ) -> None:
         super().__init__(owner_id)
-        assert review.id is not None
         self.review = review
         self._load = load
-        self._full = full_review_button(review.id)
-        self.add_item(self._full)
-        self._post = post_in_channel_button(review.id) if private else None
-        if self._post is not None:
-            self.add_item(self._post)
+        self._private = private
+        self._full: discord.ui.Button[Any] | None = None
+        self._post: discord.ui.Button[Any] | None = None
+        if review is not None:
+            self.point_at(review)
         if alternatives:
             self.add_item(_DidYouMean(review, alternatives))
 
@@ -403,29 +406,39 @@ class ReviewView(OwnedView):
         for item in self.children:
             if isinstance(item, _DidYouMean):
                 item.mark_current(review)
-        await interaction.response.edit_message(embed=review_embed(review), view=self)
+        # The member chose this film: it is the answer now, not a closest match.
+        await interaction.response.edit_message(content=None, embed=review_embed(review), view=self)
 
     def point_at(self, review: Review) -> None:
         """Show ``review``: its public buttons must name it, not the previous film."""
         assert review.id is not None
         self.review = review
+        if self._full is None:  # a menu-only reply gains its buttons with its card
+            self._full = full_review_button(review.id)
+            self.add_item(self._full)
+            if self._private:
+                self._post = post_in_channel_button(review.id)
+                self.add_item(self._post)
+            return
         self._full.custom_id = custom_ids.full_review(review.id)
         if self._post is not None:
             self._post.custom_id = custom_ids.post_in_channel(review.id)
 
 
 class _DidYouMean(discord.ui.Select[ReviewView]):
-    def __init__(self, best: Review, alternatives: Sequence[Review]) -> None:
-        self._reviews = [best, *alternatives][:MAX_SELECT_OPTIONS]
-        super().__init__(placeholder="Did you mean…", min_values=1, max_values=1)
+    def __init__(self, best: Review | None, alternatives: Sequence[Review]) -> None:
+        shown = [best, *alternatives] if best is not None else list(alternatives)
+        self._reviews = shown[:MAX_SELECT_OPTIONS]
+        # Below the card's buttons, even when they are added after it.
+        super().__init__(placeholder="Did you mean…", min_values=1, max_values=1, row=1)
         self.mark_current(best)
 
-    def mark_current(self, current: Review) -> None:
+    def mark_current(self, current: Review | None) -> None:
         self.options = [
             discord.SelectOption(
                 label=review_choice_label(review),
                 value=str(review.id),
-                default=review.id == current.id,
+                default=current is not None and review.id == current.id,
             )
             for review in self._reviews
         ]

@@ -92,17 +92,21 @@ class Reviews(commands.Cog):
         guild_id = ctx.guild.id if ctx.guild else None
         found = await self.bot.catalog.resolve(query, guild_id)
         if found.best is None:
-            await self._no_match(ctx, found, guild_id)
+            await self._no_card(ctx, found, guild_id)
             return
         # A closest match is shown as what it is, with the other close titles.
         content = None if found.exact else closest_match_text(found.query)
         await send_review(ctx, found.best, alternatives=found.menu, content=content)
 
-    async def _no_match(
+    async def _no_card(
         self, ctx: commands.Context[ReviewBot], found: Lookup, guild_id: int | None
     ) -> None:
-        suggestions = await self.bot.catalog.suggestions(found.query, guild_id)
-        await ctx.send(no_match_text(found.query, suggestions), ephemeral=True)
+        """Nothing sure enough for a card: privately, the nearest titles as a menu."""
+        text = no_match_text(found.query, offered=bool(found.menu))
+        if found.menu:
+            await send_review(ctx, None, alternatives=found.menu, content=text, ephemeral=True)
+        else:
+            await ctx.send(text, ephemeral=True)
         # Recorded after answering: the member never waits on a write (which may queue
         # behind an import), and a busy catalog costs only this one count in /wanted.
         task = asyncio.create_task(self._record_miss(guild_id, found.query))
@@ -121,16 +125,23 @@ class Reviews(commands.Cog):
 
 
 async def send_review(
-    ctx: commands.Context[ReviewBot], review: Review, *, alternatives: list[Review], **extra: Any
+    ctx: commands.Context[ReviewBot],
+    review: Review | None,
+    *,
+    alternatives: list[Review],
+    **extra: Any,
 ) -> ReviewView:
-    """Reply with the review card and its controls; returns the view for callers to extend."""
+    """Reply with the review card and its controls (or, with no review, only the menu
+    of ``alternatives``); returns the view for callers to extend."""
     guild_id = ctx.guild.id if ctx.guild else None
 
     async def load(review_id: int) -> Review | None:
         return await ctx.bot.catalog.get(review_id, guild_id)
 
     view = ReviewView(ctx.author.id, review, load=load, alternatives=alternatives)
-    view.message = await ctx.send(embed=review_embed(review), view=view, **extra)
+    if review is not None:
+        extra["embed"] = review_embed(review)
+    view.message = await ctx.send(view=view, **extra)
     return view
 
 

@@ -33,6 +33,7 @@ from bot.matching.scoring import (
     _KeyScorer,
     _match_order,
     completion_scores,
+    is_weak,
     nearest_scores,
     search_scores,
 )
@@ -470,13 +471,15 @@ class TitleIndex:
         short = len(parsed.title_key.replace(" ", "")) < SHORT_QUERY_CHARS
         cutoff = SHORT_QUERY_CUTOFF if short else SEARCH_CUTOFF
         found = self._collect(parsed, docs, self._score(parsed, docs, search_scores), cutoff, limit)
-        if found or len(parsed.key) > SHORT_KEY_CHARS:
-            return found
-        # Two slips can leave a short title no trigram at all ("okdoby" and
-        # "oldboy" share none), so short queries that found nothing compare
-        # against every title of about their length.
-        docs = self._similar_length(parsed.key)
-        return self._collect(parsed, docs, self._score(parsed, docs, search_scores), cutoff, limit)
+        if not found and len(parsed.key) <= SHORT_KEY_CHARS:
+            # Two slips can leave a short title no trigram at all ("okdoby" and
+            # "oldboy" share none), so short queries that found nothing compare
+            # against every title of about their length.
+            docs = self._similar_length(parsed.key)
+            scored = self._score(parsed, docs, search_scores)
+            found = self._collect(parsed, docs, scored, cutoff, limit)
+        words = parsed.title_key.count(" ") + 1
+        return [replace(m, weak=is_weak(words, m.score, m.exact)) for m in found]
 
     def _similar_length(self, key: str) -> list[int]:
         """Documents within two slips of a short key: of about its length (trigram

@@ -61,6 +61,12 @@ SHORT_WORD_CHARS = 3
 KNOWN_WORD_DOCS = 1
 # "die hard" is literally Die Hard; a film called "Hard" shares only the key.
 ARTICLE_ONLY_PENALTY = 0.5
+# A hit is weak (offered in a did-you-mean menu, never shown as a card) when it is
+# not exact, the query has at most WEAK_MAX_WORDS words and it scores below
+# WEAK_BELOW, i.e. needs two slips: a film the catalog lacks is as often one or two
+# slips from a one-word title ("Annette" -> Nanette) as a typo is (docs/matching.md).
+WEAK_MAX_WORDS = 1
+WEAK_BELOW = 90.0
 
 # Two results closer than this are a coin toss, so the caller should ask.
 # Wider than ARTICLE_ONLY_PENALTY and EXACT_PREFIX_SPAN.
@@ -131,6 +137,14 @@ class Match:
     # The query (year aside) is this title or one of its aliases, and any year it
     # gave is the film's: the bot may present it as the answer, not a closest match.
     exact: bool = False
+    # Too far from what was typed for a card (see is_weak): the bot offers it in a
+    # "did you mean" menu instead.
+    weak: bool = False
+
+
+def is_weak(query_words: int, score: float, exact: bool) -> bool:
+    """Whether a search hit is too unsure for a card: a short query needing two slips."""
+    return not exact and query_words <= WEAK_MAX_WORDS and score < WEAK_BELOW
 
 
 def _is_ambiguous(matches: Sequence[Match]) -> bool:

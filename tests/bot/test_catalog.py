@@ -31,6 +31,35 @@ async def catalog(tmp_path: Path) -> AsyncIterator[Catalog]:
     await opened.close()
 
 
+# -- looking a film up ----------------------------------------------------------------
+
+
+async def test_lookup_of_an_exact_title_is_the_card(catalog: Catalog) -> None:
+    found = await catalog.lookup("the dark knight", None)
+    assert found.best is not None and found.best.title == "The Dark Knight"
+    assert found.exact and found.menu == []
+
+
+async def test_lookup_of_a_near_title_is_a_closest_match(catalog: Catalog) -> None:
+    found = await catalog.lookup("the dark knigt", None)
+    assert found.best is not None and found.best.title == "The Dark Knight"
+    assert not found.exact
+
+
+async def test_lookup_of_a_weak_hit_has_no_card_but_offers_it(catalog: Catalog) -> None:
+    await catalog.add(make_review("Brigadoon", 1954), actor_id=None)
+    found = await catalog.lookup("brifadoom", None)  # one word, two slips
+    assert found.best is None
+    assert [review.title for review in found.menu] == ["Brigadoon"]
+
+
+async def test_lookup_with_no_hit_offers_the_nearest_titles(catalog: Catalog) -> None:
+    await catalog.add(make_review("Blade Runner", 1982), actor_id=None)
+    found = await catalog.lookup("blade runner 2049", None)
+    assert found.best is None
+    assert [review.title for review in found.menu][:1] == ["Blade Runner"]
+
+
 # -- finding a film in a message ------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from bot.embeds import (
     format_score,
     full_review_pages,
     history_embed,
+    no_match_text,
     paginate_text,
     plain,
     ranked_list_embed,
@@ -801,3 +802,12 @@ def test_stats_with_hundreds_of_verdict_labels_lists_whole_labels_within_the_lim
     assert value.endswith(", …")
     assert all(part.startswith("Label\\*") for part in value.split(", ")[:-1])
     assert_within_discord_limits(embed)
+
+
+def test_no_card_reply_with_titles_to_offer_asks_did_you_mean() -> None:
+    assert no_match_text("annette", offered=True) == "Nothing called “annette” — did you mean:"
+
+
+def test_no_card_reply_with_nothing_to_offer_says_no_review_matches() -> None:
+    text = no_match_text("**qwzx**", offered=False)
+    assert text.startswith("No review matches “\\*\\*qwzx\\*\\*”.")

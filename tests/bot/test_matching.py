@@ -860,6 +860,23 @@ def test_two_slips_in_a_short_title_still_find_it(
     assert not found[0].exact
 
 
+@pytest.mark.parametrize(
+    ("query", "weak"),
+    [
+        ("brifadoom", True),  # one word, two slips: as often a film the catalog lacks
+        ("okdoby", True),
+        ("brigadon", False),  # one slip is sure enough for a closest-match card
+        ("brigadoon", False),  # exact
+        ("snoe dya", False),  # two slips over two words
+    ],
+)
+def test_a_one_word_query_two_slips_from_a_title_is_weak(
+    namesakes: TitleIndex, query: str, weak: bool
+) -> None:
+    found = namesakes.search(query)
+    assert found[0].weak is weak
+
+
 def test_a_run_of_words_from_the_middle_of_a_title_finds_it(namesakes: TitleIndex) -> None:
     found = namesakes.search("mood for love")
     assert found[0].review_id == 11

@@ -154,16 +154,45 @@ async def test_unambiguous_title_has_no_select_menu(run: BotRun) -> None:
     assert result.message.select_menus() == []
 
 
-async def test_no_match_is_ephemeral_with_closest_titles_and_counted(
+async def test_no_match_is_ephemeral_and_counted(run: BotRun, catalog_store: Store) -> None:
+    result = await review(run, "qwzx plorf")
+    assert result.ephemeral
+    assert result.message.content == (
+        "No review matches “qwzx plorf”. Moderators can see what members looked for with /wanted."
+    )
+    assert result.message.embeds == []
+    assert result.message.select_menus() == []
+    await reviews_cog(run).misses_recorded()  # written after the answer
+    assert await catalog_store.top_misses(run.discord.default_guild_id) == [("qwzx plorf", 1)]
+
+
+async def test_a_weak_match_gets_no_card_but_a_did_you_mean_menu(
     run: BotRun, catalog_store: Store
 ) -> None:
-    result = await review(run, "qwzx plorf vendetta")
+    # "moonlit" is two slips from Moonlight: as likely a film the catalog lacks as a typo.
+    result = await review(run, "moonlit")
     assert result.ephemeral
-    assert result.message.content.startswith("No review matches “qwzx plorf vendetta”.")
+    assert result.message.content == "Nothing called “moonlit” — did you mean:"
+    assert result.message.embeds == []
+    [menu] = result.message.select_menus()
+    labels = [option["label"] for option in menu["options"]]
+    assert labels[0] == "Moonlight (2016)"
+    assert not any(option.get("default") for option in menu["options"])
     await reviews_cog(run).misses_recorded()  # written after the answer
-    assert await catalog_store.top_misses(run.discord.default_guild_id) == [
-        ("qwzx plorf vendetta", 1)
-    ]
+    assert await catalog_store.top_misses(run.discord.default_guild_id) == [("moonlit", 1)]
+
+
+async def test_picking_from_the_did_you_mean_menu_shows_that_card(run: BotRun) -> None:
+    result = await review(run, "moonlit")
+    [menu] = result.message.select_menus()
+    moonlight = next(o for o in menu["options"] if o["label"] == "Moonlight (2016)")
+    picked = await run.discord.select(result.message, menu["custom_id"], [moonlight["value"]])
+    assert picked.callback_type == 7  # the reply becomes the card in place
+    assert title_of(result.message) == "Moonlight (2016)"
+    assert not result.message.content
+    assert result.message.button("Read full review")
+    [menu] = result.message.select_menus()
+    assert [o["label"] for o in menu["options"] if o.get("default")] == ["Moonlight (2016)"]
 
 
 async def test_no_match_suggests_titles_that_start_like_the_query(run: BotRun) -> None:
@@ -365,9 +394,11 @@ async def test_a_sequel_the_catalog_lacks_is_never_shown_as_the_original(run: Bo
         and not result.message.content.startswith("Closest match")
     )
     assert not shown_as_answer
-    # Nothing is close enough for a card, so the private reply lists it as nearest.
+    # Nothing is close enough for a card, so the private reply offers it in a menu.
     assert result.ephemeral
-    assert "Nearest titles: Blade Runner (1982)." in result.message.content
+    assert result.message.content == "Nothing called “blade runner 2049” — did you mean:"
+    [menu] = result.message.select_menus()
+    assert menu["options"][0]["label"] == "Blade Runner (1982)"
 
 
 async def test_autocomplete_is_rate_limited_per_member(run: BotRun) -> None:
