@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 from array import array
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeAlias
 
@@ -603,6 +603,10 @@ def _top(values: npt.NDArray[np.generic], count: int) -> IntArray:
 # --------------------------------------------------------------------------
 
 
+# One of TitleIndex's lookups (search, exact, nearest, complete), called unbound.
+_Lookup: TypeAlias = Callable[[TitleIndex, str, int], list[Match]]
+
+
 class ScopedTitleIndex:
     """One :class:`TitleIndex` per scope; a guild sees global reviews and its own."""
 
@@ -630,10 +634,7 @@ class ScopedTitleIndex:
     ) -> None:
         """Index a review in ``scope`` (None = global); re-adding an id replaces it."""
         self.remove(review_id)
-        index = self._indexes.get(scope)
-        if index is None:
-            index = self._indexes[scope] = TitleIndex()
-        index.add(review_id, title, year, aliases)
+        self._index_for(scope).add(review_id, title, year, aliases)
         self._scope_of[review_id] = scope
 
     def add_many(
@@ -649,10 +650,14 @@ class ScopedTitleIndex:
             )
             self._scope_of[review_id] = scope
         for scope, scoped in by_scope.items():
-            index = self._indexes.get(scope)
-            if index is None:
-                index = self._indexes[scope] = TitleIndex()
-            index.add_many(scoped)
+            self._index_for(scope).add_many(scoped)
+
+    def _index_for(self, scope: int | None) -> TitleIndex:
+        """The scope's index, made on its first review (:meth:`remove` drops it when empty)."""
+        index = self._indexes.get(scope)
+        if index is None:
+            index = self._indexes[scope] = TitleIndex()
+        return index
 
     def remove(self, review_id: int) -> None:
         """Forget a review wherever it lives; unknown ids are ignored."""
@@ -670,29 +675,28 @@ class ScopedTitleIndex:
             indexes.append(self._indexes[guild_id])
         return indexes
 
-    def search(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
-        """Search global reviews and ``guild_id``'s own, merged by score."""
-        found = [m for index in self._visible(guild_id) for m in index.search(query, limit)]
+    def _merged(self, lookup: _Lookup, query: str, guild_id: int | None, limit: int) -> list[Match]:
+        # Each visible index gives its own best ``limit``; merging them by score lets a
+        # guild's own review outrank a global one and the other way round.
+        found = [m for index in self._visible(guild_id) for m in lookup(index, query, limit)]
         found.sort(key=_match_order)
         return found[:limit]
+
+    def search(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
+        """Search global reviews and ``guild_id``'s own, merged by score."""
+        return self._merged(TitleIndex.search, query, guild_id, limit)
 
     def exact(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
         """Exact titles or aliases over global reviews and ``guild_id``'s own."""
-        found = [m for index in self._visible(guild_id) for m in index.exact(query, limit)]
-        found.sort(key=_match_order)
-        return found[:limit]
+        return self._merged(TitleIndex.exact, query, guild_id, limit)
 
     def nearest(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
         """The nearest titles over global reviews and ``guild_id``'s own (never a card)."""
-        found = [m for index in self._visible(guild_id) for m in index.nearest(query, limit)]
-        found.sort(key=_match_order)
-        return found[:limit]
+        return self._merged(TitleIndex.nearest, query, guild_id, limit)
 
     def complete(self, text: str, guild_id: int | None, limit: int = 25) -> list[Match]:
         """Autocomplete over global reviews and ``guild_id``'s own."""
-        found = [m for index in self._visible(guild_id) for m in index.complete(text, limit)]
-        found.sort(key=_match_order)
-        return found[:limit]
+        return self._merged(TitleIndex.complete, text, guild_id, limit)
 
     def is_ambiguous(self, matches: Sequence[Match]) -> bool:
         """Whether the best match is not clearly the one meant (see _is_ambiguous)."""
