@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, TextIO
+from typing import Any, Literal, TextIO, Unpack
 
 from bot.changes import ChangeBatch, ChangeFeed
 from bot.importers import EXPORTERS, read_review_file
@@ -34,7 +34,7 @@ from bot.models import (
     film_key,
 )
 from bot.store import Store
-from bot.store.imports import Progress
+from bot.store.imports import ImportOptions
 
 log = logging.getLogger(__name__)
 
@@ -447,16 +447,9 @@ class Catalog:
         return restored
 
     async def import_reviews(
-        self,
-        reviews: Iterable[Review],
-        *,
-        actor_id: int | None,
-        dry_run: bool = False,
-        progress: Progress | None = None,
+        self, reviews: Iterable[Review], **options: Unpack[ImportOptions]
     ) -> ImportReport:
-        report = await self.store.import_reviews(
-            reviews, actor_id=actor_id, dry_run=dry_run, progress=progress
-        )
+        report = await self.store.import_reviews(reviews, **options)
         await self.catch_up()  # the imported rows are in the feed like anyone's
         if report.added_ids:
             added = await self.store.get_many(sorted(report.added_ids))

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NotRequired, TypedDict, Unpack
 
 from bot.models import LIST_FIELDS, ImportReport, Review
 from bot.store.changes import KEEP_CHANGES, PRUNE_SQL, change_triggers
@@ -57,6 +57,15 @@ ANALYZE_AFTER_ROWS = 1_000
 MAX_GENRE_BIT = 61
 
 Progress = Callable[[int, int], None]  # (done, total) steps; called from the import thread
+
+
+class ImportOptions(TypedDict):
+    """How an import runs: declared once, passed unchanged by the catalog and the store."""
+
+    actor_id: int | None  # who the audit log names (None: the console)
+    dry_run: NotRequired[bool]  # count what would change, write nothing (default: write)
+    progress: NotRequired[Progress | None]
+
 
 _CONTENT = [column.name for column in CONTENT_COLUMNS]
 _LIST_COLUMNS = {column.name for column in CONTENT_COLUMNS if column.field in LIST_FIELDS}
@@ -505,18 +514,17 @@ def import_reviews(
     reviews: Iterable[Review],
     *,
     origin: int,
-    actor_id: int | None,
-    dry_run: bool,
-    progress: Progress | None,
+    **options: Unpack[ImportOptions],
 ) -> ImportReport:
     """The whole import, blocking: for a worker thread (``asyncio.to_thread``)."""
     with import_lock(path):
         db = connect(path, origin)
         intent = WriteIntent(path)
         try:
-            return BulkImport(db, actor_id=actor_id, progress=progress, intent=intent).run(
-                reviews, dry_run=dry_run
+            importer = BulkImport(
+                db, actor_id=options["actor_id"], progress=options.get("progress"), intent=intent
             )
+            return importer.run(reviews, dry_run=options.get("dry_run", False))
         except sqlite3.OperationalError as error:
             raise cannot_write(path, error) from None  # a read-only file is one line
         finally:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import aiosqlite
 
@@ -14,7 +14,7 @@ from bot.store.db import utc_now
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, write_terms
 from bot.store.identity import incoming_row, same_review
-from bot.store.imports import Progress, import_reviews
+from bot.store.imports import ImportOptions, import_reviews
 from bot.store.reviews import ReviewReads, select_review
 from bot.store.schema import REVIEW_SELECT, content_params, db_scope, decode_review
 
@@ -90,12 +90,7 @@ class ReviewWrites(ReviewReads):
         return [review.id for review in samples if review.id is not None]
 
     async def import_reviews(
-        self,
-        reviews: Iterable[Review],
-        *,
-        actor_id: int | None,
-        dry_run: bool = False,
-        progress: Progress | None = None,
+        self, reviews: Iterable[Review], **options: Unpack[ImportOptions]
     ) -> ImportReport:
         """Upsert by identity (:mod:`bot.store.identity`): all rows or none.
 
@@ -108,9 +103,7 @@ class ReviewWrites(ReviewReads):
             self._db.path,
             reviews,
             origin=self._db.origin,
-            actor_id=actor_id,
-            dry_run=dry_run,
-            progress=progress,
+            **options,
         )
         await self._genres.reload(self._db)  # the import may have given new genres bits
         return report
