@@ -14,9 +14,11 @@ import re
 import secrets
 import weakref
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 import discord
+from discord.utils import MISSING
 
 from bot import custom_ids
 from bot.embeds import full_review_pages, review_embed
@@ -323,11 +325,20 @@ class PaginatorView(OwnedView):
         await self._show(interaction, 1)
 
 
-class ConfirmView(OwnedView):
-    """Two buttons; ``on_confirm`` runs only after ``refuse`` (if given) lets the presser through.
+@dataclass(frozen=True)
+class Confirmed:
+    """What a confirmed write leaves in its prompt's place."""
 
-    The refusal hook re-checks permissions at press time, because a role can be
-    taken away between the command and the click.
+    content: str
+    embed: discord.Embed | None = None  # replaces the prompt's card, if it had one
+
+
+class ConfirmView(OwnedView):
+    """Confirm / Cancel under a private prompt (:meth:`ask`); Confirm runs ``write``.
+
+    ``write`` runs only after ``refuse`` (if given) lets the presser through: the
+    refusal hook re-checks permissions at press time, because a role can be taken
+    away between the command and the click.
     """
 
     def __init__(
@@ -335,17 +346,28 @@ class ConfirmView(OwnedView):
         owner_id: int,
         *,
         confirm_label: str,
-        on_confirm: Callable[[discord.Interaction], Awaitable[None]],
+        write: Callable[[discord.Interaction], Awaitable[Confirmed]],
         cancel_text: str,
         refuse: Refusal | None = None,
         danger: bool = False,
     ) -> None:
         super().__init__(owner_id)
-        self._on_confirm = on_confirm
+        self._write = write
         self._cancel_text = cancel_text
         self._refuse = refuse
+        self._has_card = False
         self.confirm.label = confirm_label
         self.confirm.style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.success
+
+    async def ask(
+        self, interaction: discord.Interaction, prompt: str, *, embed: discord.Embed | None = None
+    ) -> None:
+        """Send ``prompt`` (and its card, if any) privately, with these buttons under it."""
+        self._has_card = embed is not None
+        # MISSING, not None: None would send an empty embed list with a plain prompt.
+        card = embed if embed is not None else MISSING
+        await interaction.response.send_message(prompt, embed=card, view=self, ephemeral=True)
+        self.message = await interaction.original_response()
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if self._refuse is not None:
@@ -361,7 +383,10 @@ class ConfirmView(OwnedView):
     ) -> None:
         self.disable_all()
         self.stop()
-        await self._on_confirm(interaction)
+        await interaction.response.defer()  # a write: may wait behind an import
+        done = await self._write(interaction)
+        card = done.embed if self._has_card else MISSING  # a plain prompt stays plain
+        await interaction.edit_original_response(content=done.content, embed=card, view=self)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(

@@ -23,7 +23,7 @@ from bot.importers import parse_upload
 from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, review_from_fields, validate_field
 from bot.permissions import Actor, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
-from bot.views import ConfirmView
+from bot.views import Confirmed, ConfirmView
 from cogs.reviews import title_choices
 
 if TYPE_CHECKING:
@@ -186,29 +186,22 @@ class Moderation(
     async def preview(self, interaction: discord.Interaction, draft: Review) -> None:
         """Show exactly what will be published; nothing is written until Publish."""
 
-        async def publish(press: discord.Interaction) -> None:
-            await press.response.defer()  # a write: may wait behind an import
+        async def publish(press: discord.Interaction) -> Confirmed:
             stored = await self.bot.catalog.add(draft, actor_id=press.user.id)
-            await press.edit_original_response(
-                content=f"Published {stored.display_title} (#{stored.id}).",
-                embed=review_embed(stored),
-                view=view,
+            return Confirmed(
+                f"Published {stored.display_title} (#{stored.id}).", review_embed(stored)
             )
 
         view = ConfirmView(
             interaction.user.id,
             confirm_label="Publish",
-            on_confirm=publish,
+            write=publish,
             cancel_text="Cancelled: nothing was saved.",
             refuse=self.refuse_non_moderators,
         )
-        await interaction.response.send_message(
-            "Preview: this is how members will see it.",
-            embed=review_embed(draft),
-            view=view,
-            ephemeral=True,
+        await view.ask(
+            interaction, "Preview: this is how members will see it.", embed=review_embed(draft)
         )
-        view.message = await interaction.original_response()
 
     # -- edit ------------------------------------------------------------------------------
 
@@ -277,30 +270,23 @@ class Moderation(
         assert review.id is not None
         review_id = review.id
 
-        async def confirm(press: discord.Interaction) -> None:
-            await press.response.defer()  # a write: may wait behind an import
+        async def confirm(press: discord.Interaction) -> Confirmed:
             deleted = await self.bot.catalog.delete(
                 review_id, actor_id=press.user.id, scope=scope_id
             )
-            await press.edit_original_response(
-                content=f"Deleted {deleted.display_title}. `{restore_command(deleted)}` "
-                "brings it back.",
-                embed=None,
-                view=view,
+            return Confirmed(
+                f"Deleted {deleted.display_title}. `{restore_command(deleted)}` brings it back."
             )
 
         view = ConfirmView(
             interaction.user.id,
             confirm_label="Delete",
-            on_confirm=confirm,
+            write=confirm,
             danger=True,
             cancel_text="Kept: nothing was deleted.",
             refuse=self.refuse_non_moderators,
         )
-        await interaction.response.send_message(
-            f"Delete {review.display_title}?", embed=review_embed(review), view=view, ephemeral=True
-        )
-        view.message = await interaction.original_response()
+        await view.ask(interaction, f"Delete {review.display_title}?", embed=review_embed(review))
 
     @app_commands.command(name="restore", description="Bring back a deleted review")
     @app_commands.describe(title="The deleted review", scope="This server's (default) or global")

@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.views import ConfirmView
+from bot.views import Confirmed, ConfirmView
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -61,27 +61,22 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
             )
             return
 
-        async def clear(press: discord.Interaction) -> None:
-            await press.response.defer()  # a write: may wait behind an import
+        async def clear(press: discord.Interaction) -> Confirmed:
             await self.bot.catalog.set_mod_role(guild_id, None)
-            await press.edit_original_response(
-                content="Cleared: only members with Manage Server can use /catalog.", view=view
-            )
+            return Confirmed("Cleared: only members with Manage Server can use /catalog.")
 
         view = ConfirmView(
             interaction.user.id,
             confirm_label="Clear",
-            on_confirm=clear,
+            write=clear,
             danger=True,
             cancel_text="Kept: the moderator role is unchanged.",
         )
-        await interaction.response.send_message(
+        await view.ask(
+            interaction,
             f"Clear the moderator role <@&{current}>? Its members will no longer be able to "
             "use /catalog.",
-            view=view,
-            ephemeral=True,
         )
-        view.message = await interaction.original_response()
 
     @app_commands.command(name="announce", description="Post every newly published review here")
     @app_commands.describe(channel="Where to post new reviews; leave empty to turn this off")
@@ -116,10 +111,9 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
             return
         guild_id = interaction.guild_id
 
-        async def turn_off(press: discord.Interaction) -> None:
-            await press.response.defer()  # a write: may wait behind an import
+        async def turn_off(press: discord.Interaction) -> Confirmed:
             await catalog.set_announce_channel(guild_id, None)
-            await press.edit_original_response(content="Announcements are off.", view=view)
+            return Confirmed("Announcements are off.")
 
         async def refuse(press: discord.Interaction) -> str | None:
             allowed = press.permissions.manage_guild
@@ -128,15 +122,12 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
         view = ConfirmView(
             interaction.user.id,
             confirm_label="Turn off",
-            on_confirm=turn_off,
+            write=turn_off,
             cancel_text=f"Announcements stay on in <#{current[0].channel_id}>.",
             refuse=refuse,
             danger=True,
         )
-        await interaction.response.send_message(
-            f"Stop posting new reviews in <#{current[0].channel_id}>?", view=view, ephemeral=True
-        )
-        view.message = await interaction.original_response()
+        await view.ask(interaction, f"Stop posting new reviews in <#{current[0].channel_id}>?")
 
 
 # What an announcement needs in its channel, by the names Discord's settings use.

@@ -344,6 +344,22 @@ async def test_confirmed_delete_hides_the_review_from_members(run: BotRun) -> No
     assert card_title(await member_review(run, "The Lantern Keeper")) is None
 
 
+async def test_a_confirmed_write_replaces_the_prompts_card_with_its_outcome(
+    run: BotRun,
+) -> None:
+    published = await publish(run)
+    asked = await run.discord.slash(
+        "catalog delete", {"title": "The Lantern Keeper"}, user=MODERATOR_ID
+    )
+    card_asked_about = asked.message.embed()["title"]
+    deleted = (await run.discord.click(asked.message, label="Delete")).message
+
+    assert published.embed()["title"] == LANTERN_CARD
+    assert card_asked_about == LANTERN_CARD
+    assert deleted.embeds == []  # the deleted review's card goes with it
+    assert all(button["disabled"] for button in deleted.buttons())
+
+
 async def test_delete_is_not_done_until_confirmed(run: BotRun) -> None:
     await seed_lantern(run)
 
