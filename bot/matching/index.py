@@ -450,16 +450,20 @@ class TitleIndex:
 
     # -- queries ------------------------------------------------------------------------
 
+    def _query(self, text: str, limit: int, *, typing: bool = False) -> _Query | None:
+        """``text`` parsed, every waiting add posted first; None if ``limit`` asks for nothing."""
+        if limit <= 0:
+            return None
+        self._flush()
+        return _parse_query(text, typing=typing)
+
     def search(self, query: str, limit: int = 5) -> list[Match]:
         """The reviews ``query`` most plausibly names, best first; [] if none is plausible.
 
         A trailing year ("heat 1995", "heat (1995)") prefers films of that year.
         """
-        if limit <= 0:
-            return []
-        self._flush()
-        parsed = _parse_query(query)
-        if not parsed.key:
+        parsed = self._query(query, limit)
+        if parsed is None or not parsed.key:
             return []
         docs = self._candidates(_gram_codes(parsed.key), min_share=_min_share(parsed.key))
         if parsed.title_key != parsed.key:
@@ -506,10 +510,9 @@ class TitleIndex:
         text gives the first ``limit`` titles in key order, so the menu is never
         blank.
         """
-        if limit <= 0:
+        parsed = self._query(text, limit, typing=True)
+        if parsed is None:
             return []
-        self._flush()
-        parsed = _parse_query(text, typing=True)
         if not parsed.key:
             return self._first_titles(limit)
         prefix_docs = self._sorted_prefix(parsed.key, CANDIDATES_BY_HITS)
@@ -526,11 +529,8 @@ class TitleIndex:
         """Reviews whose title or an alias is ``query`` once normalised: no slips,
         no partial words, no year reading. For finding a film named in a message,
         where anything fuzzier is a guess."""
-        if limit <= 0:
-            return []
-        self._flush()
-        parsed = _parse_query(query)
-        if not parsed.key:
+        parsed = self._query(query, limit)
+        if parsed is None or not parsed.key:
             return []
         found = self._sorted_prefix(parsed.key, CANDIDATES_BY_HITS)
         docs = [doc for doc in found if self._doc_key[doc] == parsed.key]
@@ -546,11 +546,8 @@ class TitleIndex:
         Looser than :meth:`search` (no slip limit, no word checks), so a member
         who asked for a film the catalog lacks still sees what it has nearby.
         """
-        if limit <= 0:
-            return []
-        self._flush()
-        parsed = _parse_query(query)
-        if not parsed.title_key:
+        parsed = self._query(query, limit)
+        if parsed is None or not parsed.title_key:
             return []
         codes = _gram_codes(parsed.title_key)
         docs = self._candidates(codes, min_share=SHORT_MIN_TRIGRAM_SHARE)
