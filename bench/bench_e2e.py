@@ -20,7 +20,7 @@ from bench.movies import movie_reviews
 from bench.report import bench_main
 from bot.client import create_bot
 from bot.config import Settings
-from bot.loopback import connected, default_stand_in
+from bot.loopback import default_stand_in, synced_against
 from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID
 from bot.store import Store
 
@@ -47,17 +47,12 @@ async def run(requests: int) -> str:
         async with await Store.open(settings.database_path) as store:
             await store.import_reviews(reviews, actor_id=None)
             stand_in = default_stand_in()
-            await stand_in.start()
-            try:
-                bot = create_bot(settings, store=store, application_id=APPLICATION_ID)
-                async with connected(bot, stand_in):
-                    await stand_in.wait_for_sync()
-                    # Members are rate limited; the benchmark is one very fast member.
-                    bot.get_command("review")._buckets._cooldown = None  # type: ignore[union-attr]
-                    texts = queries([r.title for r in reviews], requests)
-                    latencies, wall = await _measure(stand_in, texts)
-            finally:
-                await stand_in.close()
+            bot = create_bot(settings, store=store, application_id=APPLICATION_ID)
+            async with synced_against(bot, stand_in):
+                # Members are rate limited; the benchmark is one very fast member.
+                bot.get_command("review")._buckets._cooldown = None  # type: ignore[union-attr]
+                texts = queries([r.title for r in reviews], requests)
+                latencies, wall = await _measure(stand_in, texts)
     return (
         f"| `/review` over {len(reviews):,} films, {requests:,} requests "
         "| p50 ms | p99 ms | max ms |\n"

@@ -40,7 +40,7 @@ from bench.report import bench_main
 from bot.client import create_bot
 from bot.config import Settings
 from bot.importers import export_json
-from bot.loopback import connected, default_stand_in
+from bot.loopback import default_stand_in, synced_against
 from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID
 from bot.models import Review
 from bot.store import Store
@@ -164,47 +164,40 @@ async def review_during_import(
     async with await Store.open(settings.database_path) as store:
         await store.import_reviews(reviews, actor_id=None)
         stand_in = default_stand_in()
-        await stand_in.start()
-        try:
-            bot = create_bot(settings, store=store, application_id=APPLICATION_ID)
-            async with connected(bot, stand_in):
-                await stand_in.wait_for_sync()
-                for command in bot.walk_commands():
-                    command._buckets._cooldown = None  # one very fast member
-                chooser = random.Random(SEED)
-                titles = [review.title for review in reviews]
-                found: list[float] = []
-                missed: list[float] = []
-                process = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-m",
-                    "bot",
-                    "--database",
-                    str(settings.database_path),
-                    "import",
-                    str(file),
-                    stdout=asyncio.subprocess.PIPE,
-                    stderr=asyncio.subprocess.DEVNULL,
+        bot = create_bot(settings, store=store, application_id=APPLICATION_ID)
+        async with synced_against(bot, stand_in):
+            for command in bot.walk_commands():
+                command._buckets._cooldown = None  # one very fast member
+            chooser = random.Random(SEED)
+            titles = [review.title for review in reviews]
+            found: list[float] = []
+            missed: list[float] = []
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "bot",
+                "--database",
+                str(settings.database_path),
+                "import",
+                str(file),
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            started = time.perf_counter()
+            exited = asyncio.ensure_future(process.wait())
+            n = 0
+            while not exited.done():
+                hit = await stand_in.slash(
+                    "review", {"title": chooser.choice(titles)}, user=MEMBER_ID
                 )
-                started = time.perf_counter()
-                exited = asyncio.ensure_future(process.wait())
-                n = 0
-                while not exited.done():
-                    hit = await stand_in.slash(
-                        "review", {"title": chooser.choice(titles)}, user=MEMBER_ID
-                    )
-                    miss = await stand_in.slash(
-                        "review", {"title": f"qwzx plorf {n}"}, user=MEMBER_ID
-                    )
-                    found.append((hit.latency or 0) * 1000)
-                    missed.append((miss.latency or 0) * 1000)
-                    n += 1
-                import_seconds = time.perf_counter() - started
-                cog: Any = bot.get_cog("Reviews")
-                await cog.misses_recorded()
-                unrecorded = busy.count
-        finally:
-            await stand_in.close()
+                miss = await stand_in.slash("review", {"title": f"qwzx plorf {n}"}, user=MEMBER_ID)
+                found.append((hit.latency or 0) * 1000)
+                missed.append((miss.latency or 0) * 1000)
+                n += 1
+            import_seconds = time.perf_counter() - started
+            cog: Any = bot.get_cog("Reviews")
+            await cog.misses_recorded()
+            unrecorded = busy.count
     logging.getLogger("cogs.reviews").removeHandler(busy)
     return found, missed, unrecorded, import_seconds
 

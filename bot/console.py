@@ -36,8 +36,8 @@ from bot.loopback import (
     LoopbackFile,
     ModalSent,
     SentMessage,
-    connected,
     default_stand_in,
+    synced_against,
 )
 from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID, MODERATOR_ID
 from bot.ratelimit import LOOKUP_RATE
@@ -307,22 +307,17 @@ async def run_console(
     logging.getLogger("bot.catalog").setLevel(logging.INFO)
     out = Console(highlight=False, soft_wrap=True)
     stand_in = default_stand_in()
-    await stand_in.start()
-    try:
-        # A new stand-in knows no commands, so sync even an unchanged tree.
-        bot = create_bot(settings, application_id=APPLICATION_ID, force_sync=True)
-        async with connected(bot, stand_in):
-            await stand_in.wait_for_sync()
-            user = MODERATOR_ID if as_mod else MEMBER_ID
-            session = ConsoleSession(stand_in, user, out, save_dir=save_dir)
-            if script is not None:
-                await _run_lines(session, script)
-            elif not sys.stdin.isatty():
-                await _run_lines(session, sys.stdin.read().splitlines())
-            else:
-                await _interactive(session)
-    finally:
-        await stand_in.close()
+    # A new stand-in knows no commands, so sync even an unchanged tree.
+    bot = create_bot(settings, application_id=APPLICATION_ID, force_sync=True)
+    async with synced_against(bot, stand_in):
+        user = MODERATOR_ID if as_mod else MEMBER_ID
+        session = ConsoleSession(stand_in, user, out, save_dir=save_dir)
+        if script is not None:
+            await _run_lines(session, script)
+        elif not sys.stdin.isatty():
+            await _run_lines(session, sys.stdin.read().splitlines())
+        else:
+            await _interactive(session)
     return 0
 
 

@@ -15,7 +15,7 @@ from bot.loopback.records import (
     RestRequest,
     SentMessage,
 )
-from bot.loopback.runner import connected
+from bot.loopback.runner import connected, synced_against
 from bot.loopback.server import LoopbackDiscord, Replies
 from bot.loopback.world import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
 
@@ -39,4 +39,5 @@ __all__ = [
     "connected",
     "default_stand_in",
     "populate_default_world",
+    "synced_against",
 ]

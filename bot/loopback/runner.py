@@ -1,7 +1,8 @@
 """Run a real discord.py client against a started stand-in.
 
 Shared by the end-to-end test harness, the console mode and benchmarks: start the
-client, wait for READY, and close it cleanly (no pending tasks, no unclosed session).
+client, wait for READY (or, with :func:`synced_against`, for its command sync too),
+and close it cleanly (no pending tasks, no unclosed session).
 """
 
 from __future__ import annotations
@@ -62,6 +63,22 @@ async def connected(
             await client.close()
             with suppress(asyncio.CancelledError, discord.ConnectionClosed):
                 await asyncio.wait_for(task, timeout=start_within)
+
+
+@asynccontextmanager
+async def synced_against(client: ClientT, stand_in: LoopbackDiscord) -> AsyncIterator[ClientT]:
+    """Start ``stand_in``, connect ``client`` and yield once it has synced its commands.
+
+    For the console and benchmarks, which talk to the bot as members do: a command
+    sent before the sync would find none. Both are closed on exit.
+    """
+    await stand_in.start()
+    try:
+        async with connected(client, stand_in):
+            await stand_in.wait_for_sync()
+            yield client
+    finally:
+        await stand_in.close()
 
 
 async def _wait_ready(client: discord.Client, task: asyncio.Task[None], within: float) -> None:
