@@ -7,7 +7,7 @@ import asyncio
 import sqlite3
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -16,7 +16,7 @@ from rich.progress import Progress, TaskID
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.exceptions import UserError
-from bot.importers import EXPORTERS, FORMATS, read_review_file
+from bot.importers import EXPORTERS, FORMATS, ImportFailed, open_review_file
 from bot.models import Review, elide
 from bot.store import Store
 
@@ -36,8 +36,11 @@ READ_ONLY = frozenset({"export", "search", "show", "stats", "backup"})
 
 
 class ProgressBar:
-    """A bar on stderr, drawn from the first step on: an import refused before it
-    starts (another one is running) prints its one line and no empty bar."""
+    """A bar on stderr, drawn once an import has read :data:`PROGRESS_THRESHOLD` rows:
+    an import refused before it starts (another one is running) prints its one line
+    and no empty bar, and a small one finishes before a bar is worth drawing. While
+    the file is still being read its length is unknown (``total`` is None): the bar
+    pulses, then fills as the rows are applied."""
 
     def __init__(self, description: str) -> None:
         self._description = description
@@ -45,9 +48,11 @@ class ProgressBar:
         self._task: TaskID | None = None
         self._lock = threading.Lock()  # steps arrive from the import's thread
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int | None) -> None:
         with self._lock:
             if self._progress is None:
+                if done < PROGRESS_THRESHOLD:
+                    return
                 self._progress = Progress(console=Console(stderr=True))
                 self._progress.start()
                 self._task = self._progress.add_task(self._description, total=total)
@@ -209,7 +214,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
         out.print(f"Synced the commands to {where}.")
         return 0
     if command == "import":
-        args.reviews = _read_import_files(args)
+        for path in args.files:
+            if not path.is_file():
+                raise CliError(f"{path}: no such file")
         _check_database(settings.database_path, must_exist=False)
         await _import(settings.database_path, args, out)
         return 0
@@ -246,38 +253,50 @@ def _check_database(path: Path, *, must_exist: bool) -> None:
         )
 
 
-def _read_import_files(args: argparse.Namespace) -> list[Review]:
-    """Every file parsed and checked before the database is touched."""
-    reviews: list[Review] = []
+def _import_files(args: argparse.Namespace) -> Iterator[Review]:
+    """Every file's reviews in turn, read only as the import stages them (never a whole
+    file in memory); a bad row, or a review two files both hold, ends the import before
+    anything is applied."""
     came_from: dict[str, Path] = {}  # identity -> file, so two files cannot both hold one
     for path in args.files:
-        if not path.is_file():
-            raise CliError(f"{path}: no such file")
-        for review in read_review_file(path, fmt=args.format, scope=args.guild):
-            other = came_from.setdefault(review.identity, path)
-            if other != path:
-                raise CliError(
-                    f"{path}: nothing imported: {elide(review.display_title)} is also in "
-                    f"{other}; keep it in one file"
-                )
-            reviews.append(review)
-    return reviews
+        with open_review_file(path, fmt=args.format, scope=args.guild) as reviews:
+            for review in reviews:
+                other = came_from.setdefault(review.identity, path)
+                if other != path:
+                    raise CliError(
+                        f"{path}: nothing imported: {elide(review.display_title)} is also in "
+                        f"{other}; keep it in one file"
+                    )
+                yield review
 
 
 async def _import(database: Path, args: argparse.Namespace, out: Console) -> None:
     """Straight into the store: a one-off process needs no title index."""
-    reviews: list[Review] = args.reviews
+    created = not await asyncio.to_thread(database.exists)
     store = await Store.open(database)
-    bar = ProgressBar("Importing") if len(reviews) >= PROGRESS_THRESHOLD else None
+    bar = ProgressBar("Importing")
+    refused = False
     try:
         report = await store.import_reviews(
-            reviews, actor_id=None, dry_run=args.dry_run, progress=bar
+            _import_files(args), actor_id=None, dry_run=args.dry_run, progress=bar
         )
+    except (ImportFailed, CliError):
+        refused = True
+        raise
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
         await store.close()
+        # The files are read as they are imported, so a refused one is found after the
+        # database was opened; one this import created is taken away again (it held
+        # the import lock, so no other import has written to it).
+        if refused and created:
+            _remove_database(database)
     out.print(report.summary())
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal", ".import-lock", ".writers"):
+        path.with_name(path.name + suffix).unlink(missing_ok=True)
 
 
 async def _export(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:

@@ -12,6 +12,7 @@ import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -80,21 +81,29 @@ def detect_format(filename: str, text: str) -> str:
     )
 
 
-def parse_reviews(
-    text: str, *, filename: str, fmt: str | None = None, scope: int | None = None
-) -> list[Review]:
-    """Parse and validate every review in ``text``; all of them or :class:`ImportFailed`."""
-    text = text.removeprefix("\ufeff")  # a byte order mark from Excel or Notepad
-    fmt = fmt or detect_format(filename, text)
+def iter_reviews(
+    stream: TextIO, *, filename: str, fmt: str | None = None, scope: int | None = None
+) -> Iterator[Review]:
+    """Each valid review in ``stream`` as it is read; at the end, :class:`ImportFailed`
+    naming every bad row if there was one (no review is yielded after the first).
+
+    An importer stages what this yields and applies it only once it has ended without
+    raising, so a file is imported whole or not at all while never being held whole:
+    neither its text nor its reviews.
+    """
+    try:
+        fmt = fmt or detect_format(filename, _head(stream))
+    except UnicodeDecodeError:
+        raise ImportFailed(filename, ["the file is not UTF-8 text"]) from None
     if fmt not in FORMATS:
         raise ImportFailed(
             filename, [f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}"]
         )
-    reviews: list[Review] = []
     problems: list[str] = []
     first_seen: dict[str, str] = {}  # identity -> where it first appeared
+    found = False
     try:
-        for row in _ROW_READERS[fmt](text):
+        for row in _ROW_READERS[fmt](stream):
             try:
                 review = review_from_fields(row.fields, scope=scope, ignore_unknown=fmt != "json")
             except ValidationError as error:
@@ -103,6 +112,7 @@ def parse_reviews(
                     for name, message in error.problems.items()
                 )
                 continue
+            found = True
             earlier = first_seen.setdefault(review.identity, row.where)
             if earlier != row.where:
                 # Which one should win is the person's call, not ours.
@@ -110,33 +120,63 @@ def parse_reviews(
                     f"{row.where}: the same review as {earlier} "
                     f"({elide(review.display_title)}); keep one of them"
                 )
-            reviews.append(review)
+            if not problems:
+                yield review
     except _FileProblem as problem:
         raise ImportFailed(filename, [str(problem)]) from None
-    if not reviews and not problems:
+    except UnicodeDecodeError:
+        raise ImportFailed(filename, ["the file is not UTF-8 text"]) from None
+    if not found and not problems:
         problems.append("the file holds no reviews")
     if problems:
         raise ImportFailed(filename, problems)
-    return reviews
+
+
+def parse_reviews(
+    text: str, *, filename: str, fmt: str | None = None, scope: int | None = None
+) -> list[Review]:
+    """Parse and validate every review in ``text``; all of them or :class:`ImportFailed`."""
+    text = text.removeprefix("\ufeff")  # a byte order mark from Excel or Notepad
+    stream = io.StringIO(text, newline="")
+    return list(iter_reviews(stream, filename=filename, fmt=fmt, scope=scope))
+
+
+@contextmanager
+def open_review_file(
+    path: Path, *, fmt: str | None = None, scope: int | None = None
+) -> Iterator[Iterator[Review]]:
+    """The file's reviews, read as they are consumed (see :func:`iter_reviews`)."""
+    # newline="": the CSV reader sees quoted line breaks as written.
+    with path.open(encoding="utf-8-sig", newline="") as stream:
+        yield iter_reviews(stream, filename=path.name, fmt=fmt, scope=scope)
 
 
 def read_review_file(
     path: Path, *, fmt: str | None = None, scope: int | None = None
 ) -> list[Review]:
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        raise ImportFailed(str(path), ["the file is not UTF-8 text"]) from None
-    return parse_reviews(text, filename=path.name, fmt=fmt, scope=scope)
+    with open_review_file(path, fmt=fmt, scope=scope) as reviews:
+        return list(reviews)
 
 
-def parse_upload(data: bytes, filename: str, scope: int | None) -> list[Review]:
-    """An uploaded file's reviews; CPU-bound, so callers on an event loop run it in a thread."""
+def parse_upload(data: bytes, filename: str, scope: int | None) -> Iterator[Review]:
+    """An uploaded file's reviews, decoded and parsed only as they are consumed: by the
+    import, in its worker thread, so the event loop never parses."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportFailed(filename, ["the file is not UTF-8 text"]) from None
-    return parse_reviews(text, filename=filename, scope=scope)
+    yield from iter_reviews(io.StringIO(text, newline=""), filename=filename, scope=scope)
+
+
+HEAD_CHARS = 65_536  # enough for any header row a format is told by
+
+
+def _head(stream: TextIO) -> str:
+    """The start of ``stream``, which is then read again from where it was."""
+    where = stream.tell()
+    head = stream.read(HEAD_CHARS)
+    stream.seek(where)
+    return head
 
 
 class _FileProblem(Exception):
@@ -147,45 +187,110 @@ class _FileProblem(Exception):
 
 
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
+JSON_READ_CHARS = 1 << 20  # the JSON reader holds about this much of a file at a time
 
 
-def _json_rows(text: str) -> Iterator[ParsedRow]:
-    """Each review object in turn: a list is decoded an item at a time, so a 50,000-film
-    file is never held as 50,000 dicts at once."""
+def _json_rows(stream: TextIO) -> Iterator[ParsedRow]:
+    """Each review object in turn: a list is read and decoded an item at a time, so a
+    50,000-film file is never held whole, as text or as dicts."""
     try:
-        yield from _json_items(text)
+        yield from _json_items(_JsonStream(stream))
     except json.JSONDecodeError as error:
         raise _FileProblem(f"line {error.lineno}: not valid JSON ({error.msg})") from None
     except RecursionError:
         raise _FileProblem("not valid JSON (nested too deeply)") from None
+    except UnicodeDecodeError:
+        raise  # the file as a whole: iter_reviews says so
     except ValueError:  # an integer past Python's digit limit for int()
         raise _FileProblem("not valid JSON (a number has too many digits)") from None
 
 
-def _json_items(text: str) -> Iterator[ParsedRow]:
-    start = _JSON_SPACE.match(text, 0).end()  # type: ignore[union-attr]
-    if not text.startswith("[", start):
-        yield from _json_document(json.loads(text))
+class _JsonStream:
+    """A window on a JSON text, read a megabyte at a time; errors name the file's line."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._decoder = json.JSONDecoder()
+        self.text = ""  # the window: from the item being read to what was read last
+        self.index = 0  # where reading is, in the window
+        self._lines_before = 0  # line breaks before the window
+        self._eof = False
+
+    def _more(self) -> bool:
+        """Drop what was read, append the next part of the file; False at its end."""
+        chunk = "" if self._eof else self._stream.read(JSON_READ_CHARS)
+        if not chunk:
+            self._eof = True
+            return False
+        self._lines_before += self.text.count("\n", 0, self.index)
+        self.text = self.text[self.index :] + chunk
+        self.index = 0
+        return True
+
+    def next_char(self) -> str:
+        """The next character that is not white space ("" at the end of the file)."""
+        while True:
+            self.index = _JSON_SPACE.match(self.text, self.index).end()  # type: ignore[union-attr]
+            if self.index < len(self.text) or not self._more():
+                return self.text[self.index : self.index + 1]
+
+    def value(self) -> Any:
+        """Decode the value that starts here (reading on while it is cut off)."""
+        while True:
+            try:
+                item, end = self._decoder.raw_decode(self.text, self.index)
+            except json.JSONDecodeError as error:
+                if self._more():
+                    continue
+                raise self.error(error.msg, error.pos) from None
+            # A number at the window's end may go on past it ("12" of "1234").
+            if end == len(self.text) and self._more():
+                continue
+            self.index = end
+            return item
+
+    def document(self) -> Any:
+        """The rest of the file as one JSON value (a document that is not a list)."""
+        lines_before = self._lines_before + self.text.count("\n", 0, self.index)
+        text = self.text[self.index :] + self._stream.read()
+        self._eof = True
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            error.lineno += lines_before
+            raise
+
+    def error(self, message: str, position: int | None = None) -> json.JSONDecodeError:
+        at = self.index if position is None else position
+        line = self._lines_before + self.text.count("\n", 0, at) + 1
+        error = json.JSONDecodeError(message, self.text, at)
+        error.lineno = line
+        return error
+
+
+def _json_items(json_text: _JsonStream) -> Iterator[ParsedRow]:
+    if json_text.next_char() != "[":
+        yield from _json_document(json_text.document())
         return
-    decoder = json.JSONDecoder()
-    index = _JSON_SPACE.match(text, start + 1).end()  # type: ignore[union-attr]
+    json_text.index += 1
     number = 0
-    if text.startswith("]", index):
-        index += 1
+    if json_text.next_char() == "]":
+        json_text.index += 1
     else:
         while True:
-            item, index = decoder.raw_decode(text, index)
+            item = json_text.value()
             number += 1
             yield _json_row(number, item)
-            index = _JSON_SPACE.match(text, index).end()  # type: ignore[union-attr]
-            if text.startswith("]", index):
-                index += 1
+            after = json_text.next_char()
+            if after == "]":
+                json_text.index += 1
                 break
-            if not text.startswith(",", index):
-                raise json.JSONDecodeError("Expecting ',' delimiter", text, index)
-            index = _JSON_SPACE.match(text, index + 1).end()  # type: ignore[union-attr]
-    if _JSON_SPACE.match(text, index).end() != len(text):  # type: ignore[union-attr]
-        raise json.JSONDecodeError("Extra data", text, index)
+            if after != ",":
+                raise json_text.error("Expecting ',' delimiter")
+            json_text.index += 1
+            json_text.next_char()
+    if json_text.next_char() != "":
+        raise json_text.error("Extra data")
 
 
 def _json_document(data: Any) -> Iterator[ParsedRow]:
@@ -206,19 +311,23 @@ def _json_row(number: int, item: Any) -> ParsedRow:
 # -- CSV ---------------------------------------------------------------------
 
 
-def _csv_records(text: str) -> Iterable[tuple[int, dict[str, str]]]:
-    """Each non-blank row as (the line it starts on, header -> cell).
+def _csv_records(
+    stream: TextIO, check_header: Callable[[list[str]], None]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each non-blank row as (the line it starts on, header -> cell), read as it comes;
+    the header is checked before any row.
 
     ``reader.line_num`` is where a record *ends*, so a row's start is read just
     before it: a quoted cell may span several lines.
     """
     # strict: a quote left open must be reported where it opened, not swallow the file.
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(stream, strict=True)
     start = 1
     try:
         header = next(reader, [])
         if not header:
             raise _FileProblem("the CSV file has no header row")
+        check_header(header)
         while True:
             start = reader.line_num + 1
             cells = next(reader, None)
@@ -250,22 +359,21 @@ def _require_columns(
         )
 
 
-def _csv_rows(text: str) -> list[ParsedRow]:
-    records = list(_csv_records(text))
-    header_text = next(csv.reader(io.StringIO(text, newline="")), [])
-    _require_columns(header_text, REQUIRED_COLUMNS, "column(s)", canonical=True)
-    return [
-        ParsedRow(f"line {line}", {name: unneutralise(cell) for name, cell in record.items()})
-        for line, record in records
-    ]
+def _csv_rows(stream: TextIO) -> Iterator[ParsedRow]:
+    def check(header: list[str]) -> None:
+        _require_columns(header, REQUIRED_COLUMNS, "column(s)", canonical=True)
+
+    for line, record in _csv_records(stream, check):
+        yield ParsedRow(f"line {line}", {name: unneutralise(cell) for name, cell in record.items()})
 
 
-def _letterboxd_rows(text: str) -> list[ParsedRow]:
-    rows = []
-    records = list(_csv_records(text))
-    header = next(csv.reader(io.StringIO(text, newline="")), [])
-    _require_columns(header, sorted(LETTERBOXD_COLUMNS), "Letterboxd column(s)", canonical=False)
-    for line, record in records:
+def _letterboxd_rows(stream: TextIO) -> Iterator[ParsedRow]:
+    def check(header: list[str]) -> None:
+        _require_columns(
+            header, sorted(LETTERBOXD_COLUMNS), "Letterboxd column(s)", canonical=False
+        )
+
+    for line, record in _csv_records(stream, check):
         review_text = record.get("Review", "").strip()
         fields: dict[str, Any] = {
             "title": record.get("Name", ""),
@@ -275,8 +383,7 @@ def _letterboxd_rows(text: str) -> list[ParsedRow]:
             "body": review_text,
             "verdict_text": excerpt(review_text.split("\n\n")[0], MAX_VERDICT_TEXT),
         }
-        rows.append(ParsedRow(f"line {line}", fields))
-    return rows
+        yield ParsedRow(f"line {line}", fields)
 
 
 def _letterboxd_score(rating: str, line: int) -> str | float:
@@ -335,8 +442,9 @@ def _split_pages(text: str) -> list[tuple[int, list[str]]]:
     return pages
 
 
-def _page_rows(text: str) -> list[ParsedRow]:
-    return [_parse_page(lines, first_line) for first_line, lines in _split_pages(text)]
+def _page_rows(stream: TextIO) -> list[ParsedRow]:
+    # Review pages are pasted by hand: small, and read whole.
+    return [_parse_page(lines, first_line) for first_line, lines in _split_pages(stream.read())]
 
 
 def _parse_page(raw_lines: list[str], first_line: int) -> ParsedRow:
@@ -460,7 +568,7 @@ def _paragraphs(lines: list[tuple[int, str]], title: str) -> str:
     return "\n\n".join(paragraphs)
 
 
-_ROW_READERS: dict[str, Callable[[str], Iterable[ParsedRow]]] = {
+_ROW_READERS: dict[str, Callable[[TextIO], Iterable[ParsedRow]]] = {
     "json": _json_rows,
     "csv": _csv_rows,
     "letterboxd": _letterboxd_rows,

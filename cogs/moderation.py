@@ -6,7 +6,6 @@ permissions only hide the commands, and server admins can change those.
 
 from __future__ import annotations
 
-import asyncio
 import io
 import tempfile
 from typing import TYPE_CHECKING, Any, Literal
@@ -329,11 +328,12 @@ class Moderation(
             )
         await defer_privately(interaction)
         data = await file.read()
-        # Decoding and parsing 2 MiB takes a second or two: off the event loop, so the
-        # bot keeps answering (and heartbeating) meanwhile.
-        reviews = await asyncio.to_thread(parse_upload, data, file.filename, scope_id)
+        # Decoded and parsed as the import stages it, in the import's worker thread:
+        # 2 MiB takes a second or two, in which the bot keeps answering (and heartbeating).
         report = await self.bot.catalog.import_reviews(
-            reviews, actor_id=interaction.user.id, dry_run=dry_run
+            parse_upload(data, file.filename, scope_id),
+            actor_id=interaction.user.id,
+            dry_run=dry_run,
         )
         await interaction.followup.send(report.summary(), ephemeral=True)
 

@@ -34,6 +34,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
+from itertools import islice
 from pathlib import Path
 from typing import Any, NotRequired, TypedDict, Unpack
 
@@ -56,7 +57,9 @@ IMPORT_BUSY_TIMEOUT_MS = 30_000  # the importer itself may wait for the bot's sh
 ANALYZE_AFTER_ROWS = 1_000
 MAX_GENRE_BIT = 61
 
-Progress = Callable[[int, int], None]  # (done, total) steps; called from the import thread
+# (done, total) steps, called from the import thread; total is None while the rows are
+# still being read (a streamed file's length is known only at its end).
+Progress = Callable[[int, int | None], None]
 
 
 class ImportOptions(TypedDict):
@@ -73,7 +76,8 @@ _LIST_COLUMNS = {column.name for column in CONTENT_COLUMNS if column.field in LI
 _DERIVED = [name for name in content_params(Review(title="x", year=2000)) if name not in _CONTENT]
 # Stored beside content: kept by an update, restored by an undo.
 _KEPT = [*_DERIVED, "genre_mask", "deleted_at", "updated_by", "updated_at"]
-_TERM_KINDS = (("director", "directors"), ("cast", "cast"), ("genre", "genres"))
+# review_terms kind → the JSON list column its labels come from.
+_TERM_COLUMNS = (("director", "directors"), ("cast", "cast_members"), ("genre", "genres"))
 
 
 class ImportRunning(StoreError):
@@ -130,6 +134,9 @@ def connect(path: Path, origin: int) -> sqlite3.Connection:
         connection.execute(f"PRAGMA {pragma}")
     for statement in change_triggers(origin):
         connection.execute(statement)
+    # Terms and genre bits are derived in SQL from the staged lists, folded as every
+    # other write folds them.
+    connection.create_function("fold", 1, fold, deterministic=True)
     return connection
 
 
@@ -157,11 +164,12 @@ class BulkImport:
         self.progress = progress or (lambda done, total: None)
 
     def run(self, reviews: Iterable[Review], *, dry_run: bool) -> ImportReport:
+        """Stage ``reviews`` as they come, then apply them; ``reviews`` may be a parser's
+        generator that raises at its end (a bad row anywhere): nothing is applied then."""
         recover(self.db)
-        reviews = list(reviews)
-        total = 2 * len(reviews)
-        self._stage(reviews, total)
-        prepared = self._mark_repeats(len(reviews))
+        rows = self._stage(reviews)
+        total = 2 * rows
+        prepared = self._mark_repeats(rows)
         if dry_run:
             counts = self._classify_all(prepared.rows)
             self.progress(total, total)
@@ -171,58 +179,58 @@ class BulkImport:
 
     # -- prepare and stage (no lock on the catalog) ----------------------------------
 
-    def _stage(self, reviews: Sequence[Review], total: int) -> None:
-        columns = ["seq", "scope", *_CONTENT, *_DERIVED, "genre_mask"]
+    def _stage(self, reviews: Iterable[Review]) -> int:
+        """Stage reviews a batch at a time (only one batch is ever held); the rows staged.
+
+        Terms and genre masks are not staged: they are derived in SQL from the staged
+        JSON lists, and only for the rows an apply writes (a no-op import derives none).
+        """
+        columns = ["seq", "scope", *_CONTENT, *_DERIVED]
         self.db.execute(
             f"CREATE TEMP TABLE stage (seq INTEGER PRIMARY KEY, {', '.join(columns[1:])}, "
-            "review_id INTEGER, action TEXT)"
+            "genre_mask INTEGER, review_id INTEGER, action TEXT)"
         )
-        self.db.execute("CREATE TEMP TABLE stage_terms (seq, kind, value, label)")
         insert = (
             f"INSERT INTO stage ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         )
-        bits = self._assign_genre_bits(reviews)
-        for start in range(0, len(reviews), STAGE_BATCH):
-            rows, terms = [], []
-            for seq, review in enumerate(reviews[start : start + STAGE_BATCH], start=start):
+        names = (*_CONTENT, *_DERIVED)
+        seq = 0
+        for batch in batched(reviews, STAGE_BATCH):
+            rows = []
+            for review in batch:
                 params = content_params(review)
-                genres = [fold(genre) for genre in review.genres]
-                rows.append(
-                    (
-                        seq,
-                        db_scope(review.scope),
-                        *(params[name] for name in (*_CONTENT, *_DERIVED)),
-                        _mask(genres, bits),
-                    )
-                )
-                for kind, field in _TERM_KINDS:
-                    for label in getattr(review, field):
-                        terms.append((seq, kind, fold(label), label))
+                rows.append((seq, db_scope(review.scope), *[params[name] for name in names]))
+                seq += 1
             self.db.executemany(insert, rows)
-            self.db.executemany("INSERT INTO stage_terms VALUES (?, ?, ?, ?)", terms)
-            self.progress(start + len(rows), total)
+            self.progress(seq, None)
         self.db.execute(
             f"CREATE INDEX temp.stage_identity ON stage ({', '.join(IDENTITY_COLUMNS)})"
         )
-        self.db.execute("CREATE INDEX temp.stage_terms_seq ON stage_terms (seq)")
+        return seq
 
-    def _assign_genre_bits(self, reviews: Sequence[Review]) -> dict[str, int]:
-        """Bits for every genre in the file (a short write), then the whole map."""
-        wanted = sorted({fold(genre) for review in reviews for genre in review.genres})
-        if wanted:
-            self.db.execute("BEGIN IMMEDIATE")
-            try:
-                self.db.executemany(
-                    "INSERT OR IGNORE INTO genre_bits (value, bit) "
-                    "SELECT ?, COALESCE(MAX(bit) + 1, 0) FROM genre_bits "
-                    f"HAVING COALESCE(MAX(bit) + 1, 0) <= {MAX_GENRE_BIT}",
-                    [(value,) for value in wanted],
-                )
-            except BaseException:
-                self.db.execute("ROLLBACK")
-                raise
-            self.db.execute("COMMIT")
-        return dict(self.db.execute("SELECT value, bit FROM genre_bits").fetchall())
+    def _assign_genre_bits(self) -> None:
+        """Bits for every genre the staged rows name (one short write)."""
+        wanted = [
+            (value,)
+            for (value,) in self.db.execute(
+                "SELECT DISTINCT fold(j.value) FROM stage, json_each(stage.genres) j "
+                "WHERE NOT EXISTS (SELECT 1 FROM genre_bits b WHERE b.value = fold(j.value))"
+            )
+        ]
+        if not wanted:
+            return
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO genre_bits (value, bit) "
+                "SELECT ?, COALESCE(MAX(bit) + 1, 0) FROM genre_bits "
+                f"HAVING COALESCE(MAX(bit) + 1, 0) <= {MAX_GENRE_BIT}",
+                sorted(wanted),
+            )
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
 
     def _mark_repeats(self, rows: int) -> _Prepared:
         """A review the file holds twice is written once, as its last copy says."""
@@ -275,6 +283,7 @@ class BulkImport:
 
     def _apply(self, rows: int, total: int) -> tuple[dict[str, int], frozenset[int]]:
         """Counts by action, and the ids of the reviews added (they get announced)."""
+        self._assign_genre_bits()
         import_id = self._begin_journal(rows)
         counts: dict[str, int] = {}
         added: set[int] = set()
@@ -328,6 +337,12 @@ class BulkImport:
         chunk = (low, high)
         now = utc_now()
         kept = ", ".join(f"r.{name}" for name in (*_CONTENT, *_KEPT))
+        self.db.execute(
+            "UPDATE stage SET genre_mask = (SELECT COALESCE(SUM(1 << b.bit), 0) FROM genre_bits b "
+            "WHERE b.value IN (SELECT fold(j.value) FROM json_each(stage.genres) j)) "
+            "WHERE seq BETWEEN ? AND ? AND action IN ('add', 'update')",
+            chunk,
+        )
         # Updated rows: journal and audit the row as it was, then rewrite it.
         self.db.execute(
             "INSERT INTO import_changes (import_id, review_id, before) "
@@ -379,16 +394,14 @@ class BulkImport:
             "WHERE seq BETWEEN ? AND ? AND action = 'update')",
             chunk,
         )
-        self.db.execute(
-            "INSERT OR IGNORE INTO review_terms (review_id, kind, value, label) "
-            "SELECT s.review_id, t.kind, t.value, t.label FROM stage s "
-            "JOIN stage_terms t ON t.seq = s.seq "
-            # The range on t as well: without statistics on TEMP tables the planner
-            # would otherwise scan every staged term for every chunk.
-            "WHERE s.seq BETWEEN ?1 AND ?2 AND t.seq BETWEEN ?1 AND ?2 "
-            "AND s.action IN ('add', 'update')",
-            chunk,
-        )
+        for kind, column in _TERM_COLUMNS:
+            self.db.execute(
+                "INSERT OR IGNORE INTO review_terms (review_id, kind, value, label) "
+                f"SELECT s.review_id, '{kind}', fold(j.value), j.value "
+                f"FROM stage s, json_each(s.{column}) j "
+                "WHERE s.seq BETWEEN ? AND ? AND s.action IN ('add', 'update')",
+                chunk,
+            )
 
     def _finish(self, import_id: int, written: int) -> None:
         self.db.execute("BEGIN IMMEDIATE")
@@ -416,13 +429,11 @@ class BulkImport:
         )
 
 
-def _mask(genres: Sequence[str], bits: dict[str, int]) -> int:
-    mask = 0
-    for genre in genres:
-        bit = bits.get(genre)
-        if bit is not None:
-            mask |= 1 << bit
-    return mask
+def batched(items: Iterable[Review], size: int) -> Iterator[list[Review]]:
+    """``items`` in lists of ``size`` (itertools.batched is Python 3.12)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def _next_chunk(size: int, elapsed: float) -> int:
@@ -482,8 +493,7 @@ def undo(db: sqlite3.Connection, import_id: int) -> None:
 
 def _terms(review_id: int, values: Sequence[Any]) -> Iterator[tuple[int, str, str, str]]:
     row = dict(zip(_CONTENT, values, strict=False))
-    for kind, field in _TERM_KINDS:
-        column = "cast_members" if field == "cast" else field
+    for kind, column in _TERM_COLUMNS:
         for label in json.loads(row[column]):
             yield review_id, kind, fold(label), label
 
