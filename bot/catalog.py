@@ -452,7 +452,7 @@ class Catalog:
         report = await self.store.import_reviews(reviews, **options)
         await self.catch_up()  # the imported rows are in the feed like anyone's
         if report.added_ids:
-            added = await self.store.get_many(sorted(report.added_ids))
+            added = await self._read_sliced(sorted(report.added_ids))
             await self.published(Published(tuple(added), "import"))
         return report
 
@@ -530,7 +530,7 @@ class Catalog:
                     if added:
                         # Added by another process (a CLI import, another bot): announced
                         # here as this process announces its own.
-                        reviews = await self.store.get_many(added)
+                        reviews = await self._read_sliced(added)
                         await self.published(Published(tuple(reviews), "external"))
             except sqlite3.Error:
                 # A bad moment (disk, a locked schema) must not end the following for good.
@@ -579,6 +579,16 @@ class Catalog:
             for change in batch.changes
             if change.external and change.kind == "insert" and change.review_id in indexed
         ]
+
+    async def _read_sliced(self, ids: Sequence[int]) -> list[Review]:
+        """Reviews by id, :data:`INDEX_SLICE` at a time with a turn of the event loop
+        between: decoding the 5,000 reviews of one feed batch at once held the loop
+        for 0.1–0.3 s (measured while a 58,788-film import ran beside the bot)."""
+        reviews: list[Review] = []
+        for start in range(0, len(ids), INDEX_SLICE):
+            reviews.extend(await self.store.get_many(ids[start : start + INDEX_SLICE]))
+            await asyncio.sleep(0)
+        return reviews
 
     def _index(self, review: Review) -> None:
         assert review.id is not None

@@ -252,6 +252,10 @@ _SURROGATE = re.compile("[\ud800-\udfff]")
 def clean_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str) and value.isascii() and value.isprintable():
+        # Most text: no surrogate, invisible character or line break can be in it,
+        # so the three passes below would change nothing (a bulk import's hot path).
+        return value.strip()
     if not isinstance(value, str | int | float):
         raise ValueError(f"expected text, got {type(value).__name__}")
     if isinstance(value, str) and (bad := _SURROGATE.search(value)):
