@@ -8,15 +8,16 @@ import sqlite3
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterator, Sequence
+from io import TextIOWrapper
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, BinaryIO, NoReturn
 
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.exceptions import UserError
-from bot.importers import EXPORTERS, FORMATS, ImportFailed, open_review_file
+from bot.importers import EXPORTERS, FORMATS, ImportFailed, iter_reviews
 from bot.models import Review, elide
 from bot.store import Store
 
@@ -36,28 +37,33 @@ READ_ONLY = frozenset({"export", "search", "show", "stats", "backup"})
 
 
 class ProgressBar:
-    """A bar on stderr, drawn once an import has read :data:`PROGRESS_THRESHOLD` rows:
-    an import refused before it starts (another one is running) prints its one line
-    and no empty bar, and a small one finishes before a bar is worth drawing. While
-    the file is still being read its length is unknown (``total`` is None): the bar
-    pulses, then fills as the rows are applied."""
+    """A bar on stderr, in two halves: reading and staging the files (as far as they
+    have been read), then applying the rows (as far as they have been applied).
 
-    def __init__(self, description: str) -> None:
+    Drawn from the first step that has read :data:`PROGRESS_THRESHOLD` rows: an import
+    refused before it starts (another one is running) prints its one line and no empty
+    bar, and a small one finishes before a bar is worth drawing.
+    """
+
+    def __init__(self, description: str, read: Callable[[], float]) -> None:
         self._description = description
+        self._read = read  # the share of the files read so far, 0 to 1
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._lock = threading.Lock()  # steps arrive from the import's thread
 
     def __call__(self, done: int, total: int | None) -> None:
+        # While the files are read their length in rows is unknown (total is None).
+        percent = 50 * self._read() if total is None else 100 * done / max(total, 1)
         with self._lock:
             if self._progress is None:
                 if done < PROGRESS_THRESHOLD:
                     return
                 self._progress = Progress(console=Console(stderr=True))
                 self._progress.start()
-                self._task = self._progress.add_task(self._description, total=total)
+                self._task = self._progress.add_task(self._description, total=100)
             assert self._task is not None
-            self._progress.update(self._task, completed=done, total=total)
+            self._progress.update(self._task, completed=percent)
 
     def close(self) -> None:
         with self._lock:
@@ -253,32 +259,54 @@ def _check_database(path: Path, *, must_exist: bool) -> None:
         )
 
 
-def _import_files(args: argparse.Namespace) -> Iterator[Review]:
+class ImportFiles:
     """Every file's reviews in turn, read only as the import stages them (never a whole
     file in memory); a bad row, or a review two files both hold, ends the import before
     anything is applied."""
-    came_from: dict[str, Path] = {}  # identity -> file, so two files cannot both hold one
-    for path in args.files:
-        with open_review_file(path, fmt=args.format, scope=args.guild) as reviews:
-            for review in reviews:
-                other = came_from.setdefault(review.identity, path)
-                if other != path:
-                    raise CliError(
-                        f"{path}: nothing imported: {elide(review.display_title)} is also in "
-                        f"{other}; keep it in one file"
-                    )
-                yield review
+
+    def __init__(self, paths: Sequence[Path], *, fmt: str | None, scope: int | None) -> None:
+        self.paths = paths
+        self.fmt = fmt
+        self.scope = scope
+        self._size = sum(path.stat().st_size for path in paths)
+        self._bytes_done = 0  # of the files finished
+        self._reading: BinaryIO | None = None
+
+    def read_share(self) -> float:
+        """How much of the files has been read, 0 to 1 (for the progress bar)."""
+        reading = 0 if self._reading is None else self._reading.tell()
+        return min(1.0, (self._bytes_done + reading) / max(self._size, 1))
+
+    def __iter__(self) -> Iterator[Review]:
+        came_from: dict[str, Path] = {}  # identity -> file, so two files cannot both hold one
+        for path in self.paths:
+            # newline="": the CSV reader sees quoted line breaks as written.
+            with path.open("rb") as raw, TextIOWrapper(raw, "utf-8-sig", newline="") as stream:
+                self._reading = raw
+                for review in iter_reviews(
+                    stream, filename=path.name, fmt=self.fmt, scope=self.scope
+                ):
+                    other = came_from.setdefault(review.identity, path)
+                    if other != path:
+                        raise CliError(
+                            f"{path}: nothing imported: {elide(review.display_title)} is also "
+                            f"in {other}; keep it in one file"
+                        )
+                    yield review
+            self._reading = None
+            self._bytes_done += path.stat().st_size
 
 
 async def _import(database: Path, args: argparse.Namespace, out: Console) -> None:
     """Straight into the store: a one-off process needs no title index."""
     created = not await asyncio.to_thread(database.exists)
+    files = ImportFiles(args.files, fmt=args.format, scope=args.guild)
     store = await Store.open(database)
-    bar = ProgressBar("Importing")
+    bar = ProgressBar("Importing", files.read_share)
     refused = False
     try:
         report = await store.import_reviews(
-            _import_files(args), actor_id=None, dry_run=args.dry_run, progress=bar
+            files, actor_id=None, dry_run=args.dry_run, progress=bar
         )
     except (ImportFailed, CliError):
         refused = True
