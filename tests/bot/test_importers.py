@@ -10,12 +10,14 @@ import pytest
 
 from bot.catalog import STARTER_CATALOG
 from bot.importers import (
+    JSON_READ_CHARS,
     MAX_REPORTED_PROBLEMS,
     ImportFailed,
     detect_format,
     excerpt,
     export_csv,
     export_json,
+    iter_reviews,
     parse_reviews,
     read_review_file,
 )
@@ -801,3 +803,59 @@ def test_a_problem_quoting_a_huge_value_is_elided() -> None:
     with pytest.raises(ImportFailed) as failed:
         parse_reviews(f'[{{"title": "Heat", "year": 1995, "{"k" * 5000}": 1}}]', filename="k.json")
     assert len(str(failed.value)) < 400
+
+
+# -- streaming: a file is read as its reviews are taken --------------------------------
+
+
+def _films_json(count: int) -> str:
+    return json.dumps([{"title": f"Film {n}", "year": 2000, "score": 7} for n in range(count)])
+
+
+def test_a_json_file_is_read_a_window_at_a_time(tmp_path: Path) -> None:
+    path = tmp_path / "films.json"
+    path.write_text(_films_json(60_000), encoding="utf-8")
+    with path.open(encoding="utf-8", newline="") as stream:
+        reviews = iter_reviews(stream, filename=path.name)
+        first = next(reviews)
+        # One review taken: the reader holds its window, not the file.
+        assert stream.buffer.tell() <= 2 * JSON_READ_CHARS < path.stat().st_size
+        assert first.title == "Film 0"
+        assert sum(1 for _ in reviews) == 59_999
+
+
+def _film_lines(count: int) -> list[str]:
+    """One film per line, each long enough that the file spans several reader windows."""
+    return [
+        json.dumps({"title": f"Film {n}", "year": 2000, "body": "x" * 60}) for n in range(count)
+    ]
+
+
+def test_a_bad_row_at_the_end_of_a_streamed_file_names_its_line_past_the_first_window(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        json.dumps({"title": f"Film {n}", "year": 2000, "body": "x" * 60}) for n in range(40_000)
+    ]
+    lines.append('{"title": "Last", "year": 1492}')
+    path = tmp_path / "films.json"
+    path.write_text("[\n" + ",\n".join(lines) + "\n]\n", encoding="utf-8")
+    assert path.stat().st_size > 2 * JSON_READ_CHARS
+    with pytest.raises(ImportFailed) as failed:
+        read_review_file(path)
+    assert failed.value.problems == [
+        "item 40001, year: year must be between 1870 and 2100, got 1492"
+    ]
+
+
+def test_invalid_json_past_the_first_window_is_named_by_its_file_line(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"title": f"Film {n}", "year": 2000, "body": "x" * 60}) for n in range(40_000)
+    ]
+    path = tmp_path / "films.json"
+    path.write_text("[\n" + ",\n".join(lines) + ",\n{oops}\n]\n", encoding="utf-8")
+    assert path.stat().st_size > 2 * JSON_READ_CHARS
+    with pytest.raises(ImportFailed) as failed:
+        read_review_file(path)
+    [problem] = failed.value.problems
+    assert problem.startswith("line 40002: not valid JSON")

@@ -12,6 +12,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
+from bot import importers
 from bot.importers import (
     FORMATS,
     FORMULA_START,
@@ -418,3 +419,34 @@ def test_csv_export_of_formula_like_text_round_trips_and_runs_nothing(
         assert not any(cell.startswith(tuple(FORMULA_START)) for cell in row)
     [again] = parse_reviews(text, filename="export.csv")
     assert again.tagline == review.tagline and again.cast == review.cast
+
+
+# -- the JSON reader reads a window of the file at a time ------------------------------
+
+
+@PROPERTY_SETTINGS
+@given(
+    raws=st.lists(valid_raw_reviews, min_size=1, max_size=6),
+    indent=st.sampled_from([None, 0, 2, "\t"]),
+    window=st.integers(min_value=1, max_value=40),
+)
+def test_the_json_reader_gives_the_same_reviews_whatever_its_window(
+    raws: list[dict[str, Any]], indent: int | str | None, window: int
+) -> None:
+    """Items, strings and numbers cut at any point by the reader's window come out whole."""
+    text = json.dumps(raws, indent=indent, ensure_ascii=False)
+    whole = _outcome(text)
+    original = importers.JSON_READ_CHARS
+    importers.JSON_READ_CHARS = window
+    try:
+        assert _outcome(text) == whole
+    finally:
+        importers.JSON_READ_CHARS = original
+
+
+def _outcome(text: str) -> list[Review] | list[str]:
+    """The reviews of a JSON text, or the problems it was refused for."""
+    try:
+        return parse_reviews(text, filename="films.json")
+    except ImportFailed as failed:
+        return failed.problems

@@ -7,12 +7,14 @@ import asyncio
 import random
 import sqlite3
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.catalog import Catalog, Published
+from bot.importers import ImportFailed
 from bot.models import Review, ReviewFilters
 from bot.store import CatalogBusy, ImportRunning, Store
 from bot.store import imports as bulk
@@ -349,3 +351,20 @@ async def test_films_another_process_adds_are_announced_once_as_external(tmp_pat
     external = [event for event in events if event.source == "external"]
     assert [sorted(r.title for r in event.reviews) for event in external] == [["Arrival", "Heat"]]
     assert [event.source for event in events] == ["external", "add"]
+
+
+async def test_a_stream_refused_at_its_last_row_writes_nothing(store: Store) -> None:
+    """Reviews are staged as a parser yields them; one that fails at the end leaves no
+    row, no genre bit, no import behind (the catalog is only written after staging)."""
+
+    def films() -> Iterator[Review]:
+        for n in range(2 * bulk.STAGE_BATCH + 1):
+            yield make_review(f"Film {n}", 2000, genres=("Noir",))
+        raise ImportFailed("films.json", ["item 4002, year: year is required"])
+
+    with pytest.raises(ImportFailed):
+        await store.import_reviews(films(), actor_id=None)
+
+    assert await store.count(guild_id=None) == 0
+    assert rows(store.path, "SELECT COUNT(*) FROM genre_bits") == [(0,)]
+    assert rows(store.path, "SELECT COUNT(*) FROM imports") == [(0,)]
