@@ -5,14 +5,18 @@ and held SQLite's one write lock all that time, so the bot's own writes (misses,
 picks, settings) failed with "database is locked". Here an import runs in a worker
 thread on its own connection, in four steps:
 
-1. **prepare**: each review becomes its column values, its term rows and its genre
-   mask, in Python;
-2. **stage**: those go into TEMP tables with ``executemany``; TEMP belongs to this
-   connection alone, so staging takes no lock on the catalog;
+1. **read**: reviews are taken from an iterable as it yields them (the importers
+   parse a file as it is read), :data:`STAGE_BATCH` at a time, so an import never
+   holds a whole file; a parser that raises at the end (a bad row anywhere) stops the
+   import before anything is applied;
+2. **stage**: each batch becomes column values and goes into a TEMP table with
+   ``executemany``; TEMP belongs to this connection alone, so staging takes no lock
+   on the catalog;
 3. **apply**: in chunks sized to take about :data:`CHUNK_SECONDS` each, every chunk its
    own ``BEGIN IMMEDIATE``: staged rows are matched to existing reviews
    (:func:`same_review`, the one definition of "the existing row for this review"),
-   then inserted or updated, terms rewritten, audited, and journalled in
+   then inserted or updated, terms and genre masks derived in SQL from the staged
+   lists (for written rows only), audited, and journalled in
    ``import_changes``. Between chunks the connection pauses for
    :data:`CHUNK_PAUSE_SECONDS`, so other writers, in this process or another, get
    the lock;
@@ -177,7 +181,7 @@ class BulkImport:
         counts, added = self._apply(prepared.rows, total)
         return replace(self._report(counts, prepared, dry_run=False), added_ids=added)
 
-    # -- prepare and stage (no lock on the catalog) ----------------------------------
+    # -- read and stage (no lock on the catalog) -------------------------------------
 
     def _stage(self, reviews: Iterable[Review]) -> int:
         """Stage reviews a batch at a time (only one batch is ever held); the rows staged.
