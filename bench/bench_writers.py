@@ -19,6 +19,7 @@ Run: nice .venv/bin/python -m bench.bench_writers [--repeats 1000] [--write-docs
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import random
@@ -154,9 +155,45 @@ class Unrecorded(logging.Handler):
         self.count += "not recorded" in record.getMessage()
 
 
+class LoopWatch:
+    """How long the event loop went without a turn (a 5 ms heartbeat's lateness) and
+    how long Python's full garbage collections took, while it is entered."""
+
+    BEAT = 0.005
+
+    def __init__(self) -> None:
+        self.worst_gap_ms = 0.0
+        self.full_collections: list[float] = []
+        self._collecting = 0.0
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._collecting = time.perf_counter()
+        else:
+            self.full_collections.append((time.perf_counter() - self._collecting) * 1000)
+
+    async def _beat(self) -> None:
+        while True:
+            start = time.perf_counter()
+            await asyncio.sleep(self.BEAT)
+            late = (time.perf_counter() - start - self.BEAT) * 1000
+            self.worst_gap_ms = max(self.worst_gap_ms, late)
+
+    async def __aenter__(self) -> LoopWatch:
+        gc.callbacks.append(self._on_gc)
+        self._task = asyncio.create_task(self._beat())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._task.cancel()
+        gc.callbacks.remove(self._on_gc)
+
+
 async def review_during_import(
     folder: Path, reviews: list[Review], file: Path
-) -> tuple[list[float], list[float], int, float]:
+) -> tuple[list[float], list[float], int, float, LoopWatch]:
     """Latencies (ms) of found and not-found /review while a CLI import runs beside the bot."""
     settings = Settings(database_path=folder / "live.db")
     busy = Unrecorded()
@@ -186,20 +223,23 @@ async def review_during_import(
             started = time.perf_counter()
             exited = asyncio.ensure_future(process.wait())
             n = 0
-            while not exited.done():
-                hit = await stand_in.slash(
-                    "review", {"title": chooser.choice(titles)}, user=MEMBER_ID
-                )
-                miss = await stand_in.slash("review", {"title": f"qwzx plorf {n}"}, user=MEMBER_ID)
-                found.append((hit.latency or 0) * 1000)
-                missed.append((miss.latency or 0) * 1000)
-                n += 1
+            async with LoopWatch() as loop:
+                while not exited.done():
+                    hit = await stand_in.slash(
+                        "review", {"title": chooser.choice(titles)}, user=MEMBER_ID
+                    )
+                    miss = await stand_in.slash(
+                        "review", {"title": f"qwzx plorf {n}"}, user=MEMBER_ID
+                    )
+                    found.append((hit.latency or 0) * 1000)
+                    missed.append((miss.latency or 0) * 1000)
+                    n += 1
             import_seconds = time.perf_counter() - started
             cog: Any = bot.get_cog("Reviews")
             await cog.misses_recorded()
             unrecorded = busy.count
     logging.getLogger("cogs.reviews").removeHandler(busy)
-    return found, missed, unrecorded, import_seconds
+    return found, missed, unrecorded, import_seconds, loop
 
 
 async def similar_latencies(database: Path, repeats: int) -> tuple[float, float, float]:
@@ -231,7 +271,7 @@ async def run(repeats: int) -> str:
         p50_similar, p99_similar, _ = await similar_latencies(folder / "store.db", repeats)
         second = folder / "second.json"
         second.write_text(export_json(other_films(reviews)), encoding="utf-8")
-        found, missed, misses, beside = await review_during_import(folder, reviews, second)
+        found, missed, misses, beside, loop = await review_during_import(folder, reviews, second)
         size_mib = films.stat().st_size / 1024 / 1024
     load_after = os.getloadavg()[0]
     return "\n".join(
@@ -273,6 +313,11 @@ async def run(repeats: int) -> str:
             "",
             f"Misses the bot could not record because the catalog stayed busy for "
             f"1.5 s: {misses:,} of {len(missed):,}.",
+            "",
+            f"The bot's event loop meanwhile: longest time without a turn "
+            f"{loop.worst_gap_ms:.0f} ms (a 5 ms heartbeat's worst lateness); full garbage "
+            f"collections: {len(loop.full_collections)}, the longest "
+            f"{max(loop.full_collections, default=0):.0f} ms.",
             "",
             f"`/similar` (`Store.related`, ranked and limited in SQL) over {len(reviews):,} "
             f"films, {repeats:,} random films: p50 {p50_similar:.2f} ms, "

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal, TextIO, Unpack
 
 from bot.changes import ChangeBatch, ChangeFeed
+from bot.heap import LARGE_BATCH, freeze_long_lived
 from bot.importers import EXPORTERS, read_review_file
 from bot.labels import choice_label, review_choice_label
 from bot.matching import Match, ScopedTitleIndex, normalize_title, split_year
@@ -527,6 +528,8 @@ class Catalog:
                 async for batch in self.feed.batches():
                     async with self._feed_lock:
                         added = await self.apply_changes(batch)
+                    if len(batch.changes) >= LARGE_BATCH:
+                        freeze_long_lived()  # the index just grew by many lasting objects
                     if added:
                         # Added by another process (a CLI import, another bot): announced
                         # here as this process announces its own.

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import gc
 import logging
 import pkgutil
 import signal
@@ -19,6 +18,7 @@ import cogs
 from bot.catalog import Catalog
 from bot.config import Settings
 from bot.errors import explain, reply_with_error, send_ephemeral
+from bot.heap import freeze_startup_heap
 from bot.ratelimit import AUTOCOMPLETE_RATE, MemberBudget
 from bot.store import Store
 from bot.sync import sync_key, tree_hash
@@ -199,19 +199,6 @@ async def sync_now(
     assert settings.discord_token is not None
     async with bot:
         await bot.login(settings.discord_token)  # runs setup_hook, which syncs
-
-
-def freeze_startup_heap() -> None:
-    """Leave what start-up built (the title index above all) out of every later garbage
-    collection.
-
-    Those objects live as long as the bot, yet each full collection walks them all:
-    while a 58,788-film import ran beside the bot, three full collections held the
-    event loop for up to 143 ms each (measured with ``gc.callbacks``). Collected once
-    here, then frozen, they cost later collections nothing.
-    """
-    gc.collect()
-    gc.freeze()
 
 
 def _not_about_voice(record: logging.LogRecord) -> bool:

@@ -4,6 +4,7 @@ feed, bounded guild state, and a cancelled BEGIN that must not wedge the writer.
 from __future__ import annotations
 
 import asyncio
+import gc
 import random
 import sqlite3
 import threading
@@ -368,3 +369,46 @@ async def test_a_stream_refused_at_its_last_row_writes_nothing(store: Store) -> 
     assert await store.count(guild_id=None) == 0
     assert rows(store.path, "SELECT COUNT(*) FROM genre_bits") == [(0,)]
     assert rows(store.path, "SELECT COUNT(*) FROM imports") == [(0,)]
+
+
+async def test_a_large_import_from_another_process_is_read_in_slices_announced_whole_and_frozen(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1,200 films from another process: the catalog reads them for the announcement
+    500 at a time (never one 1,200-row read on the event loop), announces them in one
+    event, and leaves its grown index out of later full garbage collections."""
+    database = tmp_path / "reviews.db"
+    catalog = await Catalog.open(database)
+    reads: list[int] = []
+    get_many = catalog.store.get_many
+
+    async def counted(ids: Any) -> list[Review]:
+        reads.append(len(ids))
+        return await get_many(ids)
+
+    monkeypatch.setattr(catalog.store, "get_many", counted)
+    events: list[Published] = []
+    heard = asyncio.Event()
+
+    async def listener(event: Published) -> None:
+        events.append(event)
+        heard.set()
+
+    catalog.on_published(listener)
+    async with await Store.open(database) as other:  # committed before the catalog looks
+        await other.import_reviews(
+            [make_review(f"Film {n}", 2000) for n in range(1_200)], actor_id=None
+        )
+    frozen_before = gc.get_freeze_count()
+    follower = asyncio.create_task(catalog.follow_changes())
+    try:
+        await asyncio.wait_for(heard.wait(), 10)
+        frozen_after = gc.get_freeze_count()
+    finally:
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
+        await catalog.close()
+        gc.unfreeze()  # the rest of the test session collects as usual
+    assert [len(event.reviews) for event in events] == [1_200]
+    assert reads == [500, 500, 200]
+    assert frozen_after > frozen_before
