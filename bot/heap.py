@@ -2,8 +2,8 @@
 
 The title index is millions of objects that live as long as the bot, and each full
 collection walks every tracked object: while a 58,788-film import ran beside the bot,
-single collections held the event loop for 0.14–0.9 s (``bench/bench_writers.py``
-counts them with ``gc.callbacks``). Frozen (``gc.freeze``), objects are skipped by
+single collections held the event loop for up to 0.9 s (``bench/bench_writers.py``
+times them with ``gc.callbacks``). Frozen (``gc.freeze``), objects are skipped by
 every later collection. Reference counting still frees them when they are dropped;
 only a reference cycle that is garbage at the moment of freezing is never reclaimed,
 which is why this runs once after start-up and after indexing a large batch of
