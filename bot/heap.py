@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import gc
 
-LARGE_BATCH = 500  # reviews indexed at once after which the new index objects are frozen
+LARGE_BATCH = 500  # changes applied in one batch after which the new index objects are frozen
 
 
 def freeze_long_lived() -> None:
