@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-import sqlite3
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -34,7 +33,7 @@ from bot.models import (
     TitleEntry,
     film_key,
 )
-from bot.store import Store
+from bot.store import DATABASE_ERRORS, DEFAULT_POOL_SIZE, Store
 from bot.store.imports import ImportOptions
 
 log = logging.getLogger(__name__)
@@ -114,9 +113,10 @@ class Catalog:
         self._feed_lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: Path | str) -> Catalog:
-        """Open (or create, empty) the database and build the index."""
-        store = await Store.open(path)
+    async def open(cls, target: Path | str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Catalog:
+        """Open (or create, empty) the database, a file or a PostgreSQL URL, and build
+        the index."""
+        store = await Store.open(target, pool_size=pool_size)
         try:
             return await cls.from_store(store)
         except BaseException:
@@ -522,12 +522,20 @@ class Catalog:
     # -- following other writers ---------------------------------------------------
 
     async def follow_changes(self) -> None:
-        """Apply every change any process commits, as it comes; runs until cancelled."""
+        """Apply every change any process commits, as it comes; runs until cancelled.
+
+        A batch that fails to apply (the database briefly unreachable, say) is not
+        lost: the next one is applied as incomplete, rebuilding the whole index.
+        """
+        failed = False
         while True:
             try:
                 async for batch in self.feed.batches():
                     async with self._feed_lock:
-                        added = await self.apply_changes(batch)
+                        added = await self.apply_changes(
+                            replace(batch, complete=False) if failed else batch
+                        )
+                    failed = False
                     if len(batch.changes) >= LARGE_BATCH:
                         freeze_long_lived()  # the index just grew by many lasting objects
                     if added:
@@ -535,9 +543,11 @@ class Catalog:
                         # here as this process announces its own.
                         reviews = await self._read_sliced(added)
                         await self.published(Published(tuple(reviews), "external"))
-            except sqlite3.Error:
-                # A bad moment (disk, a locked schema) must not end the following for good.
+            except DATABASE_ERRORS:
+                # A bad moment (disk, a locked schema, a dropped connection) must not end
+                # the following for good.
                 log.exception("reading the change feed failed; retrying in a second")
+                failed = True
                 await asyncio.sleep(FEED_RETRY_SECONDS)
 
     async def catch_up(self) -> None:

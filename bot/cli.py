@@ -19,7 +19,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.exceptions import UserError
 from bot.importers import EXPORTERS, FORMATS, ImportFailed, iter_reviews
 from bot.models import Review, elide
-from bot.store import Store
+from bot.store import TABLES, Store
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
@@ -104,12 +104,13 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reviewbot",
         description="A Discord bot for a film community's reviews, and its catalog tools.",
     )
-    parser.add_argument("--database", type=Path, help="SQLite file (overrides DATABASE_PATH)")
+    parser.add_argument(
+        "--database",
+        help="SQLite file or postgresql:// URL (overrides DATABASE_PATH and DATABASE_URL)",
+    )
     # Also accepted after the subcommand (`reviewbot console --database x.db`).
     database = _Parser(add_help=False)
-    database.add_argument(
-        "--database", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS
-    )
+    database.add_argument("--database", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     parser.add_argument("--env-file", type=Path, default=Path(".env"), help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -150,6 +151,15 @@ def build_parser() -> argparse.ArgumentParser:
         "samples", parents=[database], help="the starter catalog's sample reviews"
     )
     samples.add_argument("action", choices=["remove"], help="remove: take them out (audited)")
+
+    migrating = commands.add_parser(
+        "migrate",
+        parents=[database],
+        help="copy the whole catalog into another, empty database (SQLite or PostgreSQL)",
+    )
+    migrating.add_argument(
+        "--to", required=True, metavar="TARGET", help="a postgresql:// URL or a SQLite file"
+    )
 
     console = commands.add_parser(
         "console", parents=[database], help="try the bot in this terminal, no Discord"
@@ -219,18 +229,23 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
         where = f"server {args.guild}" if args.guild else "every server (global)"
         out.print(f"Synced the commands to {where}.")
         return 0
+    if command == "migrate":
+        return await _migrate(settings, args.to, out)
+    if settings.database_url is None:
+        _check_database(
+            settings.database_path,
+            must_exist=command != "import" and (command in READ_ONLY or command == "samples"),
+        )
     if command == "import":
         for path in args.files:
             if not path.is_file():
                 raise CliError(f"{path}: no such file")
-        _check_database(settings.database_path, must_exist=False)
-        await _import(settings.database_path, args, out)
+        await _import(settings, args, out)
         return 0
     from bot.catalog import Catalog  # the title index: not for a one-off import
 
     handler = _CATALOG_COMMANDS[command]
-    _check_database(settings.database_path, must_exist=command in READ_ONLY or command == "samples")
-    catalog = await Catalog.open(settings.database_path)
+    catalog = await Catalog.open(settings.database, pool_size=settings.database_pool_size)
     try:
         await handler(catalog, args, out)
     finally:
@@ -297,11 +312,17 @@ class ImportFiles:
             self._bytes_done += path.stat().st_size
 
 
-async def _import(database: Path, args: argparse.Namespace, out: Console) -> None:
+async def _import(settings: Settings, args: argparse.Namespace, out: Console) -> None:
     """Straight into the store: a one-off process needs no title index."""
-    created = not await asyncio.to_thread(database.exists)
+    database = settings.database
+    # A SQLite file this import creates; None when it exists already, or is PostgreSQL.
+    created = (
+        database
+        if isinstance(database, Path) and not await asyncio.to_thread(database.exists)
+        else None
+    )
     files = ImportFiles(args.files, fmt=args.format, scope=args.guild)
-    store = await Store.open(database)
+    store = await Store.open(database, pool_size=settings.database_pool_size)
     bar = ProgressBar("Importing", files.read_share)
     refused = False
     try:
@@ -317,8 +338,8 @@ async def _import(database: Path, args: argparse.Namespace, out: Console) -> Non
         # The files are read as they are imported, so a refused one is found after the
         # database was opened; one this import created is taken away again (it held
         # the import lock, so no other import has written to it).
-        if refused and created:
-            _remove_database(database)
+        if refused and created is not None:
+            _remove_database(created)
     out.print(report.summary())
 
 
@@ -383,6 +404,10 @@ async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> No
 
 async def _backup(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
     target: Path = args.path
+    if catalog.store.dialect != "sqlite":
+        raise CliError(
+            f"{catalog.store.location} is PostgreSQL: back it up with pg_dump (docs/deploy.md)"
+        )
     _check_backup_target(target, catalog.store.path)
     try:
         await catalog.store.backup(target)
@@ -414,6 +439,24 @@ def _is_sqlite_file(path: Path) -> bool:
 async def _samples(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
     removed = await catalog.remove_samples(actor_id=None)
     out.print(f"Removed {removed} sample review(s); each removal is in the audit log.")
+
+
+async def _migrate(settings: Settings, target: str, out: Console) -> int:
+    """Copy everything, then check the copy: every table equal, row for row."""
+    to = settings.with_database(target).database
+    if str(to) == str(settings.database):
+        raise CliError("--to names the database being copied; give another one")
+    async with (
+        await Store.open(settings.database, pool_size=settings.database_pool_size) as source,
+        await Store.open(to, pool_size=settings.database_pool_size) as copy,
+    ):
+        copied = await source.copy_to(copy)
+        for table in TABLES:
+            if await source.table_rows(table) != await copy.table_rows(table):
+                raise CliError(f"the copy of {table} differs from {source.location}'s")
+        summary = ", ".join(f"{rows} {table}" for table, rows in copied.items())
+        out.print(f"Copied {source.location} to {copy.location} and checked it: {summary}")
+    return 0
 
 
 _CATALOG_COMMANDS: dict[str, Callable[[Catalog, argparse.Namespace, Console], Awaitable[None]]] = {

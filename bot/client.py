@@ -60,7 +60,24 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
         await send_ephemeral(interaction, explain(error, f"/{name} from {interaction.user.id}"))
 
 
-class ReviewBot(commands.Bot):
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """SHARD_COUNT and SHARD_IDS as discord.py takes them; unset means "ask Discord".
+
+    discord.py treats a given ``None`` like an absent option, but only absent
+    keeps the meaning plain.
+    """
+    options: dict[str, Any] = {}
+    if settings.shard_count is not None:
+        options["shard_count"] = settings.shard_count
+    if settings.shard_ids is not None:
+        options["shard_ids"] = list(settings.shard_ids)
+    return options
+
+
+class ReviewBot(commands.AutoShardedBot):
+    """The bot, sharded: one process runs all of the application's shards or those
+    in SHARD_IDS, so several processes (sharing one PostgreSQL catalog) split them."""
+
     def __init__(
         self,
         settings: Settings,
@@ -88,6 +105,7 @@ class ReviewBot(commands.Bot):
             help_command=None,
             tree_cls=ReviewTree,
             **known_application,
+            **shard_options(settings),
         )
         self.settings = settings
         # Shared by every autocompleted option, whichever cog answers it.
@@ -108,12 +126,14 @@ class ReviewBot(commands.Bot):
         if self._given_store is not None:
             self._catalog = await Catalog.from_store(self._given_store)
         else:
-            self._catalog = await Catalog.open(self.settings.database_path)
+            self._catalog = await Catalog.open(
+                self.settings.database, pool_size=self.settings.database_pool_size
+            )
             await self._catalog.load_starter_if_empty()
         log.info("title index holds %d reviews", len(self._catalog.index))
         # Public card buttons answer from any message, also ones sent before a restart.
         self.add_dynamic_items(*PERSISTENT_ITEMS)
-        # Changes other processes commit (a CLI import, a second bot) reach the index.
+        # Changes other processes commit (a CLI import, bots on other shards) reach the index.
         self._follower = asyncio.create_task(self._catalog.follow_changes())
         for extension in extension_names():
             await self.load_extension(extension)
@@ -153,7 +173,13 @@ class ReviewBot(commands.Bot):
             await catalog.close()
 
     async def on_ready(self) -> None:
-        log.info("connected as %s to %d server(s)", self.user, len(self.guilds))
+        log.info(
+            "connected as %s to %d server(s) on shard(s) %s of %s",
+            self.user,
+            len(self.guilds),
+            ",".join(str(shard) for shard in sorted(self.shards)),
+            self.shard_count,
+        )
 
     async def on_command_error(
         self, context: commands.Context[Any], exception: commands.CommandError, /

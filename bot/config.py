@@ -15,12 +15,20 @@ DEFAULT_DATABASE_PATH = Path("data/reviews.db")
 VARIABLES = (
     "DISCORD_TOKEN",
     "DATABASE_PATH",
+    "DATABASE_URL",
+    "DATABASE_POOL_SIZE",
+    "SHARD_COUNT",
+    "SHARD_IDS",
     "COMMAND_PREFIX",
     "OWNER_IDS",
     "DEV_GUILD_ID",
     "LOG_LEVEL",
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
+DEFAULT_POOL_SIZE = 10
+MAX_POOL_SIZE = 1_000
+MAX_SHARDS = 100_000  # a sanity bound on a typed number, far above any real bot
 
 
 class ConfigError(Exception):
@@ -35,6 +43,10 @@ class Settings:
     owner_ids: frozenset[int] = frozenset()
     dev_guild_id: int | None = None
     log_level: str = "INFO"
+    database_url: str | None = None  # PostgreSQL; None: SQLite at database_path
+    database_pool_size: int = DEFAULT_POOL_SIZE
+    shard_count: int | None = None  # None: as many as Discord recommends
+    shard_ids: tuple[int, ...] | None = None  # None: all of them, in this process
 
     @property
     def prefix_commands_enabled(self) -> bool:
@@ -45,8 +57,18 @@ class Settings:
     def log_level_number(self) -> int:
         return int(logging.getLevelName(self.log_level))
 
-    def with_database(self, path: Path | None) -> Settings:
-        return self if path is None else replace(self, database_path=path)
+    @property
+    def database(self) -> str | Path:
+        """Where the catalog lives: the PostgreSQL URL if set, else the SQLite file."""
+        return self.database_url or self.database_path
+
+    def with_database(self, target: str | Path | None) -> Settings:
+        """These settings with another catalog: a ``postgresql://`` URL or a file path."""
+        if target is None:
+            return self
+        if str(target).startswith(DATABASE_URL_SCHEMES):
+            return replace(self, database_url=str(target))
+        return replace(self, database_path=Path(target), database_url=None)
 
 
 def _parse_snowflake(name: str, text: str) -> int:
@@ -64,6 +86,44 @@ def _parse_snowflake(name: str, text: str) -> int:
 def _parse_owner_ids(text: str) -> frozenset[int]:
     parts = [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
     return frozenset(_parse_snowflake("OWNER_IDS", part) for part in parts)
+
+
+def _parse_count(name: str, text: str, largest: int) -> int:
+    # Length first: int() of a huge digit string is slow, and no count has 10 digits.
+    if not (text.isascii() and text.isdigit() and len(text) <= 9) or not 1 <= int(text) <= largest:
+        raise ConfigError(f"{name} must be a whole number from 1 to {largest}, got {text[:40]!r}")
+    return int(text)
+
+
+def _parse_database_url(text: str) -> str | None:
+    if not text:
+        return None
+    if not text.startswith(DATABASE_URL_SCHEMES):
+        raise ConfigError(
+            "DATABASE_URL must be a PostgreSQL URL such as "
+            "postgresql://reviewbot@localhost/reviewbot (leave it unset for SQLite)"
+        )
+    return text
+
+
+def _parse_shards(count_text: str, ids_text: str) -> tuple[int | None, tuple[int, ...] | None]:
+    count = _parse_count("SHARD_COUNT", count_text, MAX_SHARDS) if count_text else None
+    if not ids_text:
+        return count, None
+    if count is None:
+        raise ConfigError("SHARD_IDS needs SHARD_COUNT: the total number of shards of the bot")
+    parts = [part.strip() for part in ids_text.split(",") if part.strip()]
+    ids = []
+    for part in parts:
+        if not (part.isascii() and part.isdigit() and len(part) <= 9) or int(part) >= count:
+            raise ConfigError(
+                f"SHARD_IDS must be comma-separated numbers from 0 to {count - 1} "
+                f"(SHARD_COUNT is {count}), got {part[:40]!r}"
+            )
+        ids.append(int(part))
+    if len(set(ids)) != len(ids) or not ids:
+        raise ConfigError(f"SHARD_IDS must list each shard once, got {ids_text[:40]!r}")
+    return count, tuple(sorted(ids))
 
 
 def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
@@ -85,6 +145,8 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     if prefix is not None and len(prefix.strip()) > 5:
         raise ConfigError(f"COMMAND_PREFIX must be at most 5 characters, got {prefix!r}")
     dev_guild = get("DEV_GUILD_ID")
+    pool_size = get("DATABASE_POOL_SIZE")
+    shard_count, shard_ids = _parse_shards(get("SHARD_COUNT"), get("SHARD_IDS"))
     return Settings(
         discord_token=token,
         database_path=Path(get("DATABASE_PATH")) if get("DATABASE_PATH") else DEFAULT_DATABASE_PATH,
@@ -92,6 +154,14 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         owner_ids=_parse_owner_ids(get("OWNER_IDS")),
         dev_guild_id=_parse_snowflake("DEV_GUILD_ID", dev_guild) if dev_guild else None,
         log_level=log_level,
+        database_url=_parse_database_url(get("DATABASE_URL")),
+        database_pool_size=(
+            _parse_count("DATABASE_POOL_SIZE", pool_size, MAX_POOL_SIZE)
+            if pool_size
+            else DEFAULT_POOL_SIZE
+        ),
+        shard_count=shard_count,
+        shard_ids=shard_ids,
     )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, settings
 
 from bot.models import Review, film_key, identity_key
 from bot.store import MIGRATIONS, Store
+from tests.pgserver import HOW_TO_RUN, PostgresServer, find_bin_dir
 
 # -- hypothesis profiles ------------------------------------------------------------------
 # REVIEWBOT_HYPOTHESIS=thorough runs every property test with the example count written
@@ -95,3 +97,35 @@ def make_old_database(path: Path, version: int) -> Path:
     finally:
         db.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session, in a temporary directory.
+
+    Without the server binaries a developer's run skips the PostgreSQL half,
+    saying how to run it; CI (CI=true) must run it, so there it fails.
+    """
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail(HOW_TO_RUN)
+        pytest.skip(HOW_TO_RUN)
+    server = PostgresServer.start(bin_dir)
+    yield server
+    server.stop()
+
+
+_database_names = itertools.count()
+
+
+def new_postgres_database(server: PostgresServer) -> str:
+    return server.create_database(f"reviewbot_test_{os.getpid()}_{next(_database_names)}")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where a new, empty catalog lives: a SQLite file, or a new PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "reviews.db")
+    return new_postgres_database(request.getfixturevalue("postgres_server"))

@@ -1,8 +1,12 @@
-"""The gateway half of the stand-in: one websocket session that discord.py drives.
+"""The gateway half of the stand-in: websocket sessions that discord.py drives, one per shard.
 
 Frames are plain JSON text (discord.py only inflates binary frames, so no zlib is
-needed). The session keeps a backlog of dispatches so a RESUME replays what the bot
-missed while disconnected, as Discord does.
+needed). Each session keeps a backlog of dispatches so a RESUME replays what the
+bot missed while disconnected, as Discord does. With several shards (IDENTIFY
+carries ``"shard": [id, count]``), each shard gets READY and the GUILD_CREATEs of
+its own guilds, and every guild event goes to the shard Discord would route it
+to, ``(guild_id >> 22) % count``; several bot processes may hold different
+shards of one stand-in at once.
 """
 
 from __future__ import annotations
@@ -37,6 +41,26 @@ REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 8, 9, 10, 11
 BACKLOG_SIZE = 2000
 
 
+def shard_of(guild_id: int, shard_count: int) -> int:
+    """The shard Discord routes a guild's events to."""
+    return (guild_id >> 22) % shard_count
+
+
+@dataclass
+class ShardSession:
+    """One shard's session: its socket, sequence and replay backlog."""
+
+    shard_id: int
+    ws: web.WebSocketResponse | None = None
+    session_id: str | None = None
+    seq: int = 0
+    last_heartbeat_seq: int = -1
+
+    def __post_init__(self) -> None:
+        self.backlog: deque[tuple[int, str]] = deque(maxlen=BACKLOG_SIZE)
+        self.send_lock = asyncio.Lock()
+
+
 @dataclass
 class GatewayConnection:
     """One websocket the bot opened, and how it started its session on it."""
@@ -50,12 +74,13 @@ class GatewayConnection:
 class Gateway:
     """Serves ``/gateway`` websockets and dispatches events to the connected bot."""
 
-    def __init__(self, state: LoopbackState, *, heartbeat_interval_ms: int) -> None:
+    def __init__(
+        self, state: LoopbackState, *, heartbeat_interval_ms: int, shard_count: int = 1
+    ) -> None:
         self.state = state
         self.heartbeat_interval_ms = heartbeat_interval_ms
-        self.ws: web.WebSocketResponse | None = None
-        self.session_id: str | None = None
-        self.seq = 0
+        self.shard_count = shard_count  # what GET /gateway/bot recommends
+        self.sessions: dict[int, ShardSession] = {}
         self.intents: int | None = None
         self.presence: JSON | None = None
         self.identify_count = 0
@@ -63,10 +88,18 @@ class Gateway:
         self.ready_count = 0
         self.connections: list[GatewayConnection] = []
         self.resume_url = ""
-        self.last_heartbeat_seq = -1
-        self._backlog: deque[tuple[int, str]] = deque(maxlen=BACKLOG_SIZE)
         self._sockets: set[web.WebSocketResponse] = set()
-        self._send_lock = asyncio.Lock()
+
+    def session(self, shard_id: int = 0) -> ShardSession:
+        return self.sessions.setdefault(shard_id, ShardSession(shard_id))
+
+    @property
+    def ws(self) -> web.WebSocketResponse | None:
+        """Shard 0's socket (the only one of an unsharded bot)."""
+        return self.session(0).ws
+
+    def _session_of(self, ws: web.WebSocketResponse) -> ShardSession | None:
+        return next((s for s in self.sessions.values() if s.ws is ws), None)
 
     # ----- connection handling --------------------------------------------------------
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -83,8 +116,9 @@ class Gateway:
                     await self._on_frame(ws, connection, json.loads(message.data))
         finally:
             self._sockets.discard(ws)
-            if self.ws is ws:
-                self.ws = None
+            session = self._session_of(ws)
+            if session is not None:
+                session.ws = None
             connection.close_code = ws.close_code
             self.state.feed.notify()
         return ws
@@ -95,7 +129,9 @@ class Gateway:
         op, data = frame.get("op"), frame.get("d")
         if op == HEARTBEAT:
             # The client reports the last sequence it processed; barrier() relies on it.
-            self.last_heartbeat_seq = int(data) if isinstance(data, int) else -1
+            session = self._session_of(ws)
+            if session is not None:
+                session.last_heartbeat_seq = int(data) if isinstance(data, int) else -1
             await ws.send_str(_frame(HEARTBEAT_ACK, None))
             self.state.feed.notify()
         elif op == IDENTIFY:
@@ -112,33 +148,47 @@ class Gateway:
             log.debug("loopback gateway ignores op %s", op)
 
     async def _identify(self, ws: web.WebSocketResponse, data: JSON) -> None:
-        self.ws = ws
-        self.session_id = uuid.uuid4().hex
-        self.seq = 0
-        self._backlog.clear()
+        shard_id, shard_count = data.get("shard") or (0, 1)
+        if shard_count != self.shard_count or not 0 <= shard_id < shard_count:
+            # Discord closes a session that names an impossible shard.
+            await ws.close(code=4010, message=b"Invalid shard")
+            return
+        session = self.session(shard_id)
+        session.ws = ws
+        session.session_id = uuid.uuid4().hex
+        session.seq = 0
+        session.backlog.clear()
         self.intents = data.get("intents")
         self.presence = data.get("presence")
         self.identify_count += 1
-        await self.dispatch("READY", self._ready_payload())
-        for guild in self.state.guilds.values():
-            await self.dispatch("GUILD_CREATE", self.guild_create_payload(guild))
+        guilds = [g for g in self.state.guilds.values() if self.shard_for(g.id) == shard_id]
+        await self._send(session, "READY", self._ready_payload(session, guilds))
+        for guild in guilds:
+            await self._send(session, "GUILD_CREATE", self.guild_create_payload(guild))
         self.ready_count += 1
         self.state.feed.notify()
 
     async def _resume(self, ws: web.WebSocketResponse, data: JSON) -> None:
-        if data.get("session_id") != self.session_id or self.session_id is None:
+        wanted = data.get("session_id")
+        session = next(
+            (s for s in self.sessions.values() if wanted and s.session_id == wanted), None
+        )
+        if session is None:
             # Discord answers a stale RESUME with INVALID_SESSION(false): identify again.
             await ws.send_str(_frame(INVALID_SESSION, False))
             return
-        self.ws = ws
+        session.ws = ws
         last_seen = int(data.get("seq") or 0)
-        for seq, frame in list(self._backlog):
+        for seq, frame in list(session.backlog):
             if seq > last_seen:
                 await ws.send_str(frame)
         self.resume_count += 1
-        await self.dispatch("RESUMED", {})
+        await self._send(session, "RESUMED", {})
 
-    def _ready_payload(self) -> JSON:
+    def shard_for(self, guild_id: int) -> int:
+        return shard_of(guild_id, self.shard_count)
+
+    def _ready_payload(self, session: ShardSession, guilds: list[FakeGuild]) -> JSON:
         user = {
             **self.state.bot_user.payload(),
             "verified": True,
@@ -149,8 +199,9 @@ class Gateway:
         return {
             "v": 10,
             "user": user,
-            "guilds": [{"id": str(g), "unavailable": True} for g in self.state.guilds],
-            "session_id": self.session_id,
+            "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
+            "session_id": session.session_id,
+            "shard": [session.shard_id, self.shard_count],
             "session_type": "normal",
             "resume_gateway_url": self.resume_url,
             "application": {"id": str(self.state.application_id), "flags": 0},
@@ -202,16 +253,29 @@ class Gateway:
 
     @property
     def connected(self) -> bool:
-        """Whether a bot session is currently attached to an open websocket."""
-        return self.ws is not None and not self.ws.closed
+        """Whether every shard's session is attached to an open websocket."""
+        return all(
+            (session := self.sessions.get(shard)) is not None
+            and session.ws is not None
+            and not session.ws.closed
+            for shard in range(self.shard_count)
+        )
 
     async def dispatch(self, event: str, data: Any) -> None:
-        """Send a DISPATCH frame now, and keep it for replay after a RESUME."""
-        async with self._send_lock:
-            self.seq += 1
-            frame = json.dumps({"op": DISPATCH, "t": event, "s": self.seq, "d": data})
-            self._backlog.append((self.seq, frame))
-            ws = self.ws
+        """Send a DISPATCH frame to the shard of its guild (shard 0 without one)."""
+        guild_id = data.get("guild_id") if isinstance(data, dict) else None
+        if event == "GUILD_CREATE":
+            guild_id = data["id"]
+        shard = 0 if guild_id is None else self.shard_for(int(guild_id))
+        await self._send(self.session(shard), event, data)
+
+    async def _send(self, session: ShardSession, event: str, data: Any) -> None:
+        """Send a DISPATCH frame now on ``session``, and keep it for replay after a RESUME."""
+        async with session.send_lock:
+            session.seq += 1
+            frame = json.dumps({"op": DISPATCH, "t": event, "s": session.seq, "d": data})
+            session.backlog.append((session.seq, frame))
+            ws = session.ws
             if ws is not None and not ws.closed:
                 try:
                     await ws.send_str(frame)
@@ -257,32 +321,42 @@ class Gateway:
         answer proves every earlier dispatch has been parsed into its cache. Event
         handlers the parse started (``on_message`` ...) may still be running.
         """
-        ws, target = self.ws, self.seq
+        for session in list(self.sessions.values()):
+            await self._acknowledged(session, within)
+
+    async def _acknowledged(self, session: ShardSession, within: float) -> None:
+        ws, target = session.ws, session.seq
         if ws is None:
-            raise RuntimeError("the bot is not connected to the gateway")
-        self.last_heartbeat_seq = -1
+            raise RuntimeError(
+                f"the bot is not connected to the gateway (shard {session.shard_id})"
+            )
+        session.last_heartbeat_seq = -1
         await ws.send_str(_frame(HEARTBEAT, None))
         await self.state.feed.wait_until(
-            lambda: self.last_heartbeat_seq >= target,
+            lambda: session.last_heartbeat_seq >= target,
             within=within,
-            describe=lambda: f"bot did not acknowledge events up to seq {target}",
+            describe=lambda: (
+                f"bot did not acknowledge shard {session.shard_id}'s events up to seq {target}"
+            ),
         )
 
     # ----- disruption ----------------------------------------------------------------
-    async def drop(self, code: int) -> None:
-        """Close the bot's websocket with ``code``, as a network failure would."""
-        ws = self.ws
+    async def drop(self, code: int, shard: int = 0) -> None:
+        """Close a shard's websocket with ``code``, as a network failure would."""
+        session = self.session(shard)
+        ws = session.ws
         if ws is None:
             raise RuntimeError("the bot is not connected to the gateway")
-        self.ws = None
+        session.ws = None
         await ws.close(code=code, message=b"loopback drop")
 
-    async def invalidate(self) -> None:
-        """Send INVALID_SESSION(false) so the bot throws its session away."""
-        ws = self.ws
+    async def invalidate(self, shard: int = 0) -> None:
+        """Send INVALID_SESSION(false) so the bot throws a shard's session away."""
+        session = self.session(shard)
+        ws = session.ws
         if ws is None:
             raise RuntimeError("the bot is not connected to the gateway")
-        self.session_id = None
+        session.session_id = None
         await ws.send_str(_frame(INVALID_SESSION, False))
 
     async def close_all(self) -> None:

@@ -316,7 +316,7 @@ class RestApi:
             200,
             {
                 "url": url,
-                "shards": 1,
+                "shards": self.gateway.shard_count,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 1000,

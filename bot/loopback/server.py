@@ -91,12 +91,14 @@ class LoopbackDiscord:
         interaction_deadline: float | None = 3.0,
         validate: bool = True,
         heartbeat_interval_ms: int = 45_000,
+        shard_count: int = 1,
     ) -> None:
         """Create a stopped stand-in with an empty world.
 
         ``timeout`` bounds every wait for the bot; ``interaction_deadline`` is how long
         the bot may take to acknowledge an interaction (Discord's 3 s; ``None`` turns
-        it off); ``validate`` enforces Discord's payload limits.
+        it off); ``validate`` enforces Discord's payload limits; ``shard_count`` is
+        how many shards ``GET /gateway/bot`` asks for (and IDENTIFY must name).
         """
         self.state = LoopbackState(
             application_id=application_id,
@@ -105,7 +107,9 @@ class LoopbackDiscord:
             owner_id=owner_id,
             timeout=timeout,
         )
-        self.gateway = Gateway(self.state, heartbeat_interval_ms=heartbeat_interval_ms)
+        self.gateway = Gateway(
+            self.state, heartbeat_interval_ms=heartbeat_interval_ms, shard_count=shard_count
+        )
         self.rest = RestApi(
             self.state, self.gateway, interaction_deadline=interaction_deadline, validate=validate
         )

@@ -3,8 +3,10 @@
 :class:`Store` is the one object the rest of the bot holds. It is composed of
 one class per concern, each in its own module:
 
-- ``db``: connections, the one-writer transaction, backup, integrity check;
-- ``migrate``: the schema migration runner over ``migrations/*.sql``;
+- ``sql``: what the SQL needs from an engine (:class:`~bot.store.sql.Database`);
+- ``db``: SQLite's connections, one-writer transaction, backup, integrity check;
+- ``postgres``: PostgreSQL's pool, serialised writers, LISTEN/NOTIFY, migrations;
+- ``migrate``: the schema migrations of both dialects, and SQLite's runner;
 - ``schema``: the ``reviews`` columns, derived from :class:`~bot.models.Review`;
 - ``filters``: the WHERE clause for filters and the term rows it reads;
 - ``reviews`` / ``writes``: reading and changing reviews (with the audit log);
@@ -20,21 +22,31 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 from functools import partial
 from pathlib import Path
+from typing import Any
 
+import asyncpg
+
+from bot.changes import ChangeFeed
 from bot.models import CONTENT_FIELDS, TitleEntry
-from bot.store.changes import SqliteChangeFeed
-from bot.store.db import Database
+from bot.store.db import SqliteDatabase
 from bot.store.errors import CatalogBusy, DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, fold
 from bot.store.guild import GuildState
 from bot.store.imports import ImportRunning, recover_file
 from bot.store.insights import Insights
-from bot.store.migrate import LATEST_VERSION, MIGRATIONS, migrate
+from bot.store.migrate import LATEST_VERSION, MIGRATIONS, POSTGRESQL_MIGRATIONS, migrate
 from bot.store.picks import Picks
+from bot.store.postgres import DEFAULT_POOL_SIZE, PostgresDatabase, is_postgres_url
 from bot.store.schema import GLOBAL_SCOPE
+from bot.store.sql import Database
+from bot.store.transfer import TABLES, copy_catalog, table_rows
 from bot.store.writes import ReviewWrites
+
+# What a database may raise when it is briefly unreachable or busy: worth a retry.
+DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, asyncpg.PostgresError, OSError)
 
 
 class Store(ReviewWrites, Insights, Picks, GuildState):
@@ -47,12 +59,22 @@ class Store(ReviewWrites, Insights, Picks, GuildState):
         db.on_rollback(partial(genres.reload, db))
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
-        """Open (creating and migrating if needed) the database at ``path``."""
-        db = await Database.open(Path(path))
+    async def open(cls, target: Path | str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Store:
+        """Open (creating and migrating if needed) the database at ``target``.
+
+        A ``postgresql://`` URL selects PostgreSQL (with a pool of up to
+        ``pool_size`` connections); anything else is a SQLite file path.
+        """
+        db: Database
+        if is_postgres_url(target):
+            db = await PostgresDatabase.open(str(target), pool_size=pool_size)
+        else:
+            db = await SqliteDatabase.open(Path(target))
         try:
             # An import whose process died half-way is taken back before anyone reads.
-            if await db.fetchone("SELECT 1 FROM imports WHERE state = 'applying' LIMIT 1"):
+            if isinstance(db, SqliteDatabase) and await db.fetchone(
+                "SELECT 1 FROM imports WHERE state = 'applying' LIMIT 1"
+            ):
                 await asyncio.to_thread(recover_file, db.path, db.origin)
             genres = GenreBits()
             await genres.reload(db)
@@ -66,13 +88,25 @@ class Store(ReviewWrites, Insights, Picks, GuildState):
         given a new genre its bit)."""
         await self._genres.reload(self._db)
 
-    async def change_feed(self) -> SqliteChangeFeed:
-        """A feed of every change committed from now on, by any process."""
-        return SqliteChangeFeed(self._db, await SqliteChangeFeed.position(self._db))
-
     @property
     def path(self) -> Path:
+        """The SQLite file (tools that work on the file itself need it)."""
+        if not isinstance(self._db, SqliteDatabase):
+            raise StoreError(f"{self.location} is not a SQLite file")
         return self._db.path
+
+    @property
+    def location(self) -> str:
+        """The file path, or the URL without its password."""
+        return self._db.location
+
+    @property
+    def dialect(self) -> str:
+        return self._db.dialect.name
+
+    async def change_feed(self) -> ChangeFeed:
+        """A feed of every change committed from now on, by any process."""
+        return await self._db.change_feed()
 
     async def close(self) -> None:
         await self._db.close()
@@ -85,7 +119,22 @@ class Store(ReviewWrites, Insights, Picks, GuildState):
 
     async def backup(self, destination: Path | str) -> None:
         """A consistent copy via SQLite's online backup, safe while writes go on."""
+        if not isinstance(self._db, SqliteDatabase):
+            raise StoreError(
+                f"{self.location} is PostgreSQL: back it up with pg_dump (see docs/deploy.md)"
+            )
         await self._db.backup(Path(destination))
+
+    async def copy_to(self, target: Store) -> dict[str, int]:
+        """Copy this whole catalog (audit log, settings, picks, misses) into the empty
+        ``target``, ids and all; returns the rows copied per table."""
+        copied = await copy_catalog(self._db, target._db)
+        await target._genres.reload(target._db)
+        return copied
+
+    async def table_rows(self, table: str) -> list[tuple[Any, ...]]:
+        """Every stored row of one table (see :data:`TABLES`), for comparing catalogs."""
+        return await table_rows(self._db, table)
 
     async def integrity_check(self) -> str:
         return await self._db.integrity_check()
@@ -96,9 +145,13 @@ class Store(ReviewWrites, Insights, Picks, GuildState):
 
 __all__ = [
     "CONTENT_FIELDS",
+    "DATABASE_ERRORS",
+    "DEFAULT_POOL_SIZE",
     "GLOBAL_SCOPE",
     "LATEST_VERSION",
     "MIGRATIONS",
+    "POSTGRESQL_MIGRATIONS",
+    "TABLES",
     "CatalogBusy",
     "DuplicateReview",
     "ImportRunning",

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from bot.changes import Change, ChangeBatch
 
 if TYPE_CHECKING:
-    from bot.store.db import Database
+    from bot.store.db import SqliteDatabase
 
 POLL_SECONDS = 0.5  # a CLI change reaches a running bot within this (plus applying it)
 BATCH_LIMIT = 5_000
@@ -45,13 +45,15 @@ PRUNE_SQL = "DELETE FROM changes WHERE id <= (SELECT MAX(id) FROM changes) - ?"
 class SqliteChangeFeed:
     """:class:`bot.changes.ChangeFeed` over one SQLite file, from ``cursor`` on."""
 
-    def __init__(self, db: Database, cursor: int, *, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(
+        self, db: SqliteDatabase, cursor: int, *, poll_seconds: float = POLL_SECONDS
+    ) -> None:
         self._db = db
         self.cursor = cursor
         self.poll_seconds = poll_seconds
 
     @staticmethod
-    async def position(db: Database) -> int:
+    async def position(db: SqliteDatabase) -> int:
         """The feed's end now: a follower starting here sees every later change."""
         row = await db.fetchone("SELECT COALESCE(MAX(id), 0) FROM changes")
         return int(row[0])

@@ -1,4 +1,4 @@
-"""Database plumbing: connections, the one-writer transaction, reader queries, backup.
+"""SQLite plumbing: connections, the one-writer transaction, reader queries, backup.
 
 One SQLite file in WAL mode, opened through two aiosqlite connections: a
 writer, used by one coroutine at a time behind a lock, and a reader, so
@@ -20,7 +20,7 @@ import logging
 import random
 import secrets
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,19 +28,17 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.changes import change_triggers
+from bot.store.changes import SqliteChangeFeed, change_triggers
 from bot.store.errors import CatalogBusy, StoreError
 from bot.store.intent import WriteIntent
 from bot.store.migrate import migrate
+from bot.store.sql import SQLITE, Dialect, RollbackHook, Row
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5  # one attempt at the write lock; SQLite polls within it
 WRITE_WAIT_SECONDS = 1.5  # in all, inside Discord's 3 s to answer
 MAX_PAUSE_SECONDS = 0.005  # between attempts: well inside an import's gap between chunks
-
-# Called after every rollback, so caches of rows never committed are dropped.
-RollbackHook = Callable[[], Awaitable[None]]
 
 
 def utc_now() -> str:
@@ -98,12 +96,37 @@ def is_busy(error: sqlite3.OperationalError) -> bool:
     return error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
-class Database:
+class SqliteConnection:
+    """The writer connection, as the store's statements see it inside a transaction."""
+
+    dialect: Dialect = SQLITE
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._connection = connection
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        await self._connection.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        await self._connection.executemany(sql, rows)
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        async with self._connection.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
+        async with self._connection.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+
+class SqliteDatabase:
     """The writer and reader connections to one file. Create with :meth:`open`.
 
     ``origin`` names this writer in the change feed, so the catalog can tell its
     own changes from another process's.
     """
+
+    dialect: Dialect = SQLITE
 
     def __init__(
         self,
@@ -122,7 +145,7 @@ class Database:
         self._intent = WriteIntent(path)
 
     @classmethod
-    async def open(cls, path: Path) -> Database:
+    async def open(cls, path: Path) -> SqliteDatabase:
         """Open (creating and migrating if needed) the database at ``path``.
 
         Raises :class:`StoreError` (one line naming the file) when it cannot be.
@@ -148,8 +171,16 @@ class Database:
             raise
         return cls(path, writer, reader, origin)
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     def on_rollback(self, hook: RollbackHook) -> None:
         self._rollback_hooks.append(hook)
+
+    async def change_feed(self) -> SqliteChangeFeed:
+        """A feed of every change committed from now on, by any process."""
+        return SqliteChangeFeed(self, await SqliteChangeFeed.position(self))
 
     async def close(self) -> None:
         async with self._write_lock:
@@ -158,7 +189,7 @@ class Database:
             self._intent.close()
 
     @asynccontextmanager
-    async def transaction(self, *, dry_run: bool = False) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self, *, dry_run: bool = False) -> AsyncIterator[SqliteConnection]:
         """The writer inside ``BEGIN IMMEDIATE``: committed at the end, rolled back on error.
 
         A ``dry_run`` transaction is rolled back at the end too, so a caller can
@@ -167,7 +198,7 @@ class Database:
         async with self._write_lock, _held(self._intent.waiting()):
             await self._begin()
             try:
-                yield self._writer
+                yield SqliteConnection(self._writer)
             except sqlite3.OperationalError as error:
                 await self._rollback()
                 raise cannot_write(self.path, error) from None
@@ -208,11 +239,11 @@ class Database:
         for hook in self._rollback_hooks:
             await hook()
 
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._reader.execute(sql, params) as cursor:
             return list(await cursor.fetchall())
 
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Any:
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
         async with self._reader.execute(sql, params) as cursor:
             return await cursor.fetchone()
 
@@ -225,6 +256,14 @@ class Database:
                 await self._writer.backup(target)
         finally:
             await target.close()
+
+    async def optimize(self) -> None:
+        async with self.transaction() as db:
+            await db.execute("ANALYZE")
+
+    async def columns(self, table: str) -> list[str]:
+        rows = await self.fetchall("SELECT name FROM pragma_table_info(?) ORDER BY cid", [table])
+        return [str(row[0]) for row in rows]
 
     async def integrity_check(self) -> str:
         row = await self.fetchone("PRAGMA integrity_check")

@@ -9,22 +9,23 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-import aiosqlite
-
 from bot.models import Review, ReviewFilters
-from bot.store.db import Database
 from bot.store.schema import GLOBAL_SCOPE
+from bot.store.sql import Connection, Database, Dialect
 
 NO_FILTERS = ReviewFilters()
 TERM_KINDS = ("director", "cast", "genre")
-# Filters answered by a column of ``reviews`` itself: filter field → condition on its value.
-COLUMN_CONDITIONS = {
-    "min_score": "r.score >= ?",
-    "verdict": "r.verdict = ? COLLATE NOCASE",
-    "year_from": "r.year >= ?",
-    "year_to": "r.year <= ?",
-    "max_runtime": "r.runtime <= ?",
-}
+
+
+def column_conditions(dialect: Dialect) -> dict[str, str]:
+    """Filters answered by a column of ``reviews`` itself: filter field → condition on its value."""
+    return {
+        "min_score": "r.score >= ?",
+        "verdict": f"{dialect.nocase('r.verdict')} = {dialect.nocase('?')}",
+        "year_from": "r.year >= ?",
+        "year_to": "r.year <= ?",
+        "max_runtime": "r.runtime <= ?",
+    }
 
 
 @lru_cache(maxsize=65_536)  # names repeat: a bulk import folds each a few times at most
@@ -55,24 +56,23 @@ class GenreBits:
         rows = await db.fetchall("SELECT value, bit FROM genre_bits")
         self.bits = {value: bit for value, bit in rows}
 
-    async def assign(self, db: aiosqlite.Connection, value: str) -> int | None:
+    async def assign(self, db: Connection, value: str) -> int | None:
         """The genre's bit, assigning the next free one; ``None`` once all 62 are taken."""
         if value in self.bits:
             return self.bits[value]
         await db.execute(
-            "INSERT OR IGNORE INTO genre_bits (value, bit) SELECT ?, COALESCE(MAX(bit) + 1, 0) "
-            "FROM genre_bits HAVING COALESCE(MAX(bit) + 1, 0) <= 61",
+            "INSERT INTO genre_bits (value, bit) SELECT CAST(? AS TEXT), COALESCE(MAX(bit) + 1, 0) "
+            "FROM genre_bits HAVING COALESCE(MAX(bit) + 1, 0) <= 61 ON CONFLICT DO NOTHING",
             [value],
         )
-        async with db.execute("SELECT bit FROM genre_bits WHERE value = ?", [value]) as cursor:
-            row = await cursor.fetchone()
+        row = await db.fetchone("SELECT bit FROM genre_bits WHERE value = ?", [value])
         if row is None:
             return None
         self.bits[value] = int(row[0])
         return self.bits[value]
 
 
-async def write_terms(db: aiosqlite.Connection, review: Review, genres: GenreBits) -> None:
+async def write_terms(db: Connection, review: Review, genres: GenreBits) -> None:
     """Replace the review's director, cast and genre rows and its genre mask."""
     await db.execute("DELETE FROM review_terms WHERE review_id = ?", [review.id])
     rows = [
@@ -83,7 +83,8 @@ async def write_terms(db: aiosqlite.Connection, review: Review, genres: GenreBit
         for label in labels
     ]
     await db.executemany(
-        "INSERT OR IGNORE INTO review_terms (review_id, kind, value, label) VALUES (?, ?, ?, ?)",
+        "INSERT INTO review_terms (review_id, kind, value, label) VALUES (?, ?, ?, ?) "
+        "ON CONFLICT DO NOTHING",
         rows,
     )
     mask = 0
@@ -127,12 +128,13 @@ def filter_clause(
     filters: ReviewFilters,
     guild_id: int | None,
     genre_bits: Mapping[str, int],
+    dialect: Dialect,
     shadowed: Sequence[int] = (),
 ) -> tuple[str, list[Any]]:
     """The WHERE clause (over ``reviews r``) for the live reviews ``guild_id`` sees."""
     visible, params = visible_clause(guild_id, shadowed)
     clauses = [visible, "r.deleted_at IS NULL"]
-    for name, condition in COLUMN_CONDITIONS.items():
+    for name, condition in column_conditions(dialect).items():
         value = getattr(filters, name)
         if value is not None:
             clauses.append(condition)

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from bot.matching import normalize_title
 from bot.models import Announcements
-from bot.store.db import Database, utc_now
+from bot.store.db import utc_now
 from bot.store.schema import GLOBAL_SCOPE, db_scope
+from bot.store.sql import Database
 
 MAX_MISS_TEXT = 200
 # Enough for /wanted's top ten to be meaningful; the table stays bounded however
@@ -26,14 +27,15 @@ class GuildState:
             await db.execute(
                 "INSERT INTO lookup_misses (scope, query_key, query, count, last_at) "
                 "VALUES (?, ?, ?, 1, ?) ON CONFLICT (scope, query_key) DO UPDATE SET "
-                "count = count + 1, query = excluded.query, last_at = excluded.last_at",
+                "count = lookup_misses.count + 1, query = excluded.query, "
+                "last_at = excluded.last_at",
                 [db_scope(guild_id), key, query[:MAX_MISS_TEXT], utc_now()],
             )
             # Over the cap: the least-asked go first, the oldest of those first.
             await db.execute(
                 "DELETE FROM lookup_misses WHERE scope = ?1 AND query_key IN ("
                 "SELECT query_key FROM lookup_misses WHERE scope = ?1 "
-                "ORDER BY count DESC, last_at DESC LIMIT -1 OFFSET ?2)",
+                f"ORDER BY count DESC, last_at DESC {db.dialect.no_limit} OFFSET ?2)",
                 [db_scope(guild_id), MAX_MISSES_PER_SCOPE],
             )
 

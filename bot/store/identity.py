@@ -14,6 +14,7 @@ from bot.models import Review
 from bot.store.schema import db_scope
 
 IDENTITY_COLUMNS = ("scope", "identity")
+_TYPES = {"scope": "BIGINT", "identity": "TEXT"}
 
 
 def same_review(existing: str, incoming: str) -> str:
@@ -32,5 +33,6 @@ def existing_review_sql(incoming: str) -> str:
 def incoming_row(review: Review) -> tuple[str, list[Any]]:
     """A one-row SQL source named ``incoming`` holding ``review``'s identity columns."""
     values = {"scope": db_scope(review.scope), "identity": review.identity}
-    columns = ", ".join(f"? AS {name}" for name in IDENTITY_COLUMNS)
+    # Typed, as PostgreSQL takes an untyped parameter for text.
+    columns = ", ".join(f"CAST(? AS {_TYPES[name]}) AS {name}" for name in IDENTITY_COLUMNS)
     return f"(SELECT {columns}) AS incoming", [values[name] for name in IDENTITY_COLUMNS]

@@ -27,7 +27,7 @@ _DISTINCT_MASKS = (
 
 _LOWEST_IDS = (
     "SELECT id FROM (SELECT id FROM reviews WHERE scope = ? AND deleted_at IS NULL "
-    "AND genre_mask = ? ORDER BY id LIMIT ?)"
+    "AND genre_mask = ? ORDER BY id LIMIT ?) AS lowest"
 )
 MAX_COMPOUND = 400  # SQLite allows 500 SELECTs in one compound statement
 
@@ -52,10 +52,10 @@ class Insights(ReviewReads):
         """Director, cast or genre names that start with ``prefix`` (for autocomplete)."""
         visible, params = visible_clause(guild_id, await self.shadowed(guild_id))
         rows = await self._db.fetchall(
-            "SELECT t.label, COUNT(*) AS n FROM review_terms t "
+            "SELECT MIN(t.label), COUNT(*) AS n FROM review_terms t "
             "JOIN reviews r ON r.id = t.review_id "
             f"WHERE t.kind = ? AND t.value LIKE ? ESCAPE '\\' AND {visible} "
-            "AND r.deleted_at IS NULL GROUP BY t.value ORDER BY n DESC, t.label LIMIT ?",
+            "AND r.deleted_at IS NULL GROUP BY t.value ORDER BY n DESC, MIN(t.label) LIMIT ?",
             [kind, _like_prefix(fold(prefix)[:MAX_PREFIX]), *params, limit],
         )
         return [label for label, _ in rows]
@@ -75,27 +75,29 @@ class Insights(ReviewReads):
     async def verdict_labels(self, *, guild_id: int | None) -> list[str]:
         visible, params = visible_clause(guild_id, await self.shadowed(guild_id))
         rows = await self._db.fetchall(
-            f"SELECT verdict, COUNT(*) AS n FROM reviews r WHERE {visible} AND deleted_at IS NULL "
-            "AND verdict != '' GROUP BY verdict COLLATE NOCASE ORDER BY n DESC, verdict",
+            f"SELECT MIN(verdict), COUNT(*) AS n FROM reviews r WHERE {visible} "
+            "AND deleted_at IS NULL AND verdict != '' "
+            f"GROUP BY {self._db.dialect.nocase('verdict')} ORDER BY n DESC, 1",
             params,
         )
         return [label for label, _ in rows]
 
     async def stats(self, *, guild_id: int | None, top: int = 5) -> CatalogStats:
+        dialect = self._db.dialect
         where, params = filter_clause(
-            NO_FILTERS, guild_id, self._genres.bits, await self.shadowed(guild_id)
+            NO_FILTERS, guild_id, self._genres.bits, dialect, await self.shadowed(guild_id)
         )
         total_row = await self._db.fetchone(
             f"SELECT COUNT(*), AVG(score) FROM reviews r WHERE {where}", params
         )
         buckets = await self._db.fetchall(
-            f"SELECT CAST(score AS INTEGER), COUNT(*) FROM reviews r WHERE {where} "
+            f"SELECT {dialect.whole_part('score')}, COUNT(*) FROM reviews r WHERE {where} "
             "AND score IS NOT NULL GROUP BY 1 ORDER BY 1",
             params,
         )
         verdicts = await self._db.fetchall(
-            f"SELECT verdict, COUNT(*) FROM reviews r WHERE {where} AND verdict != '' "
-            "GROUP BY verdict COLLATE NOCASE ORDER BY 2 DESC, 1",
+            f"SELECT MIN(verdict), COUNT(*) FROM reviews r WHERE {where} AND verdict != '' "
+            f"GROUP BY {dialect.nocase('verdict')} ORDER BY 2 DESC, 1",
             params,
         )
         directors = await self._db.fetchall(
@@ -153,7 +155,7 @@ class Insights(ReviewReads):
             f"SELECT {_REVIEW_SELECT_R}, other.kind, other.label FROM review_terms mine "
             "JOIN review_terms other ON other.kind = mine.kind AND other.value = mine.value "
             "JOIN reviews r ON r.id = other.review_id "
-            "WHERE mine.review_id = ? AND other.review_id IN (SELECT value FROM json_each(?))",
+            f"WHERE mine.review_id = ? AND other.review_id IN ({self._db.dialect.json_ids()})",
             [review.id, json.dumps(chosen)],
         )
         width = len(REVIEW_COLUMNS)
@@ -192,7 +194,7 @@ class Insights(ReviewReads):
                 "JOIN review_terms other ON other.kind = 'genre' AND other.value = mine.value "
                 f"JOIN reviews r ON r.id = other.review_id WHERE mine.review_id = ? "
                 f"AND mine.kind = 'genre' AND {live} "
-                "AND r.id NOT IN (SELECT value FROM json_each(?)) "
+                f"AND r.id NOT IN ({self._db.dialect.json_ids()}) "
                 "GROUP BY r.id ORDER BY score DESC, r.id LIMIT ?",
                 [review.id, *params, review.film, json.dumps(sorted(exclude)), limit],
             )
@@ -224,7 +226,7 @@ class Insights(ReviewReads):
                 )
                 ids.extend(int(row[0]) for row in rows if int(row[0]) not in exclude)
             shown = await self._db.fetchall(
-                f"SELECT r.id FROM reviews r WHERE r.id IN (SELECT value FROM json_each(?)) "
+                f"SELECT r.id FROM reviews r WHERE r.id IN ({self._db.dialect.json_ids()}) "
                 f"AND {live} ORDER BY r.id LIMIT ?",
                 [json.dumps(ids), *params, review.film, limit - len(found)],
             )

@@ -1,8 +1,11 @@
-"""The schema migration runner: numbered SQL files in ``migrations/``, applied in order.
+"""The schema migrations: numbered SQL files, applied in order.
 
-The schema version lives in SQLite's ``user_version``. An existing database is
-backed up beside itself before any step runs, so a failed migration never
-costs data.
+SQLite's are in ``migrations/``, PostgreSQL's in ``migrations/postgresql/``,
+numbered together: migration N has the same number and name in both dialects
+(tests/bot/test_store.py checks it). This module runs SQLite's: the schema
+version lives in ``user_version``, and an existing database is backed up
+beside itself before any step runs, so a failed migration never costs data.
+PostgreSQL's runner is in :mod:`bot.store.postgres`.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ class Migration:
     sql: str
 
 
-def load_migrations() -> list[Migration]:
+def load_migrations(dialect_folder: str = "") -> list[Migration]:
     folder = resources.files("bot.store") / "migrations"
+    if dialect_folder:
+        folder = folder / dialect_folder
     found = []
     for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
+        if entry.is_file() and entry.name.endswith(".sql"):
             number, _, rest = entry.name.partition("_")
             found.append(
                 Migration(int(number), rest.removesuffix(".sql"), entry.read_text("utf-8"))
@@ -41,7 +46,16 @@ def load_migrations() -> list[Migration]:
 
 
 MIGRATIONS = load_migrations()
+POSTGRESQL_MIGRATIONS = load_migrations("postgresql")
 LATEST_VERSION = MIGRATIONS[-1].version
+
+
+def refuse_newer(location: str, version: int) -> None:
+    if version > LATEST_VERSION:
+        raise StoreError(
+            f"{location} has schema version {version}, newer than this reviewbot "
+            f"({LATEST_VERSION}); upgrade reviewbot"
+        )
 
 
 async def migrate(db: aiosqlite.Connection, path: Path) -> int:
@@ -49,11 +63,7 @@ async def migrate(db: aiosqlite.Connection, path: Path) -> int:
     async with db.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
     start = int(row[0]) if row else 0
-    if start > LATEST_VERSION:
-        raise StoreError(
-            f"{path} has schema version {start}, newer than this reviewbot ({LATEST_VERSION}); "
-            "upgrade reviewbot"
-        )
+    refuse_newer(str(path), start)
     pending = [migration for migration in MIGRATIONS if migration.version > start]
     if not pending:
         return start

@@ -6,12 +6,11 @@ import random
 from collections.abc import Sequence
 from typing import Any
 
-import aiosqlite
-
 from bot.models import Review, ReviewFilters
 from bot.store.db import precise_now
 from bot.store.filters import filter_clause
 from bot.store.reviews import ReviewReads
+from bot.store.sql import Connection
 
 REDRAWS = 20  # at most half the pool is seen, so 20 misses in a row has odds under 1e-6
 # A channel remembers this many picks: no repeat within 500 re-rolls, and the table
@@ -32,18 +31,18 @@ class Picks(ReviewReads):
         immediate repeat of the last pick when the pool allows it).
         """
         where, params = filter_clause(
-            filters, guild_id, self._genres.bits, await self.shadowed(guild_id)
+            filters, guild_id, self._genres.bits, self._db.dialect, await self.shadowed(guild_id)
         )
         async with self._db.transaction() as db:
             pool = await _scalar(db, f"SELECT COUNT(*) FROM reviews r WHERE {where}", params)
             if pool == 0:
                 return None
-            async with db.execute(
+            rows = await db.fetchall(
                 "SELECT r.id FROM recent_picks p JOIN reviews r ON r.id = p.review_id "
                 f"WHERE p.channel_id = ? AND {where}",
                 [channel_id, *params],
-            ) as cursor:
-                seen = {int(row[0]) for row in await cursor.fetchall()}
+            )
+            seen = {int(row[0]) for row in rows}
             if len(seen) >= pool:
                 last = await _last_pick(db, channel_id)  # before its record is forgotten
                 await db.executemany(
@@ -53,20 +52,20 @@ class Picks(ReviewReads):
                 seen = {last} if pool > 1 and last in seen else set()
             chosen = await self._pick_unseen(db, where, params, pool, seen)
             await db.execute(
-                "INSERT OR REPLACE INTO recent_picks (channel_id, review_id, picked_at) "
-                "VALUES (?, ?, ?)",
+                "INSERT INTO recent_picks (channel_id, review_id, picked_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (channel_id, review_id) DO UPDATE SET picked_at = excluded.picked_at",
                 [channel_id, chosen, precise_now()],
             )
             await db.execute(
                 "DELETE FROM recent_picks WHERE channel_id = ?1 AND review_id IN ("
                 "SELECT review_id FROM recent_picks WHERE channel_id = ?1 "
-                "ORDER BY picked_at DESC LIMIT -1 OFFSET ?2)",
+                f"ORDER BY picked_at DESC {db.dialect.no_limit} OFFSET ?2)",
                 [channel_id, MAX_PICKS_PER_CHANNEL],
             )
         return await self.get(chosen)
 
     async def _pick_unseen(
-        self, db: aiosqlite.Connection, where: str, params: list[Any], pool: int, seen: set[int]
+        self, db: Connection, where: str, params: list[Any], pool: int, seen: set[int]
     ) -> int:
         """Uniform over the pool minus ``seen``.
 
@@ -84,22 +83,20 @@ class Picks(ReviewReads):
                 )
                 if candidate not in seen:
                     return candidate
-        async with db.execute(f"SELECT r.id FROM reviews r WHERE {where}", params) as cursor:
-            left = [int(row[0]) for row in await cursor.fetchall() if int(row[0]) not in seen]
+        rows = await db.fetchall(f"SELECT r.id FROM reviews r WHERE {where}", params)
+        left = [int(row[0]) for row in rows if int(row[0]) not in seen]
         return self._random.choice(left)
 
 
-async def _scalar(db: aiosqlite.Connection, sql: str, params: Sequence[Any]) -> int:
-    async with db.execute(sql, params) as cursor:
-        row = await cursor.fetchone()
+async def _scalar(db: Connection, sql: str, params: Sequence[Any]) -> int:
+    row = await db.fetchone(sql, params)
     assert row is not None
     return int(row[0])
 
 
-async def _last_pick(db: aiosqlite.Connection, channel_id: int) -> int | None:
-    async with db.execute(
+async def _last_pick(db: Connection, channel_id: int) -> int | None:
+    row = await db.fetchone(
         "SELECT review_id FROM recent_picks WHERE channel_id = ? ORDER BY picked_at DESC LIMIT 1",
         [channel_id],
-    ) as cursor:
-        row = await cursor.fetchone()
+    )
     return None if row is None else int(row[0])

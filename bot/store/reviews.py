@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
-
-import aiosqlite
 
 from bot.matching import normalize_title
 from bot.models import AuditEntry, Review, ReviewFilters, TitleEntry
-from bot.store.db import Database
 from bot.store.filters import NO_FILTERS, SHADOWED_SQL, GenreBits, filter_clause
 from bot.store.schema import (
     GLOBAL_SCOPE,
@@ -21,22 +18,28 @@ from bot.store.schema import (
     py_scope,
     select_list,
 )
+from bot.store.sql import Connection, Database, Dialect, placeholders
 
-ORDERS = {
-    "score": "r.score IS NULL, r.score DESC, r.title",
-    "title": "r.title COLLATE NOCASE, r.year",
-    "id": "r.id",
-}
+ORDERS = ("score", "title", "id")
+
+
+def order_by(order: str, dialect: Dialect) -> str:
+    """The ORDER BY list for one of :data:`ORDERS`."""
+    return {
+        "score": "r.score IS NULL, r.score DESC, r.title",
+        "title": f"{dialect.nocase('r.title')}, r.year",
+        "id": "r.id",
+    }[order]
+
+
 _TITLE_FIELDS = ("id", "title", "year", "aliases", "scope")
 EXPORT_PAGE = 1_000
+IDS_PER_QUERY = 500  # well under SQLite's 32,766 host parameters
 
 
-async def select_review(
-    db: aiosqlite.Connection, where: str, params: Sequence[Any]
-) -> Review | None:
+async def select_review(db: Connection, where: str, params: Sequence[Any]) -> Review | None:
     """The first review matching ``where``, read on ``db`` (the writer, inside a transaction)."""
-    async with db.execute(f"SELECT {REVIEW_SELECT} FROM reviews WHERE {where}", params) as cursor:
-        row = await cursor.fetchone()
+    row = await db.fetchone(f"SELECT {REVIEW_SELECT} FROM reviews WHERE {where}", params)
     return None if row is None else decode_review(row)
 
 
@@ -61,7 +64,7 @@ class ReviewReads:
         """Live reviews by id, in id order (one query, however many)."""
         rows = await self._db.fetchall(
             f"SELECT {REVIEW_SELECT} FROM reviews WHERE deleted_at IS NULL "
-            "AND id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            f"AND id IN ({self._db.dialect.json_ids()}) ORDER BY id",
             [json.dumps(list(ids))],
         )
         return [decode_review(row) for row in rows]
@@ -126,10 +129,11 @@ class ReviewReads:
         order: str = "score",
     ) -> list[Review]:
         where, params = filter_clause(
-            filters, guild_id, self._genres.bits, await self.shadowed(guild_id)
+            filters, guild_id, self._genres.bits, self._db.dialect, await self.shadowed(guild_id)
         )
         rows = await self._db.fetchall(
-            f"SELECT {REVIEW_SELECT} FROM reviews r WHERE {where} ORDER BY {ORDERS[order]} "
+            f"SELECT {REVIEW_SELECT} FROM reviews r WHERE {where} "
+            f"ORDER BY {order_by(order, self._db.dialect)} "
             "LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
@@ -143,7 +147,7 @@ class ReviewReads:
         if not include_deleted:
             sql += " AND deleted_at IS NULL"
         rows = await self._db.fetchall(
-            sql + " ORDER BY title COLLATE NOCASE, year", [db_scope(scope)]
+            sql + f" ORDER BY {self._db.dialect.nocase('title')}, year", [db_scope(scope)]
         )
         return [decode_review(row) for row in rows]
 
@@ -174,7 +178,7 @@ class ReviewReads:
 
     async def count(self, filters: ReviewFilters = NO_FILTERS, *, guild_id: int | None) -> int:
         where, params = filter_clause(
-            filters, guild_id, self._genres.bits, await self.shadowed(guild_id)
+            filters, guild_id, self._genres.bits, self._db.dialect, await self.shadowed(guild_id)
         )
         row = await self._db.fetchone(f"SELECT COUNT(*) FROM reviews r WHERE {where}", params)
         return int(row[0])
@@ -183,15 +187,19 @@ class ReviewReads:
         row = await self._db.fetchone("SELECT EXISTS (SELECT 1 FROM reviews)")
         return not row[0]
 
-    async def title_entries(self, ids: Sequence[int] | None = None) -> list[TitleEntry]:
-        """Every live review's titles (or those of ``ids``), for the title index."""
+    async def title_entries(self, ids: Collection[int] | None = None) -> list[TitleEntry]:
+        """Every live review's titles (or only those of ``ids``), for the title index."""
         sql = f"SELECT {select_list(_TITLE_FIELDS)} FROM reviews WHERE deleted_at IS NULL"
-        params: list[Any] = []
-        if ids is not None:
-            # One JSON array parameter, however many ids: no SQLite variable limit.
-            sql += " AND id IN (SELECT value FROM json_each(?))"
-            params.append(json.dumps(list(ids)))
-        rows = await self._db.fetchall(sql, params)
+        if ids is None:
+            rows = await self._db.fetchall(sql)
+        else:
+            wanted = sorted(ids)
+            rows = []
+            for start in range(0, len(wanted), IDS_PER_QUERY):
+                chunk = wanted[start : start + IDS_PER_QUERY]
+                rows += await self._db.fetchall(
+                    f"{sql} AND id IN ({placeholders(len(chunk))})", chunk
+                )
         entries = []
         for row in rows:
             values = decode(_TITLE_FIELDS, row)

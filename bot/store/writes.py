@@ -7,16 +7,17 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Unpack
 
-import aiosqlite
-
 from bot.models import ImportReport, Review, has_substance, review_from_fields
-from bot.store.db import utc_now
+from bot.store import pg_imports
+from bot.store.db import SqliteDatabase, utc_now
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, write_terms
 from bot.store.identity import incoming_row, same_review
 from bot.store.imports import ImportOptions, import_reviews
+from bot.store.postgres import PostgresDatabase
 from bot.store.reviews import ReviewReads, select_review
 from bot.store.schema import REVIEW_SELECT, content_params, db_scope, decode_review
+from bot.store.sql import Connection, placeholders
 
 
 class ReviewWrites(ReviewReads):
@@ -81,10 +82,10 @@ class ReviewWrites(ReviewReads):
     async def remove_samples(self, *, actor_id: int | None) -> list[int]:
         """Soft-delete every live sample review, each audited; returns their ids."""
         async with self._db.transaction() as db:
-            async with db.execute(
+            rows = await db.fetchall(
                 f"SELECT {REVIEW_SELECT} FROM reviews WHERE sample = 1 AND deleted_at IS NULL"
-            ) as cursor:
-                samples = [decode_review(row) for row in await cursor.fetchall()]
+            )
+            samples = [decode_review(row) for row in rows]
             for review in samples:
                 await _mark_deleted(db, review, actor_id, "remove sample")
         return [review.id for review in samples if review.id is not None]
@@ -94,23 +95,29 @@ class ReviewWrites(ReviewReads):
     ) -> ImportReport:
         """Upsert by identity (:mod:`bot.store.identity`): all rows or none.
 
-        Runs in a worker thread on its own connection, in short transactions, so
-        the bot keeps answering and writing meanwhile (see :mod:`bot.store.imports`).
-        Raises :class:`ImportRunning` if another import into this file is under way.
+        SQLite: in a worker thread on its own connection, in short transactions, so
+        the bot keeps answering and writing meanwhile (see :mod:`bot.store.imports`);
+        raises :class:`ImportRunning` if another import into this file is under way.
+        PostgreSQL: COPY and set-based SQL in one transaction (:mod:`bot.store.pg_imports`).
         """
-        report = await asyncio.to_thread(
-            import_reviews,
-            self._db.path,
-            reviews,
-            origin=self._db.origin,
-            **options,
-        )
+        report: ImportReport
+        if isinstance(self._db, PostgresDatabase):
+            report = await pg_imports.import_reviews(self._db, reviews, **options)
+        else:
+            assert isinstance(self._db, SqliteDatabase)
+            report = await asyncio.to_thread(
+                import_reviews,
+                self._db.path,
+                reviews,
+                origin=self._db.origin,
+                **options,
+            )
         await self._genres.reload(self._db)  # the import may have given new genres bits
         return report
 
 
 async def _get_in_scope(
-    db: aiosqlite.Connection, review_id: int, scope: int | None, *, include_deleted: bool = False
+    db: Connection, review_id: int, scope: int | None, *, include_deleted: bool = False
 ) -> Review:
     """The review, only if it is stored in ``scope``: a guild cannot reach other scopes."""
     review = await select_review(db, "id = ? AND scope = ?", [review_id, db_scope(scope)])
@@ -120,7 +127,7 @@ async def _get_in_scope(
 
 
 async def _find_existing(
-    db: aiosqlite.Connection, review: Review, *, include_deleted: bool = False
+    db: Connection, review: Review, *, include_deleted: bool = False
 ) -> Review | None:
     """The row with ``review``'s identity in its scope (the one upsert key)."""
     incoming, params = incoming_row(review)
@@ -130,9 +137,7 @@ async def _find_existing(
     return await select_review(db, sql, params)
 
 
-async def _mark_deleted(
-    db: aiosqlite.Connection, current: Review, actor_id: int | None, action: str
-) -> None:
+async def _mark_deleted(db: Connection, current: Review, actor_id: int | None, action: str) -> None:
     """Soft-delete (``action`` ≠ "restore") or restore one review, audited."""
     deleting = action != "restore"
     now = utc_now()
@@ -151,19 +156,18 @@ async def _mark_deleted(
 
 
 async def _insert(
-    db: aiosqlite.Connection, review: Review, actor_id: int | None, action: str, genres: GenreBits
+    db: Connection, review: Review, actor_id: int | None, action: str, genres: GenreBits
 ) -> Review:
     params = content_params(review)
-    columns = ", ".join(params)
-    placeholders = ", ".join(f":{name}" for name in params)
-    async with db.execute(
-        f"INSERT INTO reviews (scope, {columns}, created_by, created_at, updated_by, updated_at) "
-        f"VALUES (:scope, {placeholders}, :actor, :now, :actor, :now)",
-        {**params, "scope": db_scope(review.scope), "actor": actor_id, "now": utc_now()},
-    ) as cursor:
-        review_id = cursor.lastrowid
-    assert review_id is not None
-    stored = await select_review(db, "id = ?", [review_id])
+    now = utc_now()
+    values = [db_scope(review.scope), *params.values(), actor_id, now, actor_id, now]
+    row = await db.fetchone(
+        f"INSERT INTO reviews (scope, {', '.join(params)}, created_by, created_at, updated_by, "
+        f"updated_at) VALUES ({placeholders(len(values))}) RETURNING id",
+        values,
+    )
+    assert row is not None
+    stored = await select_review(db, "id = ?", [row[0]])
     assert stored is not None
     await write_terms(db, stored, genres)
     await _audit(db, stored, actor_id, action, before=None, after=stored.content())
@@ -171,7 +175,7 @@ async def _insert(
 
 
 async def _rewrite(
-    db: aiosqlite.Connection,
+    db: Connection,
     current: Review,
     updated: Review,
     actor_id: int | None,
@@ -180,11 +184,11 @@ async def _rewrite(
 ) -> Review:
     assert current.id is not None
     params = content_params(updated)
-    assignments = ", ".join(f"{name} = :{name}" for name in params)
+    assignments = ", ".join(f"{name} = ?" for name in params)
     await db.execute(
-        f"UPDATE reviews SET {assignments}, updated_by = :actor, updated_at = :now, "
-        "deleted_at = NULL WHERE id = :id",
-        {**params, "actor": actor_id, "now": utc_now(), "id": current.id},
+        f"UPDATE reviews SET {assignments}, updated_by = ?, updated_at = ?, "
+        "deleted_at = NULL WHERE id = ?",
+        [*params.values(), actor_id, utc_now(), current.id],
     )
     stored = await select_review(db, "id = ?", [current.id])
     assert stored is not None
@@ -194,7 +198,7 @@ async def _rewrite(
 
 
 async def _audit(
-    db: aiosqlite.Connection,
+    db: Connection,
     review: Review,
     actor_id: int | None,
     action: str,

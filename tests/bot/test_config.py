@@ -243,3 +243,39 @@ def test_env_example_documents_every_variable() -> None:
         if "=" in line and not line.startswith("#")
     }
     assert documented == set(VARIABLES)
+
+
+def test_database_url_selects_postgresql_and_with_database_switches_back() -> None:
+    url = "postgresql://reviewbot@db.example/reviewbot"
+    settings = settings_from_mapping({"DATABASE_URL": url, "DATABASE_POOL_SIZE": "25"})
+    assert settings.database == url
+    assert settings.database_pool_size == 25
+    assert settings.with_database(Path("x.db")).database == Path("x.db")
+    assert Settings().with_database("postgres://h/d").database == "postgres://h/d"
+    assert Settings().database == DEFAULT_DATABASE_PATH
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"DATABASE_URL": "mysql://x/y"}, "DATABASE_URL must be a PostgreSQL URL"),
+        ({"DATABASE_POOL_SIZE": "0"}, "DATABASE_POOL_SIZE must be a whole number from 1"),
+        ({"DATABASE_POOL_SIZE": "1" + "0" * 30}, "DATABASE_POOL_SIZE must be a whole number"),
+        ({"SHARD_COUNT": "two"}, "SHARD_COUNT must be a whole number"),
+        ({"SHARD_IDS": "0,1"}, "SHARD_IDS needs SHARD_COUNT"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "0,4"}, "from 0 to 3 (SHARD_COUNT is 4), got '4'"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": "1,1"}, "SHARD_IDS must list each shard once"),
+        ({"SHARD_COUNT": "4", "SHARD_IDS": ","}, "SHARD_IDS must list each shard once"),
+    ],
+)
+def test_malformed_database_and_shard_settings_are_one_line_errors(
+    values: dict[str, str], message: str
+) -> None:
+    assert message in config_error(values)
+
+
+def test_shards_split_across_processes() -> None:
+    settings = settings_from_mapping({"SHARD_COUNT": "4", "SHARD_IDS": " 3, 2 "})
+    assert settings.shard_count == 4
+    assert settings.shard_ids == (2, 3)
+    assert settings_from_mapping({"SHARD_COUNT": "4"}).shard_ids is None

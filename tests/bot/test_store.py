@@ -1,38 +1,62 @@
-"""The SQLite store: schema, scoping, audit, imports, random picks, concurrency."""
+"""The store on both backends: schema, scoping, audit, imports, random picks, concurrency.
+
+``store`` (and so every test that uses it) runs once on SQLite and once on
+PostgreSQL; the few tests about one engine's own machinery say which in their name.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import itertools
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import fields
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from bot.models import CONTENT_FIELDS, Review, ReviewFilters, ValidationError
 from bot.store import (
     LATEST_VERSION,
     MIGRATIONS,
+    POSTGRESQL_MIGRATIONS,
     DuplicateReview,
     ReviewNotFound,
     Store,
     StoreError,
     filters,
 )
+from bot.store.imports import ANALYZE_AFTER_ROWS
 from bot.store.schema import CONTENT_COLUMNS, DERIVED_COLUMNS, REVIEW_COLUMNS
-from tests.conftest import make_old_database, make_review
+from tests.conftest import make_old_database, make_review, new_postgres_database
+from tests.pgserver import PostgresServer
 
 GUILD_A = 111
 GUILD_B = 222
 MOD = 42
 
 
+@pytest.fixture
+async def store(database: str) -> AsyncIterator[Store]:
+    opened = await Store.open(database)
+    yield opened
+    await opened.close()
+
+
 # -- schema ------------------------------------------------------------------------
 
 
-async def test_new_database_is_created_at_the_latest_schema_in_wal_mode(tmp_path: Path) -> None:
+def test_migrations_are_numbered_together_in_both_dialects() -> None:
+    assert [(m.version, m.name) for m in POSTGRESQL_MIGRATIONS] == [
+        (m.version, m.name) for m in MIGRATIONS
+    ]
+    assert [m.version for m in MIGRATIONS] == list(range(1, LATEST_VERSION + 1))
+
+
+async def test_new_sqlite_database_is_created_at_the_latest_schema_in_wal_mode(
+    tmp_path: Path,
+) -> None:
     async with await Store.open(tmp_path / "new" / "reviews.db") as store:
         assert await store.schema_version() == LATEST_VERSION
         assert await store.integrity_check() == "ok"
@@ -41,7 +65,7 @@ async def test_new_database_is_created_at_the_latest_schema_in_wal_mode(tmp_path
 
 
 @pytest.mark.parametrize("start", [migration.version for migration in MIGRATIONS[:-1]])
-async def test_every_earlier_schema_migrates_keeping_its_reviews_and_a_backup(
+async def test_every_earlier_sqlite_schema_migrates_keeping_its_reviews_and_a_backup(
     tmp_path: Path, start: int
 ) -> None:
     path = make_old_database(tmp_path / "old.db", start)
@@ -56,7 +80,7 @@ async def test_every_earlier_schema_migrates_keeping_its_reviews_and_a_backup(
         assert db.execute("SELECT title FROM reviews").fetchall() == [("Heat",)]
 
 
-async def test_a_database_from_a_newer_reviewbot_is_refused(tmp_path: Path) -> None:
+async def test_a_sqlite_database_from_a_newer_reviewbot_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     with sqlite3.connect(path) as db:
         db.execute(f"PRAGMA user_version = {LATEST_VERSION + 1}")
@@ -65,10 +89,22 @@ async def test_a_database_from_a_newer_reviewbot_is_refused(tmp_path: Path) -> N
 
 
 async def test_every_review_field_has_exactly_one_column_in_the_latest_schema(
-    store: Store,
+    database: str,
 ) -> None:
-    with sqlite3.connect(store.path) as db:
-        table = {row[1] for row in db.execute("PRAGMA table_info(reviews)")}
+    async with await Store.open(database) as store:
+        assert await store.schema_version() == LATEST_VERSION
+    if store.dialect == "sqlite":
+        with sqlite3.connect(database) as db:
+            table = {row[1] for row in db.execute("PRAGMA table_info(reviews)")}
+    else:
+        connection = await asyncpg.connect(database)
+        try:
+            rows = await connection.fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'reviews'"
+            )
+        finally:
+            await connection.close()
+        table = {row[0] for row in rows}
     declared = {column.name for column in REVIEW_COLUMNS}
     assert len(declared) == len(fields(Review))
     assert table == declared | set(DERIVED_COLUMNS)
@@ -366,8 +402,8 @@ async def test_fifty_picks_over_twenty_films_show_all_twenty_before_a_repeat(
     assert all(a != b for a, b in itertools.pairwise(picks))
 
 
-async def test_no_repeat_memory_survives_a_restart(tmp_path: Path) -> None:
-    path = tmp_path / "r.db"
+async def test_no_repeat_memory_survives_a_restart(database: str) -> None:
+    path = database
     async with await Store.open(path) as store:
         await store.import_reviews(
             [make_review(f"F{n}", 2000 + n) for n in range(6)], actor_id=None
@@ -410,8 +446,8 @@ async def test_concurrent_writers_on_one_store_all_land(store: Store) -> None:
     assert await store.count(guild_id=None) == 100
 
 
-async def test_two_stores_on_one_file_write_without_locking_errors(tmp_path: Path) -> None:
-    path = tmp_path / "shared.db"
+async def test_two_stores_on_one_database_write_without_locking_errors(database: str) -> None:
+    path = database
     async with await Store.open(path) as first, await Store.open(path) as second:
         writes = [
             (first if n % 2 else second).add(make_review(f"Film {n}", 2000), actor_id=MOD)
@@ -421,20 +457,53 @@ async def test_two_stores_on_one_file_write_without_locking_errors(tmp_path: Pat
         assert await first.count(guild_id=None) == 60
 
 
-async def test_backup_while_writing_is_a_consistent_copy(store: Store, tmp_path: Path) -> None:
-    async def write() -> None:
-        for n in range(50):
-            await store.add(make_review(f"Film {n}", 2000), actor_id=MOD)
+async def test_sqlite_backup_while_writing_is_a_consistent_copy(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "reviews.db") as store:
 
-    writer = asyncio.create_task(write())
-    await asyncio.sleep(0)
-    await store.backup(tmp_path / "copy.db")
-    await writer
+        async def write() -> None:
+            for n in range(50):
+                await store.add(make_review(f"Film {n}", 2000), actor_id=MOD)
+
+        writer = asyncio.create_task(write())
+        await asyncio.sleep(0)
+        await store.backup(tmp_path / "copy.db")
+        await writer
     with sqlite3.connect(tmp_path / "copy.db") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         reviews = db.execute("SELECT COUNT(*) FROM reviews").fetchone()[0]
         audits = db.execute("SELECT COUNT(*) FROM audit_log").fetchone()[0]
     assert reviews == audits  # every copied review has its audit entry: no torn write
+
+
+async def test_postgresql_backup_is_left_to_pg_dump(postgres_server: PostgresServer) -> None:
+    async with await Store.open(new_postgres_database(postgres_server)) as store:
+        with pytest.raises(StoreError, match="pg_dump"):
+            await store.backup("copy.db")
+
+
+async def test_a_postgresql_database_from_a_newer_reviewbot_is_refused(
+    postgres_server: PostgresServer,
+) -> None:
+    url = new_postgres_database(postgres_server)
+    async with await Store.open(url):
+        pass
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute("UPDATE reviewbot_schema SET version = $1", LATEST_VERSION + 1)
+    finally:
+        await connection.close()
+    with pytest.raises(StoreError, match="newer than this reviewbot"):
+        await Store.open(url)
+
+
+async def test_postgresql_url_passwords_stay_out_of_messages(
+    postgres_server: PostgresServer,
+) -> None:
+    url = f"postgresql://postgres:s3cret@127.0.0.1:{postgres_server.port}/no_such_database"
+    with pytest.raises(StoreError) as raised:
+        await Store.open(url)
+    assert "s3cret" not in str(raised.value)
+    assert "no_such_database" in str(raised.value)
 
 
 async def test_term_labels_accept_a_very_long_prefix(catalog: Store) -> None:
@@ -535,3 +604,15 @@ async def test_an_edit_may_not_empty_a_card_that_said_something(store: Store) ->
         await store.update(review.id, {"verdict_text": ""}, actor_id=MOD, scope=None)
     assert await store.get(review.id) == review
     await store.update(review.id, {"verdict_text": "", "score": 7}, actor_id=MOD, scope=None)
+
+
+async def test_a_bulk_import_refreshes_statistics_and_stays_filterable(store: Store) -> None:
+    films = [
+        make_review(f"Bulk {n}", 1950 + n % 70, score=n % 11, genres=(f"G{n % 5}",))
+        for n in range(ANALYZE_AFTER_ROWS)
+    ]
+    report = await store.import_reviews(films, actor_id=None)  # runs the engine's optimize
+    assert report.added == ANALYZE_AFTER_ROWS
+    assert await store.count(ReviewFilters(genre="g3", min_score=10), guild_id=None) == len(
+        [n for n in range(ANALYZE_AFTER_ROWS) if n % 5 == 3 and n % 11 == 10]
+    )
