@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Sequence
 from typing import Any
@@ -16,6 +17,10 @@ REDRAWS = 20  # at most half the pool is seen, so 20 misses in a row has odds un
 # A channel remembers this many picks: no repeat within 500 re-rolls, and the table
 # stays bounded however long a channel keeps rolling through a 58,788-film pool.
 MAX_PICKS_PER_CHANNEL = 500
+# Random ids drawn per pick, times the ids' span over the pool: with at least half the
+# pool unseen, all of them missing has odds under e^-4 (then a random offset is used).
+DRAW_FACTOR = 8
+MAX_DRAWS = 2_000  # beyond this the pool is a sliver of the ids: the offset walk is short
 
 
 class Picks(ReviewReads):
@@ -70,10 +75,14 @@ class Picks(ReviewReads):
         """Uniform over the pool minus ``seen``.
 
         While most of the pool is unseen, drawing from the whole pool and
-        redrawing on a repeat is cheapest (an index walk, no exclusion list);
-        once most has been shown, listing what is left is.
+        redrawing on a repeat is cheapest: first by random ids (:meth:`_draw_ids`),
+        then by a random offset (an index walk, no exclusion list); once most has
+        been shown, listing what is left is.
         """
         if len(seen) * 2 <= pool:
+            drawn = await self._draw_ids(db, where, params, pool, seen)
+            if drawn is not None:
+                return drawn
             for _ in range(REDRAWS):
                 offset = self._random.randrange(pool)
                 candidate = await _scalar(
@@ -86,6 +95,29 @@ class Picks(ReviewReads):
         rows = await db.fetchall(f"SELECT r.id FROM reviews r WHERE {where}", params)
         left = [int(row[0]) for row in rows if int(row[0]) not in seen]
         return self._random.choice(left)
+
+    async def _draw_ids(
+        self, db: Connection, where: str, params: list[Any], pool: int, seen: set[int]
+    ) -> int | None:
+        """Rejection sampling by id: ids drawn uniformly between the lowest and highest,
+        the first one that is in the pool and unseen is the pick, which makes it uniform
+        over those. One query, however large the pool, where a random ``OFFSET`` walks
+        half of it on average (PostgreSQL's index walks cost tens of milliseconds at
+        58,788 films). ``None`` when no draw landed (a pool too sparse among the ids)."""
+        low, high = await db.fetchone("SELECT MIN(id), MAX(id) FROM reviews")
+        span = int(high) - int(low) + 1
+        # Enough draws that at least half of them landing in an unseen pool film is
+        # likely (pool/span is the chance per draw, at least half the pool is unseen).
+        draws = -(-span * DRAW_FACTOR // pool)
+        if draws > MAX_DRAWS:
+            return None
+        candidates = [self._random.randint(int(low), int(high)) for _ in range(draws)]
+        rows = await db.fetchall(
+            f"SELECT r.id FROM reviews r WHERE r.id IN ({db.dialect.json_ids()}) AND {where}",
+            [json.dumps(sorted(set(candidates))), *params],
+        )
+        hits = {int(row[0]) for row in rows} - seen
+        return next((candidate for candidate in candidates if candidate in hits), None)
 
 
 async def _scalar(db: Connection, sql: str, params: Sequence[Any]) -> int:

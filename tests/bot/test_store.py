@@ -7,6 +7,7 @@ PostgreSQL; the few tests about one engine's own machinery say which in their na
 from __future__ import annotations
 
 import asyncio
+import collections
 import itertools
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
@@ -400,6 +401,32 @@ async def test_fifty_picks_over_twenty_films_show_all_twenty_before_a_repeat(
     assert len(set(picks[:20])) == 20
     assert len(set(picks[20:40])) == 20
     assert all(a != b for a, b in itertools.pairwise(picks))
+
+
+async def test_a_first_pick_is_uniform_over_a_pool_scattered_among_the_ids(
+    store: Store,
+) -> None:
+    # The pool's films sit after gaps of very different sizes: a pick that took "the
+    # first pool film at or after a random id" would favour the one after 14 others
+    # about 15 to 1. Each channel's first pick is a draw from the whole pool.
+    pool_at = {0, 1, 2, 3, 10, 11, 25, 40, 41, 59}
+    films = [
+        make_review(f"Film {n}", 1950 + n, genres=("Pool",) if n in pool_at else ("Other",))
+        for n in range(60)
+    ]
+    await store.import_reviews(films, actor_id=None)
+    store._random.seed(16)  # the same draws every run: the bound below is not luck
+    counts: collections.Counter[int | None] = collections.Counter()
+    picks = 600
+    for channel in range(picks):
+        pick = await store.random_pick(
+            ReviewFilters(genre="pool"), guild_id=None, channel_id=channel
+        )
+        counts[None if pick is None else pick.id] += 1
+    assert None not in counts and len(counts) == len(pool_at)
+    expected = picks / len(pool_at)
+    chi_square = sum((count - expected) ** 2 / expected for count in counts.values())
+    assert chi_square < 27.9  # 9 degrees of freedom, p = 0.001
 
 
 async def test_no_repeat_memory_survives_a_restart(database: str) -> None:
