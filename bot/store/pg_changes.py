@@ -85,6 +85,10 @@ class PostgresChangeFeed:
                 await self._reconnect()
                 continue
             await self._arrived.wait()
+            if self._connection is None:
+                # Lost: LISTEN again before handing out the incomplete batch, or a change
+                # committed between the rebuild's read and the new LISTEN would be missed.
+                continue
             if self._pending or self._lost:
                 yield await self.catch_up()
 
