@@ -17,6 +17,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from bot.importers import ImportFailed
 from bot.models import CONTENT_FIELDS, Review, ReviewFilters, ValidationError
 from bot.store import (
     LATEST_VERSION,
@@ -631,6 +632,22 @@ async def test_an_edit_may_not_empty_a_card_that_said_something(store: Store) ->
         await store.update(review.id, {"verdict_text": ""}, actor_id=MOD, scope=None)
     assert await store.get(review.id) == review
     await store.update(review.id, {"verdict_text": "", "score": 7}, actor_id=MOD, scope=None)
+
+
+async def test_an_import_refused_at_its_last_row_writes_nothing(store: Store) -> None:
+    """A streamed file that turns out bad at its end leaves no review and no audit entry
+    on either engine (PostgreSQL: one transaction; SQLite: staged before it applies)."""
+
+    def films() -> Iterator[Review]:
+        for n in range(50):
+            yield make_review(f"Film {n}", 2000, genres=("Noir",))
+        raise ImportFailed("films.json", ["item 51, year: year is required"])
+
+    with pytest.raises(ImportFailed):
+        await store.import_reviews(films(), actor_id=None)
+    assert await store.count(ReviewFilters(), guild_id=None) == 0
+    report = await store.import_reviews([make_review("Heat", 1995)], actor_id=None)
+    assert report.added == 1
 
 
 async def test_a_bulk_import_refreshes_statistics_and_stays_filterable(store: Store) -> None:

@@ -108,6 +108,18 @@ async def test_every_table_of_the_schema_is_copied(tmp_path: Path) -> None:
     assert tables == set(TABLES) | set(SQLITE_ONLY_TABLES)
 
 
+def test_reviewbot_import_streams_a_file_into_postgresql(
+    tmp_path: Path, postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = new_postgres_database(postgres_server)
+    assert main(["--database", url, "import", str(STARTER_CATALOG)]) == 0
+    assert "15 added" in capsys.readouterr().out
+    assert main(["--database", url, "import", str(STARTER_CATALOG)]) == 0
+    assert "0 added, 0 updated, 15 unchanged" in capsys.readouterr().out
+    assert main(["--database", url, "stats"]) == 0
+    assert "Reviews: 15" in capsys.readouterr().out
+
+
 def test_reviewbot_migrate_there_and_back_from_the_command_line(
     tmp_path: Path, postgres_server: PostgresServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
