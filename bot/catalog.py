@@ -507,7 +507,7 @@ class Catalog:
         log.info(
             "%s was empty: loaded the starter catalog, %d sample review(s); "
             "`reviewbot samples remove` takes them out",
-            self.store.path,
+            self.store.location,
             report.added,
         )
         return report

@@ -132,6 +132,18 @@ async def test_a_dropped_listener_reconnects_and_rebuilds_with_what_it_missed(
     await eventually(lambda: found(reader, "arrival"))
 
 
+async def test_a_bot_starting_on_an_empty_postgresql_catalog_loads_the_samples(
+    postgres_server: PostgresServer,
+) -> None:
+    catalog = await Catalog.open(new_postgres_database(postgres_server))
+    try:
+        report = await catalog.load_starter_if_empty()
+        assert report is not None and report.added == len(catalog.index) > 0
+        assert await catalog.load_starter_if_empty() is None  # only into an empty one
+    finally:
+        await catalog.close()
+
+
 def test_payloads_that_are_not_ours_are_ignored() -> None:
     assert parse_payload("update 42 ab12") == ("update", 42, "ab12")
     assert parse_payload("delete 7 ") == ("delete", 7, "")
