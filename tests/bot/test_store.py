@@ -30,6 +30,7 @@ from bot.store import (
     filters,
 )
 from bot.store.imports import ANALYZE_AFTER_ROWS
+from bot.store.picks import ID_SPAN_SQL
 from bot.store.schema import CONTENT_COLUMNS, DERIVED_COLUMNS, REVIEW_COLUMNS
 from tests.conftest import make_old_database, make_review, new_postgres_database
 from tests.pgserver import PostgresServer
@@ -428,6 +429,24 @@ async def test_a_first_pick_is_uniform_over_a_pool_scattered_among_the_ids(
     expected = picks / len(pool_at)
     chi_square = sum((count - expected) ** 2 / expected for count in counts.values())
     assert chi_square < 27.9  # 9 degrees of freedom, p = 0.001
+
+
+async def test_sqlite_reads_the_picks_id_span_from_the_primary_key_without_a_scan(
+    tmp_path: Path,
+) -> None:
+    # MIN(id), MAX(id) in one SELECT scans every review on SQLite: that scan was most
+    # of a pick's time. Each bound alone is a search of the primary key.
+    path = tmp_path / "span.db"
+    async with await Store.open(path) as store:
+        await store.import_reviews(
+            [make_review(f"F{n}", 2000 + n) for n in range(5)], actor_id=None
+        )
+    with sqlite3.connect(path) as db:
+        plan = [row[3] for row in db.execute(f"EXPLAIN QUERY PLAN {ID_SPAN_SQL}")]
+        low, high = db.execute(ID_SPAN_SQL).fetchone()
+        assert (low, high) == db.execute("SELECT min(id), max(id) FROM reviews").fetchone()
+    assert any(step.startswith("SEARCH reviews") for step in plan)
+    assert not any(step.startswith("SCAN reviews") for step in plan)
 
 
 async def test_no_repeat_memory_survives_a_restart(database: str) -> None:
