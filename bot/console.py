@@ -152,10 +152,8 @@ class ConsoleSession:
             await self._fill_modal(result.modal, ask)
             return
         self.numbering = {}
-        if result.callback_types and result.callback_type != 8:
-            self._show(result.message)
-        for followup in result.followups:
-            self._show(followup)
+        for message in answer_messages(result):
+            self._show(message)
 
     async def _fill_modal(self, modal: ModalSent, ask: Ask) -> None:
         self.out.print(Text(f"Form: {modal.title}", style="bold"))
@@ -210,6 +208,21 @@ class ConsoleSession:
             name, {first["name"]: typed}, first["name"], user=self.user_id
         )
         return [str(choice["name"]) for choice in choices]
+
+
+def answer_messages(result: InteractionResult) -> list[SentMessage]:
+    """The distinct messages an answer left, each once and in its final state.
+
+    After a "thinking..." defer, Discord turns the first follow-up into the deferred
+    message itself, so @original and that follow-up are one message: printing both
+    showed the card twice and numbered its buttons twice.
+    """
+    shown: dict[int, SentMessage] = {}
+    if result.callback_types and result.callback_type != 8:  # 8: autocomplete, no message
+        shown[result.message.id] = result.message
+    for followup in result.followups:
+        shown.setdefault(followup.id, followup)
+    return list(shown.values())
 
 
 def parse_options(text: str, definitions: list[dict[str, Any]]) -> dict[str, Any]:

@@ -108,6 +108,21 @@ def test_console_uses_the_find_review_app_on_a_typed_message(tmp_path: Path) -> 
     assert "'Find' (type 3) was never synced" in nothing
 
 
+def test_console_shows_a_deferred_find_review_card_once_and_two_posts_it(
+    tmp_path: Path,
+) -> None:
+    """Find review defers privately, then its follow-up becomes the deferred message."""
+    out = run_script(tmp_path, ['/app "Find review" has anyone seen all of us strangers yet?', "2"])
+    found, posted = out.split("> 2", 1)
+    assert found.count("▌ All of Us Strangers (2023)") == 1
+    assert found.count("(only you can see this)") == 1
+    assert "[2] Post in channel" in found
+    assert "[3]" not in found
+    assert "member shared this review." in posted
+    assert "▌ All of Us Strangers (2023)" in posted
+    assert "(only you can see this)" not in posted
+
+
 def test_console_prints_a_disabled_button_press_as_one_line(tmp_path: Path) -> None:
     out = run_script(tmp_path, ["/top", "2"])  # [2] is the page counter, always disabled
     after = out.split("> 2", 1)[1]
