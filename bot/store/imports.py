@@ -49,7 +49,7 @@ from bot.store.errors import StoreError
 from bot.store.filters import fold
 from bot.store.identity import IDENTITY_COLUMNS, existing_review_sql, same_review
 from bot.store.intent import WriteIntent
-from bot.store.schema import CONTENT_COLUMNS, content_params, db_scope
+from bot.store.schema import CONTENT_COLUMNS, CONTENT_PARAMS, content_values, db_scope
 
 CHUNK_SECONDS = 0.08  # target time one apply transaction holds the write lock
 CHUNK_PAUSE_SECONDS = 0.005  # writers that announce themselves go first anyway (intent.py)
@@ -77,7 +77,7 @@ class ImportOptions(TypedDict):
 _CONTENT = [column.name for column in CONTENT_COLUMNS]
 _LIST_COLUMNS = {column.name for column in CONTENT_COLUMNS if column.field in LIST_FIELDS}
 # Derived from content on every write (title_key, identity, film_key, sample...).
-_DERIVED = [name for name in content_params(Review(title="x", year=2000)) if name not in _CONTENT]
+_DERIVED = [name for name in CONTENT_PARAMS if name not in _CONTENT]
 # Stored beside content: kept by an update, restored by an undo.
 _KEPT = [*_DERIVED, "genre_mask", "deleted_at", "updated_by", "updated_at"]
 # review_terms kind → the JSON list column its labels come from.
@@ -189,7 +189,7 @@ class BulkImport:
         Terms and genre masks are not staged: they are derived in SQL from the staged
         JSON lists, and only for the rows an apply writes (a no-op import derives none).
         """
-        columns = ["seq", "scope", *_CONTENT, *_DERIVED]
+        columns = ["seq", "scope", *CONTENT_PARAMS]
         self.db.execute(
             f"CREATE TEMP TABLE stage (seq INTEGER PRIMARY KEY, {', '.join(columns[1:])}, "
             "genre_mask INTEGER, review_id INTEGER, action TEXT)"
@@ -197,14 +197,13 @@ class BulkImport:
         insert = (
             f"INSERT INTO stage ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
         )
-        names = (*_CONTENT, *_DERIVED)
         seq = 0
         for batch in batched(reviews, STAGE_BATCH):
-            rows = []
-            for review in batch:
-                params = content_params(review)
-                rows.append((seq, db_scope(review.scope), *[params[name] for name in names]))
-                seq += 1
+            rows = [
+                (seq + offset, db_scope(review.scope), *content_values(review))
+                for offset, review in enumerate(batch)
+            ]
+            seq += len(rows)
             self.db.executemany(insert, rows)
             self.progress(seq, None)
         self.db.execute(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, fields
-from functools import lru_cache
+from operator import attrgetter
 from typing import Any
 
 from bot.matching import normalize_title
@@ -36,13 +36,14 @@ def _as_is(value: Any) -> Any:
     return value
 
 
+# json.dumps(list_of_names, ensure_ascii=False), byte for byte (the same C string encoder
+# and separator), without building a JSON encoder per call: a bulk import encodes four
+# lists per review, and stored lists are compared as text to tell a changed review.
+_json_string = json.encoder.encode_basestring
+
+
 def _json_list(values: Sequence[str]) -> str:
-    return _json_tuple(tuple(values))
-
-
-@lru_cache(maxsize=65_536)  # genres, directors, empty lists: a bulk import repeats them
-def _json_tuple(values: tuple[str, ...]) -> str:
-    return json.dumps(list(values), ensure_ascii=False)
+    return f"[{', '.join(map(_json_string, values))}]"
 
 
 def _tuple_from_json(text: str) -> tuple[str, ...]:
@@ -95,14 +96,35 @@ def decode_review(row: Sequence[Any]) -> Review:
     return Review(**decode(_ALL_FIELDS, row))
 
 
+# The columns of content_values(), in order.
+CONTENT_PARAMS = (
+    *(column.name for column in CONTENT_COLUMNS),
+    "title_key",  # for finding
+    "identity",  # the upsert key: bot.models.identity_key
+    "film_key",  # for shadowing
+    "sample",
+)
+_content_of = attrgetter(*(column.field for column in CONTENT_COLUMNS))
+# Only lists need encoding; every other content value is stored as it is.
+_ENCODED = tuple(
+    (index, column.encode)
+    for index, column in enumerate(CONTENT_COLUMNS)
+    if column.encode is not _as_is
+)
+_encode_sample = COLUMNS["sample"].encode
+
+
+def content_values(review: Review) -> tuple[Any, ...]:
+    """The stored values of :data:`CONTENT_PARAMS`: everything a person writes, the keys
+    derived from it, and whether it is a sample (a person's own write makes it theirs).
+    A tuple, for a bulk import's ``executemany``."""
+    values = list(_content_of(review))
+    for index, encode in _ENCODED:
+        values[index] = encode(values[index])
+    title_key = normalize_title(review.title)
+    return (*values, title_key, review.identity, review.film, _encode_sample(review.sample))
+
+
 def content_params(review: Review) -> dict[str, Any]:
-    """Column → stored value for everything a person writes, the keys derived from it,
-    and whether it is a sample (a person's own write makes it theirs)."""
-    params = {
-        column.name: column.encode(getattr(review, column.field)) for column in CONTENT_COLUMNS
-    }
-    params["title_key"] = normalize_title(review.title)  # for finding
-    params["identity"] = review.identity  # the upsert key: bot.models.identity_key
-    params["film_key"] = review.film  # for shadowing
-    params["sample"] = COLUMNS["sample"].encode(review.sample)
-    return params
+    """Column → stored value of :func:`content_values`, for named parameters."""
+    return dict(zip(CONTENT_PARAMS, content_values(review), strict=True))

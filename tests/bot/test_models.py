@@ -7,6 +7,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.models import (
     CONTENT_FIELDS,
@@ -154,6 +156,28 @@ def test_invalid_runtime_is_rejected_with_the_reason(value: Any, message: str) -
 )
 def test_runtime_is_optional_and_bounded(value: Any, expected: int | None) -> None:
     assert build(runtime=value).runtime == expected
+
+
+def outcome(name: str, value: Any) -> Any:
+    """The value a field is stored as, or the message it is refused with."""
+    try:
+        return validate_field(name, value)
+    except ValidationError as error:
+        return error.problems
+
+
+@given(
+    name=st.sampled_from(["year", "runtime", "score"]),
+    number=st.one_of(
+        st.integers(min_value=-(10**30), max_value=10**30),
+        st.integers(min_value=-20, max_value=120_000),
+        st.floats(allow_nan=True, allow_infinity=True),
+        st.floats(min_value=-1, max_value=11),
+    ),
+)
+def test_a_number_is_read_as_its_text_is(name: str, number: float) -> None:
+    """JSON numbers take a shorter path than text; it must end the same way."""
+    assert outcome(name, number) == outcome(name, str(number))
 
 
 # -- title and text fields -------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import itertools
+import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import fields
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot.importers import ImportFailed
 from bot.models import CONTENT_FIELDS, Review, ReviewFilters, ValidationError
@@ -31,7 +34,7 @@ from bot.store import (
 )
 from bot.store.imports import ANALYZE_AFTER_ROWS
 from bot.store.picks import ID_SPAN_SQL
-from bot.store.schema import CONTENT_COLUMNS, DERIVED_COLUMNS, REVIEW_COLUMNS
+from bot.store.schema import CONTENT_COLUMNS, DERIVED_COLUMNS, REVIEW_COLUMNS, content_params
 from tests.conftest import make_old_database, make_review, new_postgres_database
 from tests.pgserver import PostgresServer
 
@@ -112,6 +115,14 @@ async def test_every_review_field_has_exactly_one_column_in_the_latest_schema(
     assert len(declared) == len(fields(Review))
     assert table == declared | set(DERIVED_COLUMNS)
     assert {column.field for column in CONTENT_COLUMNS} == set(CONTENT_FIELDS)
+
+
+@given(names=st.lists(st.text(), max_size=5))
+def test_lists_are_stored_as_json_dumps_writes_them(names: list[str]) -> None:
+    """Stored lists are compared as text (an import leaves a review alone when its stored
+    text is the same), so the encoding must never drift from what is already stored."""
+    params = content_params(Review(title="Heat", year=1995, cast=tuple(names)))
+    assert params["cast_members"] == json.dumps(names, ensure_ascii=False)
 
 
 # -- reviews ----------------------------------------------------------------------------
