@@ -25,11 +25,6 @@ def same_review(existing: str, incoming: str) -> str:
     return " AND ".join(f"{existing}.{name} = {incoming}.{name}" for name in IDENTITY_COLUMNS)
 
 
-def existing_review_sql(incoming: str) -> str:
-    """SQL for the id of the stored review ``incoming`` is a copy of (NULL if none)."""
-    return f"(SELECT r.id FROM reviews r WHERE {same_review('r', incoming)})"
-
-
 def incoming_row(review: Review) -> tuple[str, list[Any]]:
     """A one-row SQL source named ``incoming`` holding ``review``'s identity columns."""
     values = {"scope": db_scope(review.scope), "identity": review.identity}

@@ -47,7 +47,7 @@ from bot.store.changes import KEEP_CHANGES, PRUNE_SQL, change_triggers
 from bot.store.db import cannot_write, utc_now
 from bot.store.errors import StoreError
 from bot.store.filters import fold
-from bot.store.identity import IDENTITY_COLUMNS, existing_review_sql, same_review
+from bot.store.identity import IDENTITY_COLUMNS, same_review
 from bot.store.intent import WriteIntent
 from bot.store.schema import CONTENT_COLUMNS, CONTENT_PARAMS, content_values, db_scope
 
@@ -190,9 +190,14 @@ class BulkImport:
         JSON lists, and only for the rows an apply writes (a no-op import derives none).
         """
         columns = ["seq", "scope", *CONTENT_PARAMS]
+        # Staged rows are never rewritten: what the import decides for each goes in the
+        # narrow ``plan`` (cheap to write, where rewriting a staged row is not).
         self.db.execute(
-            f"CREATE TEMP TABLE stage (seq INTEGER PRIMARY KEY, {', '.join(columns[1:])}, "
-            "genre_mask INTEGER, review_id INTEGER, action TEXT)"
+            f"CREATE TEMP TABLE stage (seq INTEGER PRIMARY KEY, {', '.join(columns[1:])})"
+        )
+        self.db.execute(
+            "CREATE TEMP TABLE plan "
+            "(seq INTEGER PRIMARY KEY, review_id INTEGER, action TEXT NOT NULL)"
         )
         insert = (
             f"INSERT INTO stage ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
@@ -235,36 +240,39 @@ class BulkImport:
             raise
         self.db.execute("COMMIT")
 
+    def _genre_masks(self) -> None:
+        """The genre mask of every genre list staged, each list once (a file repeats a
+        few hundred lists at most), for the rows the chunks write."""
+        self.db.execute(
+            "CREATE TEMP TABLE genre_masks AS SELECT genres, (SELECT COALESCE(SUM(1 << b.bit), 0) "
+            "FROM genre_bits b WHERE b.value IN (SELECT fold(j.value) FROM json_each(g.genres) j)) "
+            "AS mask FROM (SELECT DISTINCT genres FROM stage) g"
+        )
+        self.db.execute("CREATE UNIQUE INDEX temp.genre_masks_by_list ON genre_masks (genres)")
+
     def _mark_repeats(self, rows: int) -> _Prepared:
         """A review the file holds twice is written once, as its last copy says."""
         self.db.execute(
-            "UPDATE stage SET action = CASE WHEN EXISTS (SELECT 1 FROM stage later "
-            f"WHERE later.seq > stage.seq AND {same_review('later', 'stage')} "
-            f"AND {_same_content('later', 'stage')}) THEN 'repeat-same' ELSE 'repeat' END "
-            f"WHERE EXISTS (SELECT 1 FROM stage later WHERE later.seq > stage.seq "
-            f"AND {same_review('later', 'stage')})"
+            "INSERT INTO plan (seq, action) SELECT s.seq, CASE WHEN EXISTS (SELECT 1 FROM stage "
+            f"later WHERE later.seq > s.seq AND {same_review('later', 's')} "
+            f"AND {_same_content('later', 's')}) THEN 'repeat-same' ELSE 'repeat' END "
+            "FROM stage s WHERE EXISTS (SELECT 1 FROM stage later WHERE later.seq > s.seq "
+            f"AND {same_review('later', 's')})"
         )
-        counts = dict(
-            self.db.execute(
-                "SELECT action, COUNT(*) FROM stage WHERE action IS NOT NULL GROUP BY action"
-            ).fetchall()
-        )
+        counts = dict(self.db.execute("SELECT action, COUNT(*) FROM plan GROUP BY action"))
         return _Prepared(rows, counts.get("repeat-same", 0), counts.get("repeat", 0))
 
     # -- apply in short transactions --------------------------------------------------
 
     def _classify(self, low: int, high: int) -> None:
-        """Match a range of staged rows to stored reviews: add, update or same."""
-        in_range = "seq BETWEEN ? AND ? AND action IS NULL"
+        """Match a range of staged rows to stored reviews: add, update or same (a repeat
+        is already planned)."""
         self.db.execute(
-            f"UPDATE stage SET review_id = {existing_review_sql('stage')} WHERE {in_range}",
-            (low, high),
-        )
-        self.db.execute(
-            "UPDATE stage SET action = CASE WHEN review_id IS NULL THEN 'add' "
-            "WHEN EXISTS (SELECT 1 FROM reviews r WHERE r.id = stage.review_id "
-            f"AND r.deleted_at IS NULL AND {_same_content('r', 'stage')}) THEN 'same' "
-            f"ELSE 'update' END WHERE {in_range}",
+            "INSERT INTO plan (seq, review_id, action) SELECT s.seq, r.id, CASE "
+            "WHEN r.id IS NULL THEN 'add' "
+            f"WHEN r.deleted_at IS NULL AND {_same_content('r', 's')} THEN 'same' "
+            f"ELSE 'update' END FROM stage s LEFT JOIN reviews r ON {same_review('r', 's')} "
+            "WHERE s.seq BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM plan p WHERE p.seq = s.seq)",
             (low, high),
         )
 
@@ -279,7 +287,7 @@ class BulkImport:
     def _counts(self, low: int, high: int) -> dict[str, int]:
         return dict(
             self.db.execute(
-                "SELECT action, COUNT(*) FROM stage WHERE seq BETWEEN ? AND ? GROUP BY action",
+                "SELECT action, COUNT(*) FROM plan WHERE seq BETWEEN ? AND ? GROUP BY action",
                 (low, high),
             ).fetchall()
         )
@@ -287,6 +295,7 @@ class BulkImport:
     def _apply(self, rows: int, total: int) -> tuple[dict[str, int], frozenset[int]]:
         """Counts by action, and the ids of the reviews added (they get announced)."""
         self._assign_genre_bits()
+        self._genre_masks()
         import_id = self._begin_journal(rows)
         counts: dict[str, int] = {}
         added: set[int] = set()
@@ -310,7 +319,7 @@ class BulkImport:
                 added.update(
                     row[0]
                     for row in self.db.execute(
-                        "SELECT review_id FROM stage WHERE seq BETWEEN ? AND ? AND action = 'add'",
+                        "SELECT review_id FROM plan WHERE seq BETWEEN ? AND ? AND action = 'add'",
                         (low, high),
                     )
                 )
@@ -340,69 +349,67 @@ class BulkImport:
         chunk = (low, high)
         now = utc_now()
         kept = ", ".join(f"r.{name}" for name in (*_CONTENT, *_KEPT))
-        self.db.execute(
-            "UPDATE stage SET genre_mask = (SELECT COALESCE(SUM(1 << b.bit), 0) FROM genre_bits b "
-            "WHERE b.value IN (SELECT fold(j.value) FROM json_each(stage.genres) j)) "
-            "WHERE seq BETWEEN ? AND ? AND action IN ('add', 'update')",
-            chunk,
-        )
+        planned = "FROM plan p JOIN stage s ON s.seq = p.seq WHERE p.seq BETWEEN ? AND ? AND"
+        mask = "(SELECT mask FROM genre_masks m WHERE m.genres = s.genres)"
         # Updated rows: journal and audit the row as it was, then rewrite it.
         self.db.execute(
             "INSERT INTO import_changes (import_id, review_id, before) "
-            f"SELECT ?, r.id, json_array({kept}) FROM stage s JOIN reviews r ON r.id = s.review_id "
-            "WHERE s.seq BETWEEN ? AND ? AND s.action = 'update'",
+            f"SELECT ?, r.id, json_array({kept}) FROM plan p JOIN reviews r ON r.id = p.review_id "
+            "WHERE p.seq BETWEEN ? AND ? AND p.action = 'update'",
             (import_id, *chunk),
         )
         self.db.execute(
             "INSERT INTO audit_log (review_id, scope, actor_id, action, at, before, after, "
             f"import_id) SELECT r.id, r.scope, ?, 'import', ?, {_content_json('r')}, "
-            f"{_content_json('s')}, ? FROM stage s JOIN reviews r ON r.id = s.review_id "
-            "WHERE s.seq BETWEEN ? AND ? AND s.action = 'update'",
+            f"{_content_json('s')}, ? FROM plan p JOIN stage s ON s.seq = p.seq "
+            "JOIN reviews r ON r.id = p.review_id "
+            "WHERE p.seq BETWEEN ? AND ? AND p.action = 'update'",
             (self.actor_id, now, import_id, *chunk),
         )
         assignments = ", ".join(f"{name} = s.{name}" for name in (*_CONTENT, *_DERIVED))
         self.db.execute(
-            f"UPDATE reviews SET {assignments}, genre_mask = s.genre_mask, updated_by = ?, "
-            "updated_at = ?, deleted_at = NULL FROM stage s WHERE s.review_id = reviews.id "
-            "AND s.seq BETWEEN ? AND ? AND s.action = 'update'",
+            f"UPDATE reviews SET {assignments}, genre_mask = {mask}, updated_by = ?, "
+            "updated_at = ?, deleted_at = NULL FROM plan p JOIN stage s ON s.seq = p.seq "
+            "WHERE p.review_id = reviews.id AND p.seq BETWEEN ? AND ? AND p.action = 'update'",
             (self.actor_id, now, *chunk),
         )
         # Added rows.
-        columns = ", ".join(("scope", *_CONTENT, *_DERIVED, "genre_mask"))
+        columns = ("scope", *_CONTENT, *_DERIVED)
         self.db.execute(
-            f"INSERT INTO reviews ({columns}, created_by, created_at, updated_by, updated_at) "
-            f"SELECT {columns}, ?, ?, ?, ? FROM stage WHERE seq BETWEEN ? AND ? "
-            "AND action = 'add' ORDER BY seq",
+            f"INSERT INTO reviews ({', '.join(columns)}, genre_mask, created_by, created_at, "
+            f"updated_by, updated_at) SELECT {', '.join(f's.{name}' for name in columns)}, "
+            f"{mask}, ?, ?, ?, ? {planned} p.action = 'add' ORDER BY p.seq",
             (self.actor_id, now, self.actor_id, now, *chunk),
         )
         self.db.execute(
-            f"UPDATE stage SET review_id = {existing_review_sql('stage')} "
+            f"UPDATE plan SET review_id = (SELECT r.id FROM stage s JOIN reviews r "
+            f"ON {same_review('r', 's')} WHERE s.seq = plan.seq) "
             "WHERE seq BETWEEN ? AND ? AND action = 'add'",
             chunk,
         )
         self.db.execute(
             "INSERT INTO import_changes (import_id, review_id, before) "
-            "SELECT ?, review_id, NULL FROM stage WHERE seq BETWEEN ? AND ? AND action = 'add'",
+            "SELECT ?, review_id, NULL FROM plan WHERE seq BETWEEN ? AND ? AND action = 'add'",
             (import_id, *chunk),
         )
         self.db.execute(
             "INSERT INTO audit_log (review_id, scope, actor_id, action, at, before, after, "
-            f"import_id) SELECT s.review_id, s.scope, ?, 'import', ?, NULL, {_content_json('s')}, "
-            "? FROM stage s WHERE s.seq BETWEEN ? AND ? AND s.action = 'add'",
+            f"import_id) SELECT p.review_id, s.scope, ?, 'import', ?, NULL, {_content_json('s')}, "
+            f"? {planned} p.action = 'add'",
             (self.actor_id, now, import_id, *chunk),
         )
         # Terms of every row written.
         self.db.execute(
-            "DELETE FROM review_terms WHERE review_id IN (SELECT review_id FROM stage "
+            "DELETE FROM review_terms WHERE review_id IN (SELECT review_id FROM plan "
             "WHERE seq BETWEEN ? AND ? AND action = 'update')",
             chunk,
         )
         for kind, column in _TERM_COLUMNS:
             self.db.execute(
                 "INSERT OR IGNORE INTO review_terms (review_id, kind, value, label) "
-                f"SELECT s.review_id, '{kind}', fold(j.value), j.value "
-                f"FROM stage s, json_each(s.{column}) j "
-                "WHERE s.seq BETWEEN ? AND ? AND s.action IN ('add', 'update')",
+                f"SELECT p.review_id, '{kind}', fold(j.value), j.value "
+                f"FROM plan p JOIN stage s ON s.seq = p.seq, json_each(s.{column}) j "
+                "WHERE p.seq BETWEEN ? AND ? AND p.action IN ('add', 'update')",
                 chunk,
             )
 
