@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -131,12 +133,15 @@ def connect(path: Path, origin: int) -> sqlite3.Connection:
         f"busy_timeout = {IMPORT_BUSY_TIMEOUT_MS}",
         "foreign_keys = ON",
         "synchronous = NORMAL",
-        # Staged rows go to a temporary file, not memory (RSS stays bounded); the
-        # catalog's pages an import touches stay cached between its chunks (32 MiB at
-        # most). No automatic checkpoints: SQLite runs one inside the COMMIT that
+        # TEMP in memory: the plan, and above all the statement journals SQLite keeps
+        # for every multi-row write in a transaction (a copy of each page the statement
+        # changes, so it can be undone alone): in files they were half of an import's
+        # writes. The staged rows, the one large thing, go to a file (_attach_staging).
+        # The catalog's pages an import touches stay cached between its chunks (32 MiB
+        # at most). No automatic checkpoints: SQLite runs one inside the COMMIT that
         # crosses the limit, which then counts as holding the lock and shrinks the next
         # chunk; the import checkpoints between its chunks instead (_checkpoint).
-        "temp_store = FILE",
+        "temp_store = MEMORY",
         "cache_size = -32768",
         "wal_autocheckpoint = 0",
     ):
@@ -176,6 +181,7 @@ class BulkImport:
         """Stage ``reviews`` as they come, then apply them; ``reviews`` may be a parser's
         generator that raises at its end (a bad row anywhere): nothing is applied then."""
         recover(self.db)
+        _attach_staging(self.db)
         rows = self._stage(reviews)
         total = 2 * rows
         prepared = self._mark_repeats(rows)
@@ -198,7 +204,7 @@ class BulkImport:
         # Staged rows are never rewritten: what the import decides for each goes in the
         # narrow ``plan`` (cheap to write, where rewriting a staged row is not).
         self.db.execute(
-            f"CREATE TEMP TABLE stage (seq INTEGER PRIMARY KEY, {', '.join(columns[1:])})"
+            f"CREATE TABLE staging.stage (seq INTEGER PRIMARY KEY, {', '.join(columns[1:])})"
         )
         self.db.execute(
             "CREATE TEMP TABLE plan "
@@ -214,10 +220,13 @@ class BulkImport:
                 for offset, review in enumerate(batch)
             ]
             seq += len(rows)
+            # One transaction a batch: by itself, executemany commits every row.
+            self.db.execute("BEGIN")
             self.db.executemany(insert, rows)
+            self.db.execute("COMMIT")
             self.progress(seq, None)
         self.db.execute(
-            f"CREATE INDEX temp.stage_identity ON stage ({', '.join(IDENTITY_COLUMNS)})"
+            f"CREATE INDEX staging.stage_identity ON stage ({', '.join(IDENTITY_COLUMNS)})"
         )
         return seq
 
@@ -453,6 +462,25 @@ class BulkImport:
             unchanged=counts.get("same", 0) + prepared.repeats_same,
             dry_run=dry_run,
         )
+
+
+def _attach_staging(db: sqlite3.Connection) -> None:
+    """Attach ``staging``, a database file of the import's own for the staged rows: on
+    disk, so they never fill memory, and not TEMP, which is in memory (connect).
+
+    Nothing else opens it, so it keeps no journal, never syncs and is locked once.
+    Its name is unlinked as soon as SQLite has it open, as SQLite does with its own
+    temporary files: the file goes when the connection closes, even if the process is
+    killed.
+    """
+    handle, name = tempfile.mkstemp(prefix="reviewbot-import-", suffix=".db")
+    os.close(handle)
+    try:
+        db.execute("ATTACH DATABASE ? AS staging", (name,))
+        for pragma in ("journal_mode = OFF", "synchronous = OFF", "locking_mode = EXCLUSIVE"):
+            db.execute(f"PRAGMA staging.{pragma}")
+    finally:
+        os.unlink(name)
 
 
 def batched(items: Iterable[Review], size: int) -> Iterator[list[Review]]:
