@@ -300,7 +300,7 @@ async def run(repeats: int) -> str:
             "",
             f"Write transactions of the import: {len(chunks)}; the longest held the lock "
             f"{max(chunks) * 1000:.0f} ms (median {statistics.median(chunks) * 1000:.0f} ms, "
-            "COMMIT and any WAL checkpoint included).",
+            "COMMIT included; the import checkpoints the WAL between its transactions).",
             "",
             f"`/review` through real discord.py while `reviewbot import` adds "
             f"{len(reviews):,} more films beside the running bot ({beside:.1f} s), one member "

@@ -9,8 +9,9 @@ thread on its own connection, in four steps:
    parse a file as it is read), :data:`STAGE_BATCH` at a time, so an import never
    holds a whole file; a parser that raises at the end (a bad row anywhere) stops the
    import before anything is applied;
-2. **stage**: each batch becomes column values and goes into a TEMP table with
-   ``executemany``; TEMP belongs to this connection alone, so staging takes no lock
+2. **stage**: each batch becomes column values and goes into a table with
+   ``executemany``, in a database file attached to this connection alone
+   (:func:`_attach_staging`), so staging takes no lock
    on the catalog;
 3. **apply**: in chunks sized to take about :data:`CHUNK_SECONDS` each, every chunk its
    own ``BEGIN IMMEDIATE``: staged rows are matched to existing reviews
@@ -60,7 +61,7 @@ MAX_CHUNK_ROWS = 20_000
 STAGE_BATCH = 2_000  # rows read and staged at a time (all the import holds of a file)
 UNDO_BATCH = 2_000
 # Apply time between the import's WAL checkpoints: each chunk rewrites the index pages
-# it touches into the WAL, so this bounds the WAL (to some 50 MiB at 58,788 films).
+# it touches into the WAL, so this bounds how far the WAL grows.
 CHECKPOINT_AFTER_SECONDS = 0.5
 IMPORT_BUSY_TIMEOUT_MS = 30_000  # the importer itself may wait for the bot's short writes
 ANALYZE_AFTER_ROWS = 1_000
@@ -135,8 +136,8 @@ def connect(path: Path, origin: int) -> sqlite3.Connection:
         "synchronous = NORMAL",
         # TEMP in memory: the plan, and above all the statement journals SQLite keeps
         # for every multi-row write in a transaction (a copy of each page the statement
-        # changes, so it can be undone alone): in files, they were 240 of the 640 MB the
-        # 58,788-film import wrote. The staged rows, the one large thing, go to a file
+        # changes, so it can be undone alone): in files, they were a large share of an
+        # import's writes. The staged rows, the one large thing, go to a file
         # (_attach_staging).
         # The catalog's pages an import touches stay cached between its chunks (32 MiB
         # at most). No automatic checkpoints: SQLite runs one inside the COMMIT that
