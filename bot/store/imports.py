@@ -53,6 +53,7 @@ from bot.store.filters import fold
 from bot.store.identity import IDENTITY_COLUMNS, same_review
 from bot.store.intent import WriteIntent
 from bot.store.schema import CONTENT_COLUMNS, CONTENT_PARAMS, content_values, db_scope
+from bot.store.sql import SQLITE, Dialect
 
 CHUNK_SECONDS = 0.08  # target time one apply transaction holds the write lock
 CHUNK_PAUSE_SECONDS = 0.005  # writers that announce themselves go first anyway (intent.py)
@@ -97,20 +98,25 @@ class ImportRunning(StoreError):
         )
 
 
-def _same_content(a: str, b: str) -> str:
+def same_content(dialect: Dialect, a: str, b: str) -> str:
     """SQL: rows ``a`` and ``b`` say the same (content, and whether it is a sample)."""
-    return " AND ".join(f"{a}.{name} IS {b}.{name}" for name in (*_CONTENT, "sample"))
+    return " AND ".join(
+        dialect.same(f"{a}.{name}", f"{b}.{name}") for name in (*_CONTENT, "sample")
+    )
 
 
 def _content_json(alias: str) -> str:
-    """SQL for ``Review.content()`` of a row, as the audit log stores it."""
-    parts = []
-    for column in CONTENT_COLUMNS:
-        value = f"{alias}.{column.name}"
-        if column.name in _LIST_COLUMNS:
-            value = f"json({value})"
-        parts.append(f"'{column.field}', {value}")
-    return f"json_object({', '.join(parts)})"
+    return content_json(SQLITE, alias)
+
+
+def content_json(dialect: Dialect, alias: str) -> str:
+    """SQL for ``Review.content()`` of a row, as the audit log stores it (JSON text)."""
+    return dialect.json_object(
+        [
+            (column.field, f"{alias}.{column.name}", column.name in _LIST_COLUMNS)
+            for column in CONTENT_COLUMNS
+        ]
+    )
 
 
 @contextmanager
@@ -271,7 +277,7 @@ class BulkImport:
         self.db.execute(
             "INSERT INTO plan (seq, action) SELECT s.seq, CASE WHEN EXISTS (SELECT 1 FROM stage "
             f"later WHERE later.seq > s.seq AND {same_review('later', 's')} "
-            f"AND {_same_content('later', 's')}) THEN 'repeat-same' ELSE 'repeat' END "
+            f"AND {same_content(SQLITE, 'later', 's')}) THEN 'repeat-same' ELSE 'repeat' END "
             "FROM stage s WHERE EXISTS (SELECT 1 FROM stage later WHERE later.seq > s.seq "
             f"AND {same_review('later', 's')})"
         )
@@ -286,7 +292,7 @@ class BulkImport:
         self.db.execute(
             "INSERT INTO plan (seq, review_id, action) SELECT s.seq, r.id, CASE "
             "WHEN r.id IS NULL THEN 'add' "
-            f"WHEN r.deleted_at IS NULL AND {_same_content('r', 's')} THEN 'same' "
+            f"WHEN r.deleted_at IS NULL AND {same_content(SQLITE, 'r', 's')} THEN 'same' "
             f"ELSE 'update' END FROM stage s LEFT JOIN reviews r ON {same_review('r', 's')} "
             "WHERE s.seq BETWEEN ? AND ? AND NOT EXISTS (SELECT 1 FROM plan p WHERE p.seq = s.seq)",
             (low, high),

@@ -32,14 +32,21 @@ from bot.store.identity import IDENTITY_COLUMNS, same_review
 from bot.store.imports import (
     _CONTENT,
     _DERIVED,
-    _LIST_COLUMNS,
     _TERM_COLUMNS,
     ANALYZE_AFTER_ROWS,
     MAX_GENRE_BIT,
     ImportOptions,
+    content_json,
+    same_content,
 )
 from bot.store.postgres import PostgresConnection, PostgresDatabase
 from bot.store.schema import CONTENT_COLUMNS, content_params, db_scope
+from bot.store.sql import POSTGRESQL
+
+
+def _content_json(alias: str) -> str:
+    return content_json(POSTGRESQL, alias)
+
 
 _STAGED = ["seq", "scope", *_CONTENT, *_DERIVED, "genre_mask"]
 _FIELD_OF = {column.name: column.field for column in CONTENT_COLUMNS}
@@ -55,24 +62,6 @@ def _mask(genres: Iterable[str], bits: dict[str, int]) -> int:
         if bit is not None:
             mask |= 1 << bit
     return mask
-
-
-def _same_content(a: str, b: str) -> str:
-    """SQL: rows ``a`` and ``b`` say the same (content, and whether it is a sample)."""
-    return " AND ".join(
-        f"{a}.{name} IS NOT DISTINCT FROM {b}.{name}" for name in (*_CONTENT, "sample")
-    )
-
-
-def _content_json(alias: str) -> str:
-    """SQL for ``Review.content()`` of a row, as the audit log stores it (JSON text)."""
-    parts = []
-    for column in CONTENT_COLUMNS:
-        value = f"{alias}.{column.name}"
-        if column.name in _LIST_COLUMNS:
-            value = f"{value}::json"
-        parts.append(f"'{column.field}', {value}")
-    return f"json_build_object({', '.join(parts)})::text"
 
 
 async def import_reviews(
@@ -170,7 +159,7 @@ async def _mark_repeats(connection: PostgresConnection) -> dict[str, int]:
     await connection.execute(
         "UPDATE stage SET action = CASE WHEN EXISTS (SELECT 1 FROM stage later "
         f"WHERE later.seq > stage.seq AND {same_review('later', 'stage')} "
-        f"AND {_same_content('later', 'stage')}) THEN 'repeat-same' ELSE 'repeat' END "
+        f"AND {same_content(POSTGRESQL, 'later', 'stage')}) THEN 'repeat-same' ELSE 'repeat' END "
         "FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY "
         f"{partition} ORDER BY seq DESC) AS from_last FROM stage) AS ranked "
         "WHERE ranked.seq = stage.seq AND ranked.from_last > 1"
@@ -190,7 +179,7 @@ async def _classify(connection: PostgresConnection) -> None:
     await connection.execute(
         "UPDATE stage SET action = CASE WHEN review_id IS NULL THEN 'add' "
         "WHEN EXISTS (SELECT 1 FROM reviews r WHERE r.id = stage.review_id "
-        f"AND r.deleted_at IS NULL AND {_same_content('r', 'stage')}) THEN 'same' "
+        f"AND r.deleted_at IS NULL AND {same_content(POSTGRESQL, 'r', 'stage')}) THEN 'same' "
         "ELSE 'update' END"
     )
 

@@ -50,6 +50,24 @@ class Dialect:
             return "SELECT value FROM json_each(?)"
         return "SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(? AS json))"
 
+    def same(self, left: str, right: str) -> str:
+        """``left`` equals ``right``, two NULLs counting as equal."""
+        operator = "IS" if self.name == "sqlite" else "IS NOT DISTINCT FROM"
+        return f"{left} {operator} {right}"
+
+    def json_object(self, pairs: Sequence[tuple[str, str, bool]]) -> str:
+        """SQL building a JSON object's text from (key, expression, is JSON text) triples."""
+        if self.name == "sqlite":
+            parts = [
+                f"'{key}', {f'json({value})' if is_json else value}"
+                for key, value, is_json in pairs
+            ]
+            return f"json_object({', '.join(parts)})"
+        parts = [
+            f"'{key}', {f'{value}::json' if is_json else value}" for key, value, is_json in pairs
+        ]
+        return f"json_build_object({', '.join(parts)})::text"
+
     @property
     def no_limit(self) -> str:
         """``LIMIT`` for "every row", as an ``OFFSET`` needs one in SQLite."""
