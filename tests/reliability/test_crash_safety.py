@@ -39,17 +39,25 @@ EDITS_BEFORE_KILL = 1_000
 PROGRESS_ON_A_PIPE = {"TTY_INTERACTIVE": "1", "TTY_COMPATIBLE": "1"}
 
 
+async def kill_big_import_at(tmp_path: Path, seeded: Path, percent: int) -> int:
+    """Start importing BIG_IMPORT films, SIGKILL it once its bar shows ``percent``.
+
+    Returns the percentage the bar showed last.
+    """
+    big = write_json(tmp_path / "big.json", film_records(BIG_IMPORT))
+    async with child(
+        *reviewbot(seeded, "import", str(big)), cwd=tmp_path, **PROGRESS_ON_A_PIPE
+    ) as process:
+        shown = await wait_for_progress(process, percent)
+        await kill(process)
+    return shown
+
+
 async def test_import_killed_midway_leaves_no_row_of_it_behind(
     tmp_path: Path, seeded: Path
 ) -> None:
     before = counts(seeded)
-    big = write_json(tmp_path / "big.json", film_records(BIG_IMPORT))
-
-    async with child(
-        *reviewbot(seeded, "import", str(big)), cwd=tmp_path, **PROGRESS_ON_A_PIPE
-    ) as process:
-        shown = await wait_for_progress(process, KILL_AT_PERCENT)
-        await kill(process)
+    shown = await kill_big_import_at(tmp_path, seeded, KILL_AT_PERCENT)
 
     assert shown < 100  # killed while rows were still going in
     assert integrity(seeded) == "ok"
@@ -61,13 +69,7 @@ async def test_import_killed_while_applying_is_undone_by_the_next_process_to_ope
     tmp_path: Path, seeded: Path
 ) -> None:
     before = counts(seeded)
-    big = write_json(tmp_path / "big.json", film_records(BIG_IMPORT))
-
-    async with child(
-        *reviewbot(seeded, "import", str(big)), cwd=tmp_path, **PROGRESS_ON_A_PIPE
-    ) as process:
-        shown = await wait_for_progress(process, KILL_WHILE_APPLYING)
-        await kill(process)
+    shown = await kill_big_import_at(tmp_path, seeded, KILL_WHILE_APPLYING)
 
     assert shown < 100
     applied = counts(seeded)[0] - before[0]
