@@ -435,11 +435,6 @@ def wanted_embed(misses: Sequence[tuple[str, int]]) -> discord.Embed:
     )
 
 
-def notice_embed(text: str, *, title: str | None = None, error: bool = False) -> discord.Embed:
-    colour = discord.Colour.red() if error else INFO_COLOUR
-    return discord.Embed(title=title, description=text[:DESCRIPTION_LIMIT], colour=colour)
-
-
 def digest_embed(reviews: Sequence[Review]) -> discord.Embed:
     """One announcement for many new reviews: how many, and the first titles."""
     lines = [
