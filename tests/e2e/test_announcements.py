@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from bot.client import ReviewBot
-from bot.loopback import LoopbackFile, SentMessage
-from bot.loopback.world import DEFAULT_BOT_PERMISSIONS
 from cogs.announcements import NEW_REVIEW, AnnouncementsCog
+from standin import LoopbackFile, SentMessage
+from standin.world import DEFAULT_BOT_PERMISSIONS
 from tests.conftest import make_review
 from tests.e2e.harness import (
     CHANNEL_ID,

@@ -15,9 +15,9 @@ import pytest
 
 from bot.client import ReviewBot, create_bot, sync_now
 from bot.config import Settings
-from bot.loopback import LoopbackDiscord, SentMessage, default_stand_in
 from bot.views import CANNOT_POST, ENDED, REVIEW_REMOVED, OwnedView
 from cogs.finding import FIND_REVIEW, NOTHING_FOUND
+from standin import LoopbackDiscord, SentMessage, default_stand_in
 from tests.e2e.harness import (
     APPLICATION_ID,
     CHANNEL_ID,

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from bot.client import ReviewBot
-from bot.loopback import InteractionResult
 from bot.store import CatalogBusy
+from standin import InteractionResult
 from tests.conftest import make_review
 from tests.e2e.harness import GUILD_ID, MEMBER_ID, MODERATOR_ID, BotRun
 from tests.e2e.test_reviews import reviews_cog

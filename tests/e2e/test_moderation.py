@@ -17,10 +17,10 @@ import pytest
 from aiohttp import web
 
 from bot.importers import export_json
-from bot.loopback import InteractionResult, LoopbackFile, SentMessage
 from bot.models import Review
 from bot.store import Store
 from cogs.moderation import MAX_IMPORT_BYTES
+from standin import InteractionResult, LoopbackFile, SentMessage
 from tests.conftest import make_review
 from tests.e2e.harness import (
     GUILD_ID,
@@ -547,7 +547,7 @@ async def test_export_past_the_attachment_limit_says_so_and_names_the_cli_comman
 ) -> None:
     everything = await store_of(run).scope_reviews(None)
     whole = len(export_json(everything).encode("utf-8"))
-    monkeypatch.setattr("bot.loopback.interactions.ATTACHMENT_SIZE_LIMIT", whole // 2)
+    monkeypatch.setattr("standin.interactions.ATTACHMENT_SIZE_LIMIT", whole // 2)
 
     exported = await run.discord.slash(
         "catalog export", {"format": "json", "scope": "global"}, user=OWNER_ID

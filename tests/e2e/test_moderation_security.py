@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from bot.errors import NotModerator, NotOwner
-from bot.loopback import InteractionResult, LoopbackFile, SentMessage
-from bot.loopback.commands import build_options, resolve_path
-from bot.loopback.interactions import Resolver, Where, interaction_payload, new_token
 from bot.models import Review
 from bot.store import Store
+from standin import InteractionResult, LoopbackFile, SentMessage
+from standin.commands import build_options, resolve_path
+from standin.interactions import Resolver, Where, interaction_payload, new_token
 from tests.conftest import make_review
 from tests.e2e.harness import (
     CHANNEL_ID,

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.loopback import SentMessage
 from bot.models import Review
 from bot.ratelimit import MemberBudget
 from bot.store import Store
+from standin import SentMessage
 from tests.conftest import make_review
 from tests.e2e.harness import GUILD_ID, MODERATOR_ID, OTHER_CHANNEL_ID, BotRun
 

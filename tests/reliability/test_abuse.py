@@ -12,11 +12,11 @@ import asyncio
 import re
 from collections.abc import Awaitable
 
-from bot.loopback import InteractionResult, LoopbackFile
 from bot.models import Review
 from bot.ratelimit import LOOKUP_RATE
 from cogs.moderation import MAX_IMPORT_BYTES, MODERATION_RATE
 from cogs.recommendations import REROLL_RATE
+from standin import InteractionResult, LoopbackFile
 from tests.conftest import make_review
 from tests.e2e.harness import GUILD_ID, MODERATOR_ID, MODERATOR_ROLE_ID, BotRun
 from tests.reliability.checks import fingerprint, message_problems

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.client import ReviewBot
-from bot.loopback import InteractionResult, LoopbackFile
+from standin import InteractionResult, LoopbackFile
 from tests.e2e.harness import MODERATOR_ID, OWNER_ID, BotRun
 from tests.reliability.checks import message_problems
 
