@@ -69,7 +69,7 @@ async def message(run: BotRun, watch: Watch, text: str, *, mention: bool = False
 
 
 def store_of(run: BotRun) -> Store:
-    return run.bot.catalog.store  # type: ignore[attr-defined,no-any-return]
+    return run.bot.catalog._store  # type: ignore[attr-defined,no-any-return]
 
 
 # -- member commands ---------------------------------------------------------------------
@@ -290,7 +290,7 @@ async def test_catalog_add_of_any_options_stores_exactly_one_review_or_nothing(
 @pytest.fixture
 async def guild_review(run: BotRun) -> Review:
     review = make_review("Edit Target", 2010, scope=GUILD_ID)
-    return await run.bot.catalog.add(review, actor_id=MODERATOR_ID)  # type: ignore[attr-defined,no-any-return]
+    return await run.bot.catalog.curation.add(review, actor_id=MODERATOR_ID)  # type: ignore[attr-defined,no-any-return]
 
 
 @examples(500)
