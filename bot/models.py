@@ -11,7 +11,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
@@ -81,9 +81,6 @@ class Review:
     def content(self) -> dict[str, Any]:
         """The fields a person writes, as plain JSON-able values (no bookkeeping)."""
         return {name: _jsonable(getattr(self, name)) for name in CONTENT_FIELDS}
-
-    def with_content(self, **changes: Any) -> Review:
-        return replace(self, **changes)
 
     @property
     def identity(self) -> str:
@@ -449,9 +446,6 @@ class ReviewFilters:
         return {
             f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None
         }
-
-    def without(self, name: str) -> ReviewFilters:
-        return replace(self, **{name: None})
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,7 +12,7 @@ import itertools
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import asyncpg
@@ -161,9 +161,9 @@ async def test_titles_that_only_normalise_alike_are_two_films(store: Store) -> N
 async def test_a_review_with_its_own_link_is_one_by_that_link(store: Store) -> None:
     first = make_review("Heat", 1995, review_url="https://a.example/heat", reviewer="A")
     await store.add(first, actor_id=MOD)
-    await store.add(first.with_content(review_url="https://b.example/heat"), actor_id=MOD)
+    await store.add(replace(first, review_url="https://b.example/heat"), actor_id=MOD)
     report = await store.import_reviews(
-        [first.with_content(title="Heat (director's cut)")], actor_id=None
+        [replace(first, title="Heat (director's cut)")], actor_id=None
     )
     assert (report.added, report.updated) == (0, 1)
 
@@ -602,7 +602,7 @@ async def test_a_version_3_database_keeps_its_rows_references_and_marks_its_samp
 
 
 async def test_removing_samples_soft_deletes_each_with_an_audit_entry(store: Store) -> None:
-    sample = await store.add(make_review("Arrival", 2016).with_content(sample=True), actor_id=None)
+    sample = await store.add(replace(make_review("Arrival", 2016), sample=True), actor_id=None)
     mine = await store.add(make_review("Heat", 1995), actor_id=MOD)
 
     removed = await store.remove_samples(actor_id=MOD)
