@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.exceptions import UserError
-from bot.models import (
-    CONTENT_FIELDS,
-    LIST_FIELDS,
+from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review
+from bot.validation import (
     MAX_VERDICT_TEXT,
-    Review,
     ValidationError,
     canonical_field_name,
     elide,

@@ -19,9 +19,10 @@ from bot.embeds import history_embed, review_embed
 from bot.errors import NotModerator, explain, send_ephemeral
 from bot.exceptions import UserError
 from bot.importers import parse_upload
-from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, review_from_fields, validate_field
+from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review
 from bot.permissions import Actor, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
+from bot.validation import review_from_fields, validate_field
 from bot.views import Confirmed, ConfirmView
 from cogs.reviews import title_choices
 

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Unpack
 
-from bot.models import ImportReport, Review, has_substance, review_from_fields
+from bot.models import ImportReport, Review
 from bot.store import pg_imports
 from bot.store.db import SqliteDatabase, utc_now
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
@@ -18,6 +18,7 @@ from bot.store.postgres import PostgresDatabase
 from bot.store.reviews import ReviewReads, select_review
 from bot.store.schema import REVIEW_SELECT, content_params, db_scope, decode_review
 from bot.store.sql import Connection, placeholders
+from bot.validation import has_substance, review_from_fields
 
 
 class ReviewWrites(ReviewReads):

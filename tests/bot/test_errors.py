@@ -7,8 +7,8 @@ import pytest
 from bot.errors import user_message
 from bot.exceptions import UserError
 from bot.importers import ImportFailed
-from bot.models import ValidationError
 from bot.store import DuplicateReview, ReviewNotFound, StoreError
+from bot.validation import ValidationError
 from tests.conftest import make_review
 
 

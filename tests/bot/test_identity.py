@@ -12,8 +12,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.importers import export_csv, export_json, parse_reviews
-from bot.models import Review, ValidationError, review_from_fields
+from bot.models import Review
 from bot.store import Store
+from bot.validation import ValidationError, review_from_fields
 from tests.bot.test_importers_properties import one_line, valid_raw_reviews, valid_reviews
 
 IDENTITY_SETTINGS = settings(

@@ -22,7 +22,8 @@ from bot.importers import (
     parse_reviews,
     read_review_file,
 )
-from bot.models import Review, review_from_fields
+from bot.models import Review
+from bot.validation import review_from_fields
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REPO_ROOT = Path(__file__).resolve().parents[2]

@@ -23,10 +23,9 @@ from bot.importers import (
     parse_reviews,
     unneutralise,
 )
-from bot.models import (
-    CONTENT_FIELDS,
+from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review
+from bot.validation import (
     FIELD_ALIASES,
-    LIST_FIELDS,
     MAX_BODY,
     MAX_LIST_ITEMS,
     MAX_RUNTIME_MINUTES,
@@ -35,7 +34,6 @@ from bot.models import (
     MAX_VERDICT_TEXT,
     MAX_YEAR,
     MIN_YEAR,
-    Review,
     ValidationError,
     review_from_fields,
 )

@@ -11,14 +11,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.models import (
-    CONTENT_FIELDS,
+from bot.models import CONTENT_FIELDS, AuditEntry, ImportReport, Review, ReviewFilters
+from bot.validation import (
     MAX_LIST_ITEMS,
     NO_SUBSTANCE,
-    AuditEntry,
-    ImportReport,
-    Review,
-    ReviewFilters,
     ValidationError,
     canonical_field_name,
     review_from_fields,

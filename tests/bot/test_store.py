@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.importers import ImportFailed
-from bot.models import CONTENT_FIELDS, Review, ReviewFilters, ValidationError
+from bot.models import CONTENT_FIELDS, Review, ReviewFilters
 from bot.store import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -35,6 +35,7 @@ from bot.store import (
 from bot.store.imports import ANALYZE_AFTER_ROWS
 from bot.store.picks import ID_SPAN_SQL
 from bot.store.schema import CONTENT_COLUMNS, DERIVED_COLUMNS, REVIEW_COLUMNS, content_params
+from bot.validation import ValidationError
 from tests.conftest import make_old_database, make_review, new_postgres_database
 from tests.pgserver import PostgresServer
 

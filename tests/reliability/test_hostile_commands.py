@@ -19,8 +19,9 @@ from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
 from bot.loopback import InteractionResult, LoopbackFile
-from bot.models import CONTENT_FIELDS, Review, ValidationError, clean_text, validate_field
+from bot.models import CONTENT_FIELDS, Review
 from bot.store import Store
+from bot.validation import ValidationError, clean_text, validate_field
 from tests.conftest import make_review, max_examples
 from tests.e2e.harness import GUILD_ID, MEMBER_ID, MODERATOR_ID, BotRun
 from tests.reliability.checks import (

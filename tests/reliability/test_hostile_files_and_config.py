@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from bot.config import LOG_LEVELS, ConfigError, load_settings, settings_from_mapping
 from bot.importers import ImportFailed, parse_reviews, read_review_file
-from bot.models import (
-    CONTENT_FIELDS,
+from bot.models import CONTENT_FIELDS, Review
+from bot.validation import (
     MAX_BODY,
     MAX_LIST_ITEMS,
     MAX_RUNTIME_MINUTES,
@@ -31,7 +31,6 @@ from bot.models import (
     MAX_VERDICT_TEXT,
     MAX_YEAR,
     MIN_YEAR,
-    Review,
     ValidationError,
     review_from_fields,
 )
