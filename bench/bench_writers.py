@@ -40,7 +40,7 @@ from bench.movies import movie_reviews
 from bench.report import bench_main
 from bot.client import create_bot
 from bot.config import Settings
-from bot.importers import export_json
+from bot.formats.export import export_json
 from bot.loopback import default_stand_in, synced_against
 from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID
 from bot.models import Review

@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any, Literal, TextIO, Unpack
 
 from bot.changes import ChangeBatch, ChangeFeed
+from bot.formats.export import EXPORTERS
 from bot.heap import LARGE_BATCH, freeze_long_lived
-from bot.importers import EXPORTERS, read_review_file
+from bot.importers import read_review_file
 from bot.labels import choice_label, review_choice_label
 from bot.matching import Match, ScopedTitleIndex, normalize_title, split_year
 from bot.matching.people import PeopleIndex

@@ -17,7 +17,8 @@ from rich.progress import Progress, TaskID
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.exceptions import UserError
-from bot.importers import EXPORTERS, FORMATS, ImportFailed, iter_reviews
+from bot.formats.export import EXPORTERS
+from bot.importers import FORMATS, ImportFailed, iter_reviews
 from bot.models import Review
 from bot.store import TABLES, Store
 from bot.validation import elide

@@ -11,7 +11,8 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.importers import export_csv, export_json, parse_reviews
+from bot.formats.export import export_csv, export_json
+from bot.importers import parse_reviews
 from bot.models import Review
 from bot.store import Store
 from bot.validation import ValidationError, review_from_fields

@@ -10,14 +10,13 @@ from pathlib import Path
 import pytest
 
 from bot.catalog import STARTER_CATALOG
+from bot.formats.csv_reader import excerpt
+from bot.formats.export import export_csv, export_json
+from bot.formats.json_reader import JSON_READ_CHARS
 from bot.importers import (
-    JSON_READ_CHARS,
     MAX_REPORTED_PROBLEMS,
     ImportFailed,
     detect_format,
-    excerpt,
-    export_csv,
-    export_json,
     iter_reviews,
     parse_reviews,
     read_review_file,

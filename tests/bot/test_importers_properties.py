@@ -12,17 +12,10 @@ from typing import Any
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from bot import importers
-from bot.importers import (
-    FORMATS,
-    FORMULA_START,
-    ImportFailed,
-    export_csv,
-    export_json,
-    neutralise,
-    parse_reviews,
-    unneutralise,
-)
+from bot.formats import json_reader
+from bot.formats.export import export_csv, export_json
+from bot.formats.spreadsheet import FORMULA_START, neutralise, unneutralise
+from bot.importers import FORMATS, ImportFailed, parse_reviews
 from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review
 from bot.validation import (
     FIELD_ALIASES,
@@ -434,12 +427,12 @@ def test_the_json_reader_gives_the_same_reviews_whatever_its_window(
     """Items, strings and numbers cut at any point by the reader's window come out whole."""
     text = json.dumps(raws, indent=indent, ensure_ascii=False)
     whole = _outcome(text)
-    original = importers.JSON_READ_CHARS
-    importers.JSON_READ_CHARS = window
+    original = json_reader.JSON_READ_CHARS
+    json_reader.JSON_READ_CHARS = window
     try:
         assert _outcome(text) == whole
     finally:
-        importers.JSON_READ_CHARS = original
+        json_reader.JSON_READ_CHARS = original
 
 
 def _outcome(text: str) -> list[Review] | list[str]:
