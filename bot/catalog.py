@@ -30,6 +30,7 @@ from bot.models import (
     CatalogStats,
     ImportReport,
     Review,
+    ReviewDraft,
     ReviewFilters,
     TitleEntry,
     film_key,
@@ -364,7 +365,7 @@ class Catalog:
         """Live reviews in exactly ``scope`` with this title (and year, if given)."""
         return await self.store.find_by_title(title, year, scope=scope)
 
-    async def find_identity(self, review: Review) -> Review | None:
+    async def find_identity(self, review: ReviewDraft) -> Review | None:
         """The live review an import of ``review`` would update (same scope and identity)."""
         return await self.store.find_identity(review)
 
@@ -416,7 +417,7 @@ class Catalog:
 
     # -- changing ------------------------------------------------------------
 
-    async def add(self, review: Review, *, actor_id: int | None) -> Review:
+    async def add(self, review: ReviewDraft, *, actor_id: int | None) -> Review:
         stored = await self.store.add(review, actor_id=actor_id)
         self._index(stored)
         await self.store.clear_miss(review.scope, review.title)
@@ -449,7 +450,7 @@ class Catalog:
         return restored
 
     async def import_reviews(
-        self, reviews: Iterable[Review], **options: Unpack[ImportOptions]
+        self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
     ) -> ImportReport:
         report = await self.store.import_reviews(reviews, **options)
         await self.catch_up()  # the imported rows are in the feed like anyone's
@@ -605,7 +606,6 @@ class Catalog:
         return reviews
 
     def _index(self, review: Review) -> None:
-        assert review.id is not None
         self._people.clear()  # its directors or cast may have changed
         self.index.remove(review.id)
         self.index.add(review.id, review.title, review.year, review.aliases, scope=review.scope)

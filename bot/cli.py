@@ -19,7 +19,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.exceptions import UserError
 from bot.formats.export import EXPORTERS
 from bot.importers import FORMATS, ImportFailed, iter_reviews
-from bot.models import Review
+from bot.models import Review, ReviewDraft
 from bot.store import TABLES, Store
 from bot.validation import elide
 
@@ -294,7 +294,7 @@ class ImportFiles:
         reading = 0 if self._reading is None else self._reading.tell()
         return min(1.0, (self._bytes_done + reading) / max(self._size, 1))
 
-    def __iter__(self) -> Iterator[Review]:
+    def __iter__(self) -> Iterator[ReviewDraft]:
         came_from: dict[str, Path] = {}  # identity -> file, so two files cannot both hold one
         for path in self.paths:
             # newline="": the CSV reader sees quoted line breaks as written.

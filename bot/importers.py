@@ -1,7 +1,7 @@
 """Read reviews from the files they arrive in (formats: :mod:`bot.formats`).
 
 Parsing never touches the store: an importer turns a file into validated
-:class:`~bot.models.Review` records or raises :class:`ImportFailed` naming
+:class:`~bot.models.ReviewDraft` records or raises :class:`ImportFailed` naming
 every bad row, so the caller can write all of them or none.
 """
 
@@ -19,7 +19,7 @@ from bot.formats.csv_reader import LETTERBOXD_COLUMNS, csv_rows, letterboxd_rows
 from bot.formats.json_reader import json_rows
 from bot.formats.page_reader import page_rows
 from bot.formats.rows import FileProblem, ParsedRow
-from bot.models import Review
+from bot.models import ReviewDraft
 from bot.validation import ValidationError, elide, review_from_fields
 
 FORMATS = ("json", "csv", "letterboxd", "page")
@@ -66,7 +66,7 @@ def detect_format(filename: str, text: str) -> str:
 
 def iter_reviews(
     stream: TextIO, *, filename: str, fmt: str | None = None, scope: int | None = None
-) -> Iterator[Review]:
+) -> Iterator[ReviewDraft]:
     """Each valid review in ``stream`` as it is read; at the end, :class:`ImportFailed`
     naming every bad row if there was one (no review is yielded after the first).
 
@@ -117,7 +117,7 @@ def iter_reviews(
 
 def parse_reviews(
     text: str, *, filename: str, fmt: str | None = None, scope: int | None = None
-) -> list[Review]:
+) -> list[ReviewDraft]:
     """Parse and validate every review in ``text``; all of them or :class:`ImportFailed`."""
     text = text.removeprefix("\ufeff")  # a byte order mark from Excel or Notepad
     stream = io.StringIO(text, newline="")
@@ -127,7 +127,7 @@ def parse_reviews(
 @contextmanager
 def open_review_file(
     path: Path, *, fmt: str | None = None, scope: int | None = None
-) -> Iterator[Iterator[Review]]:
+) -> Iterator[Iterator[ReviewDraft]]:
     """The file's reviews, read as they are consumed (see :func:`iter_reviews`)."""
     # newline="": the CSV reader sees quoted line breaks as written.
     with path.open(encoding="utf-8-sig", newline="") as stream:
@@ -136,12 +136,12 @@ def open_review_file(
 
 def read_review_file(
     path: Path, *, fmt: str | None = None, scope: int | None = None
-) -> list[Review]:
+) -> list[ReviewDraft]:
     with open_review_file(path, fmt=fmt, scope=scope) as reviews:
         return list(reviews)
 
 
-def parse_upload(data: bytes, filename: str, scope: int | None) -> Iterator[Review]:
+def parse_upload(data: bytes, filename: str, scope: int | None) -> Iterator[ReviewDraft]:
     """An uploaded file's reviews, decoded and parsed only as they are consumed: by the
     import, in its worker thread, so the event loop never parses."""
     try:

@@ -10,11 +10,13 @@ from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
-class Review:
-    """A critic's review of one film, as stored in one scope.
+class ReviewDraft:
+    """A critic's review of one film as written, before the store has it: what a form,
+    an importer or the starter catalog produce. It has no id; storing it makes a
+    :class:`Review`.
 
-    ``scope`` is ``None`` for the global (shipped, owner-managed) catalog and a
-    guild id for reviews a guild's moderators added.
+    ``scope`` is where it belongs: ``None`` for the global (shipped, owner-managed)
+    catalog and a guild id for reviews a guild's moderators added.
     """
 
     title: str
@@ -33,12 +35,6 @@ class Review:
     genres: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
     scope: int | None = None
-    id: int | None = None
-    created_by: int | None = None
-    created_at: str = ""
-    updated_by: int | None = None
-    updated_at: str = ""
-    deleted_at: str | None = None
     sample: bool = False  # from the shipped starter catalog, not the community's own
 
     @property
@@ -56,6 +52,19 @@ class Review:
     @property
     def film(self) -> str:
         return film_key(self.title, self.year)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Review(ReviewDraft):
+    """A review as stored in one scope: the draft, the id the store gave it, and who
+    wrote it when. Only the store makes these."""
+
+    id: int
+    created_by: int | None = None
+    created_at: str = ""
+    updated_by: int | None = None
+    updated_at: str = ""
+    deleted_at: str | None = None
 
 
 def film_key(title: str, year: int) -> str:

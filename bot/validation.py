@@ -16,7 +16,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from bot.exceptions import UserError
-from bot.models import BOOKKEEPING_FIELDS, CONTENT_FIELDS, Review
+from bot.models import BOOKKEEPING_FIELDS, CONTENT_FIELDS, ReviewDraft
 
 MIN_YEAR = 1870  # the earliest surviving motion pictures
 MAX_YEAR = 2100
@@ -92,8 +92,8 @@ def review_from_fields(
     scope: int | None = None,
     ignore_unknown: bool = False,
     complete: bool = False,
-) -> Review:
-    """Build a validated :class:`Review` from loosely typed input.
+) -> ReviewDraft:
+    """Build a validated :class:`ReviewDraft` from loosely typed input.
 
     Raises :class:`ValidationError` naming every bad field at once, so a
     moderator can fix a row in one go. ``complete=False`` checks a draft whose
@@ -120,7 +120,7 @@ def review_from_fields(
         problems["verdict"] = NO_SUBSTANCE
     if problems:
         raise ValidationError(problems)
-    return Review(scope=scope, **values)
+    return ReviewDraft(scope=scope, **values)
 
 
 NO_SUBSTANCE = "a review needs at least a score, a verdict or verdict text"

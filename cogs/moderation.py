@@ -19,7 +19,7 @@ from bot.embeds import history_embed, review_embed
 from bot.errors import NotModerator, explain, send_ephemeral
 from bot.exceptions import UserError
 from bot.importers import parse_upload
-from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review
+from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, ReviewDraft
 from bot.permissions import Actor, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
 from bot.validation import review_from_fields, validate_field
@@ -175,7 +175,7 @@ class Moderation(
         await self._refuse_duplicate(draft)
         await interaction.response.send_modal(VerdictModal(self, draft))
 
-    async def _refuse_duplicate(self, draft: Review) -> None:
+    async def _refuse_duplicate(self, draft: ReviewDraft) -> None:
         existing = await self.bot.catalog.find_identity(draft)
         if existing is not None:
             raise UserError(
@@ -183,7 +183,7 @@ class Moderation(
                 f"`{edit_command(existing)}` instead."
             )
 
-    async def preview(self, interaction: discord.Interaction, draft: Review) -> None:
+    async def preview(self, interaction: discord.Interaction, draft: ReviewDraft) -> None:
         """Show exactly what will be published; nothing is written until Publish."""
 
         async def publish(press: discord.Interaction) -> Confirmed:
@@ -247,7 +247,6 @@ class Moderation(
         field: str,
         value: Any,
     ) -> None:
-        assert review.id is not None
         parsed = validate_field(field, value)
         await defer_privately(interaction)
         updated = await self.bot.catalog.update(
@@ -267,7 +266,6 @@ class Moderation(
         self, interaction: discord.Interaction, title: str, scope: Scope = "server"
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope)
-        assert review.id is not None
         review_id = review.id
 
         async def confirm(press: discord.Interaction) -> Confirmed:
@@ -294,7 +292,6 @@ class Moderation(
         self, interaction: discord.Interaction, title: str, scope: Scope = "server"
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope, deleted=True)
-        assert review.id is not None
         await defer_privately(interaction)
         restored = await self.bot.catalog.restore(
             review.id, actor_id=interaction.user.id, scope=scope_id
@@ -385,7 +382,6 @@ class Moderation(
         self, interaction: discord.Interaction, title: str, alias: str, scope: Scope = "server"
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope)
-        assert review.id is not None
         await defer_privately(interaction)
         updated = await self.bot.catalog.add_alias(
             review.id, alias, actor_id=interaction.user.id, scope=scope_id
@@ -400,7 +396,7 @@ class Moderation(
     @app_commands.describe(title="The review")
     async def history(self, interaction: discord.Interaction, title: str) -> None:
         found = await self.bot.catalog.resolve(title, interaction.guild_id)
-        if found.best is None or found.best.id is None:
+        if found.best is None:
             raise UserError(f"No review matches “{title[:80]}”.")
         entries = await self.bot.catalog.history(found.best.id)
         await interaction.response.send_message(
@@ -508,7 +504,7 @@ class VerdictModal(_ModeratorModal, title="The verdict"):
         required=False,
     )
 
-    def __init__(self, cog: Moderation, draft: Review) -> None:
+    def __init__(self, cog: Moderation, draft: ReviewDraft) -> None:
         super().__init__()
         self.cog = cog
         self.draft = draft

@@ -9,14 +9,16 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TextIO
 
 from bot.formats.spreadsheet import neutralise
-from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review
+from bot.models import CONTENT_FIELDS, LIST_FIELDS, ReviewDraft
 
 # Written for people reading an export; importers skip them (the store sets its own).
 EXPORTED_BOOKKEEPING = ("id", "scope", "created_by", "created_at", "updated_by", "updated_at")
 
 
-def _export_record(review: Review) -> dict[str, Any]:
-    return {**review.content(), **{name: getattr(review, name) for name in EXPORTED_BOOKKEEPING}}
+def _export_record(review: ReviewDraft) -> dict[str, Any]:
+    # A draft (never stored) has a scope but none of the rest: those are left empty.
+    bookkeeping = {name: getattr(review, name, None) for name in EXPORTED_BOOKKEEPING}
+    return {**review.content(), **bookkeeping}
 
 
 class Exporter:
@@ -25,7 +27,7 @@ class Exporter:
     def __init__(self, out: TextIO) -> None:
         self.out = out
 
-    def write(self, reviews: Iterable[Review]) -> None:
+    def write(self, reviews: Iterable[ReviewDraft]) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -38,7 +40,7 @@ class JsonExporter(Exporter):
         self._first = True
         out.write("[")
 
-    def write(self, reviews: Iterable[Review]) -> None:
+    def write(self, reviews: Iterable[ReviewDraft]) -> None:
         for review in reviews:
             record = json.dumps(_export_record(review), ensure_ascii=False, indent=2)
             self.out.write(("\n  " if self._first else ",\n  ") + record.replace("\n", "\n  "))
@@ -55,14 +57,14 @@ class CsvExporter(Exporter):
         self._writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         self._writer.writeheader()
 
-    def write(self, reviews: Iterable[Review]) -> None:
+    def write(self, reviews: Iterable[ReviewDraft]) -> None:
         self._writer.writerows(_csv_cells(_export_record(review)) for review in reviews)
 
 
 EXPORTERS: dict[str, Callable[[TextIO], Exporter]] = {"json": JsonExporter, "csv": CsvExporter}
 
 
-def export_text(fmt: str, reviews: Iterable[Review]) -> str:
+def export_text(fmt: str, reviews: Iterable[ReviewDraft]) -> str:
     """The whole export as one string (for small catalogs and tests)."""
     buffer = io.StringIO(newline="")
     exporter = EXPORTERS[fmt](buffer)
@@ -71,11 +73,11 @@ def export_text(fmt: str, reviews: Iterable[Review]) -> str:
     return buffer.getvalue()
 
 
-def export_json(reviews: Iterable[Review]) -> str:
+def export_json(reviews: Iterable[ReviewDraft]) -> str:
     return export_text("json", reviews)
 
 
-def export_csv(reviews: Iterable[Review]) -> str:
+def export_csv(reviews: Iterable[ReviewDraft]) -> str:
     return export_text("csv", reviews)
 
 

@@ -21,7 +21,7 @@ from bot.importers import (
     parse_reviews,
     read_review_file,
 )
-from bot.models import Review
+from bot.models import ReviewDraft
 from bot.validation import review_from_fields
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -35,7 +35,7 @@ def fixture(relative: str) -> Path:
     return FIXTURES / relative
 
 
-def read_one(relative: str) -> Review:
+def read_one(relative: str) -> ReviewDraft:
     reviews = read_review_file(fixture(relative))
     assert len(reviews) == 1, [review.title for review in reviews]
     return reviews[0]

@@ -16,7 +16,7 @@ from bot.formats import json_reader
 from bot.formats.export import export_csv, export_json
 from bot.formats.spreadsheet import FORMULA_START, neutralise, unneutralise
 from bot.importers import FORMATS, ImportFailed, parse_reviews
-from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review
+from bot.models import CONTENT_FIELDS, LIST_FIELDS, ReviewDraft
 from bot.validation import (
     FIELD_ALIASES,
     MAX_BODY,
@@ -95,7 +95,7 @@ field_names = st.one_of(
 )
 
 
-def assert_respects_limits(review: Review) -> None:
+def assert_respects_limits(review: ReviewDraft) -> None:
     text_limits = {
         "title": MAX_TITLE_LENGTH,
         "tagline": MAX_SHORT_TEXT * 10,
@@ -358,7 +358,7 @@ valid_raw_reviews = st.fixed_dictionaries(
 )
 
 
-def valid_reviews(raws: list[dict[str, Any]]) -> list[Review]:
+def valid_reviews(raws: list[dict[str, Any]]) -> list[ReviewDraft]:
     reviews = []
     for raw in raws:
         try:
@@ -435,7 +435,7 @@ def test_the_json_reader_gives_the_same_reviews_whatever_its_window(
         json_reader.JSON_READ_CHARS = original
 
 
-def _outcome(text: str) -> list[Review] | list[str]:
+def _outcome(text: str) -> list[ReviewDraft] | list[str]:
     """The reviews of a JSON text, or the problems it was refused for."""
     try:
         return parse_reviews(text, filename="films.json")

@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.importers import ImportFailed
-from bot.models import CONTENT_FIELDS, Review, ReviewFilters
+from bot.models import CONTENT_FIELDS, Review, ReviewDraft, ReviewFilters
 from bot.store import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -122,7 +122,7 @@ async def test_every_review_field_has_exactly_one_column_in_the_latest_schema(
 def test_lists_are_stored_as_json_dumps_writes_them(names: list[str]) -> None:
     """Stored lists are compared as text (an import leaves a review alone when its stored
     text is the same), so the encoding must never drift from what is already stored."""
-    params = content_params(Review(title="Heat", year=1995, cast=tuple(names)))
+    params = content_params(ReviewDraft(title="Heat", year=1995, cast=tuple(names)))
     assert params["cast_members"] == json.dumps(names, ensure_ascii=False)
 
 
@@ -293,7 +293,7 @@ async def test_dry_run_import_writes_nothing(store: Store) -> None:
 
 
 async def test_import_failing_midway_leaves_nothing_behind(store: Store) -> None:
-    def rows() -> Iterator[Review]:
+    def rows() -> Iterator[ReviewDraft]:
         yield make_review("Heat", 1995)
         raise RuntimeError("disk on fire")
 
@@ -669,7 +669,7 @@ async def test_an_import_refused_at_its_last_row_writes_nothing(store: Store) ->
     """A streamed file that turns out bad at its end leaves no review and no audit entry
     on either engine (PostgreSQL: one transaction; SQLite: staged before it applies)."""
 
-    def films() -> Iterator[Review]:
+    def films() -> Iterator[ReviewDraft]:
         for n in range(50):
             yield make_review(f"Film {n}", 2000, genres=("Noir",))
         raise ImportFailed("films.json", ["item 51, year: year is required"])
