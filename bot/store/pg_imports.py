@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Unpack
 
-from bot.models import ImportReport, Review
+from bot.models import ImportReport, ReviewDraft
 from bot.store.db import utc_now
 from bot.store.filters import fold
 from bot.store.identity import IDENTITY_COLUMNS, same_review
@@ -65,7 +65,7 @@ def _mask(genres: Iterable[str], bits: dict[str, int]) -> int:
 
 
 async def import_reviews(
-    db: PostgresDatabase, reviews: Iterable[Review], **options: Unpack[ImportOptions]
+    db: PostgresDatabase, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
 ) -> ImportReport:
     """Upsert ``reviews`` by identity in one transaction (rolled back for a ``dry_run``)."""
     actor_id, dry_run = options["actor_id"], options.get("dry_run", False)
@@ -101,7 +101,7 @@ async def import_reviews(
 
 
 async def _assign_genre_bits(
-    connection: PostgresConnection, reviews: Sequence[Review]
+    connection: PostgresConnection, reviews: Sequence[ReviewDraft]
 ) -> dict[str, int]:
     """Bits for every genre in the file (as many as fit), then the whole map."""
     wanted = sorted({fold(genre) for review in reviews for genre in review.genres})
@@ -119,7 +119,7 @@ async def _assign_genre_bits(
 
 
 async def _stage(
-    connection: PostgresConnection, reviews: Sequence[Review], bits: dict[str, int]
+    connection: PostgresConnection, reviews: Sequence[ReviewDraft], bits: dict[str, int]
 ) -> None:
     # The stored columns' own types (and "C" collation), so comparisons match reviews'.
     await connection.execute(

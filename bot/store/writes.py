@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Unpack
 
-from bot.models import ImportReport, Review, has_substance, review_from_fields
+from bot.models import ImportReport, Review, ReviewDraft
 from bot.store import pg_imports
 from bot.store.db import SqliteDatabase, utc_now
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
@@ -18,12 +18,13 @@ from bot.store.postgres import PostgresDatabase
 from bot.store.reviews import ReviewReads, select_review
 from bot.store.schema import REVIEW_SELECT, content_params, db_scope, decode_review
 from bot.store.sql import Connection, placeholders
+from bot.validation import has_substance, review_from_fields
 
 
 class ReviewWrites(ReviewReads):
     """Every write runs in one transaction that checks scope and duplicates first."""
 
-    async def add(self, review: Review, *, actor_id: int | None) -> Review:
+    async def add(self, review: ReviewDraft, *, actor_id: int | None) -> Review:
         """Insert a new review; raises :class:`DuplicateReview` if its identity exists."""
         async with self._db.transaction() as db:
             existing = await _find_existing(db, review)
@@ -88,10 +89,10 @@ class ReviewWrites(ReviewReads):
             samples = [decode_review(row) for row in rows]
             for review in samples:
                 await _mark_deleted(db, review, actor_id, "remove sample")
-        return [review.id for review in samples if review.id is not None]
+        return [review.id for review in samples]
 
     async def import_reviews(
-        self, reviews: Iterable[Review], **options: Unpack[ImportOptions]
+        self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
     ) -> ImportReport:
         """Upsert by identity (:mod:`bot.store.identity`): all rows or none.
 
@@ -127,7 +128,7 @@ async def _get_in_scope(
 
 
 async def _find_existing(
-    db: Connection, review: Review, *, include_deleted: bool = False
+    db: Connection, review: ReviewDraft, *, include_deleted: bool = False
 ) -> Review | None:
     """The row with ``review``'s identity in its scope (the one upsert key)."""
     incoming, params = incoming_row(review)
@@ -156,7 +157,7 @@ async def _mark_deleted(db: Connection, current: Review, actor_id: int | None, a
 
 
 async def _insert(
-    db: Connection, review: Review, actor_id: int | None, action: str, genres: GenreBits
+    db: Connection, review: ReviewDraft, actor_id: int | None, action: str, genres: GenreBits
 ) -> Review:
     params = content_params(review)
     now = utc_now()
@@ -177,12 +178,11 @@ async def _insert(
 async def _rewrite(
     db: Connection,
     current: Review,
-    updated: Review,
+    updated: ReviewDraft,
     actor_id: int | None,
     action: str,
     genres: GenreBits,
 ) -> Review:
-    assert current.id is not None
     params = content_params(updated)
     assignments = ", ".join(f"{name} = ?" for name in params)
     await db.execute(
