@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.exceptions import UserError
 from bot.importers import EXPORTERS, FORMATS, ImportFailed, iter_reviews
+from bot.member_errors import UserError
 from bot.models import Review, elide
 from bot.store import TABLES, Store
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from bot.exceptions import UserError
+from bot.member_errors import UserError
 from bot.models import (
     CONTENT_FIELDS,
     LIST_FIELDS,

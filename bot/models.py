@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.exceptions import UserError
+from bot.member_errors import UserError
 
 MIN_YEAR = 1870  # the earliest surviving motion pictures
 MAX_YEAR = 2100

@@ -16,12 +16,12 @@ from discord.ext import commands
 
 from bot.catalog import Lookup
 from bot.embeds import history_embed, review_embed
-from bot.errors import NotModerator, explain, send_ephemeral
-from bot.exceptions import UserError
 from bot.importers import parse_upload
+from bot.member_errors import UserError
 from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, review_from_fields, validate_field
-from bot.permissions import Actor, is_moderator, moderation_scope
+from bot.permissions import Actor, NotModerator, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
+from bot.replies import explain, send_ephemeral
 from bot.views import Confirmed, ConfirmView
 from cogs.reviews import title_choices
 

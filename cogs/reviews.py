@@ -13,12 +13,12 @@ from discord.ext import commands
 
 from bot.catalog import Lookup
 from bot.embeds import closest_match_text, no_match_text, review_embed, wanted_embed
-from bot.errors import reply_with_error
-from bot.exceptions import UserError
 from bot.hybrid import hybrid_command
+from bot.member_errors import UserError
 from bot.models import Review
 from bot.permissions import Actor, is_moderator
 from bot.ratelimit import LOOKUP_RATE
+from bot.replies import reply_with_error
 from bot.views import ReviewView
 
 if TYPE_CHECKING:

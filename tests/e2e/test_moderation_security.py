@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-from bot.errors import NotModerator, NotOwner
 from bot.loopback import InteractionResult, LoopbackFile, SentMessage
 from bot.loopback.commands import build_options, resolve_path
 from bot.loopback.interactions import Resolver, Where, interaction_payload, new_token
 from bot.models import Review
+from bot.permissions import NotModerator, NotOwner
 from bot.store import Store
 from tests.conftest import make_review
 from tests.e2e.harness import (

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import user_message
-from bot.exceptions import UserError
 from bot.importers import ImportFailed
+from bot.member_errors import UserError
 from bot.models import ValidationError
+from bot.replies import user_message
 from bot.store import DuplicateReview, ReviewNotFound, StoreError
 from tests.conftest import make_review
 

@@ -15,26 +15,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.exceptions import UserError
+from bot.member_errors import UserError
 
 log = logging.getLogger(__name__)
-
-
-class NotModerator(app_commands.CheckFailure, commands.CheckFailure):
-    def __init__(self) -> None:
-        super().__init__(
-            "Only this server's moderators can do that (Manage Server, or the moderator role "
-            "set with /config modrole)."
-        )
-
-
-class NotOwner(app_commands.CheckFailure, commands.CheckFailure):
-    def __init__(self) -> None:
-        super().__init__("Only the bot's owners can change the global catalog.")
-
-
-# Validation, import and store errors are UserErrors too (see bot/exceptions.py).
-_USER_ERRORS = (UserError, NotModerator, NotOwner)
 
 
 def _unwrap(error: BaseException) -> BaseException:
@@ -50,7 +33,7 @@ def _unwrap(error: BaseException) -> BaseException:
 def user_message(error: BaseException) -> str | None:
     """The explanation for an error the member can act on, or ``None`` if it is a bug."""
     error = _unwrap(error)
-    if isinstance(error, _USER_ERRORS):
+    if isinstance(error, UserError):  # validation, import and store errors among them
         return str(error)
     if isinstance(error, commands.CommandOnCooldown | app_commands.CommandOnCooldown):
         return cooldown_message(error.retry_after)
@@ -74,7 +57,7 @@ def user_message(error: BaseException) -> str | None:
         | app_commands.MissingPermissions
         | commands.CheckFailure
         | app_commands.CheckFailure,
-    ):
+    ):  # NotModerator and NotOwner (bot/permissions.py) among them
         return str(error) or "You can't use that here."
     if isinstance(error, commands.BotMissingPermissions | app_commands.BotMissingPermissions):
         return f"I'm missing permissions here: {', '.join(error.missing_permissions)}."
