@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.faults import OperatorFault
 from bot.importers import EXPORTERS, FORMATS, ImportFailed, iter_reviews
 from bot.member_errors import UserError
 from bot.models import Review, elide
@@ -185,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.env_file).with_database(args.database)
         return asyncio.run(_dispatch(args, settings, stdout))
-    except (CliError, ConfigError, UserError) as error:
+    except (CliError, ConfigError, UserError, OperatorFault) as error:
         _print_error(str(error))
         return 2
     except (sqlite3.Error, OSError) as error:  # the disk or the file said no

@@ -13,6 +13,7 @@ from discord.ext import commands
 
 from bot.catalog import Lookup
 from bot.embeds import closest_match_text, no_match_text, review_embed, wanted_embed
+from bot.faults import OperatorFault
 from bot.hybrid import hybrid_command
 from bot.member_errors import UserError
 from bot.models import Review
@@ -116,7 +117,7 @@ class Reviews(commands.Cog):
     async def _record_miss(self, guild_id: int | None, query: str) -> None:
         try:
             await self.bot.catalog.record_miss(guild_id, query)
-        except UserError as error:  # CatalogBusy: a busy catalog is not a bug
+        except (UserError, OperatorFault) as error:  # CatalogBusy, a read-only file: not bugs
             log.warning("miss for %r not recorded: %s", query, error)
 
     async def misses_recorded(self) -> None:

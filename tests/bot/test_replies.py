@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+import logging
+import re
+from pathlib import Path
+from unittest.mock import MagicMock
 
+import pytest
+from discord import app_commands
+from discord.ext import commands
+
+from bot.faults import DatabaseReadOnly
 from bot.importers import ImportFailed
 from bot.member_errors import UserError
 from bot.models import ValidationError
-from bot.replies import user_message
+from bot.replies import explain, user_message
 from bot.store import DuplicateReview, ReviewNotFound, StoreError
 from tests.conftest import make_review
 
@@ -30,3 +38,22 @@ def test_errors_raised_for_a_member_are_shown_to_them_as_written(error: Exceptio
 
 def test_an_unexpected_error_is_not_shown_to_the_member() -> None:
     assert user_message(RuntimeError("database is locked")) is None
+
+
+def test_an_operator_fault_is_not_shown_to_the_member_as_written(tmp_path: Path) -> None:
+    assert user_message(DatabaseReadOnly(tmp_path / "reviews.db")) is None
+
+
+def test_an_operator_fault_inside_a_command_is_logged_once_with_the_id_the_member_reads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    fault = DatabaseReadOnly(tmp_path / "reviews.db")
+    wrapped = commands.HybridCommandError(app_commands.CommandInvokeError(MagicMock(), fault))
+    with caplog.at_level(logging.ERROR, logger="bot"):
+        reply = explain(wrapped, "!catalog alias")
+    found = re.search(r"\(error id `([0-9a-f]{8})`\)", reply)
+    assert found is not None, reply
+    assert str(tmp_path) not in reply
+    [record] = caplog.records
+    assert found.group(1) in record.getMessage()
+    assert str(fault) in record.getMessage() and "!catalog alias" in record.getMessage()
