@@ -34,8 +34,6 @@ from bot.matching.index import (
     MIN_TRIGRAM_SHARE,
     ScopedTitleIndex,
     TitleIndex,
-    _bulk_gram_pairs,
-    _gram_codes,
 )
 from bot.matching.normalize import (
     LATEST_YEAR,
@@ -58,8 +56,6 @@ __all__ = [
     "ScopedTitleIndex",
     "TitleEntry",
     "TitleIndex",
-    "_bulk_gram_pairs",
-    "_gram_codes",
     "normalize_title",
     "split_year",
 ]
