@@ -63,9 +63,11 @@ async def test_a_read_only_catalog_file_is_a_sentence_for_the_member_and_a_log_l
     assert str(settings.database_path) not in reply and "read-only" not in reply
     found = ERROR_ID.search(reply)
     assert found is not None, reply
-    logged = [record.getMessage() for record in caplog.records if record.name.startswith("bot")]
-    assert len(logged) == 1, logged
-    assert found.group(1) in logged[0]
-    assert f"{settings.database_path}: the file is read-only; nothing was changed" in logged[0]
-    assert caplog.records[0].exc_info is None  # a diagnosis, not a traceback
+    logged = [record for record in caplog.records if record.name.startswith("bot")]
+    assert len(logged) == 1, [record.getMessage() for record in logged]
+    [record] = logged
+    assert found.group(1) in record.getMessage()
+    path = settings.database_path
+    assert f"{path}: the file is read-only; nothing was changed" in record.getMessage()
+    assert record.exc_info is None  # a diagnosis, not a traceback
     assert await read_only_store.count(guild_id=GUILD_ID) == 1
