@@ -30,7 +30,7 @@ class NotOwner(app_commands.CheckFailure, commands.CheckFailure):
 
 
 class ModRoles(Protocol):
-    """Where a guild's moderator role is kept (the catalog)."""
+    """Where a guild's moderator role is kept (the server settings)."""
 
     async def mod_role(self, guild_id: int) -> int | None: ...
 
