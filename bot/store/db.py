@@ -28,6 +28,7 @@ from typing import Any
 
 import aiosqlite
 
+from bot.faults import DatabaseReadOnly
 from bot.store.changes import SqliteChangeFeed, change_triggers
 from bot.store.errors import CatalogBusy, StoreError
 from bot.store.intent import WriteIntent
@@ -77,9 +78,9 @@ async def connect(path: Path) -> aiosqlite.Connection:
 
 
 def cannot_write(path: Path, error: sqlite3.OperationalError) -> Exception:
-    """A read-only file is the person's to fix; anything else stays a bug."""
+    """A read-only file is the operator's to fix; anything else stays a bug."""
     if "readonly" in str(error):
-        return StoreError(f"{path}: the file is read-only; nothing was changed")
+        return DatabaseReadOnly(path)
     return error
 
 
