@@ -14,10 +14,10 @@ from discord.ext import commands
 from bot.faults import DatabaseReadOnly
 from bot.importers import ImportFailed
 from bot.member_errors import UserError
+from bot.models import Review
 from bot.replies import explain, user_message
 from bot.store import DuplicateReview, ReviewNotFound, StoreError
 from bot.validation import ValidationError
-from tests.conftest import make_review
 
 
 @pytest.mark.parametrize(
@@ -28,7 +28,7 @@ from tests.conftest import make_review
         ImportFailed("reviews.csv", ["row 2: title must not be empty"]),
         StoreError("Heat (1995) is already deleted"),
         ReviewNotFound(7),
-        DuplicateReview(make_review(id=3)),
+        DuplicateReview(Review(title="Heat", year=1995, id=3)),
     ],
     ids=lambda error: type(error).__name__,
 )
