@@ -41,7 +41,7 @@ from bot.store.migrate import LATEST_VERSION, MIGRATIONS, POSTGRESQL_MIGRATIONS,
 from bot.store.picks import Picks
 from bot.store.postgres import DEFAULT_POOL_SIZE, PostgresDatabase, is_postgres_url
 from bot.store.schema import GLOBAL_SCOPE
-from bot.store.sql import Database
+from bot.store.sql import Database, QueryObserver
 from bot.store.transfer import TABLES, copy_catalog, table_rows
 from bot.store.writes import ReviewWrites
 
@@ -104,6 +104,19 @@ class Store(ReviewWrites, Insights, Picks, GuildState):
     def dialect(self) -> str:
         return self._db.dialect.name
 
+    def observe(self, observer: QueryObserver) -> None:
+        """Tell ``observer`` the time of every query and every busy retry from now on."""
+        self._db.observer = observer
+
+    @property
+    def pool_size(self) -> int | None:
+        """The most connections PostgreSQL's pool opens; ``None`` for SQLite (no pool)."""
+        return self._db.pool_size if isinstance(self._db, PostgresDatabase) else None
+
+    def pool_in_use(self) -> int:
+        """PostgreSQL connections busy now (0 for SQLite)."""
+        return self._db.pool_in_use() if isinstance(self._db, PostgresDatabase) else 0
+
     async def change_feed(self) -> ChangeFeed:
         """A feed of every change committed from now on, by any process."""
         return await self._db.change_feed()
@@ -155,6 +168,7 @@ __all__ = [
     "CatalogBusy",
     "DuplicateReview",
     "ImportRunning",
+    "QueryObserver",
     "ReviewNotFound",
     "Store",
     "StoreError",

@@ -20,6 +20,7 @@ import logging
 import random
 import secrets
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
 from datetime import UTC, datetime
@@ -33,7 +34,7 @@ from bot.store.changes import SqliteChangeFeed, change_triggers
 from bot.store.errors import CatalogBusy, StoreError
 from bot.store.intent import WriteIntent
 from bot.store.migrate import migrate
-from bot.store.sql import SQLITE, Dialect, RollbackHook, Row
+from bot.store.sql import SQLITE, UNOBSERVED, Dialect, QueryObserver, RollbackHook, Row
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ class SqliteDatabase:
         self._rollback_hooks: list[RollbackHook] = []
         self._random = random.Random()
         self._intent = WriteIntent(path)
+        self.observer: QueryObserver = UNOBSERVED
 
     @classmethod
     async def open(cls, path: Path) -> SqliteDatabase:
@@ -194,8 +196,10 @@ class SqliteDatabase:
         """The writer inside ``BEGIN IMMEDIATE``: committed at the end, rolled back on error.
 
         A ``dry_run`` transaction is rolled back at the end too, so a caller can
-        see what a change would do without keeping it.
+        see what a change would do without keeping it. A committed one is timed from
+        asking for the lock to its commit.
         """
+        started = time.perf_counter()
         async with self._write_lock, _held(self._intent.waiting()):
             await self._begin()
             try:
@@ -210,6 +214,7 @@ class SqliteDatabase:
                 await self._rollback()
             else:
                 await _uncancelled(self._writer.execute("COMMIT"))
+                self.observer.store_query("write", time.perf_counter() - started)
 
     async def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, waiting for the lock in short attempts, at most a bound."""
@@ -226,6 +231,7 @@ class SqliteDatabase:
                 if loop.time() + pause > deadline:
                     log.info("write lock still taken after %.1f s: %s", WRITE_WAIT_SECONDS, error)
                     raise CatalogBusy() from error
+            self.observer.store_busy_retry()
             await asyncio.sleep(pause * (0.5 + self._random.random()))
             pause = min(pause * 2, MAX_PAUSE_SECONDS)
 
@@ -241,12 +247,18 @@ class SqliteDatabase:
             await hook()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        started = time.perf_counter()
         async with self._reader.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+            rows = list(await cursor.fetchall())
+        self.observer.store_query("read", time.perf_counter() - started)
+        return rows
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
+        started = time.perf_counter()
         async with self._reader.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+            row = await cursor.fetchone()
+        self.observer.store_query("read", time.perf_counter() - started)
+        return row
 
     async def backup(self, destination: Path) -> None:
         """A consistent copy via SQLite's online backup, safe while writes go on."""

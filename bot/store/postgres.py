@@ -18,6 +18,7 @@ import functools
 import logging
 import re
 import secrets
+import time
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -27,7 +28,7 @@ import asyncpg
 from bot.store.errors import StoreError
 from bot.store.migrate import POSTGRESQL_MIGRATIONS, refuse_newer
 from bot.store.pg_changes import PostgresChangeFeed
-from bot.store.sql import POSTGRESQL, Dialect, RollbackHook, Row
+from bot.store.sql import POSTGRESQL, UNOBSERVED, Dialect, QueryObserver, RollbackHook, Row
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +119,7 @@ class PostgresDatabase:
         # Tells this store's writes from other processes' in the change feed.
         self.origin = secrets.token_hex(8)
         self._feeds: list[PostgresChangeFeed] = []
+        self.observer: QueryObserver = UNOBSERVED
 
     @classmethod
     async def open(cls, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> PostgresDatabase:
@@ -138,11 +140,21 @@ class PostgresDatabase:
     def location(self) -> str:
         return redact(self.url)
 
+    @property
+    def pool_size(self) -> int:
+        """The most connections the pool opens."""
+        return int(self._pool.get_max_size())
+
+    def pool_in_use(self) -> int:
+        """Connections of the pool busy with a query or transaction now."""
+        return int(self._pool.get_size() - self._pool.get_idle_size())
+
     def on_rollback(self, hook: RollbackHook) -> None:
         self._rollback_hooks.append(hook)
 
     @asynccontextmanager
     async def transaction(self, *, dry_run: bool = False) -> AsyncIterator[PostgresConnection]:
+        started = time.perf_counter()
         async with self._pool.acquire() as connection:
             transaction = connection.transaction()
             await transaction.start()
@@ -162,6 +174,7 @@ class PostgresDatabase:
                 await self._rollback(transaction)
             else:
                 await transaction.commit()
+                self.observer.store_query("write", time.perf_counter() - started)
 
     async def _rollback(self, transaction: Any) -> None:
         await transaction.rollback()
@@ -169,10 +182,16 @@ class PostgresDatabase:
             await hook()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(await self._pool.fetch(numbered(sql), *params))
+        started = time.perf_counter()
+        rows = list(await self._pool.fetch(numbered(sql), *params))
+        self.observer.store_query("read", time.perf_counter() - started)
+        return rows
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
-        return await self._pool.fetchrow(numbered(sql), *params)
+        started = time.perf_counter()
+        row = await self._pool.fetchrow(numbered(sql), *params)
+        self.observer.store_query("read", time.perf_counter() - started)
+        return row
 
     async def schema_version(self) -> int:
         return int(await self._pool.fetchval("SELECT version FROM reviewbot_schema"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.changes import ChangeFeed
 
@@ -21,6 +21,29 @@ from bot.changes import ChangeFeed
 Row = Any
 # Called after every rollback, so caches of rows never committed are dropped.
 RollbackHook = Callable[[], Awaitable[None]]
+Work = Literal["read", "write"]
+
+
+class QueryObserver(Protocol):
+    """Told the time of every read and write transaction, and every retry on a busy
+    database (the bot's :class:`~bot.metrics.Metrics` is one)."""
+
+    def store_query(self, work: Work, seconds: float) -> None: ...
+
+    def store_busy_retry(self) -> None: ...
+
+
+class Unobserved:
+    """The observer of a database nobody measures."""
+
+    def store_query(self, work: Work, seconds: float) -> None:
+        pass
+
+    def store_busy_retry(self) -> None:
+        pass
+
+
+UNOBSERVED = Unobserved()
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +136,7 @@ class Database(Protocol):
     """One catalog database: reads that never wait on a write, and one writer at a time."""
 
     dialect: Dialect
+    observer: QueryObserver  # told how long each read and write transaction took
 
     @property
     def location(self) -> str:
