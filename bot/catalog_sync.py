@@ -2,15 +2,17 @@
 
 :class:`CatalogSync` is the one owner of "a review changed": it keeps the title
 finder's index in step with what this process writes and with what the change feed
-(:mod:`bot.changes`) reports from other processes, and it tells the publish
-listeners (the announcements) when reviews became visible. A running bot follows
-the feed with :meth:`CatalogSync.follow_changes`.
+(:mod:`bot.changes`) reports from other processes, it tells the publish
+listeners (the announcements) when reviews became visible, and the change listeners
+(the /stats chart cache) whenever anything changed. A running bot follows the feed
+with :meth:`CatalogSync.follow_changes`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -18,6 +20,7 @@ from typing import Literal
 from bot.changes import ChangeBatch, ChangeFeed
 from bot.finder import INDEX_SLICE, TitleFinder
 from bot.heap import LARGE_BATCH, freeze_long_lived
+from bot.metrics import NO_METRICS, Metrics
 from bot.models import Review
 from bot.store import DATABASE_ERRORS, Store
 
@@ -35,19 +38,27 @@ class Published:
 
 
 PublishListener = Callable[[Published], Awaitable[None]]
+ChangeListener = Callable[[], None]
 FEED_RETRY_SECONDS = 1.0
 
 
 class CatalogSync:
     """What this process does when reviews change: re-index, and tell the listeners."""
 
-    def __init__(self, store: Store, feed: ChangeFeed, finder: TitleFinder) -> None:
+    def __init__(
+        self, store: Store, feed: ChangeFeed, finder: TitleFinder, metrics: Metrics = NO_METRICS
+    ) -> None:
         self._store = store
         self.feed = feed
         self._finder = finder
+        self._metrics = metrics
         self._publish_listeners: list[PublishListener] = []
+        self._change_listeners: list[ChangeListener] = []
         # One reader of the feed at a time: the follower and an import's catch-up.
         self._feed_lock = asyncio.Lock()
+        # Since when the index has trailed the catalog (monotonic); None: it has not.
+        self._behind_since: float | None = None
+        metrics.watch_feed_lag(self.lag)
 
     # -- this process's own writes -----------------------------------------------
 
@@ -55,10 +66,12 @@ class CatalogSync:
         """This process stored ``review`` (added, edited, restored): index it now,
         rather than when the feed reports it."""
         self._finder.index_review(review)
+        self._changed()
 
     def removed(self, review_ids: Iterable[int]) -> None:
         """This process took ``review_ids`` out of the live catalog."""
         self._finder.unindex(review_ids)
+        self._changed()
 
     async def imported(self, added_ids: Collection[int]) -> None:
         """This process imported in bulk: index what the feed holds, then publish
@@ -86,6 +99,17 @@ class CatalogSync:
                     "publish listener %r failed for %d review(s)", listener, len(event.reviews)
                 )
 
+    # -- any change --------------------------------------------------------------
+
+    def on_changed(self, listener: ChangeListener) -> None:
+        """Call ``listener`` whenever the catalog changed, whoever changed it (this
+        process at once, another through the change feed); it must not block."""
+        self._change_listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._change_listeners:
+            listener()
+
     # -- following other writers ---------------------------------------------------
 
     async def follow_changes(self) -> None:
@@ -98,11 +122,14 @@ class CatalogSync:
         while True:
             try:
                 async for batch in self.feed.batches():
+                    if self._behind_since is None:
+                        self._behind_since = time.monotonic()
                     async with self._feed_lock:
                         added = await self.apply_changes(
                             replace(batch, complete=False) if failed else batch
                         )
                     failed = False
+                    self._behind_since = None
                     if len(batch.changes) >= LARGE_BATCH:
                         freeze_long_lived()  # the index just grew by many lasting objects
                     if added:
@@ -115,7 +142,25 @@ class CatalogSync:
                 # the following for good.
                 log.exception("reading the change feed failed; retrying in a second")
                 failed = True
+                self.follower_restarts()
                 await asyncio.sleep(FEED_RETRY_SECONDS)
+
+    def follower_restarts(self) -> None:
+        """Following failed and starts again: one restart, and the index counts as
+        behind from now until a batch applies (the next is applied as incomplete,
+        rebuilding the index). Whatever restarts the follower calls this."""
+        self._metrics.feed_restarted()
+        if self._behind_since is None:
+            self._behind_since = time.monotonic()
+
+    def lag(self) -> float:
+        """Seconds the title index has trailed the catalog: since the batch being
+        applied arrived, or since following failed; 0 while the follower waits for
+        changes. (SQLite's feed is polled, so a change may wait up to its poll interval
+        before it arrives; PostgreSQL's is told of each commit.)"""
+        if self._behind_since is None:
+            return 0.0
+        return time.monotonic() - self._behind_since
 
     async def catch_up(self) -> None:
         """Apply whatever the feed holds now (after a write this process made in bulk)."""
@@ -134,6 +179,8 @@ class CatalogSync:
         the index from the store instead.
         """
         self._finder.forget_people()  # directors or cast may have changed
+        if batch.changes or not batch.complete:
+            self._changed()  # at once: the database already holds what the batch names
         if not batch.complete:
             log.warning("the change feed skipped ahead; rebuilding the title index")
             self._finder.rebuild(await self._store.title_entries())

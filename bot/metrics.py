@@ -254,3 +254,8 @@ class _ShardCollector(Collector):
             connected.add_metric([str(shard)], 1.0 if state.connected else 0.0)
         yield latency
         yield connected
+
+
+# What owners record to when the process serves no metrics (the CLI, tests): every
+# method returns at once, and the watch_* ones keep nothing, so one can be shared.
+NO_METRICS = Metrics(enabled=False)

@@ -8,6 +8,7 @@ serve the CLI's one-off commands, which open a database without a title index.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any, TextIO, Unpack
 
 from bot.catalog_sync import CatalogSync, Published
 from bot.formats.export import EXPORTERS
+from bot.metrics import NO_METRICS, ImportedAs, Metrics
 from bot.models import AuditEntry, ImportReport, Review, ReviewDraft
 from bot.store import TABLES, Store
 from bot.store.imports import ImportOptions
@@ -42,9 +44,10 @@ class CatalogCopy:
 class Curation:
     """What moderators and the catalog tools change, through one store."""
 
-    def __init__(self, store: Store, sync: CatalogSync) -> None:
+    def __init__(self, store: Store, sync: CatalogSync, metrics: Metrics = NO_METRICS) -> None:
         self._store = store
         self._sync = sync
+        self._metrics = metrics
 
     # -- one review ----------------------------------------------------------------
 
@@ -95,7 +98,15 @@ class Curation:
     async def import_reviews(
         self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
     ) -> ImportReport:
+        started = time.perf_counter()
         report = await self._store.import_reviews(reviews, **options)
+        if not report.dry_run:
+            rows: dict[ImportedAs, int] = {
+                "added": report.added,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            }
+            self._metrics.imported(rows, time.perf_counter() - started)
         await self._sync.imported(report.added_ids)
         return report
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot.finder import TitleFinder
+from bot.histograms import CatalogHistograms
 from bot.models import CatalogStats, Review, ReviewFilters
 from bot.store import Store
+from bot.store.filters import NO_FILTERS
 
 
 class Insights:
@@ -59,8 +61,20 @@ class Insights:
     ) -> list[tuple[Review, list[tuple[str, str]]]]:
         return await self._store.related(review, guild_id=guild_id)
 
-    async def stats(self, *, guild_id: int | None) -> CatalogStats:
-        return await self._store.stats(guild_id=guild_id)
+    async def stats(
+        self, filters: ReviewFilters = NO_FILTERS, *, guild_id: int | None
+    ) -> CatalogStats:
+        """Size, scores, verdicts and leading directors of what ``guild_id`` sees
+        through ``filters``."""
+        filters = await self._finder.with_people(filters, guild_id)
+        return await self._store.stats(filters, guild_id=guild_id)
+
+    async def histograms(
+        self, filters: ReviewFilters, *, guild_id: int | None
+    ) -> CatalogHistograms:
+        """What the /stats chart of this slice draws: counts by score, decade and genre."""
+        filters = await self._finder.with_people(filters, guild_id)
+        return await self._store.histograms(filters, guild_id=guild_id)
 
     async def verdict_labels(self, *, guild_id: int | None) -> list[str]:
         return await self._store.verdict_labels(guild_id=guild_id)

@@ -376,6 +376,14 @@ async def test_stats_count_scores_verdicts_and_directors(catalog: Store) -> None
     assert stats.top_directors[0] == ("Michael Mann", 2)
 
 
+async def test_stats_of_a_slice_count_only_the_films_in_it(catalog: Store) -> None:
+    stats = await catalog.stats(ReviewFilters(director="michael mann"), guild_id=None)
+    assert (stats.total, stats.average_score) == (2, 8.65)
+    assert stats.score_buckets == {8: 1, 9: 1}
+    assert stats.top_directors == [("Michael Mann", 2)]
+    assert (await catalog.stats(ReviewFilters(genre="war"), guild_id=None)).total == 0
+
+
 async def test_related_ranks_shared_director_above_shared_genre(catalog: Store) -> None:
     heat = (await catalog.find_by_title("Heat", 1995, scope=None))[0]
     related = await catalog.related(heat, guild_id=None)
