@@ -250,6 +250,10 @@ class ChartCache:
         self._render_turn = asyncio.Semaphore(1)
         self.renders = 0  # charts drawn since start
 
+    def holds(self, scope: int | None, filters: ReviewFilters) -> bool:
+        """Whether :meth:`get` answers at once (no query, no render) for this chart."""
+        return (scope, filters) in self._charts
+
     def invalidate(self) -> None:
         """The catalog changed: every chart drawn or being drawn is out of date."""
         self._version += 1
