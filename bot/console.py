@@ -191,9 +191,9 @@ class ConsoleSession:
             return
         for name, data in message.attachments.items():
             # Only the file name: an attachment must not write outside the folder.
-            path = self.save_dir / Path(name).name
+            path = free_path(self.save_dir / Path(name).name)
             path.write_bytes(data)
-            self.out.print(Text(f"  saved {path}", style="cyan"))
+            self.out.print(Text(f"  saved {path} ({len(data):,} bytes)", style="cyan"))
 
     async def title_choices(self, line: str) -> list[str]:
         """Autocomplete through the bot itself, for the prompt's tab completion."""
@@ -208,6 +208,16 @@ class ConsoleSession:
             name, {first["name"]: typed}, first["name"], user=self.user_id
         )
         return [str(choice["name"]) for choice in choices]
+
+
+def free_path(path: Path) -> Path:
+    """``path``, or ``name-2.ext``, ``name-3.ext``… if taken: a second /stats chart
+    must not overwrite the first."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
 
 
 def answer_messages(result: InteractionResult) -> list[SentMessage]:
