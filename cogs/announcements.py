@@ -87,6 +87,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
             else:
                 await channel.send(embed=digest_embed(reviews))
         except (discord.Forbidden, discord.NotFound) as error:
+            self.bot.metrics.delivery("announcement", "failed")
             # Retrying would fail the same way for every review: pause and tell once.
             log.warning("announcements paused in guild %s: %s", target.guild_id, error)
             await self.bot.catalog.settings.pause_announcements(
@@ -94,7 +95,10 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
             )
             self._untold.add(target.guild_id)
         except discord.HTTPException:
+            self.bot.metrics.delivery("announcement", "failed")
             log.warning("could not announce in guild %s", target.guild_id, exc_info=True)
+        else:
+            self.bot.metrics.delivery("announcement", "sent")
 
     @commands.Cog.listener()
     async def on_app_command_completion(

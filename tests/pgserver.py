@@ -78,25 +78,37 @@ class PostgresServer:
             "--no-locale",
             "--no-sync",
         )
+        server._start_server()
+        return server
+
+    def _start_server(self) -> None:
         options = (
-            f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             # synchronous_commit stays on: with it off, a VACUUM right after a commit
             # cannot mark pages all-visible (the commit record is not flushed yet), and
             # index-only scans, which the store's filtered picks rely on, read the heap.
             "-c full_page_writes=off -c max_connections=200"
         )
-        server._run(
+        self._run(
             "pg_ctl",
             "-D",
-            str(server.data_dir),
+            str(self.data_dir),
             "-o",
             options,
             "-l",
-            str(root / "log"),
+            str(self.root / "log"),
             "-w",
             "start",
         )
-        return server
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data: its clients find it unreachable (their
+        connections closed, new ones refused) until :meth:`resume`."""
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+
+    def resume(self) -> None:
+        """Start the paused server again, on the same port and data."""
+        self._start_server()
 
     def create_database(self, name: str) -> str:
         """A new empty database on this server; returns its URL."""
