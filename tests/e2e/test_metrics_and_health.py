@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
+import signal
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -20,10 +22,14 @@ import aiohttp
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bot.client import ReviewBot, create_bot
+import bot.client
+from bot.client import ReviewBot, create_bot, run_bot
 from bot.config import Settings
+from bot.finder import TitleFinder
 from bot.json_log import JsonLogFormatter
 from bot.store import Store
+from standin import default_stand_in
+from standin.runner import make_fast
 from tests.conftest import make_review
 from tests.e2e.harness import (
     APPLICATION_ID,
@@ -233,3 +239,50 @@ async def test_readiness_follows_the_database_and_liveness_stays_up(
         # And the bot answers from the database again.
         found = await run.discord.slash("review", {"title": "all of us strangers"}, user=MEMBER_ID)
         assert found.message.embeds
+
+
+async def test_reviewbot_run_with_json_logs_writes_the_apologys_error_id_in_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`reviewbot run` as the operator starts it (run_bot), LOG_FORMAT=json."""
+    built: list[ReviewBot] = []
+
+    def create_and_keep(*args: Any, **kwargs: Any) -> ReviewBot:
+        made = create_bot(*args, **kwargs)
+        make_fast(made)
+        built.append(made)
+        return made
+
+    async def explode(self: TitleFinder, title: str, guild_id: int | None) -> Any:
+        raise RuntimeError("a bug in the finder")
+
+    monkeypatch.setattr(bot.client, "create_bot", create_and_keep)
+    monkeypatch.setattr(TitleFinder, "resolve", explode)
+    settings = Settings(
+        discord_token="loopback-token-" + "x" * 20,
+        database_path=tmp_path / "reviews.db",
+        log_format="json",
+    )
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    stand_in = default_stand_in()
+    await stand_in.start()
+    try:
+        with stand_in.pointing_discord_py_here():
+            running = asyncio.create_task(run_bot(settings))
+            await stand_in.wait_for_sync()
+            await asyncio.wait_for(built[0].wait_until_ready(), timeout=WAIT_LIMIT)
+            apology = await stand_in.slash("review", {"title": "heat"}, user=MEMBER_ID)
+            os.kill(os.getpid(), signal.SIGTERM)
+            assert await asyncio.wait_for(running, timeout=WAIT_LIMIT) == 0
+    finally:
+        await stand_in.close()
+        root.handlers[:], root.level = handlers, level  # run_bot's handler goes
+    quoted = ERROR_ID.search(apology.message.content)
+    assert quoted is not None, apology.message.content
+    written = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line]
+    assert {"time", "level", "logger", "message"} <= set(written[0])  # every line is JSON
+    [line] = [line for line in written if line.get("error_id") == quoted.group(1)]
+    assert (line["level"], line["logger"]) == ("ERROR", "bot.replies")
+    assert (line["guild"], line["shard"]) == (GUILD_ID, 0)
+    assert "RuntimeError: a bug in the finder" in line["exception"]
