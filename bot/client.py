@@ -19,7 +19,7 @@ from discord.ext import commands
 
 import cogs
 from bot.catalog import Catalog
-from bot.charts import ChartCache
+from bot.charts import ChartCache, RenderProcess
 from bot.command_metrics import CommandMetrics
 from bot.config import ConfigError, Settings
 from bot.health import (
@@ -143,9 +143,12 @@ class ReviewBot(commands.AutoShardedBot):
         self.settings = settings
         self.metrics = metrics
         self.command_metrics = command_metrics
-        # /stats charts, drawn once per scope and filters until the catalog changes.
+        # /stats charts, drawn once per scope and filters until the catalog changes, in
+        # a process of their own: a render must not slow other members' lookups.
+        self._renderer = RenderProcess()
         self.charts = ChartCache(
-            lambda scope, filters: self.catalog.insights.histograms(filters, guild_id=scope)
+            lambda scope, filters: self.catalog.insights.histograms(filters, guild_id=scope),
+            render=self._renderer,
         )
         self._health: HealthServer | None = None
         # Shared by every autocompleted option, whichever cog answers it.
@@ -257,6 +260,7 @@ class ReviewBot(commands.AutoShardedBot):
             with contextlib.suppress(asyncio.CancelledError):
                 await follower
         OwnedView.stop_all()  # their controls now answer that they expired
+        await asyncio.to_thread(self._renderer.close)
         await super().close()
         # Taken before awaiting, so a second close() (signal and shutdown racing) is a no-op.
         catalog, self._catalog = self._catalog, None
