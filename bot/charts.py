@@ -244,8 +244,11 @@ class RenderProcess:
 
     The child is spawned, not forked (forking a process with running threads and an
     event loop is unsafe), so the first chart waits about a second for it to import
-    matplotlib. A child that dies (killed, out of memory) fails the render it was on,
-    and the next render starts a new one.
+    matplotlib; it then holds about 80 MB. Spawning imports the main module again in
+    the child, so a script that starts the bot needs the usual ``if __name__ ==
+    "__main__":`` guard (``reviewbot`` and ``python -m bot`` have it). A child that dies
+    (killed, out of memory) fails the render it was on, and the next render starts a
+    new one.
     """
 
     def __init__(self) -> None:
