@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import logging
 import math
+import os
 import pkgutil
 import signal
 from dataclasses import replace
@@ -127,7 +128,7 @@ class ReviewBot(commands.AutoShardedBot):
         )
         metrics = Metrics(enabled=settings.metrics_port is not None)
         command_metrics = CommandMetrics(metrics)
-        # Its first responses are timed on discord.py's own session, when measured.
+        # Commands' first responses are timed on discord.py's own HTTP session.
         traced: dict[str, Any] = {"http_trace": command_metrics.trace()} if metrics.enabled else {}
         super().__init__(
             command_prefix=prefix,
@@ -198,8 +199,9 @@ class ReviewBot(commands.AutoShardedBot):
         try:
             await health.start()
         except OSError as error:
+            reason = os.strerror(error.errno) if error.errno else str(error)
             raise ConfigError(
-                f"METRICS_PORT: cannot serve metrics on {host}:{port} ({error.strerror}); "
+                f"METRICS_PORT: cannot serve metrics on {host}:{port} ({reason}); "
                 "is another process using the port?"
             ) from None
         self._health = health

@@ -13,6 +13,7 @@ import logging
 import os
 import re
 import signal
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 import bot.client
 from bot.client import ReviewBot, create_bot, run_bot
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.finder import TitleFinder
 from bot.json_log import JsonLogFormatter
 from bot.store import Store
@@ -286,3 +287,22 @@ async def test_reviewbot_run_with_json_logs_writes_the_apologys_error_id_in_its_
     assert (line["level"], line["logger"]) == ("ERROR", "bot.replies")
     assert (line["guild"], line["shard"]) == (GUILD_ID, 0)
     assert "RuntimeError: a bug in the finder" in line["exception"]
+
+
+async def test_a_metrics_port_in_use_stops_the_start_with_one_line_naming_it(
+    settings: Settings, catalog_store: Store
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        served = replace(settings, metrics_port=port)
+        with pytest.raises(ConfigError) as refused:
+            async with running_bot(
+                lambda: create_bot(served, store=catalog_store, application_id=APPLICATION_ID)
+            ):
+                pass
+    assert str(refused.value) == (
+        f"METRICS_PORT: cannot serve metrics on 127.0.0.1:{port} (Address already in use); "
+        "is another process using the port?"
+    )
