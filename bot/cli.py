@@ -417,12 +417,12 @@ async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> No
 
 async def _write_chart(catalog: Catalog, path: Path, out: Console) -> None:
     """The chart /stats attaches, of the whole global catalog, as a PNG file."""
-    from bot.charts import HEIGHT_PX, WIDTH_PX, render_chart  # matplotlib: only for a chart
+    from bot.charts import HEIGHT_PX, WIDTH_PX, render_in_thread  # matplotlib: only here
 
     if await asyncio.to_thread(path.is_dir):
         raise CliError(f"{path}: is a directory; name the PNG file to write")
     histograms = await catalog.insights.histograms(ReviewFilters(), guild_id=None)
-    png = await asyncio.to_thread(render_chart, histograms)
+    png = await render_in_thread(histograms)
     try:
         await asyncio.to_thread(path.write_bytes, png)
     except OSError as error:
