@@ -56,6 +56,9 @@ APP = re.compile(r'^app\s+(?:"(?P<quoted>[^"]+)"|(?P<bare>\S+))\s*(?P<text>.*)$'
 SUBCOMMAND, GROUP = 1, 2
 INTEGER, BOOLEAN, NUMBER, ATTACHMENT = 4, 5, 10, 11
 TRUE_WORDS = {"true", "yes", "y", "1", "on"}
+# A slash command is acknowledged within Discord's 3 s; what it defers may take longer
+# (the first /stats chart starts the bot's render process, about a second).
+SLASH_ANSWER_WITHIN = 30.0
 
 Ask = Callable[[str], Awaitable[str]]
 
@@ -129,7 +132,9 @@ class ConsoleSession:
             path.append(sub)
             options = chosen.get("options", [])
         values = parse_options(rest, options)
-        result = await self.discord.slash(" ".join(path), values, user=self.user_id)
+        result = await self.discord.slash(
+            " ".join(path), values, user=self.user_id, within=SLASH_ANSWER_WITHIN
+        )
         await self._show_result(result, ask)
 
     async def _press(self, number: int, ask: Ask) -> None:
