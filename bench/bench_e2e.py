@@ -8,9 +8,11 @@ arriving at it, over a 58,788-film catalog. Three measurements:
 2. the same with metrics on (METRICS_PORT: every command counted and timed, every
    query timed, /metrics scraped every second) and off, in alternating blocks of
    requests, each block on a freshly started bot, so the machine's changing load
-   falls on both alike;
+   falls on both alike; and the metrics' own bookkeeping for one /review (its
+   command, lookup and store queries recorded), timed alone, free of that noise;
 3. /review while ten /stats charts render (ten slices, so ten renders, not one
-   shared), beside /review on the idle bot.
+   shared), beside /review on the idle bot: in the bot's render process, and, for
+   comparison, in a thread of the bot's own process.
 
 Run: .venv/bin/python -m bench.bench_e2e [--repeats 1000] [--write-docs]
 """
@@ -32,14 +34,17 @@ import aiohttp
 from bench.bench_store import percentile
 from bench.movies import movie_reviews
 from bench.report import bench_main
+from bot.charts import ChartCache, render_in_thread
 from bot.client import ReviewBot, create_bot
+from bot.command_metrics import CALLBACK_PATH, CommandMetrics
 from bot.config import Settings
+from bot.metrics import Metrics
 from bot.store import Store
 from standin import LoopbackDiscord, connected, default_stand_in
 from standin.defaults import APPLICATION_ID, MEMBER_ID, MODERATOR_ID
 
 SEED = 7
-BLOCKS = 5  # alternating metrics-off / metrics-on blocks
+BLOCKS = 10  # alternating metrics-off / metrics-on blocks
 WARM_UP = 20  # requests each freshly started bot answers before it is timed
 SCRAPE_SECONDS = 1.0  # far more often than Prometheus' usual 15 s: an upper bound
 STATS_ROUNDS = 5
@@ -77,9 +82,14 @@ async def run(requests: int) -> str:
             await store.import_reviews(reviews, actor_id=None)
             latencies, wall = await review_latencies(store, titles, requests)
         loads.append(os.getloadavg()[0])
-        off, on = await metrics_cost(database, titles, requests)
+        off, on, queries_each = await metrics_cost(database, titles, requests)
+        bookkeeping = bookkeeping_microseconds(queries_each)
         loads.append(os.getloadavg()[0])
         idle, during, rendered = await review_while_charts_render(database, titles, requests)
+        loads.append(os.getloadavg()[0])
+        _, threaded, threaded_rounds = await review_while_charts_render(
+            database, titles, requests, in_thread=True
+        )
         loads.append(os.getloadavg()[0])
     cost = statistics.median(on) / statistics.median(off) - 1
     header = "| {} | requests | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|"
@@ -96,12 +106,18 @@ async def run(requests: int) -> str:
             row("metrics off (no METRICS_PORT)", off),
             row("metrics on (METRICS_PORT, /metrics scraped every second)", on),
             f"| metrics' cost at p50 | | {cost:+.1%} | | |",
+            f"| metrics' own bookkeeping per `/review` ({queries_each:.1f} store queries), "
+            f"timed alone | | {bookkeeping:.1f} µs "
+            f"({bookkeeping / 1000 / statistics.median(off):.1%} of the p50) | | |",
             "",
             header.format("`/review` beside `/stats` charts"),
             row("idle bot", idle),
             row(f"while ten `/stats` charts render ({STATS_ROUNDS} rounds)", during),
             f"| ten `/stats` answered with their charts, per round (s) | {STATS_ROUNDS} "
             f"| {statistics.median(rendered):.1f} | | {max(rendered):.1f} |",
+            row("the same, charts rendered in a thread of the bot instead", threaded),
+            f"| ten `/stats` per round, rendered in a thread (s) | {STATS_ROUNDS} "
+            f"| {statistics.median(threaded_rounds):.1f} | | {max(threaded_rounds):.1f} |",
         ]
     )
 
@@ -135,13 +151,15 @@ async def review_bot(
 
 async def metrics_cost(
     database: Path, titles: list[str], requests: int
-) -> tuple[list[float], list[float]]:
-    """/review callback latencies (ms) with metrics off and on, block by block."""
+) -> tuple[list[float], list[float], float]:
+    """/review callback latencies (ms) with metrics off and on, block by block, and how
+    many store queries the bot made per /review (as its metrics counted them)."""
     block = requests // BLOCKS
     texts = queries(titles, block * BLOCKS + WARM_UP)
     warm_up, timed = texts[:WARM_UP], texts[WARM_UP:]
     off: list[float] = []
     on: list[float] = []
+    queries_made = 0.0
     for index in range(BLOCKS):
         chunk = timed[index * block : (index + 1) * block]
         for port, samples in ((None, off), (0, on)):
@@ -151,12 +169,42 @@ async def metrics_cost(
                 review_bot(store, Settings(metrics_port=port)) as (bot, stand_in),
             ):
                 await _measure(stand_in, warm_up)
+                before = _store_queries(bot.metrics)
                 scraping = asyncio.create_task(_scrape_forever(bot))
                 try:
                     samples.extend((await _measure(stand_in, chunk))[0])
                 finally:
                     scraping.cancel()
-    return off, on
+                queries_made += _store_queries(bot.metrics) - before
+    return off, on, queries_made / len(on)
+
+
+def _store_queries(metrics: Metrics) -> float:
+    count = 0.0
+    for work in ("read", "write"):
+        labels = {"work": work}
+        value = metrics.registry.get_sample_value("reviewbot_store_query_seconds_count", labels)
+        count += value or 0.0
+    return count
+
+
+def bookkeeping_microseconds(queries_each: float, reviews: int = 20_000) -> float:
+    """What metrics add to one /review, alone: its arrival, first response (the trace's
+    URL match) and end recorded, its lookup counted, its store queries timed."""
+    metrics = Metrics(["review"])
+    timer = CommandMetrics(metrics)
+    callback = "/api/v10/interactions/1234567890/token/callback"
+    per_review = round(queries_each)
+    start = time.perf_counter()
+    for key in range(reviews):
+        timer.started(key)
+        if CALLBACK_PATH.search(callback):
+            timer.responded(key)
+        metrics.lookup("exact")
+        for _ in range(per_review):
+            metrics.store_query("read", 0.001)
+        timer.finished(key, "review", "answered")
+    return (time.perf_counter() - start) / reviews * 1e6
 
 
 async def _scrape_forever(bot: ReviewBot) -> None:
@@ -172,7 +220,7 @@ async def _scrape_forever(bot: ReviewBot) -> None:
 
 
 async def review_while_charts_render(
-    database: Path, titles: list[str], requests: int
+    database: Path, titles: list[str], requests: int, *, in_thread: bool = False
 ) -> tuple[list[float], list[float], list[float]]:
     """/review latencies (ms) on the idle bot and while ten /stats charts render, and
     how long each round of ten /stats took (s)."""
@@ -181,6 +229,8 @@ async def review_while_charts_render(
         await Store.open(database) as store,
         review_bot(store, Settings()) as (bot, stand_in),
     ):
+        if in_thread:  # the bot as it would be without its render process
+            bot.charts = ChartCache(bot.charts._load, render=render_in_thread)
         await _measure(stand_in, [next(texts) for _ in range(WARM_UP)])
         idle, _ = await _measure(stand_in, [next(texts) for _ in range(requests)])
         during: list[float] = []

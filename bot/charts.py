@@ -18,11 +18,12 @@ layout are cached globally), so renders take a lock; the GIL would run them one 
 time anyway.
 
 **Processes.** A render in a thread holds the bot's GIL for a few hundred
-milliseconds in 5 ms turns, and every other member's lookup waits for those turns:
-on this project's loaded 2-core machine, ``/review`` p99 went from 53 ms to 728 ms
-while ten charts rendered in a thread. The bot therefore draws in a process of its
-own (:class:`RenderProcess`, at a lower CPU priority); tests and the CLI draw in a
-thread (:func:`render_in_thread`).
+milliseconds in 5 ms turns, and every step of another member's lookup waits for a
+turn: the event loop's timers fire up to 10 ms late (p99) while a chart renders in a
+thread, 0.4 ms late while it renders in a process, and ``/review``'s p50 beside ten
+renders is 6.3 ms against 3.5 ms (3.0 ms idle; docs/benchmarks.md). The bot therefore
+draws in a process of its own (:class:`RenderProcess`, at a lower CPU priority);
+tests and the CLI draw in a thread (:func:`render_in_thread`).
 """
 
 from __future__ import annotations
