@@ -175,7 +175,9 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--as-mod", action="store_true", help="act as a moderator")
     console.add_argument("--script", type=Path, help="run the lines of FILE, print the replies")
     console.add_argument(
-        "--save-dir", type=Path, help="save files the bot sends (exports) into this folder"
+        "--save-dir",
+        type=Path,
+        help="save files the bot sends (exports, /stats charts) into this folder",
     )
 
     syncing = commands.add_parser(
