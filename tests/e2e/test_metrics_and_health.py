@@ -31,7 +31,7 @@ from bot.json_log import JsonLogFormatter
 from bot.store import Store
 from standin import default_stand_in
 from standin.runner import make_fast
-from tests.conftest import make_review
+from tests.conftest import make_review, postgres_bin_dir
 from tests.e2e.harness import (
     APPLICATION_ID,
     GUILD_ID,
@@ -42,7 +42,7 @@ from tests.e2e.harness import (
     running_bot,
 )
 from tests.e2e.test_announcements import announce_in, forbid_posting, settled
-from tests.pgserver import PostgresServer, find_bin_dir
+from tests.pgserver import PostgresServer
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 WAIT_LIMIT = 30.0  # a bound on waiting for the bot, not a speed claim
@@ -204,9 +204,7 @@ async def test_a_connected_bot_is_live_and_ready_with_a_reason_for_each_check(
 @pytest.fixture
 def own_postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server of this test's own: it is stopped and started again."""
-    if find_bin_dir() is None:
-        pytest.skip("PostgreSQL server binaries not found")
-    server = PostgresServer.start()
+    server = PostgresServer.start(postgres_bin_dir())
     yield server
     server.stop()
 
