@@ -3,7 +3,7 @@
 :class:`Store` is the one object the rest of the bot holds. It is composed of
 one class per concern, each in its own module:
 
-- ``sql``: what the SQL needs from an engine (:class:`~bot.store.sql.Database`);
+- ``sql``: what the SQL needs from an engine (:class:`~bot.store.engine.Database`);
 - ``db``: SQLite's connections, one-writer transaction, backup, integrity check;
 - ``postgres``: PostgreSQL's pool, serialised writers, LISTEN/NOTIFY, migrations;
 - ``migrate``: the schema migrations of both dialects, and SQLite's runner;
@@ -31,17 +31,17 @@ import asyncpg
 
 from bot.changes import ChangeFeed
 from bot.models import CONTENT_FIELDS, TitleEntry
-from bot.store.db import SqliteDatabase
+from bot.store.engine import Database
 from bot.store.errors import CatalogBusy, DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, fold
 from bot.store.guild import GuildState
-from bot.store.imports import ImportRunning, recover_file
 from bot.store.insights import Insights
-from bot.store.migrate import LATEST_VERSION, MIGRATIONS, POSTGRESQL_MIGRATIONS, migrate
 from bot.store.picks import Picks
-from bot.store.postgres import DEFAULT_POOL_SIZE, PostgresDatabase, is_postgres_url
+from bot.store.postgres.database import DEFAULT_POOL_SIZE, PostgresDatabase, is_postgres_url
 from bot.store.schema import GLOBAL_SCOPE
-from bot.store.sql import Database
+from bot.store.sqlite.database import SqliteDatabase
+from bot.store.sqlite.imports import ImportRunning, recover_file
+from bot.store.sqlite.migrate import LATEST_VERSION, MIGRATIONS, POSTGRESQL_MIGRATIONS, migrate
 from bot.store.transfer import TABLES, copy_catalog, table_rows
 from bot.store.writes import ReviewWrites
 

@@ -10,8 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 from bot.models import Review, ReviewFilters
+from bot.store.engine import Connection, Database, Dialect
 from bot.store.schema import GLOBAL_SCOPE
-from bot.store.sql import Connection, Database, Dialect
 
 NO_FILTERS = ReviewFilters()
 TERM_KINDS = ("director", "cast", "genre")

@@ -8,16 +8,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Unpack
 
 from bot.models import ImportReport, Review, has_substance, review_from_fields
-from bot.store import pg_imports
-from bot.store.db import SqliteDatabase, utc_now
+from bot.store.engine import Connection, placeholders
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, write_terms
 from bot.store.identity import incoming_row, same_review
-from bot.store.imports import ImportOptions, import_reviews
-from bot.store.postgres import PostgresDatabase
+from bot.store.postgres import imports as pg_imports
+from bot.store.postgres.database import PostgresDatabase
 from bot.store.reviews import ReviewReads, select_review
 from bot.store.schema import REVIEW_SELECT, content_params, db_scope, decode_review
-from bot.store.sql import Connection, placeholders
+from bot.store.sqlite.database import SqliteDatabase, utc_now
+from bot.store.sqlite.imports import ImportOptions, import_reviews
 
 
 class ReviewWrites(ReviewReads):
@@ -96,9 +96,9 @@ class ReviewWrites(ReviewReads):
         """Upsert by identity (:mod:`bot.store.identity`): all rows or none.
 
         SQLite: in a worker thread on its own connection, in short transactions, so
-        the bot keeps answering and writing meanwhile (see :mod:`bot.store.imports`);
+        the bot keeps answering and writing meanwhile (see :mod:`bot.store.sqlite.imports`);
         raises :class:`ImportRunning` if another import into this file is under way.
-        PostgreSQL: COPY and set-based SQL in one transaction (:mod:`bot.store.pg_imports`).
+        PostgreSQL: COPY and set-based SQL in one transaction (:mod:`bot.store.postgres.imports`).
         """
         report: ImportReport
         if isinstance(self._db, PostgresDatabase):

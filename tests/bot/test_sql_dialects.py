@@ -8,8 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import ConfigError, settings_from_mapping
-from bot.store.postgres import numbered, redact
-from bot.store.sql import POSTGRESQL, SQLITE
+from bot.store.engine import POSTGRESQL, SQLITE
+from bot.store.postgres.database import numbered, redact
 
 SQL_WORDS = st.sampled_from(["SELECT", "x", "=", "AND", "(", ")", ",", "?", "'a?b'", "''", "'?'"])
 

@@ -1,6 +1,6 @@
 """Bulk import into PostgreSQL: COPY into staging tables, then set-based SQL, one transaction.
 
-SQLite has one writer, so its import (:mod:`bot.store.imports`) is cut into short
+SQLite has one writer, so its import (:mod:`bot.store.sqlite.imports`) is cut into short
 transactions with an undo journal to keep the bot's own writes flowing. PostgreSQL
 needs none of that: readers see the catalog as it was (MVCC) until the import
 commits, and the bot's own writes (misses, picks, settings) touch other rows. So the
@@ -26,10 +26,13 @@ from collections.abc import Iterable, Sequence
 from typing import Any, Unpack
 
 from bot.models import ImportReport, Review
-from bot.store.db import utc_now
+from bot.store.engine import POSTGRESQL
 from bot.store.filters import fold
 from bot.store.identity import IDENTITY_COLUMNS, same_review
-from bot.store.imports import (
+from bot.store.postgres.database import PostgresConnection, PostgresDatabase
+from bot.store.schema import CONTENT_COLUMNS, content_params, db_scope
+from bot.store.sqlite.database import utc_now
+from bot.store.sqlite.imports import (
     _CONTENT,
     _DERIVED,
     _TERM_COLUMNS,
@@ -39,9 +42,6 @@ from bot.store.imports import (
     content_json,
     same_content,
 )
-from bot.store.postgres import PostgresConnection, PostgresDatabase
-from bot.store.schema import CONTENT_COLUMNS, content_params, db_scope
-from bot.store.sql import POSTGRESQL
 
 
 def _content_json(alias: str) -> str:

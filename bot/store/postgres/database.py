@@ -8,7 +8,7 @@ stay true from check to insert without retry loops. Writes are rare (curation,
 misses, one row per /random), so one lock costs little.
 
 A trigger (migration 0001) NOTIFYs every review a transaction writes; a
-:class:`~bot.store.pg_changes.PostgresChangeFeed` LISTENs on its own connection
+:class:`~bot.store.postgres.feed.PostgresChangeFeed` LISTENs on its own connection
 and hands the catalog what other processes changed.
 """
 
@@ -24,10 +24,10 @@ from typing import Any
 
 import asyncpg
 
+from bot.store.engine import POSTGRESQL, Dialect, RollbackHook, Row
 from bot.store.errors import StoreError
-from bot.store.migrate import POSTGRESQL_MIGRATIONS, refuse_newer
-from bot.store.pg_changes import PostgresChangeFeed
-from bot.store.sql import POSTGRESQL, Dialect, RollbackHook, Row
+from bot.store.postgres.feed import PostgresChangeFeed
+from bot.store.sqlite.migrate import POSTGRESQL_MIGRATIONS, refuse_newer
 
 log = logging.getLogger(__name__)
 

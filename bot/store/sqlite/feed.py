@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from bot.changes import Change, ChangeBatch
 
 if TYPE_CHECKING:
-    from bot.store.db import SqliteDatabase
+    from bot.store.sqlite.database import SqliteDatabase
 
 POLL_SECONDS = 0.5  # a CLI change reaches a running bot within this (plus applying it)
 BATCH_LIMIT = 5_000

@@ -46,14 +46,14 @@ from pathlib import Path
 from typing import Any, NotRequired, TypedDict, Unpack
 
 from bot.models import LIST_FIELDS, ImportReport, Review
-from bot.store.changes import KEEP_CHANGES, PRUNE_SQL, change_triggers
-from bot.store.db import cannot_write, utc_now
+from bot.store.engine import SQLITE, Dialect
 from bot.store.errors import StoreError
 from bot.store.filters import fold
 from bot.store.identity import IDENTITY_COLUMNS, same_review
-from bot.store.intent import WriteIntent
 from bot.store.schema import CONTENT_COLUMNS, CONTENT_PARAMS, content_values, db_scope
-from bot.store.sql import SQLITE, Dialect
+from bot.store.sqlite.database import cannot_write, utc_now
+from bot.store.sqlite.feed import KEEP_CHANGES, PRUNE_SQL, change_triggers
+from bot.store.sqlite.intent import WriteIntent
 
 CHUNK_SECONDS = 0.08  # target time one apply transaction holds the write lock
 CHUNK_PAUSE_SECONDS = 0.005  # writers that announce themselves go first anyway (intent.py)

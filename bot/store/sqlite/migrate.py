@@ -5,7 +5,7 @@ numbered together: migration N has the same number and name in both dialects
 (tests/bot/test_store.py checks it). This module runs SQLite's: the schema
 version lives in ``user_version``, and an existing database is backed up
 beside itself before any step runs, so a failed migration never costs data.
-PostgreSQL's runner is in :mod:`bot.store.postgres`.
+PostgreSQL's runner is in :mod:`bot.store.postgres.database`.
 """
 
 from __future__ import annotations
@@ -31,10 +31,9 @@ class Migration:
     sql: str
 
 
-def load_migrations(dialect_folder: str = "") -> list[Migration]:
-    folder = resources.files("bot.store") / "migrations"
-    if dialect_folder:
-        folder = folder / dialect_folder
+def load_migrations(package: str) -> list[Migration]:
+    """The ``migrations/*.sql`` files beside the engine ``package``, in order."""
+    folder = resources.files(package) / "migrations"
     found = []
     for entry in folder.iterdir():
         if entry.is_file() and entry.name.endswith(".sql"):
@@ -45,8 +44,8 @@ def load_migrations(dialect_folder: str = "") -> list[Migration]:
     return sorted(found, key=lambda migration: migration.version)
 
 
-MIGRATIONS = load_migrations()
-POSTGRESQL_MIGRATIONS = load_migrations("postgresql")
+MIGRATIONS = load_migrations("bot.store.sqlite")
+POSTGRESQL_MIGRATIONS = load_migrations("bot.store.postgres")
 LATEST_VERSION = MIGRATIONS[-1].version
 
 

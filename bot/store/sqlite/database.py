@@ -28,11 +28,11 @@ from typing import Any
 
 import aiosqlite
 
-from bot.store.changes import SqliteChangeFeed, change_triggers
+from bot.store.engine import SQLITE, Dialect, RollbackHook, Row
 from bot.store.errors import CatalogBusy, StoreError
-from bot.store.intent import WriteIntent
-from bot.store.migrate import migrate
-from bot.store.sql import SQLITE, Dialect, RollbackHook, Row
+from bot.store.sqlite.feed import SqliteChangeFeed, change_triggers
+from bot.store.sqlite.intent import WriteIntent
+from bot.store.sqlite.migrate import migrate
 
 log = logging.getLogger(__name__)
 
