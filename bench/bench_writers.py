@@ -45,9 +45,9 @@ from bot.loopback import default_stand_in, synced_against
 from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID
 from bot.models import Review
 from bot.store import Store
+from bot.store.clock import utc_now
 from bot.store.schema import content_params
 from bot.store.sqlite import imports as bulk
-from bot.store.sqlite.database import utc_now
 
 SEED = 11
 # The child reports its own peak RSS (VmHWM: getrusage's ru_maxrss would include the

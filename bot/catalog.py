@@ -34,7 +34,7 @@ from bot.models import (
     film_key,
 )
 from bot.store import DATABASE_ERRORS, DEFAULT_POOL_SIZE, Store
-from bot.store.sqlite.imports import ImportOptions
+from bot.store.importing import ImportOptions
 
 log = logging.getLogger(__name__)
 

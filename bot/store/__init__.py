@@ -38,14 +38,17 @@ from bot.store.guild import GuildState
 from bot.store.insights import Insights
 from bot.store.picks import Picks
 from bot.store.postgres.database import DEFAULT_POOL_SIZE, PostgresDatabase, is_postgres_url
+from bot.store.postgres.migrate import MIGRATIONS as POSTGRESQL_MIGRATIONS
 from bot.store.schema import GLOBAL_SCOPE
 from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.imports import ImportRunning, recover_file
-from bot.store.sqlite.migrate import LATEST_VERSION, MIGRATIONS, POSTGRESQL_MIGRATIONS, migrate
+from bot.store.sqlite.migrate import MIGRATIONS
 from bot.store.transfer import TABLES, copy_catalog, table_rows
 from bot.store.writes import ReviewWrites
 
 # What a database may raise when it is briefly unreachable or busy: worth a retry.
+# Both engines' migrations are numbered together: either's last is the schema version.
+LATEST_VERSION = MIGRATIONS[-1].version
 DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, asyncpg.PostgresError, OSError)
 
 
@@ -160,5 +163,4 @@ __all__ = [
     "StoreError",
     "TitleEntry",
     "fold",
-    "migrate",
 ]

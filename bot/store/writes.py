@@ -8,16 +8,18 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Unpack
 
 from bot.models import ImportReport, Review, has_substance, review_from_fields
+from bot.store.clock import utc_now
 from bot.store.engine import Connection, placeholders
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, write_terms
 from bot.store.identity import incoming_row, same_review
+from bot.store.importing import ImportOptions
 from bot.store.postgres import imports as pg_imports
 from bot.store.postgres.database import PostgresDatabase
 from bot.store.reviews import ReviewReads, select_review
 from bot.store.schema import REVIEW_SELECT, content_params, db_scope, decode_review
-from bot.store.sqlite.database import SqliteDatabase, utc_now
-from bot.store.sqlite.imports import ImportOptions, import_reviews
+from bot.store.sqlite.database import SqliteDatabase
+from bot.store.sqlite.imports import import_reviews
 
 
 class ReviewWrites(ReviewReads):

@@ -32,9 +32,9 @@ from bot.store import (
     StoreError,
     filters,
 )
+from bot.store.importing import ANALYZE_AFTER_ROWS
 from bot.store.picks import ID_SPAN_SQL
 from bot.store.schema import CONTENT_COLUMNS, DERIVED_COLUMNS, REVIEW_COLUMNS, content_params
-from bot.store.sqlite.imports import ANALYZE_AFTER_ROWS
 from tests.conftest import make_old_database, make_review, new_postgres_database
 from tests.pgserver import PostgresServer
 

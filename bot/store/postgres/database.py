@@ -1,4 +1,4 @@
-"""PostgreSQL plumbing through asyncpg: a pool, serialised writers, LISTEN/NOTIFY, migrations.
+"""PostgreSQL through asyncpg: a pool, serialised writers, the LISTEN/NOTIFY feed.
 
 Several bot processes share one PostgreSQL database. Reads go to any pooled
 connection. Every write transaction first takes one advisory lock, so writers
@@ -15,7 +15,6 @@ and hands the catalog what other processes changed.
 from __future__ import annotations
 
 import functools
-import logging
 import re
 import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -27,14 +26,12 @@ import asyncpg
 from bot.store.engine import POSTGRESQL, Dialect, RollbackHook, Row
 from bot.store.errors import StoreError
 from bot.store.postgres.feed import PostgresChangeFeed
-from bot.store.sqlite.migrate import POSTGRESQL_MIGRATIONS, refuse_newer
-
-log = logging.getLogger(__name__)
+from bot.store.postgres.migrate import migrate
 
 URL_SCHEMES = ("postgresql://", "postgres://")
-# pg_advisory_xact_lock keys: any fixed 64-bit numbers, unlikely to clash with other apps.
+# The pg_advisory_xact_lock key writers take: any fixed 64-bit number, unlikely to clash with
+# other apps (migrate.MIGRATE_LOCK is the next one).
 WRITE_LOCK = 0x72657669657762  # "reviewb"
-MIGRATE_LOCK = WRITE_LOCK + 1
 DEFAULT_POOL_SIZE = 10
 
 
@@ -207,35 +204,3 @@ class PostgresDatabase:
         for feed in self._feeds:
             await feed.close()
         await self._pool.close()
-
-
-async def migrate(connection: asyncpg.Connection, location: str) -> int:
-    """Bring the schema to the latest version; returns the version it started at.
-
-    All steps run in one transaction (PostgreSQL's DDL is transactional), so a
-    failure changes nothing, under an advisory lock so processes starting
-    together migrate once.
-    """
-    async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATE_LOCK)
-        await connection.execute(
-            "CREATE TABLE IF NOT EXISTS reviewbot_schema (version INTEGER NOT NULL)"
-        )
-        start = await connection.fetchval("SELECT version FROM reviewbot_schema")
-        if start is None:
-            await connection.execute("INSERT INTO reviewbot_schema (version) VALUES (0)")
-            start = 0
-        refuse_newer(location, start)
-        for migration in POSTGRESQL_MIGRATIONS:
-            if migration.version <= start:
-                continue
-            try:
-                await connection.execute(migration.sql)
-            except asyncpg.PostgresError as error:
-                raise StoreError(
-                    f"{location}: migration {migration.version} ({migration.name}) failed: "
-                    f"{error}; nothing was changed (still at version {start})"
-                ) from error
-            await connection.execute("UPDATE reviewbot_schema SET version = $1", migration.version)
-            log.info("migrated %s to version %d (%s)", location, migration.version, migration.name)
-    return int(start)

@@ -22,7 +22,6 @@ import secrets
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,14 +38,6 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 5  # one attempt at the write lock; SQLite polls within it
 WRITE_WAIT_SECONDS = 1.5  # in all, inside Discord's 3 s to answer
 MAX_PAUSE_SECONDS = 0.005  # between attempts: well inside an import's gap between chunks
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def precise_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 async def _open(path: Path, **options: Any) -> aiosqlite.Connection:
