@@ -10,7 +10,8 @@ from functools import lru_cache
 from typing import Any
 
 from bot.models import Review, ReviewFilters
-from bot.store.engine import Connection, Database, Dialect
+from bot.store.dialect import Dialect
+from bot.store.engine import Connection, Database
 from bot.store.schema import GLOBAL_SCOPE
 
 NO_FILTERS = ReviewFilters()

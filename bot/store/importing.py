@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import NotRequired, TypedDict
 
 from bot.models import LIST_FIELDS
-from bot.store.engine import Dialect
+from bot.store.dialect import Dialect
 from bot.store.schema import CONTENT_COLUMNS, CONTENT_PARAMS
 
 ANALYZE_AFTER_ROWS = 1_000  # rows written, past which the planner's statistics are refreshed

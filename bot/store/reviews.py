@@ -8,7 +8,8 @@ from typing import Any
 
 from bot.matching import normalize_title
 from bot.models import AuditEntry, Review, ReviewFilters, TitleEntry
-from bot.store.engine import Connection, Database, Dialect, placeholders
+from bot.store.dialect import Dialect, placeholders
+from bot.store.engine import Connection, Database
 from bot.store.filters import NO_FILTERS, SHADOWED_SQL, GenreBits, filter_clause
 from bot.store.schema import (
     GLOBAL_SCOPE,

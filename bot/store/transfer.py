@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.store.engine import Database, placeholders
+from bot.store.dialect import placeholders
+from bot.store.engine import Database
 from bot.store.errors import StoreError
 
 # Parents before children (foreign keys), each with its primary key for a stable order.

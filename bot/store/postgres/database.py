@@ -14,17 +14,21 @@ and hands the catalog what other processes changed.
 
 from __future__ import annotations
 
-import functools
-import re
 import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
+from typing import Any, Unpack
 
 import asyncpg
 
-from bot.store.engine import POSTGRESQL, Dialect, RollbackHook, Row
+from bot.models import ImportReport, Review
+from bot.store.engine import Database, Row
 from bot.store.errors import StoreError
+from bot.store.importing import ImportOptions
+from bot.store.postgres import imports
+from bot.store.postgres.connection import PostgresConnection, numbered
+from bot.store.postgres.dialect import POSTGRESQL
 from bot.store.postgres.feed import PostgresChangeFeed
 from bot.store.postgres.migrate import migrate
 
@@ -53,65 +57,16 @@ def redact(url: str) -> str:
     return f"{scheme}://{user}:***@{location}"
 
 
-_PLACEHOLDER = re.compile(r"'[^']*'|\?(\d*)")
-
-
-@functools.lru_cache(maxsize=1024)
-def numbered(sql: str) -> str:
-    """SQLite's ``?`` and ``?N`` placeholders as PostgreSQL's ``$N``, numbered as SQLite
-    numbers them (a bare ``?`` is one past the largest number so far); none occur
-    inside the store's literals."""
-    counter = 0
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal counter
-        if not match.group().startswith("?"):
-            return match.group()  # a quoted literal, kept as it is
-        number = int(match.group(1)) if match.group(1) else counter + 1
-        counter = max(counter, number)
-        return f"${number}"
-
-    return _PLACEHOLDER.sub(replace, sql)
-
-
-class PostgresConnection:
-    """One pooled connection inside a write transaction."""
-
-    dialect: Dialect = POSTGRESQL
-
-    def __init__(self, connection: asyncpg.Connection) -> None:
-        self._connection = connection
-
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        await self._connection.execute(numbered(sql), *params)
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        batch = list(rows)
-        if batch:
-            await self._connection.executemany(numbered(sql), batch)
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(await self._connection.fetch(numbered(sql), *params))
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
-        return await self._connection.fetchrow(numbered(sql), *params)
-
-    async def copy(
-        self, table: str, columns: Sequence[str], records: Sequence[Sequence[Any]]
-    ) -> None:
-        """``records`` into ``table`` by COPY: one stream, not a round trip per row."""
-        await self._connection.copy_records_to_table(table, records=records, columns=columns)
-
-
-class PostgresDatabase:
+class PostgresDatabase(Database):
     """A pool of connections to one PostgreSQL database. Create with :meth:`open`."""
 
-    dialect: Dialect = POSTGRESQL
+    dialect = POSTGRESQL
+    errors = (asyncpg.PostgresError,)
 
     def __init__(self, url: str, pool: asyncpg.Pool) -> None:
+        super().__init__()
         self.url = url
         self._pool = pool
-        self._rollback_hooks: list[RollbackHook] = []
         # Tells this store's writes from other processes' in the change feed.
         self.origin = secrets.token_hex(8)
         self._feeds: list[PostgresChangeFeed] = []
@@ -135,8 +90,9 @@ class PostgresDatabase:
     def location(self) -> str:
         return redact(self.url)
 
-    def on_rollback(self, hook: RollbackHook) -> None:
-        self._rollback_hooks.append(hook)
+    @property
+    def path(self) -> Path:
+        raise StoreError(f"{self.location} is not a SQLite file")
 
     @asynccontextmanager
     async def transaction(self, *, dry_run: bool = False) -> AsyncIterator[PostgresConnection]:
@@ -162,14 +118,24 @@ class PostgresDatabase:
 
     async def _rollback(self, transaction: Any) -> None:
         await transaction.rollback()
-        for hook in self._rollback_hooks:
-            await hook()
+        await self._rolled_back()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return list(await self._pool.fetch(numbered(sql), *params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
         return await self._pool.fetchrow(numbered(sql), *params)
+
+    async def import_reviews(
+        self, reviews: Iterable[Review], **options: Unpack[ImportOptions]
+    ) -> ImportReport:
+        """COPY and set-based SQL in one transaction (see :mod:`bot.store.postgres.imports`)."""
+        return await imports.import_reviews(self, reviews, **options)
+
+    async def backup(self, destination: Path) -> None:
+        raise StoreError(
+            f"{self.location} is PostgreSQL: back it up with pg_dump (see docs/deploy.md)"
+        )
 
     async def schema_version(self) -> int:
         return int(await self._pool.fetchval("SELECT version FROM reviewbot_schema"))

@@ -23,11 +23,11 @@ pick or miss waits that long, and no reader waits at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Unpack
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, Unpack
 
 from bot.models import ImportReport, Review
 from bot.store.clock import utc_now
-from bot.store.engine import POSTGRESQL
 from bot.store.filters import MAX_GENRE_BIT, fold
 from bot.store.identity import IDENTITY_COLUMNS, same_review
 from bot.store.importing import (
@@ -39,7 +39,8 @@ from bot.store.importing import (
     content_json,
     same_content,
 )
-from bot.store.postgres.database import PostgresConnection, PostgresDatabase
+from bot.store.postgres.connection import PostgresConnection
+from bot.store.postgres.dialect import POSTGRESQL
 from bot.store.schema import CONTENT_COLUMNS, content_params, db_scope
 
 
@@ -63,8 +64,18 @@ def _mask(genres: Iterable[str], bits: dict[str, int]) -> int:
     return mask
 
 
+class ImportTarget(Protocol):
+    """What an import needs of :class:`~bot.store.postgres.database.PostgresDatabase`."""
+
+    def transaction(
+        self, *, dry_run: bool = False
+    ) -> AbstractAsyncContextManager[PostgresConnection]: ...
+
+    async def optimize(self) -> None: ...
+
+
 async def import_reviews(
-    db: PostgresDatabase, reviews: Iterable[Review], **options: Unpack[ImportOptions]
+    db: ImportTarget, reviews: Iterable[Review], **options: Unpack[ImportOptions]
 ) -> ImportReport:
     """Upsert ``reviews`` by identity in one transaction (rolled back for a ``dry_run``)."""
     actor_id, dry_run = options["actor_id"], options.get("dry_run", False)

@@ -25,7 +25,7 @@ thread on its own connection, in four steps:
 
 All or nothing: when a chunk fails, the chunks already applied are undone from the
 journal (added rows deleted, updated rows restored, their audit entries removed);
-when the process dies, the next :func:`recover` (run by every ``Store.open`` and
+when the process dies, the next :func:`recover` (run by every ``SqliteDatabase.open`` and
 every import, under the import lock) finds the import still 'applying' and undoes
 it. Readers can see an import's first chunks during the seconds it is applied.
 """
@@ -47,7 +47,6 @@ from typing import Any, Unpack
 
 from bot.models import ImportReport, Review
 from bot.store.clock import utc_now
-from bot.store.engine import SQLITE
 from bot.store.errors import StoreError
 from bot.store.filters import MAX_GENRE_BIT, fold
 from bot.store.identity import IDENTITY_COLUMNS, same_review
@@ -62,7 +61,7 @@ from bot.store.importing import (
     same_content,
 )
 from bot.store.schema import CONTENT_PARAMS, content_values, db_scope
-from bot.store.sqlite.database import cannot_write
+from bot.store.sqlite.dialect import SQLITE
 from bot.store.sqlite.feed import KEEP_CHANGES, PRUNE_SQL, change_triggers
 from bot.store.sqlite.intent import WriteIntent
 
@@ -560,7 +559,9 @@ def import_reviews(
     origin: int,
     **options: Unpack[ImportOptions],
 ) -> ImportReport:
-    """The whole import, blocking: for a worker thread (``asyncio.to_thread``)."""
+    """The whole import, blocking: for a worker thread (``asyncio.to_thread``). SQLite's
+    errors reach the caller as they are (:class:`~bot.store.sqlite.database.SqliteDatabase`
+    words them)."""
     with import_lock(path):
         db = connect(path, origin)
         intent = WriteIntent(path)
@@ -569,8 +570,6 @@ def import_reviews(
                 db, actor_id=options["actor_id"], progress=options.get("progress"), intent=intent
             )
             return importer.run(reviews, dry_run=options.get("dry_run", False))
-        except sqlite3.OperationalError as error:
-            raise cannot_write(path, error) from None  # a read-only file is one line
         finally:
             intent.close()
             db.close()
