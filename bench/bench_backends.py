@@ -76,11 +76,11 @@ async def feed_latencies(url: str, writes: int) -> list[float]:
     everything = asyncio.Event()
 
     async def follow() -> None:
-        async for batch in catalog.feed.batches():
-            await catalog.apply_changes(batch)
+        async for batch in catalog.sync.feed.batches():
+            await catalog.sync.apply_changes(batch)
             now = time.time()
             for change in batch.changes:
-                if change.external and change.review_id in catalog.index:
+                if change.external and change.review_id in catalog.finder.index:
                     arrived.setdefault(change.review_id, now)
             if len(arrived) >= writes:
                 everything.set()

@@ -20,9 +20,9 @@ from bench.movies import movie_reviews
 from bench.report import bench_main
 from bot.client import create_bot
 from bot.config import Settings
-from bot.loopback import default_stand_in, synced_against
-from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID
 from bot.store import Store
+from standin import default_stand_in, synced_against
+from standin.defaults import APPLICATION_ID, MEMBER_ID
 
 SEED = 7
 

@@ -46,7 +46,7 @@ import numpy as np
 from rapidfuzz import process, utils
 
 from bench.movies import movie_rows
-from bot.catalog import MENU_SIZE, SUGGESTION_COUNT  # matches asked for; a no-card menu's size
+from bot.finder import MENU_SIZE, SUGGESTION_COUNT  # matches asked for; a no-card menu's size
 from bot.matching import Match, ScopedTitleIndex, TitleIndex, normalize_title, split_year
 from bot.matching import index as matching_index
 from bot.matching import scoring as matching_scoring
@@ -611,7 +611,7 @@ def timed_build(path: Path, repeats: int) -> tuple[TitleIndex, float, float]:
 
 def time_one_add_per_review(films: Sequence[Film]) -> float:
     """The same build through ScopedTitleIndex.add, one call per review, as
-    bot/catalog.py does today; add_many is the faster path."""
+    bot/finder.py does today; add_many is the faster path."""
     rows = [(film.review_id, film.title, film.year) for film in films]
     gc.collect()
     start = time.perf_counter()

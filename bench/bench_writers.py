@@ -41,13 +41,13 @@ from bench.report import bench_main
 from bot.client import create_bot
 from bot.config import Settings
 from bot.importers import export_json
-from bot.loopback import default_stand_in, synced_against
-from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID
 from bot.models import Review
 from bot.store import Store
 from bot.store.clock import utc_now
 from bot.store.schema import content_params
 from bot.store.sqlite import imports as bulk
+from standin import default_stand_in, synced_against
+from standin.defaults import APPLICATION_ID, MEMBER_ID
 
 SEED = 11
 # The child reports its own peak RSS (VmHWM: getrusage's ru_maxrss would include the

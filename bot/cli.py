@@ -19,7 +19,7 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.exceptions import UserError
 from bot.importers import EXPORTERS, FORMATS, ImportFailed, iter_reviews
 from bot.models import Review, elide
-from bot.store import TABLES, Store
+from bot.services.curation import copy_catalog, import_into
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
@@ -322,19 +322,22 @@ async def _import(settings: Settings, args: argparse.Namespace, out: Console) ->
         else None
     )
     files = ImportFiles(args.files, fmt=args.format, scope=args.guild)
-    store = await Store.open(database, pool_size=settings.database_pool_size)
     bar = ProgressBar("Importing", files.read_share)
     refused = False
     try:
-        report = await store.import_reviews(
-            files, actor_id=None, dry_run=args.dry_run, progress=bar
+        report = await import_into(
+            database,
+            files,
+            pool_size=settings.database_pool_size,
+            actor_id=None,
+            dry_run=args.dry_run,
+            progress=bar,
         )
     except (ImportFailed, CliError):
         refused = True
         raise
     finally:
         bar.close()
-        await store.close()
         # The files are read as they are imported, so a refused one is found after the
         # database was opened; one this import created is taken away again (it held
         # the import lock, so no other import has written to it).
@@ -350,13 +353,13 @@ def _remove_database(path: Path) -> None:
 
 async def _export(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
     if args.output is None:
-        await catalog.export(args.guild, args.format, sys.stdout)
+        await catalog.curation.export(args.guild, args.format, sys.stdout)
         return
     if args.output.is_dir():
         raise CliError(f"{args.output}: is a directory; name a file to write")
     try:
         with args.output.open("w", encoding="utf-8", newline="") as file:
-            written = await catalog.export(args.guild, args.format, file)
+            written = await catalog.curation.export(args.guild, args.format, file)
     except OSError as error:
         raise CliError(f"{args.output}: cannot write it ({error.strerror})") from None
     out.print(f"Wrote {written.count} review(s) to {args.output}")
@@ -364,7 +367,7 @@ async def _export(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
 
 async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
     query = " ".join(args.text)
-    found = await catalog.lookup(query, args.guild)
+    found = await catalog.finder.lookup(query, args.guild)
     if found.best is None:
         nearest = ", ".join(review.display_title for review in found.menu)
         hint = f" Nearest: {nearest}." if nearest else ""
@@ -380,7 +383,7 @@ async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
 
 
 async def _show(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
-    review = await catalog.store.get(args.id)
+    review = await catalog.curation.review(args.id)
     if review is None:
         raise CliError(f"no review with id {args.id}")
     _print_review(out, review)
@@ -394,7 +397,7 @@ def _print_review(out: Console, review: Review) -> None:
 
 
 async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
-    stats = await catalog.stats(guild_id=None)
+    stats = await catalog.insights.stats(guild_id=None)
     out.print(f"Reviews: {stats.total}   average score: {stats.average_score}")
     for bucket, count in sorted(stats.score_buckets.items(), reverse=True):
         out.print(f"  {bucket:>2}–{bucket}.9  {count}")
@@ -404,16 +407,17 @@ async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> No
 
 async def _backup(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
     target: Path = args.path
-    if catalog.store.dialect != "sqlite":
+    source = catalog.curation.database_file
+    if source is None:
         raise CliError(
-            f"{catalog.store.location} is PostgreSQL: back it up with pg_dump (docs/deploy.md)"
+            f"{catalog.curation.location} is PostgreSQL: back it up with pg_dump (docs/deploy.md)"
         )
-    _check_backup_target(target, catalog.store.path)
+    _check_backup_target(target, source)
     try:
-        await catalog.store.backup(target)
+        await catalog.curation.backup(target)
     except (sqlite3.Error, OSError) as error:
         raise CliError(f"{target}: cannot write a backup there ({error})") from None
-    out.print(f"Backed up {catalog.store.path} to {target}")
+    out.print(f"Backed up {source} to {target}")
 
 
 def _check_backup_target(target: Path, source: Path) -> None:
@@ -437,7 +441,7 @@ def _is_sqlite_file(path: Path) -> bool:
 
 
 async def _samples(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
-    removed = await catalog.remove_samples(actor_id=None)
+    removed = await catalog.curation.remove_samples(actor_id=None)
     out.print(f"Removed {removed} sample review(s); each removal is in the audit log.")
 
 
@@ -446,16 +450,11 @@ async def _migrate(settings: Settings, target: str, out: Console) -> int:
     to = settings.with_database(target).database
     if str(to) == str(settings.database):
         raise CliError("--to names the database being copied; give another one")
-    async with (
-        await Store.open(settings.database, pool_size=settings.database_pool_size) as source,
-        await Store.open(to, pool_size=settings.database_pool_size) as copy,
-    ):
-        copied = await source.copy_to(copy)
-        for table in TABLES:
-            if await source.table_rows(table) != await copy.table_rows(table):
-                raise CliError(f"the copy of {table} differs from {source.location}'s")
-        summary = ", ".join(f"{rows} {table}" for table, rows in copied.items())
-        out.print(f"Copied {source.location} to {copy.location} and checked it: {summary}")
+    copy = await copy_catalog(settings.database, to, pool_size=settings.database_pool_size)
+    if copy.differs is not None:
+        raise CliError(f"the copy of {copy.differs} differs from {copy.source}'s")
+    summary = ", ".join(f"{rows} {table}" for table, rows in copy.copied.items())
+    out.print(f"Copied {copy.source} to {copy.target} and checked it: {summary}")
     return 0
 
 

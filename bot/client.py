@@ -130,11 +130,11 @@ class ReviewBot(commands.AutoShardedBot):
                 self.settings.database, pool_size=self.settings.database_pool_size
             )
             await self._catalog.load_starter_if_empty()
-        log.info("title index holds %d reviews", len(self._catalog.index))
+        log.info("title index holds %d reviews", len(self._catalog.finder.index))
         # Public card buttons answer from any message, also ones sent before a restart.
         self.add_dynamic_items(*PERSISTENT_ITEMS)
         # Changes other processes commit (a CLI import, bots on other shards) reach the index.
-        self._follower = asyncio.create_task(self._catalog.follow_changes())
+        self._follower = asyncio.create_task(self._catalog.sync.follow_changes())
         for extension in extension_names():
             await self.load_extension(extension)
         freeze_startup_heap()
@@ -151,11 +151,11 @@ class ReviewBot(commands.AutoShardedBot):
             self.tree.copy_global_to(guild=guild)
         digest = tree_hash(self.tree, guild)
         key = sync_key(self.application_id, target)
-        if not force and await self.catalog.synced_tree(key) == digest:
+        if not force and await self.catalog.settings.synced_tree(key) == digest:
             log.info("commands unchanged since the last sync; not syncing")
             return False
         await self.tree.sync(guild=guild)
-        await self.catalog.set_synced_tree(key, digest)
+        await self.catalog.settings.set_synced_tree(key, digest)
         return True
 
     async def close(self) -> None:

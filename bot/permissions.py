@@ -17,7 +17,7 @@ from bot.errors import NotModerator, NotOwner
 
 
 class ModRoles(Protocol):
-    """Where a guild's moderator role is kept (the catalog)."""
+    """Where a guild's moderator role is kept (the server settings)."""
 
     async def mod_role(self, guild_id: int) -> int | None: ...
 

@@ -127,7 +127,7 @@ class ReadFullReview(
         return cls(int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        review = await _catalog(interaction).get(self.review_id, interaction.guild_id)
+        review = await _catalog(interaction).finder.get(self.review_id, interaction.guild_id)
         if review is None:
             await send_ephemeral(interaction, REVIEW_REMOVED)
             return
@@ -154,7 +154,7 @@ class PostInChannel(
             # The bot would post for them: only where they may post themselves.
             await send_ephemeral(interaction, CANNOT_POST)
             return
-        review = await _catalog(interaction).get(self.review_id, interaction.guild_id)
+        review = await _catalog(interaction).finder.get(self.review_id, interaction.guild_id)
         if review is None:
             await send_ephemeral(interaction, REVIEW_REMOVED)
             return

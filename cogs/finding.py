@@ -47,7 +47,9 @@ class Finding(commands.Cog):
         # Reading a long message against a large catalog takes a moment; the answer is
         # private, so that is decided here, before anything could defer it publicly.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        review = await self.bot.catalog.find_in_text(message_text(message), interaction.guild_id)
+        review = await self.bot.catalog.finder.find_in_text(
+            message_text(message), interaction.guild_id
+        )
         if review is None:
             await interaction.followup.send(NOTHING_FOUND, ephemeral=True)
             return

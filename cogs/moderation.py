@@ -14,10 +14,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import Lookup
 from bot.embeds import history_embed, review_embed
 from bot.errors import NotModerator, explain, send_ephemeral
 from bot.exceptions import UserError
+from bot.finder import Lookup
 from bot.importers import parse_upload
 from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, review_from_fields, validate_field
 from bot.permissions import Actor, is_moderator, moderation_scope
@@ -59,7 +59,7 @@ class Moderation(
         if interaction.guild_id is None and interaction.user.id not in self.bot.settings.owner_ids:
             raise app_commands.NoPrivateMessage()
         if not await is_moderator(
-            _actor(interaction), self.bot.catalog, self.bot.settings.owner_ids
+            _actor(interaction), self.bot.catalog.settings, self.bot.settings.owner_ids
         ):
             raise NotModerator()
         if interaction.command is not None and interaction.command.name in CHANGES:
@@ -77,14 +77,16 @@ class Moderation(
     async def _scope(self, interaction: discord.Interaction, scope: Scope) -> int | None:
         return await moderation_scope(
             _actor(interaction),
-            self.bot.catalog,
+            self.bot.catalog.settings,
             self.bot.settings.owner_ids,
             global_catalog=scope == "global",
         )
 
     async def refuse_non_moderators(self, interaction: discord.Interaction) -> str | None:
         """For buttons: the same rule as the commands, checked when pressed."""
-        if await is_moderator(_actor(interaction), self.bot.catalog, self.bot.settings.owner_ids):
+        if await is_moderator(
+            _actor(interaction), self.bot.catalog.settings, self.bot.settings.owner_ids
+        ):
             return None
         return str(NotModerator())
 
@@ -94,10 +96,10 @@ class Moderation(
         """The review ``title`` names, if the moderator may change it in ``scope``."""
         scope_id = await self._scope(interaction, scope)
         if deleted:
-            review = await self.bot.catalog.find_deleted(title, scope_id)
+            review = await self.bot.catalog.finder.find_deleted(title, scope_id)
         else:
             review = _in_scope_first(
-                await self.bot.catalog.resolve(title, interaction.guild_id), scope_id
+                await self.bot.catalog.finder.resolve(title, interaction.guild_id), scope_id
             )
         if review is None or review.scope not in (None, interaction.guild_id):
             # Another guild's review (e.g. an ``id:`` value typed by hand): say nothing
@@ -175,7 +177,7 @@ class Moderation(
         await interaction.response.send_modal(VerdictModal(self, draft))
 
     async def _refuse_duplicate(self, draft: Review) -> None:
-        existing = await self.bot.catalog.find_identity(draft)
+        existing = await self.bot.catalog.curation.find_identity(draft)
         if existing is not None:
             raise UserError(
                 f"{existing.display_title} is already in this catalog. Change it with "
@@ -186,7 +188,7 @@ class Moderation(
         """Show exactly what will be published; nothing is written until Publish."""
 
         async def publish(press: discord.Interaction) -> Confirmed:
-            stored = await self.bot.catalog.add(draft, actor_id=press.user.id)
+            stored = await self.bot.catalog.curation.add(draft, actor_id=press.user.id)
             return Confirmed(
                 f"Published {stored.display_title} (#{stored.id}).", review_embed(stored)
             )
@@ -249,7 +251,7 @@ class Moderation(
         assert review.id is not None
         parsed = validate_field(field, value)
         await defer_privately(interaction)
-        updated = await self.bot.catalog.update(
+        updated = await self.bot.catalog.curation.update(
             review.id, {field: parsed}, actor_id=interaction.user.id, scope=scope_id
         )
         await interaction.followup.send(
@@ -270,7 +272,7 @@ class Moderation(
         review_id = review.id
 
         async def confirm(press: discord.Interaction) -> Confirmed:
-            deleted = await self.bot.catalog.delete(
+            deleted = await self.bot.catalog.curation.delete(
                 review_id, actor_id=press.user.id, scope=scope_id
             )
             return Confirmed(
@@ -295,7 +297,7 @@ class Moderation(
         review, scope_id = await self._editable(interaction, title, scope, deleted=True)
         assert review.id is not None
         await defer_privately(interaction)
-        restored = await self.bot.catalog.restore(
+        restored = await self.bot.catalog.curation.restore(
             review.id, actor_id=interaction.user.id, scope=scope_id
         )
         await interaction.followup.send(
@@ -330,7 +332,7 @@ class Moderation(
         data = await file.read()
         # Decoded and parsed as the import stages it, in the import's worker thread:
         # 2 MiB takes a second or two, in which the bot keeps answering (and heartbeating).
-        report = await self.bot.catalog.import_reviews(
+        report = await self.bot.catalog.curation.import_reviews(
             parse_upload(data, file.filename, scope_id),
             actor_id=interaction.user.id,
             dry_run=dry_run,
@@ -354,7 +356,9 @@ class Moderation(
         with tempfile.TemporaryFile("w+b") as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             try:
-                written = await self.bot.catalog.export(scope_id, format, text, max_bytes=limit)
+                written = await self.bot.catalog.curation.export(
+                    scope_id, format, text, max_bytes=limit
+                )
                 text.flush()
             finally:
                 text.detach()  # the `with` closes the file, not the wrapper
@@ -386,7 +390,7 @@ class Moderation(
         review, scope_id = await self._editable(interaction, title, scope)
         assert review.id is not None
         await defer_privately(interaction)
-        updated = await self.bot.catalog.add_alias(
+        updated = await self.bot.catalog.curation.add_alias(
             review.id, alias, actor_id=interaction.user.id, scope=scope_id
         )
         names = ", ".join(updated.aliases)
@@ -398,10 +402,10 @@ class Moderation(
     @app_commands.command(name="history", description="Who changed a review, and when")
     @app_commands.describe(title="The review")
     async def history(self, interaction: discord.Interaction, title: str) -> None:
-        found = await self.bot.catalog.resolve(title, interaction.guild_id)
+        found = await self.bot.catalog.finder.resolve(title, interaction.guild_id)
         if found.best is None or found.best.id is None:
             raise UserError(f"No review matches “{title[:80]}”.")
-        entries = await self.bot.catalog.history(found.best.id)
+        entries = await self.bot.catalog.curation.history(found.best.id)
         await interaction.response.send_message(
             embed=history_embed(found.best, entries), ephemeral=True
         )
@@ -428,7 +432,7 @@ class Moderation(
             and interaction.user.id in self.bot.settings.owner_ids
         ):
             scope_id = None
-        choices = await self.bot.catalog.deleted_choices(current, scope_id)
+        choices = await self.bot.catalog.finder.deleted_choices(current, scope_id)
         return [app_commands.Choice(name=name, value=value) for name, value in choices]
 
 

@@ -11,10 +11,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import Lookup
 from bot.embeds import closest_match_text, no_match_text, review_embed, wanted_embed
 from bot.errors import reply_with_error
 from bot.exceptions import UserError
+from bot.finder import Lookup
 from bot.hybrid import hybrid_command
 from bot.models import Review
 from bot.permissions import Actor, is_moderator
@@ -55,10 +55,10 @@ class Reviews(commands.Cog):
         actor = Actor.from_user(
             ctx.author, ctx.interaction.permissions if ctx.interaction else None
         )
-        if not await is_moderator(actor, self.bot.catalog, self.bot.settings.owner_ids):
+        if not await is_moderator(actor, self.bot.catalog.settings, self.bot.settings.owner_ids):
             raise commands.CheckFailure("Only this server's moderators can see /wanted.")
         await self.misses_recorded()
-        misses = await self.bot.catalog.top_misses(ctx.guild.id if ctx.guild else None)
+        misses = await self.bot.catalog.insights.top_misses(ctx.guild.id if ctx.guild else None)
         await ctx.send(embed=wanted_embed(misses), ephemeral=True)
 
     async def cog_command_error(self, ctx: commands.Context[Any], error: Exception) -> None:
@@ -90,7 +90,7 @@ class Reviews(commands.Cog):
         if len(query) > MAX_QUERY_LENGTH:
             raise UserError(f"That title is too long (at most {MAX_QUERY_LENGTH} characters).")
         guild_id = ctx.guild.id if ctx.guild else None
-        found = await self.bot.catalog.resolve(query, guild_id)
+        found = await self.bot.catalog.finder.resolve(query, guild_id)
         if found.best is None:
             await self._no_card(ctx, found, guild_id)
             return
@@ -115,7 +115,7 @@ class Reviews(commands.Cog):
 
     async def _record_miss(self, guild_id: int | None, query: str) -> None:
         try:
-            await self.bot.catalog.record_miss(guild_id, query)
+            await self.bot.catalog.insights.record_miss(guild_id, query)
         except UserError as error:  # CatalogBusy: a busy catalog is not a bug
             log.warning("miss for %r not recorded: %s", query, error)
 
@@ -136,7 +136,7 @@ async def send_review(
     guild_id = ctx.guild.id if ctx.guild else None
 
     async def load(review_id: int) -> Review | None:
-        return await ctx.bot.catalog.get(review_id, guild_id)
+        return await ctx.bot.catalog.finder.get(review_id, guild_id)
 
     view = ReviewView(ctx.author.id, review, load=load, alternatives=alternatives)
     if review is not None:
@@ -155,7 +155,7 @@ async def title_choices(
     """
     if not bot.autocomplete_budget.try_spend(interaction.user.id):
         return []
-    choices = await bot.catalog.choices(current[:MAX_QUERY_LENGTH], interaction.guild_id)
+    choices = await bot.catalog.finder.choices(current[:MAX_QUERY_LENGTH], interaction.guild_id)
     return [app_commands.Choice(name=name, value=value) for name, value in choices]
 
 

@@ -43,7 +43,7 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
             await self._confirm_clear(interaction, guild_id)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)  # a write: may wait
-        await self.bot.catalog.set_mod_role(guild_id, role.id)
+        await self.bot.catalog.settings.set_mod_role(guild_id, role.id)
         await interaction.followup.send(
             f"Members with {role.mention} can now use /catalog. Server admins may also need to "
             "allow that role in Server Settings → Integrations.",
@@ -52,7 +52,7 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
 
     async def _confirm_clear(self, interaction: discord.Interaction, guild_id: int) -> None:
         """Leaving ``role`` out is easy to do by accident; clearing takes a second press."""
-        current = await self.bot.catalog.mod_role(guild_id)
+        current = await self.bot.catalog.settings.mod_role(guild_id)
         if current is None:
             await interaction.response.send_message(
                 "No moderator role is set: only members with Manage Server can use /catalog. "
@@ -62,7 +62,7 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
             return
 
         async def clear(press: discord.Interaction) -> Confirmed:
-            await self.bot.catalog.set_mod_role(guild_id, None)
+            await self.bot.catalog.settings.set_mod_role(guild_id, None)
             return Confirmed("Cleared: only members with Manage Server can use /catalog.")
 
         view = ConfirmView(
@@ -85,7 +85,7 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
         assert interaction.guild_id is not None
-        catalog = self.bot.catalog
+        settings = self.bot.catalog.settings
         if channel is not None:
             missing = missing_post_permissions(channel)
             if missing:
@@ -95,14 +95,14 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
                 )
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)  # a write
-            await catalog.set_announce_channel(interaction.guild_id, channel.id)
+            await settings.set_announce_channel(interaction.guild_id, channel.id)
             await interaction.followup.send(
                 f"New reviews will be posted in {channel.mention}; an import of many posts "
                 "one summary.",
                 ephemeral=True,
             )
             return
-        current = await catalog.announcements(interaction.guild_id)
+        current = await settings.announcements(interaction.guild_id)
         if not current:
             await interaction.response.send_message(
                 "Announcements are off. `/config announce channel:` turns them on.",
@@ -112,7 +112,7 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
         guild_id = interaction.guild_id
 
         async def turn_off(press: discord.Interaction) -> Confirmed:
-            await catalog.set_announce_channel(guild_id, None)
+            await settings.set_announce_channel(guild_id, None)
             return Confirmed("Announcements are off.")
 
         async def refuse(press: discord.Interaction) -> str | None:

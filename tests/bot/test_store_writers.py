@@ -14,7 +14,8 @@ from typing import Any
 
 import pytest
 
-from bot.catalog import Catalog, Published
+from bot.catalog import Catalog
+from bot.catalog_sync import Published
 from bot.importers import ImportFailed
 from bot.models import Review, ReviewFilters
 from bot.store import CatalogBusy, ImportRunning, Store
@@ -197,14 +198,14 @@ async def test_a_change_from_another_store_reaches_the_catalog_index_incremental
     try:
         async with await Store.open(database) as other:  # another process, as far as SQLite knows
             await other.import_reviews([make_review("Arrival", 2016)], actor_id=None)
-            added = await catalog.apply_changes(await catalog.feed.catch_up())
-            assert (await catalog.lookup("arrival", None)).best is not None
+            added = await catalog.sync.apply_changes(await catalog.sync.feed.catch_up())
+            assert (await catalog.finder.lookup("arrival", None)).best is not None
             assert len(added) == 1
 
             [arrival] = await other.find_by_title("Arrival", 2016, scope=None)
             await other.delete(arrival.id or 0, actor_id=None, scope=None)
-            assert await catalog.apply_changes(await catalog.feed.catch_up()) == []
-            assert (await catalog.lookup("arrival", None)).best is None
+            assert await catalog.sync.apply_changes(await catalog.sync.feed.catch_up()) == []
+            assert (await catalog.finder.lookup("arrival", None)).best is None
     finally:
         await catalog.close()
 
@@ -335,16 +336,18 @@ async def test_films_another_process_adds_are_announced_once_as_external(tmp_pat
         events.append(event)
         heard.set()
 
-    catalog.on_published(listener)
-    follower = asyncio.create_task(catalog.follow_changes())
+    catalog.sync.on_published(listener)
+    follower = asyncio.create_task(catalog.sync.follow_changes())
     try:
         async with await Store.open(database) as other:
             await other.import_reviews(
                 [make_review("Arrival", 2016), make_review("Heat", 1995)], actor_id=None
             )
             await asyncio.wait_for(heard.wait(), 10)
-        await catalog.add(make_review("Collateral", 2004), actor_id=None)  # this process's own
-        await asyncio.sleep(3 * SqliteChangeFeed(catalog.store._db, 0).poll_seconds)
+        await catalog.curation.add(
+            make_review("Collateral", 2004), actor_id=None
+        )  # this process's own
+        await asyncio.sleep(3 * SqliteChangeFeed(catalog._store._db, 0).poll_seconds)
     finally:
         follower.cancel()
         await asyncio.gather(follower, return_exceptions=True)
@@ -380,13 +383,13 @@ async def test_a_large_import_from_another_process_is_read_in_slices_announced_w
     database = tmp_path / "reviews.db"
     catalog = await Catalog.open(database)
     reads: list[int] = []
-    get_many = catalog.store.get_many
+    get_many = catalog._store.get_many
 
     async def counted(ids: Any) -> list[Review]:
         reads.append(len(ids))
         return await get_many(ids)
 
-    monkeypatch.setattr(catalog.store, "get_many", counted)
+    monkeypatch.setattr(catalog._store, "get_many", counted)
     events: list[Published] = []
     heard = asyncio.Event()
 
@@ -394,13 +397,13 @@ async def test_a_large_import_from_another_process_is_read_in_slices_announced_w
         events.append(event)
         heard.set()
 
-    catalog.on_published(listener)
+    catalog.sync.on_published(listener)
     async with await Store.open(database) as other:  # committed before the catalog looks
         await other.import_reviews(
             [make_review(f"Film {n}", 2000) for n in range(1_200)], actor_id=None
         )
     frozen_before = gc.get_freeze_count()
-    follower = asyncio.create_task(catalog.follow_changes())
+    follower = asyncio.create_task(catalog.sync.follow_changes())
     try:
         await asyncio.wait_for(heard.wait(), 10)
         frozen_after = gc.get_freeze_count()

@@ -18,8 +18,8 @@ import yarl
 
 from bot.client import create_bot
 from bot.config import settings_from_mapping
-from bot.loopback.defaults import APPLICATION_ID, OWNER_ID
-from bot.loopback.runner import make_fast
+from standin.defaults import APPLICATION_ID, OWNER_ID
+from standin.runner import make_fast
 
 
 async def serve(api_url: str, gateway_url: str, database_url: str, count: str, ids: str) -> None:

@@ -17,10 +17,10 @@ import pytest
 from aiohttp import web
 
 from bot.importers import export_json
-from bot.loopback import InteractionResult, LoopbackFile, SentMessage
 from bot.models import Review
 from bot.store import Store
 from cogs.moderation import MAX_IMPORT_BYTES
+from standin import InteractionResult, LoopbackFile, SentMessage
 from tests.conftest import make_review
 from tests.e2e.harness import (
     GUILD_ID,
@@ -48,7 +48,7 @@ LANTERN_CARD = "The Lantern Keeper (2019)"
 
 # ----- helpers ---------------------------------------------------------------------------
 def store_of(run: BotRun) -> Store:
-    return run.bot.catalog.store  # type: ignore[attr-defined,no-any-return]
+    return run.bot.catalog._store  # type: ignore[attr-defined,no-any-return]
 
 
 async def guild_copies(run: BotRun, title: str, year: int) -> list[Review]:
@@ -90,7 +90,7 @@ async def seed_lantern(run: BotRun) -> Review:
         genres=("Drama",),
         scope=GUILD_ID,
     )
-    return await run.bot.catalog.add(review, actor_id=MODERATOR_ID)  # type: ignore[attr-defined,no-any-return]
+    return await run.bot.catalog.curation.add(review, actor_id=MODERATOR_ID)  # type: ignore[attr-defined,no-any-return]
 
 
 async def member_review(run: BotRun, title: str) -> InteractionResult:
@@ -314,7 +314,7 @@ async def test_invalid_value_in_the_edit_form_is_refused_privately_naming_the_fi
 async def test_guilds_own_copy_of_a_global_title_is_edited_by_typing_its_title(
     run: BotRun,
 ) -> None:
-    own = await run.bot.catalog.add(  # type: ignore[attr-defined]
+    own = await run.bot.catalog.curation.add(  # type: ignore[attr-defined]
         make_review("Heat", 1995, score=2.0, scope=GUILD_ID), actor_id=MODERATOR_ID
     )
 
@@ -371,7 +371,7 @@ async def test_delete_is_not_done_until_confirmed(run: BotRun) -> None:
 async def test_restore_brings_a_deleted_review_back_for_members(run: BotRun) -> None:
     seeded = await seed_lantern(run)
     assert seeded.id is not None
-    await run.bot.catalog.delete(seeded.id, actor_id=MODERATOR_ID, scope=GUILD_ID)  # type: ignore[attr-defined]
+    await run.bot.catalog.curation.delete(seeded.id, actor_id=MODERATOR_ID, scope=GUILD_ID)  # type: ignore[attr-defined]
 
     restored = await run.discord.slash(
         "catalog restore", {"title": "The Lantern Keeper 2019"}, user=MODERATOR_ID
@@ -385,7 +385,7 @@ async def test_restore_brings_a_deleted_review_back_for_members(run: BotRun) -> 
 async def test_restore_autocomplete_offers_global_deleted_reviews_to_owners(run: BotRun) -> None:
     [heat] = await store_of(run).find_by_title("Heat", 1995, scope=None)
     assert heat.id is not None
-    await run.bot.catalog.delete(heat.id, actor_id=OWNER_ID, scope=None)  # type: ignore[attr-defined]
+    await run.bot.catalog.curation.delete(heat.id, actor_id=OWNER_ID, scope=None)  # type: ignore[attr-defined]
 
     choices = await run.discord.autocomplete(
         "catalog restore", {"title": "he", "scope": "global"}, focused="title", user=OWNER_ID
@@ -547,7 +547,7 @@ async def test_export_past_the_attachment_limit_says_so_and_names_the_cli_comman
 ) -> None:
     everything = await store_of(run).scope_reviews(None)
     whole = len(export_json(everything).encode("utf-8"))
-    monkeypatch.setattr("bot.loopback.interactions.ATTACHMENT_SIZE_LIMIT", whole // 2)
+    monkeypatch.setattr("standin.interactions.ATTACHMENT_SIZE_LIMIT", whole // 2)
 
     exported = await run.discord.slash(
         "catalog export", {"format": "json", "scope": "global"}, user=OWNER_ID

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 
 from bot.errors import NotModerator, NotOwner
-from bot.loopback import InteractionResult, LoopbackFile, SentMessage
-from bot.loopback.commands import build_options, resolve_path
-from bot.loopback.interactions import Resolver, Where, interaction_payload, new_token
 from bot.models import Review
 from bot.store import Store
+from standin import InteractionResult, LoopbackFile, SentMessage
+from standin.commands import build_options, resolve_path
+from standin.interactions import Resolver, Where, interaction_payload, new_token
 from tests.conftest import make_review
 from tests.e2e.harness import (
     CHANNEL_ID,
@@ -58,7 +58,7 @@ Patient and luminous.
 
 # ----- helpers: the world and the catalog ---------------------------------------------------
 def store_of(run: BotRun) -> Store:
-    return run.bot.catalog.store  # type: ignore[attr-defined,no-any-return]
+    return run.bot.catalog._store  # type: ignore[attr-defined,no-any-return]
 
 
 async def everything(run: BotRun) -> list[Review]:
@@ -73,9 +73,11 @@ async def everything(run: BotRun) -> list[Review]:
 
 async def seed(run: BotRun, title: str, *, scope: int | None, deleted: bool = False) -> Review:
     catalog = run.bot.catalog  # type: ignore[attr-defined]
-    review = await catalog.add(make_review(title, 2019, scope=scope), actor_id=MODERATOR_ID)
+    review = await catalog.curation.add(
+        make_review(title, 2019, scope=scope), actor_id=MODERATOR_ID
+    )
     if deleted:
-        review = await catalog.delete(review.id, actor_id=MODERATOR_ID, scope=scope)
+        review = await catalog.curation.delete(review.id, actor_id=MODERATOR_ID, scope=scope)
     return review  # type: ignore[no-any-return]
 
 

@@ -21,12 +21,12 @@ import pytest
 
 from bot.client import create_bot
 from bot.config import Settings
-from bot.loopback import SentMessage
 from bot.models import Review
 from bot.ratelimit import MemberBudget
 from bot.store import Store
 from bot.views import NOT_YOURS
 from cogs.recommendations import REROLL_RATE
+from standin import SentMessage
 from tests.conftest import make_review
 from tests.e2e.conftest import EXTRA_FILMS, with_starter
 from tests.e2e.harness import (

@@ -271,7 +271,7 @@ async def test_read_full_review_answers_privately_with_the_body(run: BotRun) -> 
 
 async def test_long_body_is_paginated(run: BotRun, catalog_store: Store) -> None:
     body = "\n\n".join(f"Paragraph {n} " + "word " * 150 for n in range(20))
-    await run.bot.catalog.add(make_review("Long Film", 2010, body=body), actor_id=None)  # type: ignore[attr-defined]
+    await run.bot.catalog.curation.add(make_review("Long Film", 2010, body=body), actor_id=None)  # type: ignore[attr-defined]
     result = await review(run, "long film")
     full = await run.discord.click(result.message, label="Read full review")
     first = full.message.embed(0)
@@ -288,7 +288,7 @@ async def test_huge_tagline_and_cast_still_make_a_valid_embed(run: BotRun) -> No
     bot = run.bot
     assert isinstance(bot, ReviewBot)
     cast = tuple(f"Actor Number {n}" for n in range(200))
-    await bot.catalog.add(
+    await bot.catalog.curation.add(
         make_review("Crowded Picture", 2001, tagline="t" * 2999 + " x", cast=cast), actor_id=None
     )
     embed = (await review(run, "crowded picture")).message.embed(0)
@@ -300,7 +300,7 @@ async def test_huge_tagline_and_cast_still_make_a_valid_embed(run: BotRun) -> No
 async def test_everyone_in_review_text_pings_nobody(run: BotRun) -> None:
     bot = run.bot
     assert isinstance(bot, ReviewBot)
-    await bot.catalog.add(
+    await bot.catalog.curation.add(
         make_review("Ping Film", 2002, tagline="@everyone <@&4001> <@3001>"), actor_id=None
     )
     result = await review(run, "ping film")
@@ -320,7 +320,7 @@ async def test_unexpected_error_gives_an_apology_with_an_error_id(
 
     bot = run.bot
     assert isinstance(bot, ReviewBot)
-    monkeypatch.setattr(bot.catalog, "resolve", broken)
+    monkeypatch.setattr(bot.catalog.finder, "resolve", broken)
     result = await review(run, "heat")
     assert result.ephemeral
     assert "something went wrong on my side (error id `" in result.message.content
@@ -386,7 +386,7 @@ async def test_a_year_the_film_does_not_have_gets_the_closest_match_label(
 
 
 async def test_a_sequel_the_catalog_lacks_is_never_shown_as_the_original(run: BotRun) -> None:
-    await run.bot.catalog.add(make_review("Blade Runner", 1982), actor_id=None)  # type: ignore[attr-defined]
+    await run.bot.catalog.curation.add(make_review("Blade Runner", 1982), actor_id=None)  # type: ignore[attr-defined]
     result = await review(run, "blade runner 2049")
     shown_as_answer = (
         not result.ephemeral

@@ -20,14 +20,14 @@ from typing import Any
 
 import pytest
 
-from bot.loopback import LoopbackDiscord
-from bot.loopback.defaults import (
+from bot.store import Store
+from standin import LoopbackDiscord
+from standin.defaults import (
     APPLICATION_ID,
     MODERATOR_PERMISSIONS,
     OWNER_ID,
 )
-from bot.loopback.gateway import shard_of
-from bot.store import Store
+from standin.gateway import shard_of
 from tests.conftest import make_review, new_postgres_database
 from tests.pgserver import PostgresServer
 

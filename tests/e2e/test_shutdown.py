@@ -13,8 +13,8 @@ import pytest
 import bot.client
 from bot.client import ReviewBot, run_bot
 from bot.config import Settings
-from bot.loopback import default_stand_in
-from bot.loopback.runner import make_fast
+from standin import default_stand_in
+from standin.runner import make_fast
 
 
 def wal_exists(database: Path) -> bool:

@@ -18,8 +18,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bot.loopback import SentMessage
 from bot.ratelimit import MemberBudget
+from standin import SentMessage
 from tests.e2e.harness import BotRun
 from tests.embed_checks import assert_embed_payload_within_limits
 

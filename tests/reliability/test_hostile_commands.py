@@ -18,9 +18,9 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from bot.loopback import InteractionResult, LoopbackFile
 from bot.models import CONTENT_FIELDS, Review, ValidationError, clean_text, validate_field
 from bot.store import Store
+from standin import InteractionResult, LoopbackFile
 from tests.conftest import make_review, max_examples
 from tests.e2e.harness import GUILD_ID, MEMBER_ID, MODERATOR_ID, BotRun
 from tests.reliability.checks import (
@@ -69,7 +69,7 @@ async def message(run: BotRun, watch: Watch, text: str, *, mention: bool = False
 
 
 def store_of(run: BotRun) -> Store:
-    return run.bot.catalog.store  # type: ignore[attr-defined,no-any-return]
+    return run.bot.catalog._store  # type: ignore[attr-defined,no-any-return]
 
 
 # -- member commands ---------------------------------------------------------------------
@@ -290,7 +290,7 @@ async def test_catalog_add_of_any_options_stores_exactly_one_review_or_nothing(
 @pytest.fixture
 async def guild_review(run: BotRun) -> Review:
     review = make_review("Edit Target", 2010, scope=GUILD_ID)
-    return await run.bot.catalog.add(review, actor_id=MODERATOR_ID)  # type: ignore[attr-defined,no-any-return]
+    return await run.bot.catalog.curation.add(review, actor_id=MODERATOR_ID)  # type: ignore[attr-defined,no-any-return]
 
 
 @examples(500)

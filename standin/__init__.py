@@ -5,9 +5,9 @@ and benchmarks then act as Discord users (slash commands, clicks, modals, messag
 assert on exactly what the bot sent back. See :class:`LoopbackDiscord`.
 """
 
-from bot.loopback._feed import LoopbackError, LoopbackTimeout, LoopbackUsageError
-from bot.loopback.defaults import default_stand_in, populate_default_world
-from bot.loopback.records import (
+from standin._feed import LoopbackError, LoopbackTimeout, LoopbackUsageError
+from standin.defaults import default_stand_in, populate_default_world
+from standin.records import (
     InteractionResult,
     LoopbackFile,
     ModalSent,
@@ -15,9 +15,9 @@ from bot.loopback.records import (
     RestRequest,
     SentMessage,
 )
-from bot.loopback.runner import connected, synced_against
-from bot.loopback.server import LoopbackDiscord, Replies
-from bot.loopback.world import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
+from standin.runner import connected, synced_against
+from standin.server import LoopbackDiscord, Replies
+from standin.world import FakeChannel, FakeGuild, FakeMember, FakeRole, FakeUser
 
 __all__ = [
     "FakeChannel",

@@ -14,7 +14,7 @@ from typing import TypeVar
 
 import discord
 
-from bot.loopback.server import LoopbackDiscord
+from standin.server import LoopbackDiscord
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import discord
 
-from bot.loopback.server import LoopbackDiscord
-from bot.loopback.world import DEFAULT_EVERYONE_PERMISSIONS
+from standin.server import LoopbackDiscord
+from standin.world import DEFAULT_EVERYONE_PERMISSIONS
 
 APPLICATION_ID = 900000000000000001
 BOT_USER_ID = APPLICATION_ID

@@ -21,9 +21,9 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from bot.loopback.records import SentMessage
-from bot.loopback.state import LoopbackState
-from bot.loopback.world import JSON, FakeGuild
+from standin.records import SentMessage
+from standin.state import LoopbackState
+from standin.world import JSON, FakeGuild
 
 log = logging.getLogger(__name__)
 

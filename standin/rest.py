@@ -17,10 +17,10 @@ from typing import Any
 
 from aiohttp import BodyPartReader, web
 
-from bot.loopback import validation
-from bot.loopback.commands import Scope
-from bot.loopback.gateway import Gateway
-from bot.loopback.records import (
+from standin import validation
+from standin.commands import Scope
+from standin.gateway import Gateway
+from standin.records import (
     EPHEMERAL_FLAG,
     LOADING_FLAG,
     InteractionResult,
@@ -29,8 +29,8 @@ from bot.loopback.records import (
     SentMessage,
     StoredFile,
 )
-from bot.loopback.state import LoopbackState, Upload
-from bot.loopback.world import JSON, FakeGuild
+from standin.state import LoopbackState, Upload
+from standin.world import JSON, FakeGuild
 
 log = logging.getLogger(__name__)
 

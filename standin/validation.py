@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from bot.loopback.records import iter_components
-from bot.loopback.world import JSON
+from standin.records import iter_components
+from standin.world import JSON
 
 Problem = tuple[str, str]
 

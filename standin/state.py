@@ -1,6 +1,6 @@
 """The stand-in's shared state: the world, stored messages and files, interactions.
 
-REST handlers, the gateway and the test-facing :class:`~bot.loopback.LoopbackDiscord`
+REST handlers, the gateway and the test-facing :class:`~standin.LoopbackDiscord`
 all read and change this one object, and every change wakes waiters through
 :attr:`LoopbackState.feed`.
 """
@@ -11,10 +11,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.loopback._feed import ChangeFeed
-from bot.loopback._ids import SnowflakeFactory
-from bot.loopback.commands import CommandRegistry
-from bot.loopback.records import (
+from standin._feed import ChangeFeed
+from standin._ids import SnowflakeFactory
+from standin.commands import CommandRegistry
+from standin.records import (
     EPHEMERAL_FLAG,
     InteractionResult,
     RestRequest,
@@ -22,7 +22,7 @@ from bot.loopback.records import (
     StoredFile,
     message_reference_author,
 )
-from bot.loopback.world import (
+from standin.world import (
     DEFAULT_BOT_PERMISSIONS,
     DM_CHANNEL,
     JSON,

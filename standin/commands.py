@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.loopback._feed import LoopbackUsageError
-from bot.loopback.world import JSON
+from standin._feed import LoopbackUsageError
+from standin.world import JSON
 
 Scope = int | None  # None is the global scope, otherwise a guild id
 

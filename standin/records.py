@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.loopback._feed import ChangeFeed, LoopbackUsageError
-from bot.loopback.world import JSON, FakeUser
+from standin._feed import ChangeFeed, LoopbackUsageError
+from standin.world import JSON, FakeUser
 
 EPHEMERAL_FLAG = 1 << 6
 LOADING_FLAG = 1 << 7

@@ -19,10 +19,10 @@ import discord
 import yarl
 from aiohttp import web
 
-from bot.loopback._feed import LoopbackUsageError
-from bot.loopback.commands import build_options, resolve_path
-from bot.loopback.gateway import Gateway
-from bot.loopback.interactions import (
+from standin._feed import LoopbackUsageError
+from standin.commands import build_options, resolve_path
+from standin.gateway import Gateway
+from standin.interactions import (
     Resolver,
     Where,
     interaction_payload,
@@ -30,16 +30,16 @@ from bot.loopback.interactions import (
     new_token,
     select_data,
 )
-from bot.loopback.records import (
+from standin.records import (
     InteractionResult,
     LoopbackFile,
     ModalSent,
     RestRequest,
     SentMessage,
 )
-from bot.loopback.rest import API_PREFIX, RestApi
-from bot.loopback.state import LoopbackState, MessageListener
-from bot.loopback.world import (
+from standin.rest import API_PREFIX, RestApi
+from standin.state import LoopbackState, MessageListener
+from standin.world import (
     ADMINISTRATOR,
     JSON,
     TEXT_CHANNEL,

@@ -7,11 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.loopback._feed import LoopbackUsageError
-from bot.loopback.commands import ATTACHMENT, CHANNEL, MENTIONABLE, ROLE, USER
-from bot.loopback.records import LoopbackFile, ModalSent, SentMessage
-from bot.loopback.state import LoopbackState
-from bot.loopback.world import JSON, FakeChannel, FakeGuild, FakeRole, FakeUser
+from standin._feed import LoopbackUsageError
+from standin.commands import ATTACHMENT, CHANNEL, MENTIONABLE, ROLE, USER
+from standin.records import LoopbackFile, ModalSent, SentMessage
+from standin.state import LoopbackState
+from standin.world import JSON, FakeChannel, FakeGuild, FakeRole, FakeUser
 
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
 GUILD_CONTEXT, BOT_DM_CONTEXT = 0, 1
