@@ -133,7 +133,7 @@ class Curation:
     @property
     def database_file(self) -> Path | None:
         """The SQLite file the catalog is kept in; ``None`` on PostgreSQL."""
-        return self._store.path if self._store.dialect == "sqlite" else None
+        return self._store.path
 
     async def backup(self, destination: Path) -> None:
         """A consistent copy of the SQLite file, safe while writes go on."""

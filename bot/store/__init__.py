@@ -99,8 +99,9 @@ class Store(ReviewWrites, Insights, Picks, GuildState):
         await self._genres.reload(self._db)
 
     @property
-    def path(self) -> Path:
-        """The SQLite file (tools that work on the file itself need it)."""
+    def path(self) -> Path | None:
+        """The SQLite file (tools that work on the file itself need it); ``None`` on
+        PostgreSQL."""
         return self._db.path
 
     @property

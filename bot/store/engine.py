@@ -77,9 +77,9 @@ class Database(ABC):
 
     @property
     @abstractmethod
-    def path(self) -> Path:
-        """The database file, for tools that work on the file itself; raises
-        :class:`~bot.store.errors.StoreError` where the catalog is not a file."""
+    def path(self) -> Path | None:
+        """The database file, for tools that work on the file itself; ``None`` where
+        the catalog is not a file."""
 
     @abstractmethod
     def transaction(self, *, dry_run: bool = False) -> AbstractAsyncContextManager[Connection]:

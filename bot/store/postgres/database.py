@@ -91,8 +91,8 @@ class PostgresDatabase(Database):
         return redact(self.url)
 
     @property
-    def path(self) -> Path:
-        raise StoreError(f"{self.location} is not a SQLite file")
+    def path(self) -> None:
+        return None
 
     @asynccontextmanager
     async def transaction(self, *, dry_run: bool = False) -> AsyncIterator[PostgresConnection]:
