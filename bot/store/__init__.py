@@ -11,7 +11,7 @@ engine that is. Engine-neutral modules here:
 - ``reviews`` / ``writes``: reading and changing reviews (with the audit log);
 - ``insights``: stats, related reviews, autocomplete labels;
 - ``picks``: random picks that do not repeat in a channel;
-- ``guild``: per-guild misses, settings and moderator role;
+- ``guild``: per-guild state (misses, moderator role, announcements, synced commands);
 - ``identity``: which stored review an incoming one is a copy of;
 - ``importing``: what a bulk import is on any engine (options, shared SQL);
 - ``transfer``: copying a whole catalog between databases, row for row;
