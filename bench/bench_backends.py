@@ -29,7 +29,7 @@ from bench.bench_store import FILTER_CASES, percentile, timed
 from bench.movies import movie_reviews
 from bench.report import bench_main
 from bot.catalog import Catalog
-from bot.models import Review
+from bot.models import ReviewDraft
 from bot.store import Store
 from tests.pgserver import PostgresServer
 
@@ -37,7 +37,7 @@ FEED_WRITES = 300
 REPO = Path(__file__).resolve().parent.parent
 
 
-async def measure(target: str, reviews: list[Review], repeats: int) -> dict[str, str]:
+async def measure(target: str, reviews: list[ReviewDraft], repeats: int) -> dict[str, str]:
     """One column of the table: figures for the catalog at ``target``."""
     column: dict[str, str] = {}
     async with await Store.open(target) as store:

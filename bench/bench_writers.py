@@ -40,8 +40,8 @@ from bench.movies import movie_reviews
 from bench.report import bench_main
 from bot.client import create_bot
 from bot.config import Settings
-from bot.importers import export_json
-from bot.models import Review
+from bot.formats.export import export_json
+from bot.models import ReviewDraft
 from bot.store import Store
 from bot.store.clock import utc_now
 from bot.store.schema import content_params
@@ -78,7 +78,7 @@ def cli_import(database: Path, file: Path) -> tuple[float, float, float, str]:
     return wall, cpu, rss_kib / 1024, done.stdout.strip()
 
 
-def raw_executemany(database: Path, reviews: list[Review]) -> float:
+def raw_executemany(database: Path, reviews: list[ReviewDraft]) -> float:
     """Seconds for sqlite3.executemany of the same rows into a new, migrated database."""
     asyncio.run(_create(database))
     rows = []
@@ -126,7 +126,9 @@ def chunk_timer() -> Iterator[list[float]]:
         bulk._next_chunk = original  # type: ignore[assignment]
 
 
-async def store_import(database: Path, reviews: list[Review]) -> tuple[float, float, list[float]]:
+async def store_import(
+    database: Path, reviews: list[ReviewDraft]
+) -> tuple[float, float, list[float]]:
     """(new database s, no-op again s, lock hold per transaction) through Store."""
     async with await Store.open(database) as store:
         with chunk_timer() as chunks:
@@ -139,7 +141,7 @@ async def store_import(database: Path, reviews: list[Review]) -> tuple[float, fl
     return first, again, chunks
 
 
-def other_films(reviews: list[Review]) -> list[Review]:
+def other_films(reviews: list[ReviewDraft]) -> list[ReviewDraft]:
     """58,788 films the catalog does not hold yet (for the import beside the bot)."""
     return [replace(review, title=f"{review.title} (second print)") for review in reviews]
 
@@ -192,7 +194,7 @@ class LoopWatch:
 
 
 async def review_during_import(
-    folder: Path, reviews: list[Review], file: Path
+    folder: Path, reviews: list[ReviewDraft], file: Path
 ) -> tuple[list[float], list[float], int, float, LoopWatch]:
     """Latencies (ms) of found and not-found /review while a CLI import runs beside the bot."""
     settings = Settings(database_path=folder / "live.db")

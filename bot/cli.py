@@ -17,9 +17,11 @@ from rich.progress import Progress, TaskID
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.exceptions import UserError
-from bot.importers import EXPORTERS, FORMATS, ImportFailed, iter_reviews
-from bot.models import Review, elide
+from bot.formats.export import EXPORTERS
+from bot.importers import FORMATS, ImportFailed, iter_reviews
+from bot.models import Review, ReviewDraft
 from bot.services.curation import copy_catalog, import_into
+from bot.validation import elide
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
@@ -292,7 +294,7 @@ class ImportFiles:
         reading = 0 if self._reading is None else self._reading.tell()
         return min(1.0, (self._bytes_done + reading) / max(self._size, 1))
 
-    def __iter__(self) -> Iterator[Review]:
+    def __iter__(self) -> Iterator[ReviewDraft]:
         came_from: dict[str, Path] = {}  # identity -> file, so two files cannot both hold one
         for path in self.paths:
             # newline="": the CSV reader sees quoted line breaks as written.

@@ -17,7 +17,7 @@ import discord
 
 from bot.help import CommandHelp
 from bot.labels import ELLIPSIS
-from bot.models import AuditEntry, CatalogStats, Review, ReviewFilters
+from bot.models import AuditEntry, CatalogStats, Review, ReviewDraft, ReviewFilters
 
 # Discord's documented embed limits.
 TITLE_LIMIT = 256
@@ -25,7 +25,6 @@ DESCRIPTION_LIMIT = 4096
 FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
-FIELD_COUNT_LIMIT = 25
 TOTAL_LIMIT = 6000
 URL_LIMIT = 2000
 
@@ -258,12 +257,12 @@ def _link(url: str) -> str | None:
 # -- review embeds ------------------------------------------------------------------------
 
 
-def review_title(review: Review) -> str:
+def review_title(review: ReviewDraft) -> str:
     return plain(review.display_title, TITLE_LIMIT)
 
 
-def review_embed(review: Review) -> discord.Embed:
-    """The card a member sees for one review."""
+def review_embed(review: ReviewDraft) -> discord.Embed:
+    """The card a member sees for one review (a draft's is its preview)."""
     embed = discord.Embed(
         title=review_title(review),
         url=_link(review.review_url),
@@ -288,23 +287,26 @@ def review_embed(review: Review) -> discord.Embed:
     return _within_total(embed, review)
 
 
-def _footer(review: Review) -> str:
+def _footer(review: ReviewDraft) -> str:
     parts = []
     if review.reviewer:
         parts.append(f"Reviewed by {' '.join(review.reviewer.split())[:200]}")
-    if review.created_at:
-        parts.append(review.created_at[:10])
-    parts.append(f"#{review.id}" if review.id is not None else "preview")
+    if isinstance(review, Review):
+        if review.created_at:
+            parts.append(review.created_at[:10])
+        parts.append(f"#{review.id}")
+    else:
+        parts.append("preview")  # a draft: nothing is stored yet
     return " · ".join(parts)[:FOOTER_LIMIT]
 
 
-def _tagline(review: Review, limit: int) -> str | None:
+def _tagline(review: ReviewDraft, limit: int) -> str | None:
     """The tagline in italics within ``limit`` characters of text, or None if it is blank."""
     text = plain(review.tagline, limit)
     return f"*{text}*" if text else None
 
 
-def _within_total(embed: discord.Embed, review: Review) -> discord.Embed:
+def _within_total(embed: discord.Embed, review: ReviewDraft) -> discord.Embed:
     """Shorten the tagline until the whole embed fits Discord's 6000-character cap."""
     excess = len(embed) - TOTAL_LIMIT
     if excess > 0 and embed.description:
@@ -313,7 +315,7 @@ def _within_total(embed: discord.Embed, review: Review) -> discord.Embed:
     return embed
 
 
-def full_review_pages(review: Review) -> list[discord.Embed]:
+def full_review_pages(review: ReviewDraft) -> list[discord.Embed]:
     """The whole review, one embed per page, for the "Read full review" button."""
     text = review.body or review.verdict_text or "This review has no full text."
     pages = paginate_text(text)

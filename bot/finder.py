@@ -178,7 +178,7 @@ class TitleFinder:
         return [
             (review_choice_label(review), choice_value(review.id))
             for review in reviews
-            if review.id is not None and wanted in review.title.casefold()
+            if wanted in review.title.casefold()
         ]
 
     async def find_in_text(self, text: str, guild_id: int | None) -> Review | None:
@@ -278,7 +278,6 @@ class TitleFinder:
 
     def index_review(self, review: Review) -> None:
         """Index ``review`` as it is now stored (added, edited, restored)."""
-        assert review.id is not None
         self._people.clear()  # its directors or cast may have changed
         self.index.remove(review.id)
         self.index.add(review.id, review.title, review.year, review.aliases, scope=review.scope)

@@ -91,7 +91,6 @@ def post_in_channel_button(
 
 def card_view(review: Review, *, private: bool = False) -> discord.ui.View:
     """The controls under a review card; a private card can also be shared."""
-    assert review.id is not None
     view = discord.ui.View(timeout=None)
     view.add_item(full_review_button(review.id))
     if private:
@@ -436,7 +435,6 @@ class ReviewView(OwnedView):
 
     def point_at(self, review: Review) -> None:
         """Show ``review``: its public buttons must name it, not the previous film."""
-        assert review.id is not None
         self.review = review
         if self._full is None:  # a menu-only reply gains its buttons with its card
             self._full = full_review_button(review.id)

@@ -19,9 +19,10 @@ from bot.errors import NotModerator, explain, send_ephemeral
 from bot.exceptions import UserError
 from bot.finder import Lookup
 from bot.importers import parse_upload
-from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, review_from_fields, validate_field
+from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, ReviewDraft
 from bot.permissions import Actor, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
+from bot.validation import review_from_fields, validate_field
 from bot.views import Confirmed, ConfirmView
 from cogs.reviews import title_choices
 
@@ -176,7 +177,7 @@ class Moderation(
         await self._refuse_duplicate(draft)
         await interaction.response.send_modal(VerdictModal(self, draft))
 
-    async def _refuse_duplicate(self, draft: Review) -> None:
+    async def _refuse_duplicate(self, draft: ReviewDraft) -> None:
         existing = await self.bot.catalog.curation.find_identity(draft)
         if existing is not None:
             raise UserError(
@@ -184,7 +185,7 @@ class Moderation(
                 f"`{edit_command(existing)}` instead."
             )
 
-    async def preview(self, interaction: discord.Interaction, draft: Review) -> None:
+    async def preview(self, interaction: discord.Interaction, draft: ReviewDraft) -> None:
         """Show exactly what will be published; nothing is written until Publish."""
 
         async def publish(press: discord.Interaction) -> Confirmed:
@@ -248,7 +249,6 @@ class Moderation(
         field: str,
         value: Any,
     ) -> None:
-        assert review.id is not None
         parsed = validate_field(field, value)
         await defer_privately(interaction)
         updated = await self.bot.catalog.curation.update(
@@ -268,7 +268,6 @@ class Moderation(
         self, interaction: discord.Interaction, title: str, scope: Scope = "server"
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope)
-        assert review.id is not None
         review_id = review.id
 
         async def confirm(press: discord.Interaction) -> Confirmed:
@@ -295,7 +294,6 @@ class Moderation(
         self, interaction: discord.Interaction, title: str, scope: Scope = "server"
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope, deleted=True)
-        assert review.id is not None
         await defer_privately(interaction)
         restored = await self.bot.catalog.curation.restore(
             review.id, actor_id=interaction.user.id, scope=scope_id
@@ -388,7 +386,6 @@ class Moderation(
         self, interaction: discord.Interaction, title: str, alias: str, scope: Scope = "server"
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope)
-        assert review.id is not None
         await defer_privately(interaction)
         updated = await self.bot.catalog.curation.add_alias(
             review.id, alias, actor_id=interaction.user.id, scope=scope_id
@@ -403,7 +400,7 @@ class Moderation(
     @app_commands.describe(title="The review")
     async def history(self, interaction: discord.Interaction, title: str) -> None:
         found = await self.bot.catalog.finder.resolve(title, interaction.guild_id)
-        if found.best is None or found.best.id is None:
+        if found.best is None:
             raise UserError(f"No review matches “{title[:80]}”.")
         entries = await self.bot.catalog.curation.history(found.best.id)
         await interaction.response.send_message(
@@ -511,7 +508,7 @@ class VerdictModal(_ModeratorModal, title="The verdict"):
         required=False,
     )
 
-    def __init__(self, cog: Moderation, draft: Review) -> None:
+    def __init__(self, cog: Moderation, draft: ReviewDraft) -> None:
         super().__init__()
         self.cog = cog
         self.draft = draft

@@ -20,8 +20,9 @@ from bot.embeds import (
 )
 from bot.exceptions import UserError
 from bot.hybrid import hybrid_command
-from bot.models import MAX_RUNTIME_MINUTES, MAX_YEAR, MIN_YEAR, Review, ReviewFilters
+from bot.models import Review, ReviewFilters
 from bot.ratelimit import MemberBudget
+from bot.validation import MAX_RUNTIME_MINUTES, MAX_YEAR, MIN_YEAR
 from bot.views import PaginatorView, ReviewView
 from cogs.reviews import title_choices
 

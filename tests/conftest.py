@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bot.models import Review, film_key, identity_key
+from bot.models import ReviewDraft, film_key, identity_key
 from bot.store import MIGRATIONS, Store
 from tests.pgserver import HOW_TO_RUN, PostgresServer, find_bin_dir
 
@@ -50,7 +50,7 @@ settings.register_profile("quick", UNTIMED, max_examples=quick_count(HYPOTHESIS_
 settings.load_profile(PROFILE)
 
 
-def make_review(title: str = "Heat", year: int = 1995, **fields: Any) -> Review:
+def make_review(title: str = "Heat", year: int = 1995, **fields: Any) -> ReviewDraft:
     """A valid review with sensible defaults; override any field."""
     defaults: dict[str, Any] = {
         "directors": ("Michael Mann",),
@@ -61,7 +61,7 @@ def make_review(title: str = "Heat", year: int = 1995, **fields: Any) -> Review:
         "verdict_text": "A crime epic about two lonely professionals.",
         "genres": ("Crime", "Thriller"),
     }
-    return Review(title=title, year=year, **{**defaults, **fields})
+    return ReviewDraft(title=title, year=year, **{**defaults, **fields})
 
 
 @pytest.fixture

@@ -44,7 +44,8 @@ from bot.matching.normalize import (
     split_year,
 )
 from bot.matching.scoring import Match
-from bot.models import MAX_YEAR, MIN_YEAR, TitleEntry
+from bot.models import TitleEntry
+from bot.validation import MAX_YEAR, MIN_YEAR
 
 __all__ = [
     "CANDIDATES_BY_HITS",

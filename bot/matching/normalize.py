@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
-from bot.models import MIN_YEAR
+from bot.validation import MIN_YEAR
 
 # Titles are never this long; capping the query keeps a pasted 100 kB message
 # from costing more than an ordinary lookup.

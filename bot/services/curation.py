@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any, TextIO, Unpack
 
 from bot.catalog_sync import CatalogSync, Published
-from bot.importers import EXPORTERS
-from bot.models import AuditEntry, ImportReport, Review
+from bot.formats.export import EXPORTERS
+from bot.models import AuditEntry, ImportReport, Review, ReviewDraft
 from bot.store import TABLES, Store
 from bot.store.importing import ImportOptions
 
@@ -48,7 +48,7 @@ class Curation:
 
     # -- one review ----------------------------------------------------------------
 
-    async def add(self, review: Review, *, actor_id: int | None) -> Review:
+    async def add(self, review: ReviewDraft, *, actor_id: int | None) -> Review:
         stored = await self._store.add(review, actor_id=actor_id)
         self._sync.stored(stored)
         await self._store.clear_miss(review.scope, review.title)
@@ -79,7 +79,7 @@ class Curation:
         self._sync.stored(restored)
         return restored
 
-    async def find_identity(self, review: Review) -> Review | None:
+    async def find_identity(self, review: ReviewDraft) -> Review | None:
         """The live review an import of ``review`` would update (same scope and identity)."""
         return await self._store.find_identity(review)
 
@@ -93,7 +93,7 @@ class Curation:
     # -- many reviews --------------------------------------------------------------
 
     async def import_reviews(
-        self, reviews: Iterable[Review], **options: Unpack[ImportOptions]
+        self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
     ) -> ImportReport:
         report = await self._store.import_reviews(reviews, **options)
         await self._sync.imported(report.added_ids)
@@ -142,7 +142,7 @@ class Curation:
 
 async def import_into(
     target: Path | str,
-    reviews: Iterable[Review],
+    reviews: Iterable[ReviewDraft],
     *,
     pool_size: int,
     **options: Unpack[ImportOptions],

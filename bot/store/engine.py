@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Unpack
 
 from bot.changes import ChangeFeed
-from bot.models import ImportReport, Review
+from bot.models import ImportReport, ReviewDraft
 from bot.store.dialect import Dialect
 from bot.store.importing import ImportOptions
 
@@ -96,7 +96,7 @@ class Database(ABC):
 
     @abstractmethod
     async def import_reviews(
-        self, reviews: Iterable[Review], **options: Unpack[ImportOptions]
+        self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
     ) -> ImportReport:
         """Upsert ``reviews`` by identity (:mod:`bot.store.identity`): all rows or none."""
 

@@ -162,7 +162,6 @@ class Insights(ReviewReads):
         found: dict[int, tuple[Review, list[tuple[str, str]]]] = {}
         for row in rows:
             other = decode_review(row[:width])
-            assert other.id is not None
             entry = found.setdefault(other.id, (other, []))
             entry[1].append((row[width], row[width + 1]))
         results = [found[review_id] for review_id in chosen if review_id in found]

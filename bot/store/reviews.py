@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
 
 from bot.matching import normalize_title
-from bot.models import AuditEntry, Review, ReviewFilters, TitleEntry
+from bot.models import AuditEntry, Review, ReviewDraft, ReviewFilters, TitleEntry
 from bot.store.dialect import Dialect, placeholders
 from bot.store.engine import Connection, Database
 from bot.store.filters import NO_FILTERS, SHADOWED_SQL, GenreBits, filter_clause
@@ -93,7 +93,7 @@ class ReviewReads:
         rows = await self._db.fetchall(sql + " ORDER BY year", params)
         return [decode_review(row) for row in rows]
 
-    async def find_identity(self, review: Review) -> Review | None:
+    async def find_identity(self, review: ReviewDraft) -> Review | None:
         """The live review in ``review``'s scope that an import of it would update."""
         row = await self._db.fetchone(
             f"SELECT {REVIEW_SELECT} FROM reviews "

@@ -31,7 +31,7 @@ from bot.embeds import (
     wanted_embed,
 )
 from bot.labels import review_choice_label
-from bot.models import AuditEntry, CatalogStats, Review, ReviewFilters
+from bot.models import AuditEntry, CatalogStats, Review, ReviewDraft, ReviewFilters
 from tests.embed_checks import assert_within_discord_limits, split_spoilers
 
 STRANGERS = Review(
@@ -203,7 +203,7 @@ def test_footer_has_reviewer_date_and_id() -> None:
 
 
 def test_footer_of_unsaved_review_says_preview() -> None:
-    footer = review_embed(replace(STRANGERS, id=None, reviewer="", created_at="")).footer.text
+    footer = review_embed(ReviewDraft(title=STRANGERS.title, year=STRANGERS.year)).footer.text
     assert footer == "preview"
 
 
@@ -644,7 +644,7 @@ def test_page_never_starts_with_a_paragraph_gap() -> None:
     ],
 )
 def test_choice_label_is_title_and_year_within_100(title: str, expected: str) -> None:
-    label = review_choice_label(Review(title=title, year=1995))
+    label = review_choice_label(ReviewDraft(title=title, year=1995))
     assert label == expected
     assert len(label) <= 100
 

@@ -16,7 +16,7 @@ from bot.embeds import (
     score_bar,
 )
 from bot.labels import review_choice_label
-from bot.models import Review
+from bot.models import Review, ReviewDraft
 from tests.conftest import max_examples
 from tests.embed_checks import assert_within_discord_limits, split_spoilers
 
@@ -74,8 +74,7 @@ urls = st.one_of(
     messy_text,
 )
 
-reviews = st.builds(
-    Review,
+review_fields = dict(
     title=st.one_of(messy_text, st.builds(operator.mul, messy_text, st.integers(1, 20))),
     year=st.integers(1870, 2100),
     tagline=long_text,
@@ -89,20 +88,22 @@ reviews = st.builds(
     reviewer=messy_text,
     review_url=urls,
     poster_url=urls,
-    id=st.one_of(st.none(), st.integers(1, 10**12)),
-    created_at=messy_text,
+)
+reviews = st.one_of(
+    st.builds(ReviewDraft, **review_fields),  # a preview: not stored, no id
+    st.builds(Review, **review_fields, id=st.integers(1, 10**12), created_at=messy_text),
 )
 
 
 @SETTINGS
 @given(reviews)
-def test_review_embed_never_raises_and_respects_every_limit(review: Review) -> None:
+def test_review_embed_never_raises_and_respects_every_limit(review: ReviewDraft) -> None:
     assert_within_discord_limits(review_embed(review))
 
 
 @SETTINGS
 @given(reviews)
-def test_review_embed_fields_are_never_blank(review: Review) -> None:
+def test_review_embed_fields_are_never_blank(review: ReviewDraft) -> None:
     """Discord rejects the whole message when a field name or value is empty."""
     for field in review_embed(review).to_dict().get("fields", []):
         assert field["name"].strip()
@@ -111,7 +112,7 @@ def test_review_embed_fields_are_never_blank(review: Review) -> None:
 
 @SETTINGS
 @given(reviews)
-def test_full_review_pages_fit_and_keep_spoiler_markers_balanced(review: Review) -> None:
+def test_full_review_pages_fit_and_keep_spoiler_markers_balanced(review: ReviewDraft) -> None:
     pages = full_review_pages(review)
     assert pages
     for page in pages:
@@ -180,6 +181,6 @@ def test_score_bar_is_ten_cells_and_grows_with_score(low: float, high: float) ->
 @SETTINGS
 @given(messy_text.filter(lambda t: t.strip()), st.integers(1870, 2100))
 def test_choice_label_fits_select_option(title: str, year: int) -> None:
-    label = review_choice_label(Review(title=title, year=year))
+    label = review_choice_label(ReviewDraft(title=title, year=year))
     assert 0 < len(label) <= 100
     assert label.endswith(f" ({year})")

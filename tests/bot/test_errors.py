@@ -7,9 +7,9 @@ import pytest
 from bot.errors import user_message
 from bot.exceptions import UserError
 from bot.importers import ImportFailed
-from bot.models import ValidationError
+from bot.models import Review
 from bot.store import DuplicateReview, ReviewNotFound, StoreError
-from tests.conftest import make_review
+from bot.validation import ValidationError
 
 
 @pytest.mark.parametrize(
@@ -20,7 +20,7 @@ from tests.conftest import make_review
         ImportFailed("reviews.csv", ["row 2: title must not be empty"]),
         StoreError("Heat (1995) is already deleted"),
         ReviewNotFound(7),
-        DuplicateReview(make_review(id=3)),
+        DuplicateReview(Review(title="Heat", year=1995, id=3)),
     ],
     ids=lambda error: type(error).__name__,
 )

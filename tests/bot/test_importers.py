@@ -4,24 +4,25 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from bot.catalog import STARTER_CATALOG
+from bot.formats.csv_reader import excerpt
+from bot.formats.export import export_csv, export_json
+from bot.formats.json_reader import JSON_READ_CHARS
 from bot.importers import (
-    JSON_READ_CHARS,
     MAX_REPORTED_PROBLEMS,
     ImportFailed,
     detect_format,
-    excerpt,
-    export_csv,
-    export_json,
     iter_reviews,
     parse_reviews,
     read_review_file,
 )
-from bot.models import Review, review_from_fields
+from bot.models import ReviewDraft
+from bot.validation import review_from_fields
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +35,7 @@ def fixture(relative: str) -> Path:
     return FIXTURES / relative
 
 
-def read_one(relative: str) -> Review:
+def read_one(relative: str) -> ReviewDraft:
     reviews = read_review_file(fixture(relative))
     assert len(reviews) == 1, [review.title for review in reviews]
     return reviews[0]
@@ -745,8 +746,7 @@ def test_shipped_catalog_carries_the_aliases_people_search_for() -> None:
 
 def test_parsing_a_large_catalog_stays_fast() -> None:
     films = [
-        TRICKY.with_content(title=f"Film {n}", review_url=f"https://r.example/{n}")
-        for n in range(2000)
+        replace(TRICKY, title=f"Film {n}", review_url=f"https://r.example/{n}") for n in range(2000)
     ]
     text = export_csv(films)
     started = time.perf_counter()

@@ -12,7 +12,7 @@ import itertools
 import json
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 import asyncpg
@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.importers import ImportFailed
-from bot.models import CONTENT_FIELDS, Review, ReviewFilters, ValidationError
+from bot.models import CONTENT_FIELDS, Review, ReviewDraft, ReviewFilters
 from bot.store import (
     LATEST_VERSION,
     MIGRATIONS,
@@ -35,6 +35,7 @@ from bot.store import (
 from bot.store.importing import ANALYZE_AFTER_ROWS
 from bot.store.picks import ID_SPAN_SQL
 from bot.store.schema import CONTENT_COLUMNS, DERIVED_COLUMNS, REVIEW_COLUMNS, content_params
+from bot.validation import ValidationError
 from tests.conftest import make_old_database, make_review, new_postgres_database
 from tests.pgserver import PostgresServer
 
@@ -121,7 +122,7 @@ async def test_every_review_field_has_exactly_one_column_in_the_latest_schema(
 def test_lists_are_stored_as_json_dumps_writes_them(names: list[str]) -> None:
     """Stored lists are compared as text (an import leaves a review alone when its stored
     text is the same), so the encoding must never drift from what is already stored."""
-    params = content_params(Review(title="Heat", year=1995, cast=tuple(names)))
+    params = content_params(ReviewDraft(title="Heat", year=1995, cast=tuple(names)))
     assert params["cast_members"] == json.dumps(names, ensure_ascii=False)
 
 
@@ -161,9 +162,9 @@ async def test_titles_that_only_normalise_alike_are_two_films(store: Store) -> N
 async def test_a_review_with_its_own_link_is_one_by_that_link(store: Store) -> None:
     first = make_review("Heat", 1995, review_url="https://a.example/heat", reviewer="A")
     await store.add(first, actor_id=MOD)
-    await store.add(first.with_content(review_url="https://b.example/heat"), actor_id=MOD)
+    await store.add(replace(first, review_url="https://b.example/heat"), actor_id=MOD)
     report = await store.import_reviews(
-        [first.with_content(title="Heat (director's cut)")], actor_id=None
+        [replace(first, title="Heat (director's cut)")], actor_id=None
     )
     assert (report.added, report.updated) == (0, 1)
 
@@ -292,7 +293,7 @@ async def test_dry_run_import_writes_nothing(store: Store) -> None:
 
 
 async def test_import_failing_midway_leaves_nothing_behind(store: Store) -> None:
-    def rows() -> Iterator[Review]:
+    def rows() -> Iterator[ReviewDraft]:
         yield make_review("Heat", 1995)
         raise RuntimeError("disk on fire")
 
@@ -602,7 +603,7 @@ async def test_a_version_3_database_keeps_its_rows_references_and_marks_its_samp
 
 
 async def test_removing_samples_soft_deletes_each_with_an_audit_entry(store: Store) -> None:
-    sample = await store.add(make_review("Arrival", 2016).with_content(sample=True), actor_id=None)
+    sample = await store.add(replace(make_review("Arrival", 2016), sample=True), actor_id=None)
     mine = await store.add(make_review("Heat", 1995), actor_id=MOD)
 
     removed = await store.remove_samples(actor_id=MOD)
@@ -668,7 +669,7 @@ async def test_an_import_refused_at_its_last_row_writes_nothing(store: Store) ->
     """A streamed file that turns out bad at its end leaves no review and no audit entry
     on either engine (PostgreSQL: one transaction; SQLite: staged before it applies)."""
 
-    def films() -> Iterator[Review]:
+    def films() -> Iterator[ReviewDraft]:
         for n in range(50):
             yield make_review(f"Film {n}", 2000, genres=("Noir",))
         raise ImportFailed("films.json", ["item 51, year: year is required"])

@@ -17,7 +17,7 @@ import pytest
 from bot.catalog import Catalog
 from bot.catalog_sync import Published
 from bot.importers import ImportFailed
-from bot.models import Review, ReviewFilters
+from bot.models import Review, ReviewDraft, ReviewFilters
 from bot.store import CatalogBusy, ImportRunning, Store
 from bot.store.guild import MAX_MISSES_PER_SCOPE
 from bot.store.picks import MAX_PICKS_PER_CHANNEL
@@ -361,7 +361,7 @@ async def test_a_stream_refused_at_its_last_row_writes_nothing(store: Store) -> 
     """Reviews are staged as a parser yields them; one that fails at the end leaves no
     row, no genre bit, no import behind (the catalog is only written after staging)."""
 
-    def films() -> Iterator[Review]:
+    def films() -> Iterator[ReviewDraft]:
         for n in range(2 * bulk.STAGE_BATCH + 1):
             yield make_review(f"Film {n}", 2000, genres=("Noir",))
         raise ImportFailed("films.json", ["item 4002, year: year is required"])

@@ -10,7 +10,7 @@ import pytest
 
 from bot.catalog import STARTER_CATALOG
 from bot.cli import main
-from bot.importers import EXPORTERS
+from bot.formats.export import EXPORTERS
 from bot.models import ReviewFilters
 from bot.store import TABLES, Store, StoreError
 from bot.store.transfer import SQLITE_ONLY_TABLES

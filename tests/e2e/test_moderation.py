@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.importers import export_json
+from bot.formats.export import export_json
 from bot.models import Review
 from bot.store import Store
 from cogs.moderation import MAX_IMPORT_BYTES

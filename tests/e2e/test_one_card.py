@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.models import Review
+from bot.models import Review, ReviewDraft
 from bot.ratelimit import MemberBudget
 from bot.store import Store
 from standin import SentMessage
@@ -27,7 +27,7 @@ def store_of(run: BotRun) -> Store:
 async def ours(run: BotRun) -> Review:
     """This server's own review of Heat (1995), which the global catalog also has."""
     review: Review = await run.bot.catalog.curation.add(  # type: ignore[attr-defined]
-        Review(**{**OUR_HEAT.content(), "directors": ("Michael Mann",)}, scope=GUILD_ID),
+        ReviewDraft(**{**OUR_HEAT.content(), "directors": ("Michael Mann",)}, scope=GUILD_ID),
         actor_id=MODERATOR_ID,
     )
     return review

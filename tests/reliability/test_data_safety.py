@@ -29,14 +29,14 @@ WRITES_DURING_BACKUP = 200
 
 ADD_BURST = """
 import asyncio, sys
-from bot.models import Review
+from bot.models import ReviewDraft
 from bot.store import Store
 
 async def main(path):
     store = await Store.open(path)
     n = 0
     while True:
-        added = await store.add(Review(title=f"Backup Film {n}", year=2000, body="x" * 2000),
+        added = await store.add(ReviewDraft(title=f"Backup Film {n}", year=2000, body="x" * 2000),
                                 actor_id=7)
         print(added.id, flush=True)  # only after add() returned: committed
         n += 1

@@ -18,8 +18,9 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from bot.models import CONTENT_FIELDS, Review, ValidationError, clean_text, validate_field
+from bot.models import CONTENT_FIELDS, Review
 from bot.store import Store
+from bot.validation import ValidationError, clean_text, validate_field
 from standin import InteractionResult, LoopbackFile
 from tests.conftest import make_review, max_examples
 from tests.e2e.harness import GUILD_ID, MEMBER_ID, MODERATOR_ID, BotRun

@@ -22,7 +22,7 @@ from typing import Any, Unpack
 
 import asyncpg
 
-from bot.models import ImportReport, Review
+from bot.models import ImportReport, ReviewDraft
 from bot.store.engine import Database, Row
 from bot.store.errors import StoreError
 from bot.store.importing import ImportOptions
@@ -127,7 +127,7 @@ class PostgresDatabase(Database):
         return await self._pool.fetchrow(numbered(sql), *params)
 
     async def import_reviews(
-        self, reviews: Iterable[Review], **options: Unpack[ImportOptions]
+        self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
     ) -> ImportReport:
         """COPY and set-based SQL in one transaction (see :mod:`bot.store.postgres.imports`)."""
         return await imports.import_reviews(self, reviews, **options)

@@ -26,7 +26,7 @@ from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, Unpack
 
-from bot.models import ImportReport, Review
+from bot.models import ImportReport, ReviewDraft
 from bot.store.clock import utc_now
 from bot.store.filters import MAX_GENRE_BIT, fold
 from bot.store.identity import IDENTITY_COLUMNS, same_review
@@ -75,7 +75,7 @@ class ImportTarget(Protocol):
 
 
 async def import_reviews(
-    db: ImportTarget, reviews: Iterable[Review], **options: Unpack[ImportOptions]
+    db: ImportTarget, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
 ) -> ImportReport:
     """Upsert ``reviews`` by identity in one transaction (rolled back for a ``dry_run``)."""
     actor_id, dry_run = options["actor_id"], options.get("dry_run", False)
@@ -111,7 +111,7 @@ async def import_reviews(
 
 
 async def _assign_genre_bits(
-    connection: PostgresConnection, reviews: Sequence[Review]
+    connection: PostgresConnection, reviews: Sequence[ReviewDraft]
 ) -> dict[str, int]:
     """Bits for every genre in the file (as many as fit), then the whole map."""
     wanted = sorted({fold(genre) for review in reviews for genre in review.genres})
@@ -129,7 +129,7 @@ async def _assign_genre_bits(
 
 
 async def _stage(
-    connection: PostgresConnection, reviews: Sequence[Review], bits: dict[str, int]
+    connection: PostgresConnection, reviews: Sequence[ReviewDraft], bits: dict[str, int]
 ) -> None:
     # The stored columns' own types (and "C" collation), so comparisons match reviews'.
     await connection.execute(

@@ -30,7 +30,7 @@ from typing import Any, Unpack
 
 import aiosqlite
 
-from bot.models import ImportReport, Review
+from bot.models import ImportReport, ReviewDraft
 from bot.store.engine import Connection, Database, Row
 from bot.store.errors import CatalogBusy, StoreError
 from bot.store.importing import ImportOptions
@@ -255,7 +255,7 @@ class SqliteDatabase(Database):
             return await cursor.fetchone()
 
     async def import_reviews(
-        self, reviews: Iterable[Review], **options: Unpack[ImportOptions]
+        self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
     ) -> ImportReport:
         """In a worker thread on its own connection, in short transactions, so the bot
         keeps answering and writing meanwhile (see :mod:`bot.store.sqlite.imports`);

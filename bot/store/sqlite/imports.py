@@ -45,7 +45,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, Unpack
 
-from bot.models import ImportReport, Review
+from bot.models import ImportReport, ReviewDraft
 from bot.store.clock import utc_now
 from bot.store.errors import StoreError
 from bot.store.filters import MAX_GENRE_BIT, fold
@@ -156,7 +156,7 @@ class BulkImport:
         self.actor_id = actor_id
         self.progress = progress or (lambda done, total: None)
 
-    def run(self, reviews: Iterable[Review], *, dry_run: bool) -> ImportReport:
+    def run(self, reviews: Iterable[ReviewDraft], *, dry_run: bool) -> ImportReport:
         """Stage ``reviews`` as they come, then apply them; ``reviews`` may be a parser's
         generator that raises at its end (a bad row anywhere): nothing is applied then."""
         recover(self.db)
@@ -173,7 +173,7 @@ class BulkImport:
 
     # -- read and stage (no lock on the catalog) -------------------------------------
 
-    def _stage(self, reviews: Iterable[Review]) -> int:
+    def _stage(self, reviews: Iterable[ReviewDraft]) -> int:
         """Stage reviews a batch at a time (only one batch is ever held); the rows staged.
 
         Terms and genre masks are not staged: they are derived in SQL from the staged
@@ -462,7 +462,7 @@ def _attach_staging(db: sqlite3.Connection) -> None:
         os.unlink(name)
 
 
-def batched(items: Iterable[Review], size: int) -> Iterator[list[Review]]:
+def batched(items: Iterable[ReviewDraft], size: int) -> Iterator[list[ReviewDraft]]:
     """``items`` in lists of ``size`` (itertools.batched is Python 3.12)."""
     iterator = iter(items)
     while batch := list(islice(iterator, size)):
@@ -554,7 +554,7 @@ def recover_file(path: Path, origin: int) -> list[int]:
 
 def import_reviews(
     path: Path,
-    reviews: Iterable[Review],
+    reviews: Iterable[ReviewDraft],
     *,
     origin: int,
     **options: Unpack[ImportOptions],
