@@ -16,9 +16,10 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.exceptions import UserError
+from bot.faults import OperatorFault
 from bot.formats.export import EXPORTERS
 from bot.importers import FORMATS, ImportFailed, iter_reviews
+from bot.member_errors import UserError
 from bot.models import Review, ReviewDraft
 from bot.services.curation import copy_catalog, import_into
 from bot.validation import elide
@@ -187,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.env_file).with_database(args.database)
         return asyncio.run(_dispatch(args, settings, stdout))
-    except (CliError, ConfigError, UserError) as error:
+    except (CliError, ConfigError, UserError, OperatorFault) as error:
         _print_error(str(error))
         return 2
     except (sqlite3.Error, OSError) as error:  # the disk or the file said no

@@ -17,9 +17,9 @@ from discord.ext import commands
 import cogs
 from bot.catalog import Catalog
 from bot.config import Settings
-from bot.errors import explain, reply_with_error, send_ephemeral
 from bot.heap import freeze_startup_heap
 from bot.ratelimit import AUTOCOMPLETE_RATE, MemberBudget
+from bot.replies import explain, reply_with_error, send_ephemeral
 from bot.store import Store
 from bot.sync import sync_key, tree_hash
 from bot.views import PERSISTENT_ITEMS, OwnedView

@@ -14,11 +14,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from bot.exceptions import UserError
 from bot.formats.csv_reader import LETTERBOXD_COLUMNS, csv_rows, letterboxd_rows
 from bot.formats.json_reader import json_rows
 from bot.formats.page_reader import page_rows
 from bot.formats.rows import FileProblem, ParsedRow
+from bot.member_errors import UserError
 from bot.models import ReviewDraft
 from bot.validation import ValidationError, elide, review_from_fields
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import cooldown_message
+from bot.replies import cooldown_message
 
 LOOKUP_RATE = (5, 10.0)  # title lookups per member per seconds (/review, Find review)
 # Autocomplete requests per member per seconds: a fast typist sends about one

@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import urlparse
 
-from bot.exceptions import UserError
+from bot.member_errors import UserError
 from bot.models import BOOKKEEPING_FIELDS, CONTENT_FIELDS, ReviewDraft
 
 MIN_YEAR = 1870  # the earliest surviving motion pictures

@@ -22,9 +22,9 @@ from discord.utils import MISSING
 
 from bot import custom_ids
 from bot.embeds import full_review_pages, review_embed
-from bot.errors import explain, send_ephemeral
 from bot.labels import review_choice_label
 from bot.models import Review
+from bot.replies import explain, send_ephemeral
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog

@@ -15,13 +15,13 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import history_embed, review_embed
-from bot.errors import NotModerator, explain, send_ephemeral
-from bot.exceptions import UserError
 from bot.finder import Lookup
 from bot.importers import parse_upload
+from bot.member_errors import UserError
 from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, ReviewDraft
-from bot.permissions import Actor, is_moderator, moderation_scope
+from bot.permissions import Actor, NotModerator, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
+from bot.replies import explain, send_ephemeral
 from bot.validation import review_from_fields, validate_field
 from bot.views import Confirmed, ConfirmView
 from cogs.reviews import title_choices

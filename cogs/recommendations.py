@@ -18,8 +18,8 @@ from bot.embeds import (
     similar_embed,
     stats_embed,
 )
-from bot.exceptions import UserError
 from bot.hybrid import hybrid_command
+from bot.member_errors import UserError
 from bot.models import Review, ReviewFilters
 from bot.ratelimit import MemberBudget
 from bot.validation import MAX_RUNTIME_MINUTES, MAX_YEAR, MIN_YEAR

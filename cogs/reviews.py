@@ -12,13 +12,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import closest_match_text, no_match_text, review_embed, wanted_embed
-from bot.errors import reply_with_error
-from bot.exceptions import UserError
+from bot.faults import OperatorFault
 from bot.finder import Lookup
 from bot.hybrid import hybrid_command
+from bot.member_errors import UserError
 from bot.models import Review
 from bot.permissions import Actor, is_moderator
 from bot.ratelimit import LOOKUP_RATE
+from bot.replies import reply_with_error
 from bot.views import ReviewView
 
 if TYPE_CHECKING:
@@ -116,7 +117,7 @@ class Reviews(commands.Cog):
     async def _record_miss(self, guild_id: int | None, query: str) -> None:
         try:
             await self.bot.catalog.insights.record_miss(guild_id, query)
-        except UserError as error:  # CatalogBusy: a busy catalog is not a bug
+        except (UserError, OperatorFault) as error:  # CatalogBusy, a read-only file: not bugs
             log.warning("miss for %r not recorded: %s", query, error)
 
     async def misses_recorded(self) -> None:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+import subprocess
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +99,18 @@ def make_old_database(path: Path, version: int) -> Path:
     finally:
         db.close()
     return path
+
+
+def make_read_only(path: Path) -> Callable[[], None]:
+    """Read-only even for root (the immutable flag) when possible, else by mode; returns
+    what undoes it."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        return lambda: path.chmod(0o644)
+    chattr = shutil.which("chattr")
+    if chattr and subprocess.run([chattr, "+i", str(path)], check=False).returncode == 0:
+        return lambda: subprocess.run([chattr, "-i", str(path)], check=True) and None
+    pytest.skip("running as root where the immutable flag is unavailable: nothing is read-only")
 
 
 @pytest.fixture(scope="session")

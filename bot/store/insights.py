@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.models import CatalogStats, Review
+from bot.histograms import SCORE_STEP, CatalogHistograms
+from bot.models import CatalogStats, Review, ReviewFilters
 from bot.store.filters import NO_FILTERS, filter_clause, fold, visible_clause
 from bot.store.reviews import ReviewReads
 from bot.store.schema import GLOBAL_SCOPE, REVIEW_COLUMNS, decode_review
@@ -113,6 +114,43 @@ class Insights(ReviewReads):
             verdicts={label: int(n) for label, n in verdicts},
             top_directors=[(label, int(n)) for label, n in directors],
             average_score=None if average is None else round(float(average), 2),
+        )
+
+    async def histograms(
+        self, filters: ReviewFilters, *, guild_id: int | None, genres: int = 10
+    ) -> CatalogHistograms:
+        """The slice of the catalog ``guild_id`` sees through ``filters``, counted by
+        half-point score, by decade and by its ``genres`` most common genres."""
+        dialect = self._db.dialect
+        where, params = filter_clause(
+            filters, guild_id, self._genres.bits, dialect, await self.shadowed(guild_id)
+        )
+        total, average = await self._db.fetchone(
+            f"SELECT COUNT(*), AVG(score) FROM reviews r WHERE {where}", params
+        )
+        steps = await self._db.fetchall(
+            f"SELECT {dialect.whole_part(f'r.score / {SCORE_STEP}')}, COUNT(*) FROM reviews r "
+            f"WHERE {where} AND r.score IS NOT NULL GROUP BY 1 ORDER BY 1",
+            params,
+        )
+        # Integer division on both engines: the year is an INTEGER column.
+        decades = await self._db.fetchall(
+            f"SELECT (r.year / 10) * 10, COUNT(*) FROM reviews r WHERE {where} "
+            "GROUP BY 1 ORDER BY 1",
+            params,
+        )
+        genre_counts = await self._db.fetchall(
+            "SELECT MIN(t.label), COUNT(*) FROM review_terms t "
+            "JOIN reviews r ON r.id = t.review_id "
+            f"WHERE t.kind = 'genre' AND {where} GROUP BY t.value ORDER BY 2 DESC, 1 LIMIT ?",
+            [*params, genres],
+        )
+        return CatalogHistograms(
+            total=int(total),
+            average_score=None if average is None else round(float(average), 2),
+            by_score={int(step) * SCORE_STEP: int(n) for step, n in steps},
+            by_decade={int(decade): int(n) for decade, n in decades},
+            by_genre=[(label, int(n)) for label, n in genre_counts],
         )
 
     async def related(

@@ -22,7 +22,7 @@ from tests.pgserver import PostgresServer
 
 MOD = 42
 GUILD = 111
-SETTLE_SECONDS = 10.0  # a bound on waiting, not a speed claim (bench/bench_changes.py has those)
+SETTLE_SECONDS = 10.0  # a bound on waiting, not a speed claim (bench/bench_backends.py has those)
 
 
 async def eventually(check: Callable[[], Awaitable[bool]]) -> None:

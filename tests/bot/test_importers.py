@@ -25,7 +25,6 @@ from bot.models import ReviewDraft
 from bot.validation import review_from_fields
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SEED_DIR = Path(__file__).resolve().parents[3] / "shared" / "seed"
 
 CHROME_MARKERS = ("Scene from", "poster", "Skip to main content", "minute read", "Keep Exploring")
@@ -822,13 +821,6 @@ def test_a_json_file_is_read_a_window_at_a_time(tmp_path: Path) -> None:
         assert stream.buffer.tell() <= 2 * JSON_READ_CHARS < path.stat().st_size
         assert first.title == "Film 0"
         assert sum(1 for _ in reviews) == 59_999
-
-
-def _film_lines(count: int) -> list[str]:
-    """One film per line, each long enough that the file spans several reader windows."""
-    return [
-        json.dumps({"title": f"Film {n}", "year": 2000, "body": "x" * 60}) for n in range(count)
-    ]
 
 
 def test_a_bad_row_at_the_end_of_a_streamed_file_names_its_line_past_the_first_window(

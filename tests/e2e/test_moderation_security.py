@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.errors import NotModerator, NotOwner
 from bot.models import Review
+from bot.permissions import NotModerator, NotOwner
 from bot.store import Store
 from standin import InteractionResult, LoopbackFile, SentMessage
 from standin.commands import build_options, resolve_path

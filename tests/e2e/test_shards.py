@@ -38,7 +38,7 @@ CHANNELS = [guild + 1 for guild in GUILDS]
 MEMBER = 5001
 REPO = Path(__file__).resolve().parents[2]
 START_WITHIN = 60.0  # two cold Python processes on a busy 2-core machine
-SETTLE_SECONDS = 10.0  # a bound on waiting, not a speed claim (see bench/bench_changes.py)
+SETTLE_SECONDS = 10.0  # a bound on waiting, not a speed claim (bench/bench_backends.py has those)
 NOIR = [make_review(f"Noir Number {n}", 1940 + n, genres=("Noir",)) for n in range(6)]
 
 pytestmark = pytest.mark.usefixtures("postgres_server")

@@ -1,7 +1,7 @@
 """Backups taken while another process writes, and migrations run by the real CLI.
 
 Every earlier schema is migrated in-process by
-tests/bot/test_store.py::test_every_earlier_schema_migrates_keeping_its_reviews_and_a_backup;
+tests/bot/test_store.py::test_every_earlier_sqlite_schema_migrates_keeping_its_reviews_and_a_backup;
 here the same happens through ``python -m bot`` on a file, as an operator would run it.
 """
 

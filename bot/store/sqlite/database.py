@@ -30,6 +30,7 @@ from typing import Any, Unpack
 
 import aiosqlite
 
+from bot.faults import DatabaseReadOnly
 from bot.models import ImportReport, ReviewDraft
 from bot.store.engine import Connection, Database, Row
 from bot.store.errors import CatalogBusy, StoreError
@@ -75,9 +76,9 @@ async def connect(path: Path) -> aiosqlite.Connection:
 
 
 def cannot_write(path: Path, error: sqlite3.OperationalError) -> Exception:
-    """A read-only file is the person's to fix; anything else stays a bug."""
+    """A read-only file is the operator's to fix; anything else stays a bug."""
     if "readonly" in str(error):
-        return StoreError(f"{path}: the file is read-only; nothing was changed")
+        return DatabaseReadOnly(path)
     return error
 
 

@@ -1,7 +1,9 @@
-"""Turning exceptions into what a member reads, in one place for every layer.
+"""The reply policy: what a member reads when something fails, in one place for every layer.
 
-User mistakes get a short explanation; anything unexpected is logged with an
-id and the member gets an apology quoting that id, never a stack trace.
+User mistakes get a short explanation. An operator fault (bot/faults.py) is logged
+with an id and the member gets a plain sentence quoting that id; anything unexpected
+is logged with an id and its traceback, and the member gets an apology quoting that
+id. Never a stack trace, a file path or a raw database error.
 """
 
 from __future__ import annotations
@@ -15,26 +17,10 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.exceptions import UserError
+from bot.faults import OperatorFault
+from bot.member_errors import UserError
 
 log = logging.getLogger(__name__)
-
-
-class NotModerator(app_commands.CheckFailure, commands.CheckFailure):
-    def __init__(self) -> None:
-        super().__init__(
-            "Only this server's moderators can do that (Manage Server, or the moderator role "
-            "set with /config modrole)."
-        )
-
-
-class NotOwner(app_commands.CheckFailure, commands.CheckFailure):
-    def __init__(self) -> None:
-        super().__init__("Only the bot's owners can change the global catalog.")
-
-
-# Validation, import and store errors are UserErrors too (see bot/exceptions.py).
-_USER_ERRORS = (UserError, NotModerator, NotOwner)
 
 
 def _unwrap(error: BaseException) -> BaseException:
@@ -50,7 +36,7 @@ def _unwrap(error: BaseException) -> BaseException:
 def user_message(error: BaseException) -> str | None:
     """The explanation for an error the member can act on, or ``None`` if it is a bug."""
     error = _unwrap(error)
-    if isinstance(error, _USER_ERRORS):
+    if isinstance(error, UserError):  # validation, import and store errors among them
         return str(error)
     if isinstance(error, commands.CommandOnCooldown | app_commands.CommandOnCooldown):
         return cooldown_message(error.retry_after)
@@ -74,7 +60,7 @@ def user_message(error: BaseException) -> str | None:
         | app_commands.MissingPermissions
         | commands.CheckFailure
         | app_commands.CheckFailure,
-    ):
+    ):  # NotModerator and NotOwner (bot/permissions.py) among them
         return str(error) or "You can't use that here."
     if isinstance(error, commands.BotMissingPermissions | app_commands.BotMissingPermissions):
         return f"I'm missing permissions here: {', '.join(error.missing_permissions)}."
@@ -92,9 +78,14 @@ def cooldown_message(retry_after: float) -> str:
     return f"Slow down a little: try again in {max(1, math.ceil(retry_after))}s."
 
 
+def new_error_id() -> str:
+    """What a member quotes to whoever reads the logs; the log line carries it too."""
+    return secrets.token_hex(4)
+
+
 def report_unexpected(error: BaseException, context: str) -> str:
     """Log the failure with an id a moderator can quote; returns the apology."""
-    error_id = secrets.token_hex(4)
+    error_id = new_error_id()
     log.error("unexpected error %s in %s", error_id, context, exc_info=_unwrap(error))
     return (
         f"Sorry, something went wrong on my side (error id `{error_id}`). "
@@ -102,7 +93,25 @@ def report_unexpected(error: BaseException, context: str) -> str:
     )
 
 
+def report_fault(fault: OperatorFault, context: str) -> str:
+    """Log an operator fault with an id; returns the plain sentence the member reads.
+
+    The fault's own text (a file path, say) is for the operator and goes to the log
+    only; it is a diagnosis, so no traceback comes with it.
+    """
+    error_id = new_error_id()
+    log.error("operator fault %s in %s: %s", error_id, context, fault)
+    return (
+        f"Sorry, I can't do that right now: the bot's setup needs fixing by whoever runs it "
+        f"(error id `{error_id}`). Please let them know."
+    )
+
+
 def explain(error: BaseException, context: str) -> str:
+    """What the member reads about ``error``; faults and bugs are logged with an id."""
+    cause = _unwrap(error)
+    if isinstance(cause, OperatorFault):
+        return report_fault(cause, context)
     return user_message(error) or report_unexpected(error, context)
 
 
