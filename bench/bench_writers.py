@@ -43,9 +43,9 @@ from bot.config import Settings
 from bot.formats.export import export_json
 from bot.models import ReviewDraft
 from bot.store import Store
-from bot.store import imports as bulk
-from bot.store.db import utc_now
+from bot.store.clock import utc_now
 from bot.store.schema import content_params
+from bot.store.sqlite import imports as bulk
 from standin import default_stand_in, synced_against
 from standin.defaults import APPLICATION_ID, MEMBER_ID
 

@@ -17,7 +17,7 @@ from bot.catalog_sync import CatalogSync, Published
 from bot.formats.export import EXPORTERS
 from bot.models import AuditEntry, ImportReport, Review, ReviewDraft
 from bot.store import TABLES, Store
-from bot.store.imports import ImportOptions
+from bot.store.importing import ImportOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +133,7 @@ class Curation:
     @property
     def database_file(self) -> Path | None:
         """The SQLite file the catalog is kept in; ``None`` on PostgreSQL."""
-        return self._store.path if self._store.dialect == "sqlite" else None
+        return self._store.path
 
     async def backup(self, destination: Path) -> None:
         """A consistent copy of the SQLite file, safe while writes go on."""

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from bot.matching import normalize_title
 from bot.models import Announcements
-from bot.store.db import utc_now
+from bot.store.clock import utc_now
+from bot.store.engine import Database
 from bot.store.schema import GLOBAL_SCOPE, db_scope
-from bot.store.sql import Database
 
 MAX_MISS_TEXT = 200
 # Enough for /wanted's top ten to be meaningful; the table stays bounded however

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.models import Review, ReviewFilters
-from bot.store.db import precise_now
+from bot.store.clock import precise_now
+from bot.store.engine import Connection
 from bot.store.filters import filter_clause
 from bot.store.reviews import ReviewReads
-from bot.store.sql import Connection
 
 REDRAWS = 20  # at most half the pool is seen, so 20 misses in a row has odds under 1e-6
 # A channel remembers this many picks: no repeat within 500 re-rolls, and the table

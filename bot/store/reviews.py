@@ -8,6 +8,8 @@ from typing import Any
 
 from bot.matching import normalize_title
 from bot.models import AuditEntry, Review, ReviewDraft, ReviewFilters, TitleEntry
+from bot.store.dialect import Dialect, placeholders
+from bot.store.engine import Connection, Database
 from bot.store.filters import NO_FILTERS, SHADOWED_SQL, GenreBits, filter_clause
 from bot.store.schema import (
     GLOBAL_SCOPE,
@@ -18,7 +20,6 @@ from bot.store.schema import (
     py_scope,
     select_list,
 )
-from bot.store.sql import Connection, Database, Dialect, placeholders
 
 ORDERS = ("score", "title", "id")
 

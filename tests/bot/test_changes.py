@@ -16,7 +16,7 @@ import pytest
 from bot.catalog import Catalog
 from bot.changes import ChangeBatch
 from bot.models import TitleEntry
-from bot.store.pg_changes import parse_payload
+from bot.store.postgres.feed import parse_payload
 from tests.conftest import make_review, new_postgres_database
 from tests.pgserver import PostgresServer
 

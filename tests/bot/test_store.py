@@ -32,7 +32,7 @@ from bot.store import (
     StoreError,
     filters,
 )
-from bot.store.imports import ANALYZE_AFTER_ROWS
+from bot.store.importing import ANALYZE_AFTER_ROWS
 from bot.store.picks import ID_SPAN_SQL
 from bot.store.schema import CONTENT_COLUMNS, DERIVED_COLUMNS, REVIEW_COLUMNS, content_params
 from bot.validation import ValidationError

@@ -19,12 +19,12 @@ from bot.catalog_sync import Published
 from bot.importers import ImportFailed
 from bot.models import Review, ReviewDraft, ReviewFilters
 from bot.store import CatalogBusy, ImportRunning, Store
-from bot.store import imports as bulk
-from bot.store.changes import SqliteChangeFeed
 from bot.store.guild import MAX_MISSES_PER_SCOPE
-from bot.store.imports import import_lock
-from bot.store.intent import WriteIntent
 from bot.store.picks import MAX_PICKS_PER_CHANNEL
+from bot.store.sqlite import imports as bulk
+from bot.store.sqlite.feed import SqliteChangeFeed
+from bot.store.sqlite.imports import import_lock
+from bot.store.sqlite.intent import WriteIntent
 from tests.conftest import make_review
 
 GUILD = 111

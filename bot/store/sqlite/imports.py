@@ -25,7 +25,7 @@ thread on its own connection, in four steps:
 
 All or nothing: when a chunk fails, the chunks already applied are undone from the
 journal (added rows deleted, updated rows restored, their audit entries removed);
-when the process dies, the next :func:`recover` (run by every ``Store.open`` and
+when the process dies, the next :func:`recover` (run by every ``SqliteDatabase.open`` and
 every import, under the import lock) finds the import still 'applying' and undoes
 it. Readers can see an import's first chunks during the seconds it is applied.
 """
@@ -38,22 +38,32 @@ import os
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict, Unpack
+from typing import Any, Unpack
 
-from bot.models import LIST_FIELDS, ImportReport, ReviewDraft
-from bot.store.changes import KEEP_CHANGES, PRUNE_SQL, change_triggers
-from bot.store.db import cannot_write, utc_now
+from bot.models import ImportReport, ReviewDraft
+from bot.store.clock import utc_now
 from bot.store.errors import StoreError
-from bot.store.filters import fold
+from bot.store.filters import MAX_GENRE_BIT, fold
 from bot.store.identity import IDENTITY_COLUMNS, same_review
-from bot.store.intent import WriteIntent
-from bot.store.schema import CONTENT_COLUMNS, CONTENT_PARAMS, content_values, db_scope
-from bot.store.sql import SQLITE, Dialect
+from bot.store.importing import (
+    ANALYZE_AFTER_ROWS,
+    CONTENT,
+    DERIVED,
+    TERM_COLUMNS,
+    ImportOptions,
+    Progress,
+    content_json,
+    same_content,
+)
+from bot.store.schema import CONTENT_PARAMS, content_values, db_scope
+from bot.store.sqlite.dialect import SQLITE
+from bot.store.sqlite.feed import KEEP_CHANGES, PRUNE_SQL, change_triggers
+from bot.store.sqlite.intent import WriteIntent
 
 CHUNK_SECONDS = 0.08  # target time one apply transaction holds the write lock
 CHUNK_PAUSE_SECONDS = 0.005  # writers that announce themselves go first anyway (intent.py)
@@ -65,30 +75,8 @@ UNDO_BATCH = 2_000
 # it touches into the WAL, so this bounds how far the WAL grows.
 CHECKPOINT_AFTER_SECONDS = 0.5
 IMPORT_BUSY_TIMEOUT_MS = 30_000  # the importer itself may wait for the bot's short writes
-ANALYZE_AFTER_ROWS = 1_000
-MAX_GENRE_BIT = 61
-
-# (done, total) steps, called from the import thread; total is None while the rows are
-# still being read (a streamed file's length is known only at its end).
-Progress = Callable[[int, int | None], None]
-
-
-class ImportOptions(TypedDict):
-    """How an import runs: declared once, passed unchanged by the catalog and the store."""
-
-    actor_id: int | None  # who the audit log names (None: the console)
-    dry_run: NotRequired[bool]  # count what would change, write nothing (default: write)
-    progress: NotRequired[Progress | None]
-
-
-_CONTENT = [column.name for column in CONTENT_COLUMNS]
-_LIST_COLUMNS = {column.name for column in CONTENT_COLUMNS if column.field in LIST_FIELDS}
-# Derived from content on every write (title_key, identity, film_key, sample...).
-_DERIVED = [name for name in CONTENT_PARAMS if name not in _CONTENT]
 # Stored beside content: kept by an update, restored by an undo.
-_KEPT = [*_DERIVED, "genre_mask", "deleted_at", "updated_by", "updated_at"]
-# review_terms kind → the JSON list column its labels come from.
-_TERM_COLUMNS = (("director", "directors"), ("cast", "cast_members"), ("genre", "genres"))
+_KEPT = [*DERIVED, "genre_mask", "deleted_at", "updated_by", "updated_at"]
 
 
 class ImportRunning(StoreError):
@@ -98,25 +86,8 @@ class ImportRunning(StoreError):
         )
 
 
-def same_content(dialect: Dialect, a: str, b: str) -> str:
-    """SQL: rows ``a`` and ``b`` say the same (content, and whether it is a sample)."""
-    return " AND ".join(
-        dialect.same(f"{a}.{name}", f"{b}.{name}") for name in (*_CONTENT, "sample")
-    )
-
-
 def _content_json(alias: str) -> str:
     return content_json(SQLITE, alias)
-
-
-def content_json(dialect: Dialect, alias: str) -> str:
-    """SQL for ``Review.content()`` of a row, as the audit log stores it (JSON text)."""
-    return dialect.json_object(
-        [
-            (column.field, f"{alias}.{column.name}", column.name in _LIST_COLUMNS)
-            for column in CONTENT_COLUMNS
-        ]
-    )
 
 
 @contextmanager
@@ -381,7 +352,7 @@ class BulkImport:
         self._classify(low, high)
         chunk = (low, high)
         now = utc_now()
-        kept = ", ".join(f"r.{name}" for name in (*_CONTENT, *_KEPT))
+        kept = ", ".join(f"r.{name}" for name in (*CONTENT, *_KEPT))
         planned = "FROM plan p JOIN stage s ON s.seq = p.seq WHERE p.seq BETWEEN ? AND ? AND"
         mask = "(SELECT mask FROM genre_masks m WHERE m.genres = s.genres)"
         # Updated rows: journal and audit the row as it was, then rewrite it.
@@ -399,7 +370,7 @@ class BulkImport:
             "WHERE p.seq BETWEEN ? AND ? AND p.action = 'update'",
             (self.actor_id, now, import_id, *chunk),
         )
-        assignments = ", ".join(f"{name} = s.{name}" for name in (*_CONTENT, *_DERIVED))
+        assignments = ", ".join(f"{name} = s.{name}" for name in (*CONTENT, *DERIVED))
         self.db.execute(
             f"UPDATE reviews SET {assignments}, genre_mask = {mask}, updated_by = ?, "
             "updated_at = ?, deleted_at = NULL FROM plan p JOIN stage s ON s.seq = p.seq "
@@ -407,7 +378,7 @@ class BulkImport:
             (self.actor_id, now, *chunk),
         )
         # Added rows.
-        columns = ("scope", *_CONTENT, *_DERIVED)
+        columns = ("scope", *CONTENT, *DERIVED)
         self.db.execute(
             f"INSERT INTO reviews ({', '.join(columns)}, genre_mask, created_by, created_at, "
             f"updated_by, updated_at) SELECT {', '.join(f's.{name}' for name in columns)}, "
@@ -437,7 +408,7 @@ class BulkImport:
             "WHERE seq BETWEEN ? AND ? AND action = 'update')",
             chunk,
         )
-        for kind, column in _TERM_COLUMNS:
+        for kind, column in TERM_COLUMNS:
             self.db.execute(
                 "INSERT OR IGNORE INTO review_terms (review_id, kind, value, label) "
                 f"SELECT p.review_id, '{kind}', fold(j.value), j.value "
@@ -511,7 +482,7 @@ def undo(db: sqlite3.Connection, import_id: int) -> None:
     """Take back every chunk of ``import_id`` already applied, in short transactions."""
     if db.in_transaction:
         db.execute("ROLLBACK")
-    restore = ", ".join(f"{name} = ?" for name in (*_CONTENT, *_KEPT))
+    restore = ", ".join(f"{name} = ?" for name in (*CONTENT, *_KEPT))
     while True:
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -554,8 +525,8 @@ def undo(db: sqlite3.Connection, import_id: int) -> None:
 
 
 def _terms(review_id: int, values: Sequence[Any]) -> Iterator[tuple[int, str, str, str]]:
-    row = dict(zip(_CONTENT, values, strict=False))
-    for kind, column in _TERM_COLUMNS:
+    row = dict(zip(CONTENT, values, strict=False))
+    for kind, column in TERM_COLUMNS:
         for label in json.loads(row[column]):
             yield review_id, kind, fold(label), label
 
@@ -588,7 +559,9 @@ def import_reviews(
     origin: int,
     **options: Unpack[ImportOptions],
 ) -> ImportReport:
-    """The whole import, blocking: for a worker thread (``asyncio.to_thread``)."""
+    """The whole import, blocking: for a worker thread (``asyncio.to_thread``). SQLite's
+    errors reach the caller as they are (:class:`~bot.store.sqlite.database.SqliteDatabase`
+    words them)."""
     with import_lock(path):
         db = connect(path, origin)
         intent = WriteIntent(path)
@@ -597,8 +570,6 @@ def import_reviews(
                 db, actor_id=options["actor_id"], progress=options.get("progress"), intent=intent
             )
             return importer.run(reviews, dry_run=options.get("dry_run", False))
-        except sqlite3.OperationalError as error:
-            raise cannot_write(path, error) from None  # a read-only file is one line
         finally:
             intent.close()
             db.close()

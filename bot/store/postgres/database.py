@@ -1,4 +1,4 @@
-"""PostgreSQL plumbing through asyncpg: a pool, serialised writers, LISTEN/NOTIFY, migrations.
+"""PostgreSQL through asyncpg: a pool, serialised writers, the LISTEN/NOTIFY feed.
 
 Several bot processes share one PostgreSQL database. Reads go to any pooled
 connection. Every write transaction first takes one advisory lock, so writers
@@ -8,33 +8,34 @@ stay true from check to insert without retry loops. Writes are rare (curation,
 misses, one row per /random), so one lock costs little.
 
 A trigger (migration 0001) NOTIFYs every review a transaction writes; a
-:class:`~bot.store.pg_changes.PostgresChangeFeed` LISTENs on its own connection
+:class:`~bot.store.postgres.feed.PostgresChangeFeed` LISTENs on its own connection
 and hands the catalog what other processes changed.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
-import re
 import secrets
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
+from typing import Any, Unpack
 
 import asyncpg
 
+from bot.models import ImportReport, ReviewDraft
+from bot.store.engine import Database, Row
 from bot.store.errors import StoreError
-from bot.store.migrate import POSTGRESQL_MIGRATIONS, refuse_newer
-from bot.store.pg_changes import PostgresChangeFeed
-from bot.store.sql import POSTGRESQL, Dialect, RollbackHook, Row
-
-log = logging.getLogger(__name__)
+from bot.store.importing import ImportOptions
+from bot.store.postgres import imports
+from bot.store.postgres.connection import PostgresConnection, numbered
+from bot.store.postgres.dialect import POSTGRESQL
+from bot.store.postgres.feed import PostgresChangeFeed
+from bot.store.postgres.migrate import migrate
 
 URL_SCHEMES = ("postgresql://", "postgres://")
-# pg_advisory_xact_lock keys: any fixed 64-bit numbers, unlikely to clash with other apps.
+# The pg_advisory_xact_lock key writers take: any fixed 64-bit number, unlikely to clash with
+# other apps (migrate.MIGRATE_LOCK is the next one).
 WRITE_LOCK = 0x72657669657762  # "reviewb"
-MIGRATE_LOCK = WRITE_LOCK + 1
 DEFAULT_POOL_SIZE = 10
 
 
@@ -56,65 +57,16 @@ def redact(url: str) -> str:
     return f"{scheme}://{user}:***@{location}"
 
 
-_PLACEHOLDER = re.compile(r"'[^']*'|\?(\d*)")
-
-
-@functools.lru_cache(maxsize=1024)
-def numbered(sql: str) -> str:
-    """SQLite's ``?`` and ``?N`` placeholders as PostgreSQL's ``$N``, numbered as SQLite
-    numbers them (a bare ``?`` is one past the largest number so far); none occur
-    inside the store's literals."""
-    counter = 0
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal counter
-        if not match.group().startswith("?"):
-            return match.group()  # a quoted literal, kept as it is
-        number = int(match.group(1)) if match.group(1) else counter + 1
-        counter = max(counter, number)
-        return f"${number}"
-
-    return _PLACEHOLDER.sub(replace, sql)
-
-
-class PostgresConnection:
-    """One pooled connection inside a write transaction."""
-
-    dialect: Dialect = POSTGRESQL
-
-    def __init__(self, connection: asyncpg.Connection) -> None:
-        self._connection = connection
-
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        await self._connection.execute(numbered(sql), *params)
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        batch = list(rows)
-        if batch:
-            await self._connection.executemany(numbered(sql), batch)
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(await self._connection.fetch(numbered(sql), *params))
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
-        return await self._connection.fetchrow(numbered(sql), *params)
-
-    async def copy(
-        self, table: str, columns: Sequence[str], records: Sequence[Sequence[Any]]
-    ) -> None:
-        """``records`` into ``table`` by COPY: one stream, not a round trip per row."""
-        await self._connection.copy_records_to_table(table, records=records, columns=columns)
-
-
-class PostgresDatabase:
+class PostgresDatabase(Database):
     """A pool of connections to one PostgreSQL database. Create with :meth:`open`."""
 
-    dialect: Dialect = POSTGRESQL
+    dialect = POSTGRESQL
+    errors = (asyncpg.PostgresError,)
 
     def __init__(self, url: str, pool: asyncpg.Pool) -> None:
+        super().__init__()
         self.url = url
         self._pool = pool
-        self._rollback_hooks: list[RollbackHook] = []
         # Tells this store's writes from other processes' in the change feed.
         self.origin = secrets.token_hex(8)
         self._feeds: list[PostgresChangeFeed] = []
@@ -138,8 +90,9 @@ class PostgresDatabase:
     def location(self) -> str:
         return redact(self.url)
 
-    def on_rollback(self, hook: RollbackHook) -> None:
-        self._rollback_hooks.append(hook)
+    @property
+    def path(self) -> None:
+        return None
 
     @asynccontextmanager
     async def transaction(self, *, dry_run: bool = False) -> AsyncIterator[PostgresConnection]:
@@ -165,14 +118,24 @@ class PostgresDatabase:
 
     async def _rollback(self, transaction: Any) -> None:
         await transaction.rollback()
-        for hook in self._rollback_hooks:
-            await hook()
+        await self._rolled_back()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         return list(await self._pool.fetch(numbered(sql), *params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
         return await self._pool.fetchrow(numbered(sql), *params)
+
+    async def import_reviews(
+        self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
+    ) -> ImportReport:
+        """COPY and set-based SQL in one transaction (see :mod:`bot.store.postgres.imports`)."""
+        return await imports.import_reviews(self, reviews, **options)
+
+    async def backup(self, destination: Path) -> None:
+        raise StoreError(
+            f"{self.location} is PostgreSQL: back it up with pg_dump (see docs/deploy.md)"
+        )
 
     async def schema_version(self) -> int:
         return int(await self._pool.fetchval("SELECT version FROM reviewbot_schema"))
@@ -207,35 +170,3 @@ class PostgresDatabase:
         for feed in self._feeds:
             await feed.close()
         await self._pool.close()
-
-
-async def migrate(connection: asyncpg.Connection, location: str) -> int:
-    """Bring the schema to the latest version; returns the version it started at.
-
-    All steps run in one transaction (PostgreSQL's DDL is transactional), so a
-    failure changes nothing, under an advisory lock so processes starting
-    together migrate once.
-    """
-    async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATE_LOCK)
-        await connection.execute(
-            "CREATE TABLE IF NOT EXISTS reviewbot_schema (version INTEGER NOT NULL)"
-        )
-        start = await connection.fetchval("SELECT version FROM reviewbot_schema")
-        if start is None:
-            await connection.execute("INSERT INTO reviewbot_schema (version) VALUES (0)")
-            start = 0
-        refuse_newer(location, start)
-        for migration in POSTGRESQL_MIGRATIONS:
-            if migration.version <= start:
-                continue
-            try:
-                await connection.execute(migration.sql)
-            except asyncpg.PostgresError as error:
-                raise StoreError(
-                    f"{location}: migration {migration.version} ({migration.name}) failed: "
-                    f"{error}; nothing was changed (still at version {start})"
-                ) from error
-            await connection.execute("UPDATE reviewbot_schema SET version = $1", migration.version)
-            log.info("migrated %s to version %d (%s)", location, migration.version, migration.name)
-    return int(start)

@@ -1,6 +1,6 @@
 """Bulk import into PostgreSQL: COPY into staging tables, then set-based SQL, one transaction.
 
-SQLite has one writer, so its import (:mod:`bot.store.imports`) is cut into short
+SQLite has one writer, so its import (:mod:`bot.store.sqlite.imports`) is cut into short
 transactions with an undo journal to keep the bot's own writes flowing. PostgreSQL
 needs none of that: readers see the catalog as it was (MVCC) until the import
 commits, and the bot's own writes (misses, picks, settings) touch other rows. So the
@@ -23,35 +23,35 @@ pick or miss waits that long, and no reader waits at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any, Unpack
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, Unpack
 
 from bot.models import ImportReport, ReviewDraft
-from bot.store.db import utc_now
-from bot.store.filters import fold
+from bot.store.clock import utc_now
+from bot.store.filters import MAX_GENRE_BIT, fold
 from bot.store.identity import IDENTITY_COLUMNS, same_review
-from bot.store.imports import (
-    _CONTENT,
-    _DERIVED,
-    _TERM_COLUMNS,
+from bot.store.importing import (
     ANALYZE_AFTER_ROWS,
-    MAX_GENRE_BIT,
+    CONTENT,
+    DERIVED,
+    TERM_COLUMNS,
     ImportOptions,
     content_json,
     same_content,
 )
-from bot.store.postgres import PostgresConnection, PostgresDatabase
+from bot.store.postgres.connection import PostgresConnection
+from bot.store.postgres.dialect import POSTGRESQL
 from bot.store.schema import CONTENT_COLUMNS, content_params, db_scope
-from bot.store.sql import POSTGRESQL
 
 
 def _content_json(alias: str) -> str:
     return content_json(POSTGRESQL, alias)
 
 
-_STAGED = ["seq", "scope", *_CONTENT, *_DERIVED, "genre_mask"]
+_STAGED = ["seq", "scope", *CONTENT, *DERIVED, "genre_mask"]
 _FIELD_OF = {column.name: column.field for column in CONTENT_COLUMNS}
 # review_terms kind → the Review field its labels come from.
-_TERM_FIELDS = tuple((kind, _FIELD_OF[column]) for kind, column in _TERM_COLUMNS)
+_TERM_FIELDS = tuple((kind, _FIELD_OF[column]) for kind, column in TERM_COLUMNS)
 
 
 def _mask(genres: Iterable[str], bits: dict[str, int]) -> int:
@@ -64,8 +64,18 @@ def _mask(genres: Iterable[str], bits: dict[str, int]) -> int:
     return mask
 
 
+class ImportTarget(Protocol):
+    """What an import needs of :class:`~bot.store.postgres.database.PostgresDatabase`."""
+
+    def transaction(
+        self, *, dry_run: bool = False
+    ) -> AbstractAsyncContextManager[PostgresConnection]: ...
+
+    async def optimize(self) -> None: ...
+
+
 async def import_reviews(
-    db: PostgresDatabase, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
+    db: ImportTarget, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
 ) -> ImportReport:
     """Upsert ``reviews`` by identity in one transaction (rolled back for a ``dry_run``)."""
     actor_id, dry_run = options["actor_id"], options.get("dry_run", False)
@@ -139,7 +149,7 @@ async def _stage(
             (
                 seq,
                 db_scope(review.scope),
-                *(params[name] for name in (*_CONTENT, *_DERIVED)),
+                *(params[name] for name in (*CONTENT, *DERIVED)),
                 _mask(review.genres, bits),
             )
         )
@@ -203,7 +213,7 @@ async def _apply(connection: PostgresConnection, actor_id: int | None, rows: int
         "WHERE s.action = 'update' ORDER BY s.seq",
         [actor_id, now, import_id],
     )
-    assignments = ", ".join(f"{name} = s.{name}" for name in (*_CONTENT, *_DERIVED))
+    assignments = ", ".join(f"{name} = s.{name}" for name in (*CONTENT, *DERIVED))
     await connection.execute(
         f"UPDATE reviews SET {assignments}, genre_mask = s.genre_mask, updated_by = ?, "
         "updated_at = ?, deleted_at = NULL FROM stage s WHERE s.review_id = reviews.id "
@@ -211,7 +221,7 @@ async def _apply(connection: PostgresConnection, actor_id: int | None, rows: int
         [actor_id, now],
     )
     # Added rows, in the file's order (their ids follow it).
-    columns = ", ".join(("scope", *_CONTENT, *_DERIVED, "genre_mask"))
+    columns = ", ".join(("scope", *CONTENT, *DERIVED, "genre_mask"))
     await connection.execute(
         f"INSERT INTO reviews ({columns}, created_by, created_at, updated_by, updated_at) "
         f"SELECT {columns}, ?, ?, ?, ? FROM stage WHERE action = 'add' ORDER BY seq",
