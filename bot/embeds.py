@@ -297,9 +297,7 @@ def review_embed(review: ReviewDraft) -> discord.Embed:
     embed.add_field(name="Score", value=format_score(review.score), inline=True)
     genres = [name for name in review.genres if name.strip()]
     genre_label = "Genres" if len(genres) > 1 else "Genre"
-    _add_known(
-        embed, genre_label, format_names(genres, GENRES_SHOWN, separator=" · "), inline=False
-    )
+    _add_known(embed, genre_label, format_names(genres, GENRES_SHOWN, separator=" · "), inline=True)
     _add_known(embed, "Cast", format_names(review.cast, CAST_SHOWN), inline=False)
     label = plain(review.verdict, 200)
     excerpt = safe_text(review.verdict_text, EXCERPT_LIMIT, prefer_sentence=True)
