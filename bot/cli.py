@@ -26,6 +26,7 @@ from bot.validation import elide
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
+    from bot.finder import Lookup
 
 NO_TOKEN_MESSAGE = (
     "DISCORD_TOKEN is not set: add DISCORD_TOKEN=<your bot token> to .env (see .env.example), "
@@ -36,7 +37,7 @@ MAX_ERROR_LINE = 400  # characters; long values inside are elided before this
 MAX_SQLITE_ID = 2**63 - 1  # ids are SQLite integers
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Commands that only read: they never create a database (a typo must not make one).
-READ_ONLY = frozenset({"export", "search", "show", "stats", "backup"})
+READ_ONLY = frozenset({"export", "search", "show", "stats", "backup", "history"})
 
 
 class ProgressBar:
@@ -144,6 +145,14 @@ def build_parser() -> argparse.ArgumentParser:
     showing.add_argument("id", type=review_id)
 
     commands.add_parser("stats", parents=[database], help="catalog size and score distribution")
+
+    history = commands.add_parser(
+        "history", parents=[database], help="what changed in one review, who and when"
+    )
+    history.add_argument(
+        "review", nargs="+", metavar="TITLE|ID", help="a review id, or a title as /review takes it"
+    )
+    history.add_argument("--guild", type=guild_id, help="find the title as this guild sees it")
 
     backing_up = commands.add_parser(
         "backup", parents=[database], help="consistent copy of the database, live"
@@ -372,9 +381,7 @@ async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
     query = " ".join(args.text)
     found = await catalog.finder.lookup(query, args.guild)
     if found.best is None:
-        nearest = ", ".join(review.display_title for review in found.menu)
-        hint = f" Nearest: {nearest}." if nearest else ""
-        raise CliError(f"no review matches {query!r}.{hint}")
+        raise _no_match(query, found)
     if not found.exact:
         from bot.embeds import closest_match_text
 
@@ -383,6 +390,12 @@ async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
     if found.menu:
         others = ", ".join(f"{r.display_title} [#{r.id}]" for r in found.menu)
         out.print(f"Did you mean: {others}")
+
+
+def _no_match(query: str, found: Lookup) -> CliError:
+    nearest = ", ".join(review.display_title for review in found.menu)
+    hint = f" Nearest: {nearest}." if nearest else ""
+    return CliError(f"no review matches {query!r}.{hint}")
 
 
 async def _show(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
@@ -397,6 +410,28 @@ def _print_review(out: Console, review: Review) -> None:
     from bot.render import render_message
 
     render_message(out, {"embeds": [review_embed(review).to_dict()]})
+
+
+async def _history(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+    from bot.embeds import history_pages
+    from bot.render import render_message
+
+    review = await _named_review(catalog, " ".join(args.review), args.guild)
+    for page in history_pages(review, await catalog.curation.history(review.id)):
+        render_message(out, {"embeds": [page.to_dict()]})
+
+
+async def _named_review(catalog: Catalog, text: str, guild: int | None) -> Review:
+    """The review with id ``text``, else the one the title ``text`` finds (a film may be
+    called "1917": digits that are no review's id are taken for a title)."""
+    if text.isascii() and text.isdigit() and int(text[:20]) <= MAX_SQLITE_ID:
+        review = await catalog.curation.review(int(text))
+        if review is not None:
+            return review
+    found = await catalog.finder.lookup(text, guild)
+    if found.best is None:
+        raise _no_match(text, found)
+    return found.best
 
 
 async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
@@ -466,6 +501,7 @@ _CATALOG_COMMANDS: dict[str, Callable[[Catalog, argparse.Namespace, Console], Aw
     "search": _search,
     "show": _show,
     "stats": _stats,
+    "history": _history,
     "backup": _backup,
     "samples": _samples,
 }

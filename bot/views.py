@@ -100,7 +100,13 @@ def card_view(review: Review, *, private: bool = False) -> discord.ui.View:
 
 async def send_full_review(interaction: discord.Interaction, review: Review) -> None:
     """The full text, privately; long reviews get pages."""
-    pages = full_review_pages(review)
+    await send_private_pages(interaction, full_review_pages(review))
+
+
+async def send_private_pages(
+    interaction: discord.Interaction, pages: Sequence[discord.Embed]
+) -> None:
+    """One private embed, or the first of several with Previous / Next for the asker."""
     if len(pages) == 1:
         await interaction.response.send_message(embed=pages[0], ephemeral=True)
         return

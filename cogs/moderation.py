@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import history_embed, review_embed
+from bot.embeds import history_pages, review_embed
 from bot.finder import Lookup
 from bot.importers import parse_upload
 from bot.member_errors import UserError
@@ -23,7 +23,7 @@ from bot.permissions import Actor, NotModerator, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
 from bot.replies import explain, send_ephemeral
 from bot.validation import review_from_fields, validate_field
-from bot.views import Confirmed, ConfirmView
+from bot.views import Confirmed, ConfirmView, send_private_pages
 from cogs.reviews import title_choices
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ class Moderation(
         poster_url="Link to a poster image",
         genres="Genres, separated by ;",
         aliases="Other titles it's known by, separated by ;",
+        reviewer="Who wrote it, as the card credits them (default: your name in this server)",
         scope="Where it goes: this server (default) or the global catalog (owners only)",
     )
     async def add(
@@ -155,6 +156,7 @@ class Moderation(
         poster_url: str | None = None,
         genres: str | None = None,
         aliases: str | None = None,
+        reviewer: str | None = None,
         scope: Scope = "server",
     ) -> None:
         scope_id = await self._scope(interaction, scope)
@@ -171,6 +173,9 @@ class Moderation(
             "poster_url": poster_url,
             "genres": genres,
             "aliases": aliases,
+            # Stored as text, so a card keeps its credit if the member leaves or is
+            # renamed; `/catalog edit field: reviewer` changes it.
+            "reviewer": interaction.user.display_name if reviewer is None else reviewer,
         }
         # Fail before the form, not after; the verdict itself comes with the form.
         draft = review_from_fields(fields, scope=scope_id, complete=False)
@@ -396,16 +401,14 @@ class Moderation(
             ephemeral=True,
         )
 
-    @app_commands.command(name="history", description="Who changed a review, and when")
+    @app_commands.command(name="history", description="What changed in a review, who and when")
     @app_commands.describe(title="The review")
     async def history(self, interaction: discord.Interaction, title: str) -> None:
         found = await self.bot.catalog.finder.resolve(title, interaction.guild_id)
         if found.best is None:
             raise UserError(f"No review matches “{title[:80]}”.")
         entries = await self.bot.catalog.curation.history(found.best.id)
-        await interaction.response.send_message(
-            embed=history_embed(found.best, entries), ephemeral=True
-        )
+        await send_private_pages(interaction, history_pages(found.best, entries))
 
     @edit.autocomplete("title")
     @delete.autocomplete("title")

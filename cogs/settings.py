@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.embeds import server_config_embed
 from bot.views import Confirmed, ConfirmView
 
 if TYPE_CHECKING:
@@ -20,6 +21,13 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
         super().__init__()
+
+    @app_commands.command(name="show", description="Every setting of this server, privately")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def show(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        config = await self.bot.catalog.settings.overview(interaction.guild_id)
+        await interaction.response.send_message(embed=server_config_embed(config), ephemeral=True)
 
     @app_commands.command(
         name="modrole", description="Let members with this role curate the catalog"

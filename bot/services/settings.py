@@ -6,7 +6,7 @@ the hash of the command tree last synced under each key (see :mod:`bot.sync`).
 
 from __future__ import annotations
 
-from bot.models import Announcements
+from bot.models import Announcements, ServerConfig
 from bot.store import Store
 
 
@@ -15,6 +15,15 @@ class GuildSettings:
 
     def __init__(self, store: Store) -> None:
         self._store = store
+
+    async def overview(self, guild_id: int) -> ServerConfig:
+        """Everything ``guild_id`` has set, in one record (for /config show)."""
+        announcements = await self._store.announcements(guild_id)
+        return ServerConfig(
+            guild_id,
+            await self._store.mod_role(guild_id),
+            announcements[0] if announcements else None,
+        )
 
     async def mod_role(self, guild_id: int) -> int | None:
         return await self._store.mod_role(guild_id)

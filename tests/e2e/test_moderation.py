@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -394,7 +395,7 @@ async def test_restore_autocomplete_offers_global_deleted_reviews_to_owners(run:
     assert choices == [{"name": "Heat (1995)", "value": f"id:{heat.id}"}]
 
 
-async def test_history_lists_add_edit_delete_and_restore_in_order(run: BotRun) -> None:
+async def test_history_lists_add_edit_delete_and_restore_newest_first(run: BotRun) -> None:
     await publish(run)
     await run.discord.slash(
         "catalog edit",
@@ -412,13 +413,14 @@ async def test_history_lists_add_edit_delete_and_restore_in_order(run: BotRun) -
     )
 
     assert history.ephemeral
-    lines = history.message.embed()["description"].splitlines()
-    assert [line.split("`", 2)[2].strip() for line in lines] == [
-        f"**add** by <@{MODERATOR_ID}>",
-        f"**edit** by <@{MODERATOR_ID}> (score)",
-        f"**delete** by <@{MODERATOR_ID}>",
-        f"**restore** by <@{MODERATOR_ID}>",
+    entries = [block.splitlines() for block in history.message.embed()["description"].split("\n\n")]
+    assert [re.sub(r"^<t:\d+:f> · ", "", lines[0]) for lines in entries] == [
+        f"**restored** by <@{MODERATOR_ID}>",
+        f"**deleted** by <@{MODERATOR_ID}>",
+        f"**edited** by <@{MODERATOR_ID}>",
+        f"**added** by <@{MODERATOR_ID}>",
     ]
+    assert [lines[1:] for lines in entries] == [[], [], ["• score: 8.0 → 7.0"], []]
 
 
 # ----- import ------------------------------------------------------------------------------
