@@ -44,7 +44,7 @@ async def run(requests: int) -> str:
     reviews = movie_reviews()
     with tempfile.TemporaryDirectory() as folder:
         async with await Store.open(Path(folder) / "bench.db") as store:
-            await store.import_reviews(reviews, actor_id=None)
+            await store.writes.import_reviews(reviews, actor_id=None)
             latencies, wall = await review_latencies(store, [r.title for r in reviews], requests)
     return (
         f"| `/review` over {len(reviews):,} films, {requests:,} requests "

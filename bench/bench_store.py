@@ -53,9 +53,9 @@ async def run(repeats: int) -> str:
         path = Path(folder) / "bench.db"
         async with await Store.open(path) as store:
             start = time.perf_counter()
-            report = await store.import_reviews(reviews, actor_id=None)
+            report = await store.writes.import_reviews(reviews, actor_id=None)
             import_seconds = time.perf_counter() - start
-            stored = await store.count(guild_id=None)
+            stored = await store.reviews.count(guild_id=None)
             start = time.perf_counter()
             catalog = await Catalog.from_store(store)
             index_seconds = time.perf_counter() - start
@@ -70,13 +70,16 @@ async def run(repeats: int) -> str:
                 "|---|---:|---:|---:|",
             ]
             for name, filters in FILTER_CASES.items():
-                pool = await store.count(filters, guild_id=None)
+                pool = await store.reviews.count(filters, guild_id=None)
                 p50, p99 = await timed(
-                    lambda f=filters: store.random_pick(f, guild_id=None, channel_id=1), repeats
+                    lambda f=filters: store.picks.random_pick(f, guild_id=None, channel_id=1),
+                    repeats,
                 )
                 lines.append(f"| {name} | {pool:,} | {p50:.2f} | {p99:.2f} |")
             p50, p99 = await timed(
-                lambda: store.list_reviews(ReviewFilters(min_score=7), guild_id=None, limit=100),
+                lambda: store.reviews.list_reviews(
+                    ReviewFilters(min_score=7), guild_id=None, limit=100
+                ),
                 repeats // 10,
             )
             lines.append(f"| `/top` (100 best, min_score 7) | | {p50:.2f} | {p99:.2f} |")

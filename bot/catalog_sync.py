@@ -136,7 +136,7 @@ class CatalogSync:
         self._finder.forget_people()  # directors or cast may have changed
         if not batch.complete:
             log.warning("the change feed skipped ahead; rebuilding the title index")
-            self._finder.rebuild(await self._store.title_entries())
+            self._finder.rebuild(await self._store.reviews.title_entries())
             await self._store.reload_caches()
             return []
         changed = sorted({change.review_id for change in batch.changes})
@@ -145,7 +145,7 @@ class CatalogSync:
         # changes, and the bot must keep answering while it indexes them.
         for start in range(0, len(changed), INDEX_SLICE):
             ids = changed[start : start + INDEX_SLICE]
-            live = await self._store.title_entries(ids)
+            live = await self._store.reviews.title_entries(ids)
             self._finder.reindex(ids, live)
             indexed.update(entry.review_id for entry in live)
             await asyncio.sleep(0)

@@ -64,7 +64,8 @@ class TitleFinder:
     """The title index and everything answered from it, for one process."""
 
     def __init__(self, store: Store, index: ScopedTitleIndex) -> None:
-        self._store = store
+        self._reviews = store.reviews
+        self._insights = store.insights
         self.index = index
         # Directors and cast per (kind, guild), built on first use after any change.
         self._people: dict[tuple[str, int | None], PeopleIndex] = {}
@@ -73,7 +74,7 @@ class TitleFinder:
     async def load(cls, store: Store) -> TitleFinder:
         """A finder over every live review ``store`` holds now."""
         index = ScopedTitleIndex()
-        index.add_many(_index_rows(await store.title_entries()))
+        index.add_many(_index_rows(await store.reviews.title_entries()))
         return cls(store, index)
 
     # -- finding -------------------------------------------------------------
@@ -123,7 +124,7 @@ class TitleFinder:
 
     async def get(self, review_id: int, guild_id: int | None) -> Review | None:
         """The live review ``review_id`` if ``guild_id`` may see it."""
-        return await self._store.get_visible(review_id, guild_id)
+        return await self._reviews.get_visible(review_id, guild_id)
 
     async def choices(
         self, text: str, guild_id: int | None, limit: int = 25
@@ -163,18 +164,18 @@ class TitleFinder:
         """A soft-deleted review in ``scope``, by autocomplete pick or by exact title."""
         review_id = parse_choice_value(title)
         if review_id is not None:
-            review = await self._store.get(review_id, include_deleted=True)
+            review = await self._reviews.get(review_id, include_deleted=True)
             # Only this scope's: an id must not reveal another guild's titles.
             if review is None or review.deleted_at is None or review.scope != scope:
                 return None
             return review
         name, year = split_year(title)
-        found = await self._store.find_by_title(name, year, scope=scope, include_deleted=True)
+        found = await self._reviews.find_by_title(name, year, scope=scope, include_deleted=True)
         return next((review for review in found if review.deleted_at is not None), None)
 
     async def deleted_choices(self, text: str, scope: int | None) -> list[tuple[str, str]]:
         wanted = text.casefold()
-        reviews = await self._store.deleted_reviews(scope)
+        reviews = await self._reviews.deleted_reviews(scope)
         return [
             (review_choice_label(review), choice_value(review.id))
             for review in reviews
@@ -227,10 +228,10 @@ class TitleFinder:
     async def _card(self, review_id: int, guild_id: int | None) -> Review | None:
         """The review ``guild_id`` is shown for ``review_id``: its own copy of that film
         shadows the global review (one film, one card per server)."""
-        review = await self._store.get_visible(review_id, guild_id)
+        review = await self._reviews.get_visible(review_id, guild_id)
         if review is None:
             return None
-        return await self._store.own_copy(review, guild_id) or review
+        return await self._reviews.own_copy(review, guild_id) or review
 
     async def read_many(self, ids: Sequence[int]) -> list[Review]:
         """Reviews by id, :data:`INDEX_SLICE` at a time with a turn of the event loop
@@ -238,7 +239,7 @@ class TitleFinder:
         longest stalls of the loop while a 58,788-film import ran beside the bot."""
         reviews: list[Review] = []
         for start in range(0, len(ids), INDEX_SLICE):
-            reviews.extend(await self._store.get_many(ids[start : start + INDEX_SLICE]))
+            reviews.extend(await self._reviews.get_many(ids[start : start + INDEX_SLICE]))
             await asyncio.sleep(0)
         return reviews
 
@@ -266,7 +267,7 @@ class TitleFinder:
     async def _people_index(self, kind: str, guild_id: int | None) -> PeopleIndex:
         people = self._people.get((kind, guild_id))
         if people is None:
-            names = await self._store.term_names(kind, guild_id=guild_id)
+            names = await self._insights.term_names(kind, guild_id=guild_id)
             people = self._people[(kind, guild_id)] = PeopleIndex(names)
         return people
 

@@ -15,6 +15,14 @@ if TYPE_CHECKING:
     from bot.client import ReviewBot
 
 
+def server_id(interaction: discord.Interaction) -> int:
+    """The server a /config command was used in. Discord offers the group only in
+    servers; should a use come from elsewhere, the member reads why it did nothing."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
+
+
 @app_commands.default_permissions(manage_guild=True)
 @app_commands.guild_only()
 class ServerSettings(commands.GroupCog, group_name="config", group_description="Server settings"):
@@ -37,7 +45,7 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
     async def modrole(
         self, interaction: discord.Interaction, role: discord.Role | None = None
     ) -> None:
-        assert interaction.guild_id is not None
+        guild_id = server_id(interaction)
         if role is not None and role.is_default():
             # Every member holds @everyone: it would hand the catalog to all of them.
             await interaction.response.send_message(
@@ -46,7 +54,6 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
                 ephemeral=True,
             )
             return
-        guild_id = interaction.guild_id
         if role is None:
             await self._confirm_clear(interaction, guild_id)
             return
@@ -92,7 +99,7 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
     async def announce(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
-        assert interaction.guild_id is not None
+        guild_id = server_id(interaction)
         settings = self.bot.catalog.settings
         if channel is not None:
             missing = missing_post_permissions(channel)
@@ -103,21 +110,20 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
                 )
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)  # a write
-            await settings.set_announce_channel(interaction.guild_id, channel.id)
+            await settings.set_announce_channel(guild_id, channel.id)
             await interaction.followup.send(
                 f"New reviews will be posted in {channel.mention}; an import of many posts "
                 "one summary.",
                 ephemeral=True,
             )
             return
-        current = await settings.announcements(interaction.guild_id)
+        current = await settings.announcements(guild_id)
         if not current:
             await interaction.response.send_message(
                 "Announcements are off. `/config announce channel:` turns them on.",
                 ephemeral=True,
             )
             return
-        guild_id = interaction.guild_id
 
         async def turn_off(press: discord.Interaction) -> Confirmed:
             await settings.set_announce_channel(guild_id, None)

@@ -43,59 +43,62 @@ class Curation:
     """What moderators and the catalog tools change, through one store."""
 
     def __init__(self, store: Store, sync: CatalogSync) -> None:
-        self._store = store
+        self._store = store  # the database itself: where it is, its backup
+        self._reviews = store.reviews
+        self._writes = store.writes
+        self._guilds = store.guilds
         self._sync = sync
 
     # -- one review ----------------------------------------------------------------
 
     async def add(self, review: ReviewDraft, *, actor_id: int | None) -> Review:
-        stored = await self._store.add(review, actor_id=actor_id)
+        stored = await self._writes.add(review, actor_id=actor_id)
         self._sync.stored(stored)
-        await self._store.clear_miss(review.scope, review.title)
+        await self._guilds.clear_miss(review.scope, review.title)
         await self._sync.published(Published((stored,), "add"))
         return stored
 
     async def update(
         self, review_id: int, changes: Mapping[str, Any], *, actor_id: int | None, scope: int | None
     ) -> Review:
-        stored = await self._store.update(review_id, changes, actor_id=actor_id, scope=scope)
+        stored = await self._writes.update(review_id, changes, actor_id=actor_id, scope=scope)
         self._sync.stored(stored)
         return stored
 
     async def add_alias(
         self, review_id: int, alias: str, *, actor_id: int | None, scope: int | None
     ) -> Review:
-        stored = await self._store.add_alias(review_id, alias, actor_id=actor_id, scope=scope)
+        stored = await self._writes.add_alias(review_id, alias, actor_id=actor_id, scope=scope)
         self._sync.stored(stored)
         return stored
 
     async def delete(self, review_id: int, *, actor_id: int | None, scope: int | None) -> Review:
-        deleted = await self._store.delete(review_id, actor_id=actor_id, scope=scope)
+        deleted = await self._writes.delete(review_id, actor_id=actor_id, scope=scope)
         self._sync.removed([review_id])
         return deleted
 
     async def restore(self, review_id: int, *, actor_id: int | None, scope: int | None) -> Review:
-        restored = await self._store.restore(review_id, actor_id=actor_id, scope=scope)
+        restored = await self._writes.restore(review_id, actor_id=actor_id, scope=scope)
         self._sync.stored(restored)
         return restored
 
     async def find_identity(self, review: ReviewDraft) -> Review | None:
         """The live review an import of ``review`` would update (same scope and identity)."""
-        return await self._store.find_identity(review)
+        return await self._reviews.find_identity(review)
 
     async def review(self, review_id: int) -> Review | None:
         """The live review ``review_id``, whichever scope it is in (for the operator)."""
-        return await self._store.get(review_id)
+        return await self._reviews.get(review_id)
 
     async def history(self, review_id: int) -> list[AuditEntry]:
-        return await self._store.history(review_id)
+        return await self._reviews.history(review_id)
 
     # -- many reviews --------------------------------------------------------------
 
     async def import_reviews(
         self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
     ) -> ImportReport:
-        report = await self._store.import_reviews(reviews, **options)
+        report = await self._writes.import_reviews(reviews, **options)
         await self._sync.imported(report.added_ids)
         return report
 
@@ -109,7 +112,7 @@ class Curation:
         """
         exporter = EXPORTERS[fmt](out)
         count = 0
-        async for page in self._store.scope_review_pages(scope):
+        async for page in self._reviews.scope_review_pages(scope):
             await asyncio.to_thread(exporter.write, page)
             count += len(page)
             if max_bytes is not None and out.tell() > max_bytes:
@@ -119,7 +122,7 @@ class Curation:
 
     async def remove_samples(self, *, actor_id: int | None) -> int:
         """Soft-delete every sample review (each one audited); returns how many."""
-        removed = await self._store.remove_samples(actor_id=actor_id)
+        removed = await self._writes.remove_samples(actor_id=actor_id)
         self._sync.removed(removed)
         return len(removed)
 
@@ -151,7 +154,7 @@ async def import_into(
     title index (a running bot hears of the import through its change feed)."""
     store = await Store.open(target, pool_size=pool_size)
     try:
-        return await store.import_reviews(reviews, **options)
+        return await store.writes.import_reviews(reviews, **options)
     finally:
         await store.close()
 

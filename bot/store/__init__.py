@@ -1,17 +1,28 @@
 """The review store: every line of SQL in the project lives in this package.
 
-:class:`Store` is the one object the rest of the bot holds. It is composed of one
-class per concern over one :class:`~bot.store.engine.Database`, and never asks which
-engine that is. Engine-neutral modules here:
+:class:`Store` is the one object the catalog opens. It holds one
+:class:`~bot.store.engine.Database`, and never asks which engine that is; what
+concerns the database as a whole (open, close, the change feed, backup, copying,
+integrity) is the store's own. Everything else is one of its parts, each a class with
+one job over that same database (and the genre bits, for those that filter):
+
+- ``store.reviews`` (:class:`~bot.store.reviews.ReviewReads`): reading reviews and
+  their history;
+- ``store.writes`` (:class:`~bot.store.writes.ReviewWrites`): changing them, audited;
+- ``store.insights`` (:class:`~bot.store.insights.Insights`): stats, histograms,
+  related reviews, autocomplete labels, the people lists;
+- ``store.picks`` (:class:`~bot.store.picks.Picks`): random picks that do not repeat
+  in a channel;
+- ``store.guilds`` (:class:`~bot.store.guild.GuildState`): per-guild state (misses,
+  moderator role, announcements, synced commands).
+
+Callers hold the parts they need, not the store. Engine-neutral modules here:
 
 - ``engine``: the engine interface (:class:`~bot.store.engine.Database`,
   :class:`~bot.store.engine.Connection`); ``dialect``: the few spellings that differ;
 - ``schema``: the ``reviews`` columns, derived from :class:`~bot.models.Review`;
 - ``filters``: the WHERE clause for filters, the term rows and genre bits it reads;
-- ``reviews`` / ``writes``: reading and changing reviews (with the audit log);
-- ``insights``: stats, related reviews, autocomplete labels;
-- ``picks``: random picks that do not repeat in a channel;
-- ``guild``: per-guild state (misses, moderator role, announcements, synced commands);
+- ``reviews`` / ``writes`` / ``insights`` / ``picks`` / ``guild``: the parts above;
 - ``identity``: which stored review an incoming one is a copy of;
 - ``importing``: what a bulk import is on any engine (options, shared SQL);
 - ``transfer``: copying a whole catalog between databases, row for row;
@@ -32,7 +43,6 @@ Each engine is a package, with its migration SQL in ``migrations/`` beside it:
 
 from __future__ import annotations
 
-import random
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -46,6 +56,7 @@ from bot.store.insights import Insights
 from bot.store.picks import Picks
 from bot.store.postgres.database import DEFAULT_POOL_SIZE, PostgresDatabase, is_postgres_url
 from bot.store.postgres.migrate import MIGRATIONS as POSTGRESQL_MIGRATIONS
+from bot.store.reviews import ReviewReads
 from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.imports import ImportRunning
 from bot.store.sqlite.migrate import MIGRATIONS
@@ -71,14 +82,23 @@ async def open_database(target: Path | str, *, pool_size: int = DEFAULT_POOL_SIZ
     return await SqliteDatabase.open(Path(target))
 
 
-class Store(ReviewWrites, Insights, Picks, GuildState):
-    """Async access to the review catalog. Create with :meth:`open`."""
+class Store:
+    """Async access to the review catalog. Create with :meth:`open`.
+
+    The database itself (open, close, feed, backup, copy) is the store's; everything
+    about reviews and guilds is one of its parts, each over the same database:
+    ``reviews`` (reads), ``writes``, ``insights``, ``picks`` and ``guilds``.
+    """
 
     def __init__(self, db: Database, genres: GenreBits) -> None:
         self._db = db
         self._genres = genres
-        self._random = random.Random()
         db.on_rollback(partial(genres.reload, db))
+        self.reviews = ReviewReads(db, genres)
+        self.writes = ReviewWrites(db, genres)
+        self.insights = Insights(db, genres, self.reviews)
+        self.picks = Picks(db, genres, self.reviews)
+        self.guilds = GuildState(db)
 
     @classmethod
     async def open(cls, target: Path | str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Store:

@@ -17,7 +17,10 @@ MAX_MISSES_PER_SCOPE = 1_000
 
 
 class GuildState:
-    _db: Database
+    """One small table per concern, keyed by guild (or scope, or command-tree key)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def record_miss(self, guild_id: int | None, query: str) -> None:
         key = normalize_title(query)

@@ -47,8 +47,9 @@ async def select_review(db: Connection, where: str, params: Sequence[Any]) -> Re
 class ReviewReads:
     """Lookups on the reader connection; they never wait on a write."""
 
-    _db: Database
-    _genres: GenreBits
+    def __init__(self, db: Database, genres: GenreBits) -> None:
+        self._db = db
+        self._genres = genres
 
     async def get(self, review_id: int, *, include_deleted: bool = False) -> Review | None:
         row = await self._db.fetchone(

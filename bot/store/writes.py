@@ -9,18 +9,22 @@ from typing import Any, Unpack
 from bot.models import ImportReport, Review, ReviewDraft
 from bot.store.clock import utc_now
 from bot.store.dialect import placeholders
-from bot.store.engine import Connection
+from bot.store.engine import Connection, Database
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, write_terms
 from bot.store.identity import incoming_row, same_review
 from bot.store.importing import ImportOptions
-from bot.store.reviews import ReviewReads, select_review
+from bot.store.reviews import select_review
 from bot.store.schema import REVIEW_SELECT, content_params, db_scope, decode_review
 from bot.validation import has_substance, review_from_fields
 
 
-class ReviewWrites(ReviewReads):
+class ReviewWrites:
     """Every write runs in one transaction that checks scope and duplicates first."""
+
+    def __init__(self, db: Database, genres: GenreBits) -> None:
+        self._db = db
+        self._genres = genres
 
     async def add(self, review: ReviewDraft, *, actor_id: int | None) -> Review:
         """Insert a new review; raises :class:`DuplicateReview` if its identity exists."""

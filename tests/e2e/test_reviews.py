@@ -163,7 +163,9 @@ async def test_no_match_is_ephemeral_and_counted(run: BotRun, catalog_store: Sto
     assert result.message.embeds == []
     assert result.message.select_menus() == []
     await reviews_cog(run).misses_recorded()  # written after the answer
-    assert await catalog_store.top_misses(run.discord.default_guild_id) == [("qwzx plorf", 1)]
+    assert await catalog_store.guilds.top_misses(run.discord.default_guild_id) == [
+        ("qwzx plorf", 1)
+    ]
 
 
 async def test_a_weak_match_gets_no_card_but_a_did_you_mean_menu(
@@ -179,7 +181,7 @@ async def test_a_weak_match_gets_no_card_but_a_did_you_mean_menu(
     assert labels[0] == "Moonlight (2016)"
     assert not any(option.get("default") for option in menu["options"])
     await reviews_cog(run).misses_recorded()  # written after the answer
-    assert await catalog_store.top_misses(run.discord.default_guild_id) == [("moonlit", 1)]
+    assert await catalog_store.guilds.top_misses(run.discord.default_guild_id) == [("moonlit", 1)]
 
 
 async def test_picking_from_the_did_you_mean_menu_shows_that_card(run: BotRun) -> None:

@@ -92,7 +92,7 @@ async def bot_process(
 async def catalog_url(postgres_server: PostgresServer) -> str:
     url = new_postgres_database(postgres_server)
     async with await Store.open(url) as store:
-        await store.import_reviews(NOIR, actor_id=None)
+        await store.writes.import_reviews(NOIR, actor_id=None)
     return url
 
 

@@ -340,13 +340,13 @@ class BulkImport:
 
     def _begin_journal(self, rows: int) -> int:
         self.db.execute("BEGIN IMMEDIATE")
-        cursor = self.db.execute(
-            "INSERT INTO imports (state, actor_id, started_at, rows) VALUES ('applying', ?, ?, ?)",
+        [(import_id,)] = self.db.execute(
+            "INSERT INTO imports (state, actor_id, started_at, rows) "
+            "VALUES ('applying', ?, ?, ?) RETURNING id",
             (self.actor_id, utc_now(), rows),
-        )
+        ).fetchall()  # every row read, so the statement is done before COMMIT
         self.db.execute("COMMIT")
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return int(import_id)
 
     def _apply_chunk(self, import_id: int, low: int, high: int) -> None:
         self._classify(low, high)
