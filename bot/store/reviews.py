@@ -27,7 +27,10 @@ ORDERS = ("score", "title", "id")
 def order_by(order: str, dialect: Dialect) -> str:
     """The ORDER BY list for one of :data:`ORDERS`."""
     return {
-        "score": "r.score IS NULL, r.score DESC, r.title",
+        # The bare column: SQLite then reads the best scores from reviews_visible and
+        # sorts only the titles within each score, stopping at the LIMIT; "score IS
+        # NULL, score DESC" sorted every matching row, 22 ms for /top's 15,511.
+        "score": f"{dialect.descending('r.score')}, r.title",
         "title": f"{dialect.nocase('r.title')}, r.year",
         "id": "r.id",
     }[order]
