@@ -10,10 +10,11 @@ was typed first.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bot.store import CatalogBusy, Store
-from bot.views import KEPT, TRY_AGAIN
+from bot.views import KEPT, STILL_WRITING, TRY_AGAIN
 from standin import InteractionResult, SentMessage
 from tests.e2e.harness import GUILD_ID, MODERATOR_ID, OWNER_ID, BotRun
 from tests.e2e.test_deferral import write_lock_held
@@ -145,3 +146,25 @@ async def test_cancel_after_a_failed_write_drops_it_and_ends_the_buttons(run: Bo
     assert dropped.content == "Dropped: nothing was changed."
     assert all(button["disabled"] for button in dropped.buttons())
     assert (await store_of(run).get(seeded.id)) is None
+
+
+async def test_a_second_press_while_the_first_saves_is_told_to_wait(run: BotRun) -> None:
+    preview = await open_preview(run)
+    state = run.discord.state
+
+    def first_acknowledged() -> bool:
+        return any(r.type == 3 and r.callback_types == [6] for r in state.interactions.values())
+
+    async with write_lock_held(store_of(run).path):
+        # The first press is acknowledged at once and then waits for the lock; the
+        # click itself returns only when its answer is complete, so it runs beside.
+        first = asyncio.create_task(run.discord.click(preview, label="Publish", within=10))
+        await state.feed.wait_until(first_acknowledged, within=5, describe=lambda: "no defer")
+        second = await run.discord.click(preview, label="Publish")
+        said = await (await first).wait_for_followup(within=10)
+
+    assert second.ephemeral and second.message.content == STILL_WRITING
+    assert busy_and_kept(said, "**Publish** again")
+    published = (await run.discord.click(preview, label="Publish")).message
+    assert published.content.startswith(f"Published {LANTERN_CARD}")
+    assert len(await store_of(run).find_by_title("The Lantern Keeper", 2019, scope=GUILD_ID)) == 1
