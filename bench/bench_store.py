@@ -5,6 +5,7 @@ Run: .venv/bin/python -m bench.bench_store [--write-docs]
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -49,6 +50,7 @@ async def timed(call: Callable[[], Awaitable[object]], repeats: int) -> tuple[fl
 
 async def run(repeats: int) -> str:
     reviews = movie_reviews()
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
         async with await Store.open(path) as store:
@@ -84,6 +86,11 @@ async def run(repeats: int) -> str:
             )
             lines.append(f"| `/top` (100 best, min_score 7) | | {p50:.2f} | {p99:.2f} |")
             del catalog
+    lines[1:1] = [
+        "",
+        f"Load average (1 min) {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
+        "(`os.getloadavg()`, 2 cores shared with other work).",
+    ]
     return "\n".join(lines)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sqlite3
 import sys
 import threading
@@ -55,11 +56,14 @@ class ProgressBar:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._lock = threading.Lock()  # steps arrive from the import's thread
+        self._closed = False
 
     def __call__(self, done: int, total: int | None) -> None:
         # While the files are read their length in rows is unknown (total is None).
         percent = 50 * self._read() if total is None else 100 * done / max(total, 1)
         with self._lock:
+            if self._closed:
+                return
             if self._progress is None:
                 if done < PROGRESS_THRESHOLD:
                     return
@@ -70,9 +74,11 @@ class ProgressBar:
             self._progress.update(self._task, completed=percent)
 
     def close(self) -> None:
+        """Stop drawing (again is fine), so a line can follow the bar."""
         with self._lock:
-            if self._progress is not None:
+            if self._progress is not None and not self._closed:
                 self._progress.stop()
+            self._closed = True
 
 
 class CliError(Exception):
@@ -252,8 +258,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
         for path in args.files:
             if not path.is_file():
                 raise CliError(f"{path}: no such file")
-        await _import(settings, args, out)
-        return 0
+        return await _import(settings, args, out)
     from bot.catalog import Catalog  # the title index: not for a one-off import
 
     handler = _CATALOG_COMMANDS[command]
@@ -324,8 +329,20 @@ class ImportFiles:
             self._bytes_done += path.stat().st_size
 
 
-async def _import(settings: Settings, args: argparse.Namespace, out: Console) -> None:
-    """Straight into the store: a one-off process needs no title index."""
+INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
+INTERRUPTED_IMPORT = "interrupted: nothing imported (all or nothing: what it had applied is undone)"
+INTERRUPTED_TOO_LATE = "interrupted after the import had finished: it is kept"
+
+
+async def _import(settings: Settings, args: argparse.Namespace, out: Console) -> int:
+    """Straight into the store: a one-off process needs no title index.
+
+    Ctrl-C (asyncio cancels this task on SIGINT) or SIGTERM stops the import and undoes
+    it, exit 130; one that had already finished is kept, and reported.
+    """
+    this = asyncio.current_task()
+    assert this is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, this.cancel)
     database = settings.database
     # A SQLite file this import creates; None when it exists already, or is PostgreSQL.
     created = (
@@ -345,6 +362,11 @@ async def _import(settings: Settings, args: argparse.Namespace, out: Console) ->
             dry_run=args.dry_run,
             progress=bar,
         )
+    except asyncio.CancelledError:
+        refused = True
+        bar.close()
+        _print_error(INTERRUPTED_IMPORT)
+        return INTERRUPTED
     except (ImportFailed, CliError):
         refused = True
         raise
@@ -356,6 +378,11 @@ async def _import(settings: Settings, args: argparse.Namespace, out: Console) ->
         if refused and created is not None:
             _remove_database(created)
     out.print(report.summary())
+    if report.warning is not None:
+        _print_error(f"warning: {report.warning}")
+    if this.cancelling():
+        _print_error(INTERRUPTED_TOO_LATE)
+    return 0
 
 
 def _remove_database(path: Path) -> None:

@@ -18,7 +18,7 @@ import cogs
 from bot.catalog import Catalog
 from bot.config import Settings
 from bot.heap import freeze_startup_heap
-from bot.ratelimit import AUTOCOMPLETE_RATE, MemberBudget
+from bot.ratelimit import AUTOCOMPLETE_RATE, LOOKUP_RATE, MemberBudget
 from bot.replies import explain, reply_with_error, send_ephemeral
 from bot.store import Store
 from bot.sync import sync_key, tree_hash
@@ -110,6 +110,8 @@ class ReviewBot(commands.AutoShardedBot):
         self.settings = settings
         # Shared by every autocompleted option, whichever cog answers it.
         self.autocomplete_budget = MemberBudget(AUTOCOMPLETE_RATE)
+        # Shared by every way of looking a title up: /review, !review, @bot, Find review.
+        self.lookup_budget = MemberBudget(LOOKUP_RATE)
         self._given_store = store
         self._catalog: Catalog | None = None
         self._force_sync = force_sync

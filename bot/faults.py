@@ -28,3 +28,11 @@ class DatabaseReadOnly(OperatorFault):
     def __init__(self, path: Path) -> None:
         super().__init__(f"{path}: the file is read-only; nothing was changed")
         self.path = path
+
+
+class DiskFull(OperatorFault):
+    """The disk holding the database has no room left for a write."""
+
+    def __init__(self, path: Path, consequence: str = "nothing was changed") -> None:
+        super().__init__(f"{path}: the disk is full; {consequence}")
+        self.path = path

@@ -217,21 +217,22 @@ class TitleFinder:
         self, matches: Iterable[Match], guild_id: int | None
     ) -> list[tuple[Match, Review]]:
         """The cards for ``matches``, one per film, each with the match that found it:
-        a guild's copy stands in for the global review."""
+        a guild's copy stands in for the global review. One read for all of them."""
+        matches = list(matches)
+        cards = await self._reviews.cards([match.review_id for match in matches], guild_id)
         found: list[tuple[Match, Review]] = []
+        shown: set[int] = set()
         for match in matches:
-            review = await self._card(match.review_id, guild_id)
-            if review is not None and all(review.id != shown.id for _, shown in found):
+            review = cards.get(match.review_id)
+            if review is not None and review.id not in shown:
+                shown.add(review.id)
                 found.append((match, review))
         return found
 
     async def _card(self, review_id: int, guild_id: int | None) -> Review | None:
         """The review ``guild_id`` is shown for ``review_id``: its own copy of that film
         shadows the global review (one film, one card per server)."""
-        review = await self._reviews.get_visible(review_id, guild_id)
-        if review is None:
-            return None
-        return await self._reviews.own_copy(review, guild_id) or review
+        return (await self._reviews.cards([review_id], guild_id)).get(review_id)
 
     async def read_many(self, ids: Sequence[int]) -> list[Review]:
         """Reviews by id, :data:`INDEX_SLICE` at a time with a turn of the event loop

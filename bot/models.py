@@ -220,6 +220,9 @@ class ImportReport:
     # Which reviews are new (not updates), so only those are announced; bookkeeping
     # the counts already describe, hence left out of comparisons.
     added_ids: frozenset[int] = field(default=frozenset(), compare=False)
+    # What went wrong after the import was complete and kept (a full disk refusing the
+    # last checkpoint, say): the operator's to know, never a reason to take it back.
+    warning: str | None = field(default=None, compare=False)
 
     @property
     def total(self) -> int:

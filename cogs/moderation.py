@@ -23,7 +23,7 @@ from bot.permissions import Actor, NotModerator, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
 from bot.replies import explain, send_ephemeral
 from bot.validation import review_from_fields, validate_field
-from bot.views import Confirmed, ConfirmView, send_private_pages
+from bot.views import Confirmed, ConfirmView, send_private_pages, write_or_offer_again
 from cogs.reviews import title_choices
 
 if TYPE_CHECKING:
@@ -256,14 +256,14 @@ class Moderation(
     ) -> None:
         parsed = validate_field(field, value)
         await defer_privately(interaction)
-        updated = await self.bot.catalog.curation.update(
-            review.id, {field: parsed}, actor_id=interaction.user.id, scope=scope_id
-        )
-        await interaction.followup.send(
-            f"Updated {field} of {updated.display_title}.",
-            embed=review_embed(updated),
-            ephemeral=True,
-        )
+
+        async def update(press: discord.Interaction) -> Confirmed:
+            updated = await self.bot.catalog.curation.update(
+                review.id, {field: parsed}, actor_id=press.user.id, scope=scope_id
+            )
+            return Confirmed(f"Updated {field} of {updated.display_title}.", review_embed(updated))
+
+        await write_or_offer_again(interaction, update, refuse=self.refuse_non_moderators)
 
     # -- delete / restore --------------------------------------------------------------
 
@@ -300,12 +300,14 @@ class Moderation(
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope, deleted=True)
         await defer_privately(interaction)
-        restored = await self.bot.catalog.curation.restore(
-            review.id, actor_id=interaction.user.id, scope=scope_id
-        )
-        await interaction.followup.send(
-            f"Restored {restored.display_title}.", embed=review_embed(restored), ephemeral=True
-        )
+
+        async def restore(press: discord.Interaction) -> Confirmed:
+            restored = await self.bot.catalog.curation.restore(
+                review.id, actor_id=press.user.id, scope=scope_id
+            )
+            return Confirmed(f"Restored {restored.display_title}.", review_embed(restored))
+
+        await write_or_offer_again(interaction, restore, refuse=self.refuse_non_moderators)
 
     # -- import / export ------------------------------------------------------------------
 
@@ -392,14 +394,15 @@ class Moderation(
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope)
         await defer_privately(interaction)
-        updated = await self.bot.catalog.curation.add_alias(
-            review.id, alias, actor_id=interaction.user.id, scope=scope_id
-        )
-        names = ", ".join(updated.aliases)
-        await interaction.followup.send(
-            f"{updated.display_title} is now also found as: {discord.utils.escape_markdown(names)}",
-            ephemeral=True,
-        )
+
+        async def add_alias(press: discord.Interaction) -> Confirmed:
+            updated = await self.bot.catalog.curation.add_alias(
+                review.id, alias, actor_id=press.user.id, scope=scope_id
+            )
+            names = discord.utils.escape_markdown(", ".join(updated.aliases))
+            return Confirmed(f"{updated.display_title} is now also found as: {names}")
+
+        await write_or_offer_again(interaction, add_alias, refuse=self.refuse_non_moderators)
 
     @app_commands.command(name="history", description="What changed in a review, who and when")
     @app_commands.describe(title="The review")

@@ -18,7 +18,6 @@ from bot.hybrid import hybrid_command
 from bot.member_errors import UserError
 from bot.models import Review
 from bot.permissions import Actor, is_moderator
-from bot.ratelimit import LOOKUP_RATE
 from bot.replies import reply_with_error
 from bot.views import ReviewView
 
@@ -39,7 +38,6 @@ class Reviews(commands.Cog):
 
     @hybrid_command(name="review", description="Show a critic's review of a film")
     @app_commands.describe(title="The film's title; typos are fine, add a year to pick one")
-    @commands.cooldown(*LOOKUP_RATE, commands.BucketType.user)
     async def review(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
         await self.answer(ctx, title)
 
@@ -85,6 +83,7 @@ class Reviews(commands.Cog):
             await reply_with_error(ctx, error, f"mention by {message.author.id}")
 
     async def answer(self, ctx: commands.Context[ReviewBot], query: str) -> None:
+        self.bot.lookup_budget.spend(ctx.author.id)  # /review, !review and @bot alike
         query = " ".join(query.split())
         if not query:
             raise UserError("Tell me which film: `/review title: all of us strangers`.")

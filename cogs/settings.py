@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import server_config_embed
-from bot.views import Confirmed, ConfirmView
+from bot.views import Confirmed, ConfirmView, write_or_offer_again
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -58,12 +58,15 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
             await self._confirm_clear(interaction, guild_id)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)  # a write: may wait
-        await self.bot.catalog.settings.set_mod_role(guild_id, role.id)
-        await interaction.followup.send(
-            f"Members with {role.mention} can now use /catalog. Server admins may also need to "
-            "allow that role in Server Settings → Integrations.",
-            ephemeral=True,
-        )
+
+        async def set_role(press: discord.Interaction) -> Confirmed:
+            await self.bot.catalog.settings.set_mod_role(guild_id, role.id)
+            return Confirmed(
+                f"Members with {role.mention} can now use /catalog. Server admins may also "
+                "need to allow that role in Server Settings → Integrations."
+            )
+
+        await write_or_offer_again(interaction, set_role, refuse=refuse_without_manage_server)
 
     async def _confirm_clear(self, interaction: discord.Interaction, guild_id: int) -> None:
         """Leaving ``role`` out is easy to do by accident; clearing takes a second press."""
@@ -110,12 +113,15 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
                 )
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)  # a write
-            await settings.set_announce_channel(guild_id, channel.id)
-            await interaction.followup.send(
-                f"New reviews will be posted in {channel.mention}; an import of many posts "
-                "one summary.",
-                ephemeral=True,
-            )
+
+            async def turn_on(press: discord.Interaction) -> Confirmed:
+                await settings.set_announce_channel(guild_id, channel.id)
+                return Confirmed(
+                    f"New reviews will be posted in {channel.mention}; an import of many "
+                    "posts one summary."
+                )
+
+            await write_or_offer_again(interaction, turn_on, refuse=refuse_without_manage_server)
             return
         current = await settings.announcements(guild_id)
         if not current:
@@ -129,19 +135,21 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
             await settings.set_announce_channel(guild_id, None)
             return Confirmed("Announcements are off.")
 
-        async def refuse(press: discord.Interaction) -> str | None:
-            allowed = press.permissions.manage_guild
-            return None if allowed else "Only members with Manage Server can change this."
-
         view = ConfirmView(
             interaction.user.id,
             confirm_label="Turn off",
             write=turn_off,
             cancel_text=f"Announcements stay on in <#{current[0].channel_id}>.",
-            refuse=refuse,
+            refuse=refuse_without_manage_server,
             danger=True,
         )
         await view.ask(interaction, f"Stop posting new reviews in <#{current[0].channel_id}>?")
+
+
+async def refuse_without_manage_server(press: discord.Interaction) -> str | None:
+    """For buttons: /config's rule, checked again when pressed."""
+    allowed = press.permissions.manage_guild
+    return None if allowed else "Only members with Manage Server can change this."
 
 
 # What an announcement needs in its channel, by the names Discord's settings use.

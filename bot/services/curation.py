@@ -8,16 +8,21 @@ serve the CLI's one-off commands, which open a database without a title index.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO, Unpack
 
 from bot.catalog_sync import CatalogSync, Published
+from bot.faults import OperatorFault
 from bot.formats.export import EXPORTERS
+from bot.member_errors import UserError
 from bot.models import AuditEntry, ImportReport, Review, ReviewDraft
 from bot.store import TABLES, Store
 from bot.store.importing import ImportOptions
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +59,12 @@ class Curation:
     async def add(self, review: ReviewDraft, *, actor_id: int | None) -> Review:
         stored = await self._writes.add(review, actor_id=actor_id)
         self._sync.stored(stored)
-        await self._guilds.clear_miss(review.scope, review.title)
+        try:
+            await self._guilds.clear_miss(review.scope, review.title)
+        except (UserError, OperatorFault) as error:
+            # The review is stored: a busy catalog here must not report the add as
+            # failed (a retry would then meet the duplicate); /wanted keeps one stale line.
+            log.warning("miss for %r not cleared: %s", review.title, error)
         await self._sync.published(Published((stored,), "add"))
         return stored
 

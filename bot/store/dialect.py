@@ -26,12 +26,17 @@ class Dialect:
     json_value_form: str  # a column holding JSON text, as a JSON value
     json_object_form: str  # the object's text from its "key, value, ..." list
     no_limit: str  # ``LIMIT`` for "every row", as an ``OFFSET`` needs one in SQLite
+    descending_form: str  # ORDER BY a column from largest to smallest, NULLs last
     identity_reset_form: str | None  # with ``{table}``; None where no statement is needed
 
     def nocase(self, expression: str) -> str:
         """``expression`` compared and ordered without regard to ASCII case, on every
         engine alike (so their answers are equal)."""
         return self.nocase_form.format(expression)
+
+    def descending(self, expression: str) -> str:
+        """ORDER BY ``expression`` largest first, rows without a value last."""
+        return self.descending_form.format(expression)
 
     def whole_part(self, expression: str) -> str:
         """The integer part of a non-negative number."""

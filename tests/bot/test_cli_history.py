@@ -45,8 +45,8 @@ def history(database: Path, capsys: pytest.CaptureFixture[str], *args: str) -> t
 
 async def _entry_times(database: Path, title: str, year: int) -> list[str]:
     async with await Store.open(database) as store:
-        [review] = await store.find_by_title(title, year, scope=None)
-        return [entry.at for entry in await store.history(review.id)]
+        [review] = await store.reviews.find_by_title(title, year, scope=None)
+        return [entry.at for entry in await store.reviews.history(review.id)]
 
 
 def test_history_by_title_shows_each_change_newest_first_with_local_times(

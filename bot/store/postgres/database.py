@@ -14,8 +14,9 @@ and hands the catalog what other processes changed.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Unpack
@@ -114,7 +115,7 @@ class PostgresDatabase(Database):
             if dry_run:
                 await self._rollback(transaction)
             else:
-                await transaction.commit()
+                await _to_the_end(transaction.commit())
 
     async def _rollback(self, transaction: Any) -> None:
         await transaction.rollback()
@@ -170,3 +171,15 @@ class PostgresDatabase(Database):
         for feed in self._feeds:
             await feed.close()
         await self._pool.close()
+
+
+async def _to_the_end(statement: Awaitable[None]) -> None:
+    """Await a COMMIT to its end even if the caller is cancelled meanwhile, so whether it
+    committed is known (it has, when this returns or is cancelled); the cancellation
+    goes on after."""
+    task = asyncio.ensure_future(statement)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise

@@ -15,6 +15,7 @@ POSTGRESQL = Dialect(
     json_value_form="{}::json",
     json_object_form="json_build_object({})::text",
     no_limit="LIMIT ALL",
+    descending_form="{} DESC NULLS LAST",  # NULL is the largest value to PostgreSQL
     # The identity sequence knows nothing of ids it did not hand out.
     identity_reset_form=(
         "SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -18,13 +18,20 @@ whole import is one transaction, all or nothing by PostgreSQL's own rollback:
 Writers are serialised by the store's advisory lock for the length of the import
 (seconds for 58,788 films, measured by bench/bench_backends.py): another process's
 pick or miss waits that long, and no reader waits at all.
+
+Cancelled (Ctrl-C on ``reviewbot import``), the import is rolled back like any failed
+one; once its transaction has reached its COMMIT it is kept, and returned. The
+statistics refreshed after it are upkeep: their failure is the report's warning.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, Unpack
+
+import asyncpg
 
 from bot.models import ImportReport, ReviewDraft
 from bot.store.clock import utc_now
@@ -82,32 +89,50 @@ async def import_reviews(
     reviews = list(reviews)
     report = options.get("progress") or (lambda done, total: None)
     total = 2 * len(reviews)
-    async with db.transaction(dry_run=dry_run) as connection:
-        bits = await _assign_genre_bits(connection, reviews)
-        await _stage(connection, reviews, bits)
-        report(len(reviews), total)
-        repeats = await _mark_repeats(connection)
-        await _classify(connection)
-        counts: dict[str, int] = {
-            row[0]: int(row[1])
-            for row in await connection.fetchall(
-                "SELECT action, COUNT(*) FROM stage GROUP BY action"
-            )
-        }
-        added: frozenset[int] = frozenset()
-        if not dry_run:
-            added = await _apply(connection, actor_id, len(reviews))
-        report(total, total)
-    written = counts.get("add", 0) + counts.get("update", 0)
-    if not dry_run and written >= ANALYZE_AFTER_ROWS:
-        await db.optimize()  # fresh statistics and visibility map keep picks on indexes
+    committing = False  # past the last statement: the transaction commits, whatever comes
+    warning = None
+    try:
+        async with db.transaction(dry_run=dry_run) as connection:
+            bits = await _assign_genre_bits(connection, reviews)
+            await _stage(connection, reviews, bits)
+            report(len(reviews), total)
+            repeats = await _mark_repeats(connection)
+            await _classify(connection)
+            counts: dict[str, int] = {
+                row[0]: int(row[1])
+                for row in await connection.fetchall(
+                    "SELECT action, COUNT(*) FROM stage GROUP BY action"
+                )
+            }
+            added: frozenset[int] = frozenset()
+            if not dry_run:
+                added = await _apply(connection, actor_id, len(reviews))
+            report(total, total)
+            committing = True
+        written = counts.get("add", 0) + counts.get("update", 0)
+        if not dry_run and written >= ANALYZE_AFTER_ROWS:
+            warning = await _optimize(db)
+    except asyncio.CancelledError:
+        if not committing:
+            raise  # rolled back: nothing of it is kept
     return ImportReport(
         added=counts.get("add", 0),
         updated=counts.get("update", 0) + repeats.get("repeat", 0),
         unchanged=counts.get("same", 0) + repeats.get("repeat-same", 0),
         dry_run=dry_run,
         added_ids=added,
+        warning=warning,
     )
+
+
+async def _optimize(db: ImportTarget) -> str | None:
+    """Fresh statistics and visibility map, which keep picks on indexes; upkeep after
+    a committed import, so a failure is reported, not raised."""
+    try:
+        await db.optimize()
+    except asyncpg.PostgresError as error:
+        return f"the import is complete and kept, but the upkeep after it failed ({error})"
+    return None
 
 
 async def _assign_genre_bits(

@@ -23,6 +23,7 @@ import logging
 import random
 import secrets
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
 from pathlib import Path
@@ -30,14 +31,20 @@ from typing import Any, Unpack
 
 import aiosqlite
 
-from bot.faults import DatabaseReadOnly
+from bot.faults import DatabaseReadOnly, DiskFull
 from bot.models import ImportReport, ReviewDraft
 from bot.store.engine import Connection, Database, Row
 from bot.store.errors import CatalogBusy, StoreError
 from bot.store.importing import ImportOptions
 from bot.store.sqlite.dialect import SQLITE
 from bot.store.sqlite.feed import SqliteChangeFeed, change_triggers
-from bot.store.sqlite.imports import import_reviews, recover_file
+from bot.store.sqlite.imports import (
+    ImportNotUndone,
+    ImportStopped,
+    import_reviews,
+    is_full,
+    recover_file,
+)
 from bot.store.sqlite.intent import WriteIntent
 from bot.store.sqlite.migrate import migrate
 
@@ -76,9 +83,25 @@ async def connect(path: Path) -> aiosqlite.Connection:
 
 
 def cannot_write(path: Path, error: sqlite3.OperationalError) -> Exception:
-    """A read-only file is the operator's to fix; anything else stays a bug."""
+    """A read-only file or a full disk is the operator's to fix; anything else stays a bug."""
     if "readonly" in str(error):
         return DatabaseReadOnly(path)
+    if is_full(error):
+        return DiskFull(path)
+    return error
+
+
+def _import_failed(path: Path, error: sqlite3.OperationalError | ImportNotUndone) -> Exception:
+    """What a failed import says: its cause, and when its rows are taken back if the
+    failure left them in (an undo needs room to write, too)."""
+    if isinstance(error, sqlite3.OperationalError):
+        return DiskFull(path, "nothing imported") if is_full(error) else cannot_write(path, error)
+    if is_full(error.cause):
+        return DiskFull(
+            path,
+            "nothing imported: the rows it had applied are taken back when reviewbot "
+            "next opens the database",
+        )
     return error
 
 
@@ -261,13 +284,29 @@ class SqliteDatabase(Database):
         """In a worker thread on its own connection, in short transactions, so the bot
         keeps answering and writing meanwhile (see :mod:`bot.store.sqlite.imports`);
         raises :class:`~bot.store.sqlite.imports.ImportRunning` if another import into
-        this file is under way."""
-        try:
-            return await asyncio.to_thread(
-                import_reviews, self._path, reviews, origin=self.origin, **options
+        this file is under way.
+
+        Cancelled, the import stops at its next batch or chunk and is undone before the
+        cancellation goes on; one that had already finished is kept and returned.
+        """
+        stop = threading.Event()
+        work = asyncio.ensure_future(
+            asyncio.to_thread(
+                import_reviews, self._path, reviews, origin=self.origin, stop=stop, **options
             )
-        except sqlite3.OperationalError as error:
-            raise cannot_write(self._path, error) from None  # a read-only file is one line
+        )
+        try:
+            try:
+                return await asyncio.shield(work)
+            except asyncio.CancelledError:
+                stop.set()
+                try:
+                    return await work  # too late to stop: finished, and kept
+                except ImportStopped:
+                    pass
+                raise
+        except (sqlite3.OperationalError, ImportNotUndone) as error:
+            raise _import_failed(self._path, error) from None  # one line for the operator
 
     async def backup(self, destination: Path) -> None:
         """A consistent copy via SQLite's online backup, safe while writes go on."""

@@ -14,6 +14,9 @@ SQLITE = Dialect(
     json_value_form="json({})",
     json_object_form="json_object({})",
     no_limit="LIMIT -1",
+    # NULL is the smallest value to SQLite, so DESC puts it last as it is; a bare column
+    # (not "score IS NULL, score DESC") lets an index on it give the order.
+    descending_form="{} DESC",
     # None needed: SQLite's next rowid is always MAX(id) + 1.
     identity_reset_form=None,
 )
