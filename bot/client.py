@@ -114,7 +114,6 @@ class ReviewBot(commands.AutoShardedBot):
         self._catalog: Catalog | None = None
         self._force_sync = force_sync
         self._sync_guild_id = sync_guild_id
-        self._follower: asyncio.Task[None] | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -133,8 +132,10 @@ class ReviewBot(commands.AutoShardedBot):
         log.info("title index holds %d reviews", len(self._catalog.finder.index))
         # Public card buttons answer from any message, also ones sent before a restart.
         self.add_dynamic_items(*PERSISTENT_ITEMS)
-        # Changes other processes commit (a CLI import, bots on other shards) reach the index.
-        self._follower = asyncio.create_task(self._catalog.sync.follow_changes())
+        # Changes other processes commit (a CLI import, bots on other shards) reach the
+        # index; and what reacts to a new review speaks only in this process's servers.
+        self._catalog.sync.serve_only(self.serves)
+        self._catalog.sync.start_following()
         for extension in extension_names():
             await self.load_extension(extension)
         freeze_startup_heap()
@@ -158,12 +159,14 @@ class ReviewBot(commands.AutoShardedBot):
         await self.catalog.settings.set_synced_tree(key, digest)
         return True
 
+    def serves(self, guild_id: int) -> bool:
+        """Whether ``guild_id`` is on one of this process's shards (and so is its to
+        speak in)."""
+        return self.get_guild(guild_id) is not None
+
     async def close(self) -> None:
-        follower, self._follower = self._follower, None
-        if follower is not None:
-            follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await follower
+        if self._catalog is not None:
+            await self._catalog.sync.stop_following()
         OwnedView.stop_all()  # their controls now answer that they expired
         await super().close()
         # Taken before awaiting, so a second close() (signal and shutdown racing) is a no-op.

@@ -272,6 +272,10 @@ class TitleFinder:
 
     # -- keeping the index (called by the catalog sync) ------------------------
 
+    def newest_id(self) -> int:
+        """The highest id of a review in the index (0 when it is empty)."""
+        return self.index.newest_id()
+
     def forget_people(self) -> None:
         """Drop the people indexes: directors or cast may have changed."""
         self._people.clear()
