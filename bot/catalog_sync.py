@@ -284,7 +284,7 @@ class CatalogSync:
         """
         self._finder.forget_people()  # directors or cast may have changed
         if not batch.complete:
-            log.warning("the change feed skipped ahead; rebuilding the title index")
+            log.info("the change feed skipped ahead; rebuilding the title index")
             live = await self._store.title_entries()
             self._finder.rebuild(live)
             await self._store.reload_caches()

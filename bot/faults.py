@@ -55,9 +55,10 @@ class Outage:
     """One way one database can be out (unreachable, disk full): logged as it begins
     and as it ends, never per request, and counting the requests it refused.
 
-    The engine calls :meth:`fault` for every request the outage refuses and
-    :meth:`over` after every request that proves it over (an answer from the server,
-    a committed write); :meth:`over` costs one comparison while nothing is out.
+    The engine calls :meth:`fault` for every request the outage refuses,
+    :meth:`noticed` where it only retries (a feed reconnecting), and :meth:`over`
+    after whatever proves it over (an answer from the server, a committed write);
+    :meth:`over` costs one comparison while nothing is out.
     """
 
     def __init__(self, subject: str) -> None:
@@ -70,28 +71,32 @@ class Outage:
     def ongoing(self) -> bool:
         return self._began is not None
 
+    def noticed(self, cause: BaseException) -> None:
+        """``cause`` shows the outage; the first sign of it is logged, with an error id."""
+        if self._began is not None:
+            return
+        self._began, self._error_id, self._refused = time.monotonic(), new_error_id(), 0
+        log.error(
+            "operator fault %s: %s (%s: %s); members are told to try again in a minute "
+            "until it is over",
+            self._error_id,
+            self.subject,
+            type(cause).__name__,
+            cause,
+        )
+
     def fault(self, cause: BaseException) -> CatalogUnavailable:
-        """The fault to raise for a request ``cause`` stopped; logs it if it is the first."""
-        if self._began is None:
-            self._began, self._error_id, self._refused = time.monotonic(), new_error_id(), 0
-            log.error(
-                "operator fault %s: %s (%s: %s); members are told to try again in a minute "
-                "until it is over",
-                self._error_id,
-                self.subject,
-                type(cause).__name__,
-                cause,
-            )
+        """The fault to raise for a request ``cause`` stopped."""
+        self.noticed(cause)
         self._refused += 1
         return CatalogUnavailable(f"{self.subject} (outage {self._error_id})")
 
     def over(self) -> None:
         if self._began is None:
             return
-        lasted = time.monotonic() - self._began
         log.warning(
             "over after %.0f s: %s (outage %s); %d request(s) were refused meanwhile",
-            lasted,
+            time.monotonic() - self._began,
             self.subject,
             self._error_id,
             self._refused,

@@ -12,14 +12,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import closest_match_text, no_match_text, review_embed, wanted_embed
-from bot.faults import OperatorFault
+from bot.faults import CatalogUnavailable, OperatorFault
 from bot.finder import Lookup
 from bot.hybrid import hybrid_command
 from bot.member_errors import UserError
 from bot.models import Review
 from bot.permissions import Actor, is_moderator
 from bot.ratelimit import LOOKUP_RATE
-from bot.replies import reply_with_error
+from bot.replies import reply_with_error, report_unexpected
 from bot.views import ReviewView
 
 if TYPE_CHECKING:
@@ -115,10 +115,15 @@ class Reviews(commands.Cog):
         task.add_done_callback(self._recording.discard)
 
     async def _record_miss(self, guild_id: int | None, query: str) -> None:
+        """Record a miss in the background; whatever stops it is told, never lost in a task."""
         try:
             await self.bot.catalog.insights.record_miss(guild_id, query)
+        except CatalogUnavailable:
+            pass  # counted among the requests its outage refused, in the outage's log line
         except (UserError, OperatorFault) as error:  # CatalogBusy, a read-only file: not bugs
             log.warning("miss for %r not recorded: %s", query, error)
+        except Exception as error:
+            report_unexpected(error, f"recording the miss {query!r} in guild {guild_id}")
 
     async def misses_recorded(self) -> None:
         """Wait for the misses answered so far to be written (so /wanted counts them)."""
