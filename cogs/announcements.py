@@ -24,6 +24,7 @@ from bot.faults import CatalogUnavailable
 from bot.models import Announcements, Review
 from bot.permissions import Actor, is_moderator
 from bot.replies import report_unexpected
+from bot.shutdown import settle
 from bot.views import card_view
 
 if TYPE_CHECKING:
@@ -60,8 +61,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
         self.bot.catalog.sync.on_published(self.announce)
 
     async def cog_unload(self) -> None:
-        for task in self._posting:
-            task.cancel()
+        await settle(self._posting, "announcement(s)")  # a stop lets them be posted
 
     async def settled(self) -> None:
         """Wait for the posts already started (tests; an orderly shutdown)."""

@@ -20,6 +20,7 @@ from bot.models import Review
 from bot.permissions import Actor, is_moderator
 from bot.ratelimit import LOOKUP_RATE
 from bot.replies import reply_with_error, report_unexpected
+from bot.shutdown import settle
 from bot.views import ReviewView
 
 if TYPE_CHECKING:
@@ -124,6 +125,9 @@ class Reviews(commands.Cog):
             log.warning("miss for %r not recorded: %s", query, error)
         except Exception as error:
             report_unexpected(error, f"recording the miss {query!r} in guild {guild_id}")
+
+    async def cog_unload(self) -> None:
+        await settle(self._recording, "miss(es) for /wanted")  # written before the database closes
 
     async def misses_recorded(self) -> None:
         """Wait for the misses answered so far to be written (so /wanted counts them)."""
