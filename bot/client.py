@@ -16,6 +16,7 @@ import cogs
 from bot.catalog import Catalog
 from bot.config import Settings
 from bot.heap import freeze_startup_heap
+from bot.pacing import Turns
 from bot.ratelimit import AUTOCOMPLETE_RATE, MemberBudget
 from bot.replies import explain, reply_with_error, send_ephemeral
 from bot.shutdown import RESTARTING, InFlight, stop_on_signals
@@ -109,6 +110,8 @@ class ReviewBot(commands.AutoShardedBot):
         self.settings = settings
         # Shared by every autocompleted option, whichever cog answers it.
         self.autocomplete_budget = MemberBudget(AUTOCOMPLETE_RATE)
+        # Lookups take turns, so a burst is answered in order and inside Discord's 3 s.
+        self.turns = Turns()
         self._given_store = store
         self._catalog: Catalog | None = None
         self._force_sync = force_sync

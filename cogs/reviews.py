@@ -92,13 +92,19 @@ class Reviews(commands.Cog):
         if len(query) > MAX_QUERY_LENGTH:
             raise UserError(f"That title is too long (at most {MAX_QUERY_LENGTH} characters).")
         guild_id = ctx.guild.id if ctx.guild else None
-        found = await self.bot.catalog.finder.resolve(query, guild_id)
-        if found.best is None:
-            await self._no_card(ctx, found, guild_id)
-            return
-        # A closest match is shown as what it is, with the other close titles.
-        content = None if found.exact else closest_match_text(found.query)
-        await send_review(ctx, found.best, alternatives=found.menu, content=content)
+        finder = self.bot.catalog.finder
+        # In turn with every other lookup, so a burst is answered in order and in time;
+        # deferred publicly only when the answer is sure to be a (public) card.
+        async with self.bot.turns.take(
+            ctx.interaction, private=lambda: not finder.surely_shows_card(query, guild_id)
+        ):
+            found = await finder.resolve(query, guild_id)
+            if found.best is None:
+                await self._no_card(ctx, found, guild_id)
+                return
+            # A closest match is shown as what it is, with the other close titles.
+            content = None if found.exact else closest_match_text(found.query)
+            await send_review(ctx, found.best, alternatives=found.menu, content=content)
 
     async def _no_card(
         self, ctx: commands.Context[ReviewBot], found: Lookup, guild_id: int | None

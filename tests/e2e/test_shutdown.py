@@ -182,8 +182,8 @@ async def test_sigterm_mid_burst_answers_every_interaction_taken_and_exits_0(
     assert len(answered) == received >= BURST  # every interaction the bot took, answered
     restarting = [r for r in answered if r.message.content == RESTARTING]
     assert len(restarting) == refused and all(r.ephemeral for r in restarting)
-    for result in answered:
-        assert not result.rejected_callbacks and result.callback_types == [4]
+    for result in answered:  # answered at once, or deferred (a burst) and then filled in
+        assert not result.rejected_callbacks and result.callback_types in ([4], [5])
     assert all(result.message.embeds for result in burst)  # each a card
     # Sent after the stop began: refused while the gateway was open, then not received.
     assert all(r.message.content == RESTARTING for r in late if r.answered)
