@@ -122,6 +122,15 @@ class TitleFinder:
             return Lookup(title, await self._card(review_id, guild_id))
         return await self.lookup(title, guild_id)
 
+    def surely_shows_card(self, query: str, guild_id: int | None) -> bool:
+        """Whether :meth:`resolve` of ``query`` is sure to answer with a card (a public
+        reply): an autocomplete pick, or a title the catalog has exactly. Cheap (no
+        fuzzy search), for deciding how to defer a lookup that must wait; a typo may
+        still find a card, and that is not known without the search."""
+        if parse_choice_value(query) is not None:
+            return True
+        return bool(self.index.exact(query, guild_id, limit=1))
+
     async def get(self, review_id: int, guild_id: int | None) -> Review | None:
         """The live review ``review_id`` if ``guild_id`` may see it."""
         return await self._reviews.get_visible(review_id, guild_id)
@@ -273,6 +282,10 @@ class TitleFinder:
         return people
 
     # -- keeping the index (called by the catalog sync) ------------------------
+
+    def newest_id(self) -> int:
+        """The highest id of a review in the index (0 when it is empty)."""
+        return self.index.newest_id()
 
     def forget_people(self) -> None:
         """Drop the people indexes: directors or cast may have changed."""

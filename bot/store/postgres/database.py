@@ -23,6 +23,7 @@ from typing import Any, Unpack
 
 import asyncpg
 
+from bot.faults import Outage
 from bot.models import ImportReport, ReviewDraft
 from bot.store.engine import Database, Row
 from bot.store.errors import StoreError
@@ -32,6 +33,7 @@ from bot.store.postgres.connection import PostgresConnection, numbered
 from bot.store.postgres.dialect import POSTGRESQL
 from bot.store.postgres.feed import PostgresChangeFeed
 from bot.store.postgres.migrate import migrate
+from bot.store.postgres.outages import reaching
 
 URL_SCHEMES = ("postgresql://", "postgres://")
 # The pg_advisory_xact_lock key writers take: any fixed 64-bit number, unlikely to clash with
@@ -70,18 +72,26 @@ class PostgresDatabase(Database):
         self._pool = pool
         # Tells this store's writes from other processes' in the change feed.
         self.origin = secrets.token_hex(8)
+        self.outage = Outage(f"cannot reach the catalog at {redact(url)}")
         self._feeds: list[PostgresChangeFeed] = []
 
     @classmethod
     async def open(cls, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> PostgresDatabase:
         """Connect (migrating the schema if needed); the pool holds up to ``pool_size``."""
+        # No floor of open connections (min_size=0): asyncpg restores a floor by
+        # retrying in the background and logging each retry, a traceback a second
+        # while the server is down; an outage is logged once (bot/faults.py) instead.
+        # So the first connection is made here, by the migration.
+        pool = await asyncpg.create_pool(url, min_size=0, max_size=pool_size)
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size)
-        except (OSError, asyncpg.PostgresError) as error:
-            raise StoreError(f"cannot connect to {redact(url)}: {error}") from error
-        try:
-            async with pool.acquire() as connection:
+            try:
+                connection = await pool.acquire()
+            except (OSError, asyncpg.PostgresError) as error:
+                raise StoreError(f"cannot connect to {redact(url)}: {error}") from error
+            try:
                 await migrate(connection, redact(url))
+            finally:
+                await pool.release(connection)
         except BaseException:
             await pool.close()
             raise
@@ -97,6 +107,12 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def transaction(self, *, dry_run: bool = False) -> AsyncIterator[PostgresConnection]:
+        with reaching(self.outage):
+            async with self._transaction(dry_run) as connection:
+                yield connection
+
+    @asynccontextmanager
+    async def _transaction(self, dry_run: bool) -> AsyncIterator[PostgresConnection]:
         async with self._pool.acquire() as connection:
             transaction = connection.transaction()
             await transaction.start()
@@ -122,16 +138,18 @@ class PostgresDatabase(Database):
         await self._rolled_back()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(await self._pool.fetch(numbered(sql), *params))
+        with reaching(self.outage):
+            return list(await self._pool.fetch(numbered(sql), *params))
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
-        return await self._pool.fetchrow(numbered(sql), *params)
+        with reaching(self.outage):
+            return await self._pool.fetchrow(numbered(sql), *params)
 
     async def import_reviews(
         self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
     ) -> ImportReport:
         """COPY and set-based SQL in one transaction (see :mod:`bot.store.postgres.imports`)."""
-        return await imports.import_reviews(self, reviews, **options)
+        return await imports.import_reviews(self, reviews, **options)  # in self.transaction
 
     async def backup(self, destination: Path) -> None:
         raise StoreError(
@@ -162,7 +180,7 @@ class PostgresDatabase(Database):
 
     async def change_feed(self) -> PostgresChangeFeed:
         """A feed of every review change committed from now on, by any process."""
-        feed = PostgresChangeFeed(self.url, self.origin)
+        feed = PostgresChangeFeed(self.url, self.origin, self.outage)
         await feed.start()
         self._feeds.append(feed)
         return feed

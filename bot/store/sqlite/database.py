@@ -31,7 +31,7 @@ from typing import Any, Unpack
 
 import aiosqlite
 
-from bot.faults import DatabaseReadOnly, DiskFull
+from bot.faults import DatabaseReadOnly, DiskFull, Outage
 from bot.models import ImportReport, ReviewDraft
 from bot.store.engine import Connection, Database, Row
 from bot.store.errors import CatalogBusy, StoreError
@@ -166,6 +166,8 @@ class SqliteDatabase(Database):
         self._write_lock = asyncio.Lock()
         self._random = random.Random()
         self._intent = WriteIntent(path)
+        # Every write fails until space is freed: logged once, members read one sentence.
+        self.disk_full = Outage(f"{path}: the disk is full; writes are refused until it has room")
 
     @classmethod
     async def open(cls, path: Path) -> SqliteDatabase:
@@ -233,14 +235,28 @@ class SqliteDatabase(Database):
                 yield SqliteConnection(self._writer)
             except sqlite3.OperationalError as error:
                 await self._rollback()
-                raise cannot_write(self._path, error) from None
+                raise self._cannot_write(error) from None
             except BaseException:
                 await self._rollback()
                 raise
             if dry_run:
                 await self._rollback()
             else:
-                await _uncancelled(self._writer.execute("COMMIT"))
+                await self._commit()
+
+    async def _commit(self) -> None:
+        try:
+            await _uncancelled(self._writer.execute("COMMIT"))
+        except sqlite3.OperationalError as error:
+            # A full disk shows at COMMIT too (the pages go to the log then).
+            await self._rollback()
+            raise self._cannot_write(error) from None
+        self.disk_full.over()
+
+    def _cannot_write(self, error: sqlite3.OperationalError) -> Exception:
+        if is_full(error):
+            return self.disk_full.fault(error)
+        return cannot_write(self._path, error)
 
     async def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, waiting for the lock in short attempts, at most a bound."""
@@ -267,7 +283,9 @@ class SqliteDatabase(Database):
             await self._writer.execute("ROLLBACK")
 
     async def _rollback(self) -> None:
-        await _uncancelled(self._writer.execute("ROLLBACK"))
+        # A full disk or an I/O error may have made SQLite roll back already.
+        if self._writer.in_transaction:
+            await _uncancelled(self._writer.execute("ROLLBACK"))
         await self._rolled_back()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
