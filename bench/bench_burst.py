@@ -103,7 +103,7 @@ async def measure(films: int, requests: int) -> list[str]:
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         async with await Store.open(Path(folder) / "bench.db") as store:
-            await store.import_reviews(reviews, actor_id=None)
+            await store.writes.import_reviews(reviews, actor_id=None)
             for in_turns in (True, False):
                 results, finished = await burst(store, texts, in_turns=in_turns)
                 rows.append(row(films, in_turns, results, finished))

@@ -74,7 +74,7 @@ def own_server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
 
 async def catalog_on(url: str) -> Store:
     store = await Store.open(url)
-    await store.import_reviews(FILMS, actor_id=None)
+    await store.writes.import_reviews(FILMS, actor_id=None)
     return store
 
 
