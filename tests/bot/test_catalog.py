@@ -178,7 +178,7 @@ async def test_an_add_whose_miss_cannot_be_cleared_is_still_an_add(
         raise CatalogBusy()
 
     catalog.sync.on_published(listen)
-    monkeypatch.setattr(catalog._store, "clear_miss", busy)
+    monkeypatch.setattr(catalog._store.guilds, "clear_miss", busy)
     with caplog.at_level(logging.WARNING):
         stored = await catalog.curation.add(make_review("Arrival", 2016), actor_id=None)
 
