@@ -58,7 +58,7 @@ def failing_reads(
     catalog: Catalog, monkeypatch: pytest.MonkeyPatch, error: Exception, times: int
 ) -> list[Collection[int] | None]:
     """The next ``times`` reads of title entries raise ``error``; returns the failed calls."""
-    original = catalog._store.title_entries
+    original = catalog._store.reviews.title_entries
     failed: list[Collection[int] | None] = []
 
     async def title_entries(ids: Collection[int] | None = None) -> list[TitleEntry]:
@@ -67,7 +67,7 @@ def failing_reads(
             raise error
         return await original(ids)
 
-    monkeypatch.setattr(catalog._store, "title_entries", title_entries)
+    monkeypatch.setattr(catalog._store.reviews, "title_entries", title_entries)
     return failed
 
 
