@@ -1,10 +1,15 @@
-"""End-to-end benchmark: /review through real discord.py and the loopback Discord.
+"""End-to-end benchmark: /review through real discord.py and the loopback Discord,
+beside the floor: a bare discord.py bot answering /review with a fixed card.
 
 Each request is an INTERACTION_CREATE sent over the gateway socket; the time
 is taken from that event leaving the stand-in to the interaction callback
 arriving at it, over a 58,788-film catalog. Three measurements:
 
-1. /review, as members type titles;
+1. /review, as members type titles, beside the floor bot (no catalog, no lookup, no
+   store: one embed built once, sent as the answer), the two taking turns in blocks
+   of :data:`BLOCK` requests (one stand-in at a time: it redirects discord.py
+   process-wide), so both see the machine under the same load; what is left between
+   them is reviewbot's own work (lookup, card read, embed, view);
 2. the same with metrics on (METRICS_PORT: every command counted and timed, every
    query timed, /metrics scraped every second) and off, in alternating blocks of
    requests, each block on a freshly started bot, so the machine's changing load
@@ -25,11 +30,13 @@ import random
 import statistics
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
+import discord
+from discord import app_commands
 
 from bench.bench_store import percentile
 from bench.movies import movie_reviews
@@ -38,9 +45,12 @@ from bot.charts import ChartCache, render_in_thread
 from bot.client import ReviewBot, create_bot
 from bot.command_metrics import CALLBACK_PATH, CommandMetrics
 from bot.config import Settings
+from bot.embeds import review_embed
 from bot.metrics import Metrics
+from bot.models import ReviewDraft
+from bot.ratelimit import MemberBudget
 from bot.store import Store
-from standin import LoopbackDiscord, connected, default_stand_in
+from standin import LoopbackDiscord, connected, default_stand_in, synced_against
 from standin.defaults import APPLICATION_ID, MEMBER_ID, MODERATOR_ID
 
 SEED = 7
@@ -50,6 +60,10 @@ SCRAPE_SECONDS = 1.0  # far more often than Prometheus' usual 15 s: an upper bou
 STATS_ROUNDS = 5
 DECADES = tuple(range(1910, 2010, 10))  # ten /stats slices: ten charts to draw
 SLOW_MACHINE = 60.0  # how long a start or an answer may take on a loaded machine
+UNLIMITED = (10**9, 1.0)  # members are rate limited; the benchmark is one very fast member
+BLOCK = 100  # requests to reviewbot before the floor bot takes its turn
+Ask = Callable[[str], Awaitable[tuple[float, float]]]
+Samples = tuple[list[float], list[float]]  # callback latencies, round trips (ms)
 
 
 def queries(titles: list[str], count: int) -> list[str]:
@@ -63,6 +77,22 @@ def queries(titles: list[str], count: int) -> list[str]:
             title = (title[:cut] + title[cut + 1 :]).lower()
         picked.append(title)
     return picked
+
+
+class FloorBot(discord.Client):
+    """The least a discord.py bot does to answer /review: parse the interaction, send
+    one fixed embed (a real card's, built once) as the callback."""
+
+    def __init__(self, card: discord.Embed) -> None:
+        super().__init__(intents=discord.Intents.default(), application_id=APPLICATION_ID)
+        self.tree = app_commands.CommandTree(self)
+
+        @self.tree.command(name="review", description="Show a critic's review of a film")
+        async def review(interaction: discord.Interaction, title: str) -> None:
+            await interaction.response.send_message(embed=card)
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync()
 
 
 def row(label: str, samples: list[float]) -> str:
@@ -79,8 +109,10 @@ async def run(requests: int) -> str:
     with tempfile.TemporaryDirectory() as folder:
         database = Path(folder) / "bench.db"
         async with await Store.open(database) as store:
-            await store.import_reviews(reviews, actor_id=None)
-            latencies, wall = await review_latencies(store, titles, requests)
+            await store.writes.import_reviews(reviews, actor_id=None)
+            (latencies, wall), (floor, floor_wall) = await review_and_floor(
+                store, reviews, requests
+            )
         loads.append(os.getloadavg()[0])
         off, on, queries_each = await metrics_cost(database, titles, requests)
         bookkeeping = bookkeeping_microseconds(queries_each)
@@ -92,6 +124,7 @@ async def run(requests: int) -> str:
         )
         loads.append(os.getloadavg()[0])
     cost = statistics.median(on) / statistics.median(off) - 1
+    ratio = percentile(latencies, 0.99) / percentile(floor, 0.99)
     header = "| {} | requests | p50 ms | p99 ms | max ms |\n|---|---:|---:|---:|---:|"
     return "\n".join(
         [
@@ -99,8 +132,12 @@ async def run(requests: int) -> str:
             "on the 2 cores.",
             "",
             header.format(f"`/review` over {len(reviews):,} films"),
-            row("gateway INTERACTION_CREATE → interaction callback", latencies),
-            row("whole round trip as the client sees it (incl. the stand-in)", wall),
+            row("reviewbot: gateway INTERACTION_CREATE → interaction callback", latencies),
+            row("floor (bare discord.py, fixed embed): the same", floor),
+            row("reviewbot: whole round trip as the client sees it (incl. the stand-in)", wall),
+            row("floor: the same", floor_wall),
+            "",
+            f"reviewbot's p99 is {ratio:.1f}× the floor's.",
             "",
             header.format(f"Metrics off and on, {BLOCKS} alternating blocks"),
             row("metrics off (no METRICS_PORT)", off),
@@ -120,6 +157,26 @@ async def run(requests: int) -> str:
             f"| {statistics.median(threaded_rounds):.1f} | | {max(threaded_rounds):.1f} |",
         ]
     )
+
+
+async def review_and_floor(
+    store: Store, reviews: list[ReviewDraft], requests: int
+) -> tuple[Samples, Samples]:
+    """reviewbot and the floor bot, in alternating blocks of :data:`BLOCK` requests
+    (the same queries for both): (callback latency, round trip) per request, in ms."""
+    card = review_embed(reviews[0])
+    texts = queries([r.title for r in reviews], requests)
+    bot: Samples = ([], [])
+    floor: Samples = ([], [])
+    for start in range(0, requests, BLOCK):
+        block = texts[start : start + BLOCK]
+        reviewbot = create_bot(
+            Settings(), store=store, application_id=APPLICATION_ID, force_sync=True
+        )
+        reviewbot.lookup_budget = MemberBudget(UNLIMITED)
+        _extend(bot, await _ask_all(reviewbot, block))
+        _extend(floor, await _ask_all(FloorBot(card), block))
+    return bot, floor
 
 
 async def review_latencies(
@@ -142,8 +199,7 @@ async def review_bot(
     try:
         async with connected(bot, stand_in, start_within=SLOW_MACHINE):
             await stand_in.wait_for_sync()
-            # Members are rate limited; the benchmark is one very fast member.
-            bot.get_command("review")._buckets._cooldown = None  # type: ignore[union-attr]
+            bot.lookup_budget = MemberBudget(UNLIMITED)
             yield bot, stand_in
     finally:
         await stand_in.close()
@@ -264,6 +320,38 @@ async def _measure(stand_in: LoopbackDiscord, texts: list[str]) -> tuple[list[fl
         assert result.latency is not None
         latencies.append(result.latency * 1000)
     return latencies, wall
+
+
+def _extend(samples: Samples, more: Samples) -> None:
+    samples[0].extend(more[0])
+    samples[1].extend(more[1])
+
+
+async def _ask_all(client: discord.Client, texts: list[str]) -> Samples:
+    """Connect ``client`` to a new stand-in and ask it /review for each of ``texts``.
+
+    One stand-in at a time: it points discord.py's REST base at itself, process-wide.
+    """
+    stand_in = default_stand_in()
+    ask = _asker(stand_in)
+    samples: Samples = ([], [])
+    async with synced_against(client, stand_in):
+        for text in texts:
+            latency, round_trip = await ask(text)
+            samples[0].append(latency)
+            samples[1].append(round_trip)
+    return samples
+
+
+def _asker(stand_in: LoopbackDiscord) -> Ask:
+    async def ask(text: str) -> tuple[float, float]:
+        start = time.perf_counter()
+        result = await stand_in.slash("review", {"title": text}, user=MEMBER_ID)
+        round_trip = (time.perf_counter() - start) * 1000
+        assert result.latency is not None, text
+        return result.latency * 1000, round_trip
+
+    return ask
 
 
 def main() -> None:

@@ -4,12 +4,10 @@ serves its metrics and health (with METRICS_PORT)."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import math
 import os
 import pkgutil
-import signal
 from dataclasses import replace
 from typing import Any
 
@@ -33,8 +31,10 @@ from bot.health import (
 from bot.heap import freeze_startup_heap
 from bot.json_log import JsonLogFormatter
 from bot.metrics import Metrics, ShardState
-from bot.ratelimit import AUTOCOMPLETE_RATE, MemberBudget
+from bot.pacing import Turns
+from bot.ratelimit import AUTOCOMPLETE_RATE, LOOKUP_RATE, MemberBudget
 from bot.replies import Where, explain, outcome, reply_with_error, send_ephemeral
+from bot.shutdown import RESTARTING, InFlight, stop_on_signals
 from bot.store import Store
 from bot.sync import sync_key, tree_hash
 from bot.views import PERSISTENT_ITEMS, OwnedView
@@ -154,11 +154,17 @@ class ReviewBot(commands.AutoShardedBot):
         self._health: HealthServer | None = None
         # Shared by every autocompleted option, whichever cog answers it.
         self.autocomplete_budget = MemberBudget(AUTOCOMPLETE_RATE)
+        # Shared by every way of looking a title up: /review, !review, @bot, Find review.
+        self.lookup_budget = MemberBudget(LOOKUP_RATE)
+        # Lookups take turns, so a burst is answered in order and inside Discord's 3 s.
+        self.turns = Turns()
         self._given_store = store
         self._catalog: Catalog | None = None
         self._force_sync = force_sync
         self._sync_guild_id = sync_guild_id
-        self._follower: asyncio.Task[None] | None = None
+        # What members wait on, so that a stop lets it answer (bot/shutdown.py).
+        self.in_flight = InFlight()
+        self._stopping: asyncio.Future[None] | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -180,8 +186,11 @@ class ReviewBot(commands.AutoShardedBot):
         self._catalog.sync.on_changed(self.charts.invalidate)
         # Public card buttons answer from any message, also ones sent before a restart.
         self.add_dynamic_items(*PERSISTENT_ITEMS)
-        # Changes other processes commit (a CLI import, bots on other shards) reach the index.
-        self._follower = asyncio.create_task(self._catalog.sync.follow_changes())
+        # Changes other processes commit (a CLI import, bots on other shards) reach the
+        # index; and what reacts to a new review speaks only in this process's servers.
+        self._catalog.sync.serve_only(self.serves)
+        self._catalog.sync.start_following()
+        self.in_flight.watch(self._connection.parsers, self._refuse_while_stopping)
         for extension in extension_names():
             await self.load_extension(extension)
         self.metrics.add_commands(command_names(self))
@@ -217,13 +226,12 @@ class ReviewBot(commands.AutoShardedBot):
         return {
             "catalog": catalog_check(self.catalog.ping),
             "follower": follower_check(
-                self.follows_changes, self.catalog.sync.lag, bound=FEED_LAG_BOUND
+                lambda: self.catalog.sync.state.following,
+                lambda: self.catalog.sync.state.lag_seconds,
+                bound=FEED_LAG_BOUND,
             ),
             "shards": shards_check(self.shard_states),
         }
-
-    def follows_changes(self) -> bool:
-        return self._follower is not None and not self._follower.done()
 
     def shard_states(self) -> dict[int, ShardState]:
         """Each shard this process runs: its gateway latency (NaN before the first
@@ -252,23 +260,50 @@ class ReviewBot(commands.AutoShardedBot):
         await self.catalog.settings.set_synced_tree(key, digest)
         return True
 
+    def serves(self, guild_id: int) -> bool:
+        """Whether ``guild_id`` is on one of this process's shards (and so is its to
+        speak in)."""
+        return self.get_guild(guild_id) is not None
+
     async def close(self) -> None:
+        """Stop in order, once however often it is called (a signal and the shutdown
+        racing): stop taking interactions and let those in flight answer, stop the
+        follower, close the gateway and HTTP session (unloading the cogs settles their
+        background work first), then the database."""
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop_in_order())
+        await asyncio.shield(self._stopping)
+
+    async def _stop_in_order(self) -> None:
+        drained = await self.in_flight.drain()
+        if drained.received:
+            log.info("stopped taking interactions: %s", drained)
+        if self._catalog is not None:
+            await self._catalog.sync.stop_following()
         health, self._health = self._health, None
         if health is not None:
             await health.stop()
-        follower, self._follower = self._follower, None
-        if follower is not None:
-            follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await follower
         OwnedView.stop_all()  # their controls now answer that they expired
         await asyncio.to_thread(self._renderer.close)
         await super().close()
-        # Taken before awaiting, so a second close() (signal and shutdown racing) is a no-op.
         catalog, self._catalog = self._catalog, None
         # A store handed in by the caller is the caller's to close.
         if catalog is not None and self._given_store is None:
             await catalog.close()
+
+    async def _refuse_while_stopping(self, event: str, data: Any) -> None:
+        """Answer an interaction that arrived after the stop began, instead of starting it."""
+        if event != "INTERACTION_CREATE":
+            return  # a message needs no answer to be over
+        # Built as discord.py's parser builds it, only to answer.
+        interaction = discord.Interaction(data=data, state=self._connection)
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await interaction.response.send_message(RESTARTING, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell interaction %s that the bot is restarting", data["id"])
 
     async def on_ready(self) -> None:
         log.info(
@@ -376,14 +411,14 @@ async def run_bot(settings: Settings) -> int:
         discord.utils.setup_logging(level=settings.log_level_number)
     logging.getLogger("discord.client").addFilter(_not_about_voice)
     bot = create_bot(settings)
-    loop = asyncio.get_running_loop()
     closing: list[asyncio.Future[None]] = []
-    signals = (signal.SIGINT, signal.SIGTERM)
-    for signum in signals:
-        with contextlib.suppress(NotImplementedError):  # not on Windows
-            loop.add_signal_handler(
-                signum, lambda: closing.append(asyncio.ensure_future(bot.close()))
-            )
+
+    def stop() -> None:
+        if not closing:  # a second signal changes nothing: the stop is bounded already
+            log.info("stopping: finishing the interactions in flight, then closing")
+            closing.append(asyncio.ensure_future(bot.close()))
+
+    undo_signals = stop_on_signals(stop)
     assert settings.discord_token is not None
     try:
         async with bot:
@@ -406,7 +441,5 @@ async def run_bot(settings: Settings) -> int:
         # that, inside the signal's close(), which must finish before we return.
         await asyncio.gather(*closing)
         await bot.close()
-        for signum in signals:
-            with contextlib.suppress(NotImplementedError):
-                loop.remove_signal_handler(signum)
+        undo_signals()
     return 0

@@ -13,7 +13,6 @@ The same policy says how a failed command counts in the metrics (:func:`outcome`
 from __future__ import annotations
 
 import logging
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,7 +20,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.faults import OperatorFault
+from bot.faults import CATALOG_UNAVAILABLE, CatalogUnavailable, OperatorFault, new_error_id
 from bot.member_errors import UserError
 from bot.metrics import Outcome
 from bot.ratelimit import SlowDown, cooldown_message
@@ -112,11 +111,6 @@ class Where:
 NOWHERE = Where()
 
 
-def new_error_id() -> str:
-    """What a member quotes to whoever reads the logs; the log line carries it too."""
-    return secrets.token_hex(4)
-
-
 def report_unexpected(error: BaseException, context: str, where: Where = NOWHERE) -> str:
     """Log the failure with an id a moderator can quote; returns the apology."""
     error_id = new_error_id()
@@ -137,8 +131,11 @@ def report_fault(fault: OperatorFault, context: str, where: Where = NOWHERE) -> 
     """Log an operator fault with an id; returns the plain sentence the member reads.
 
     The fault's own text (a file path, say) is for the operator and goes to the log
-    only; it is a diagnosis, so no traceback comes with it.
+    only; it is a diagnosis, so no traceback comes with it. An outage is logged by
+    its :class:`~bot.faults.Outage`, once, not here at every request it refuses.
     """
+    if isinstance(fault, CatalogUnavailable):
+        return CATALOG_UNAVAILABLE
     error_id = new_error_id()
     log.error(
         "operator fault %s in %s: %s", error_id, context, fault, extra=where.log_fields(error_id)

@@ -78,10 +78,12 @@ class PostgresServer:
             "--no-locale",
             "--no-sync",
         )
-        server._start_server()
+        server.resume()
         return server
 
-    def _start_server(self) -> None:
+    def resume(self) -> None:
+        """Start the server (again, after :meth:`halt` or :meth:`pause`) on the same
+        port and data."""
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             # synchronous_commit stays on: with it off, a VACUUM right after a commit
@@ -106,9 +108,9 @@ class PostgresServer:
         connections closed, new ones refused) until :meth:`resume`."""
         self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
 
-    def resume(self) -> None:
-        """Start the paused server again, on the same port and data."""
-        self._start_server()
+    def halt(self) -> None:
+        """Stop the server at once, as a crash or an operator would, keeping its data."""
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
 
     def create_database(self, name: str) -> str:
         """A new empty database on this server; returns its URL."""
@@ -117,7 +119,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+            self.halt()
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -621,6 +621,10 @@ class ScopedTitleIndex:
         """The scope a review was added under (KeyError if unknown)."""
         return self._scope_of[review_id]
 
+    def newest_id(self) -> int:
+        """The highest review id indexed (0 when empty)."""
+        return max(self._scope_of, default=0)
+
     def add(
         self,
         review_id: int,

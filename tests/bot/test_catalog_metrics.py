@@ -91,7 +91,7 @@ async def test_change_listeners_hear_this_processs_writes_and_the_feeds(tmp_path
         await catalog.sync.catch_up()  # this process's own two changes, from the feed
         told = len(heard)
         async with await Store.open(database) as other:  # another process
-            await other.add(make_review("Alien", 1979), actor_id=MOD)
+            await other.writes.add(make_review("Alien", 1979), actor_id=MOD)
         await catalog.sync.catch_up()
         assert len(heard) == told + 1
         await catalog.sync.catch_up()  # nothing new: nobody is told
@@ -106,7 +106,7 @@ async def test_a_failed_follower_counts_a_restart_and_lags_until_a_batch_applies
     database = tmp_path / "reviews.db"
     metrics = Metrics()
     catalog = await Catalog.open(database, metrics=metrics)
-    original = catalog._store.title_entries
+    original = catalog._store.reviews.title_entries
     failures: list[object] = []
 
     async def briefly_unreachable(ids: Collection[int] | None = None) -> list[TitleEntry]:
@@ -115,20 +115,20 @@ async def test_a_failed_follower_counts_a_restart_and_lags_until_a_batch_applies
             raise ConnectionError("the database is briefly unreachable")
         return await original(ids)
 
-    monkeypatch.setattr(catalog._store, "title_entries", briefly_unreachable)
-    assert catalog.sync.lag() == 0.0
+    monkeypatch.setattr(catalog._store.reviews, "title_entries", briefly_unreachable)
+    assert catalog.sync.state.lag_seconds == 0.0
     following = asyncio.create_task(catalog.sync.follow_changes())
     try:
         async with await Store.open(database) as other:
-            await other.add(make_review("Heat", 1995), actor_id=MOD)
+            await other.writes.add(make_review("Heat", 1995), actor_id=MOD)
             await eventually(lambda: _true(bool(failures)))
             assert value(metrics, "reviewbot_change_feed_restarts_total") == 1
-            first = catalog.sync.lag()
+            first = catalog.sync.state.lag_seconds
             assert first > 0
             await asyncio.sleep(0.01)
             assert value(metrics, "reviewbot_change_feed_lag_seconds") > first  # still behind
-            await other.add(make_review("Alien", 1979), actor_id=MOD)
-            await eventually(lambda: _true(catalog.sync.lag() == 0.0))
+            await other.writes.add(make_review("Alien", 1979), actor_id=MOD)
+            await eventually(lambda: _true(catalog.sync.state.lag_seconds == 0.0))
         assert value(metrics, "reviewbot_change_feed_lag_seconds") == 0
         assert value(metrics, "reviewbot_change_feed_restarts_total") == 1
         assert (await catalog.finder.resolve("heat", None)).found  # made up by the rebuild

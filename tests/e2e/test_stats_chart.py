@@ -77,7 +77,7 @@ async def bot_over(tmp_path: Path, films: list[ReviewDraft]) -> AsyncIterator[Bo
     settings = Settings(database_path=tmp_path / "reviews.db")
     async with await Store.open(settings.database_path) as store:
         if films:
-            await store.import_reviews(films, actor_id=None)
+            await store.writes.import_reviews(films, actor_id=None)
         async with running_bot(
             lambda: create_bot(settings, store=store, application_id=APPLICATION_ID)
         ) as run:

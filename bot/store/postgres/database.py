@@ -1,4 +1,4 @@
-"""PostgreSQL plumbing through asyncpg: a pool, serialised writers, LISTEN/NOTIFY, migrations.
+"""PostgreSQL through asyncpg: a pool, serialised writers, the LISTEN/NOTIFY feed.
 
 Several bot processes share one PostgreSQL database. Reads go to any pooled
 connection. Every write transaction first takes one advisory lock, so writers
@@ -8,34 +8,38 @@ stay true from check to insert without retry loops. Writes are rare (curation,
 misses, one row per /random), so one lock costs little.
 
 A trigger (migration 0001) NOTIFYs every review a transaction writes; a
-:class:`~bot.store.pg_changes.PostgresChangeFeed` LISTENs on its own connection
+:class:`~bot.store.postgres.feed.PostgresChangeFeed` LISTENs on its own connection
 and hands the catalog what other processes changed.
 """
 
 from __future__ import annotations
 
-import functools
-import logging
-import re
+import asyncio
 import secrets
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from pathlib import Path
+from typing import Any, Unpack
 
 import asyncpg
 
+from bot.faults import Outage
+from bot.models import ImportReport, ReviewDraft
+from bot.store.engine import Database, Row
 from bot.store.errors import StoreError
-from bot.store.migrate import POSTGRESQL_MIGRATIONS, refuse_newer
-from bot.store.pg_changes import PostgresChangeFeed
-from bot.store.sql import POSTGRESQL, UNOBSERVED, Dialect, QueryObserver, RollbackHook, Row
-
-log = logging.getLogger(__name__)
+from bot.store.importing import ImportOptions
+from bot.store.postgres import imports
+from bot.store.postgres.connection import PostgresConnection, numbered
+from bot.store.postgres.dialect import POSTGRESQL
+from bot.store.postgres.feed import PostgresChangeFeed
+from bot.store.postgres.migrate import migrate
+from bot.store.postgres.outages import reaching
 
 URL_SCHEMES = ("postgresql://", "postgres://")
-# pg_advisory_xact_lock keys: any fixed 64-bit numbers, unlikely to clash with other apps.
+# The pg_advisory_xact_lock key writers take: any fixed 64-bit number, unlikely to clash with
+# other apps (migrate.MIGRATE_LOCK is the next one).
 WRITE_LOCK = 0x72657669657762  # "reviewb"
-MIGRATE_LOCK = WRITE_LOCK + 1
 DEFAULT_POOL_SIZE = 10
 
 
@@ -57,80 +61,38 @@ def redact(url: str) -> str:
     return f"{scheme}://{user}:***@{location}"
 
 
-_PLACEHOLDER = re.compile(r"'[^']*'|\?(\d*)")
-
-
-@functools.lru_cache(maxsize=1024)
-def numbered(sql: str) -> str:
-    """SQLite's ``?`` and ``?N`` placeholders as PostgreSQL's ``$N``, numbered as SQLite
-    numbers them (a bare ``?`` is one past the largest number so far); none occur
-    inside the store's literals."""
-    counter = 0
-
-    def replace(match: re.Match[str]) -> str:
-        nonlocal counter
-        if not match.group().startswith("?"):
-            return match.group()  # a quoted literal, kept as it is
-        number = int(match.group(1)) if match.group(1) else counter + 1
-        counter = max(counter, number)
-        return f"${number}"
-
-    return _PLACEHOLDER.sub(replace, sql)
-
-
-class PostgresConnection:
-    """One pooled connection inside a write transaction."""
-
-    dialect: Dialect = POSTGRESQL
-
-    def __init__(self, connection: asyncpg.Connection) -> None:
-        self._connection = connection
-
-    async def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
-        await self._connection.execute(numbered(sql), *params)
-
-    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        batch = list(rows)
-        if batch:
-            await self._connection.executemany(numbered(sql), batch)
-
-    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
-        return list(await self._connection.fetch(numbered(sql), *params))
-
-    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
-        return await self._connection.fetchrow(numbered(sql), *params)
-
-    async def copy(
-        self, table: str, columns: Sequence[str], records: Sequence[Sequence[Any]]
-    ) -> None:
-        """``records`` into ``table`` by COPY: one stream, not a round trip per row."""
-        await self._connection.copy_records_to_table(table, records=records, columns=columns)
-
-
-class PostgresDatabase:
+class PostgresDatabase(Database):
     """A pool of connections to one PostgreSQL database. Create with :meth:`open`."""
 
-    dialect: Dialect = POSTGRESQL
+    dialect = POSTGRESQL
+    errors = (asyncpg.PostgresError,)
 
     def __init__(self, url: str, pool: asyncpg.Pool) -> None:
+        super().__init__()
         self.url = url
         self._pool = pool
-        self._rollback_hooks: list[RollbackHook] = []
         # Tells this store's writes from other processes' in the change feed.
         self.origin = secrets.token_hex(8)
+        self.outage = Outage(f"cannot reach the catalog at {redact(url)}")
         self._feeds: list[PostgresChangeFeed] = []
-        self.observer: QueryObserver = UNOBSERVED
 
     @classmethod
     async def open(cls, url: str, *, pool_size: int = DEFAULT_POOL_SIZE) -> PostgresDatabase:
         """Connect (migrating the schema if needed); the pool holds up to ``pool_size``."""
+        # No floor of open connections (min_size=0): asyncpg restores a floor by
+        # retrying in the background and logging each retry, a traceback a second
+        # while the server is down; an outage is logged once (bot/faults.py) instead.
+        # So the first connection is made here, by the migration.
+        pool = await asyncpg.create_pool(url, min_size=0, max_size=pool_size)
         try:
-            pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size)
-        except (OSError, asyncpg.PostgresError) as error:
-            raise StoreError(f"cannot connect to {redact(url)}: {error}") from error
-        try:
-            async with pool.acquire() as connection:
+            try:
+                connection = await pool.acquire()
+            except (OSError, asyncpg.PostgresError) as error:
+                raise StoreError(f"cannot connect to {redact(url)}: {error}") from error
+            try:
                 await migrate(connection, redact(url))
+            finally:
+                await pool.release(connection)
         except BaseException:
             await pool.close()
             raise
@@ -141,6 +103,10 @@ class PostgresDatabase:
         return redact(self.url)
 
     @property
+    def path(self) -> None:
+        return None
+
+    @property
     def pool_size(self) -> int:
         """The most connections the pool opens."""
         return int(self._pool.get_max_size())
@@ -149,11 +115,14 @@ class PostgresDatabase:
         """Connections of the pool busy with a query or transaction now."""
         return int(self._pool.get_size() - self._pool.get_idle_size())
 
-    def on_rollback(self, hook: RollbackHook) -> None:
-        self._rollback_hooks.append(hook)
-
     @asynccontextmanager
     async def transaction(self, *, dry_run: bool = False) -> AsyncIterator[PostgresConnection]:
+        with reaching(self.outage):
+            async with self._transaction(dry_run) as connection:
+                yield connection
+
+    @asynccontextmanager
+    async def _transaction(self, dry_run: bool) -> AsyncIterator[PostgresConnection]:
         started = time.perf_counter()
         async with self._pool.acquire() as connection:
             transaction = connection.transaction()
@@ -173,25 +142,37 @@ class PostgresDatabase:
             if dry_run:
                 await self._rollback(transaction)
             else:
-                await transaction.commit()
+                await _to_the_end(transaction.commit())
                 self.observer.store_query("write", time.perf_counter() - started)
 
     async def _rollback(self, transaction: Any) -> None:
         await transaction.rollback()
-        for hook in self._rollback_hooks:
-            await hook()
+        await self._rolled_back()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         started = time.perf_counter()
-        rows = list(await self._pool.fetch(numbered(sql), *params))
+        with reaching(self.outage):
+            rows = list(await self._pool.fetch(numbered(sql), *params))
         self.observer.store_query("read", time.perf_counter() - started)
         return rows
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
         started = time.perf_counter()
-        row = await self._pool.fetchrow(numbered(sql), *params)
+        with reaching(self.outage):
+            row = await self._pool.fetchrow(numbered(sql), *params)
         self.observer.store_query("read", time.perf_counter() - started)
         return row
+
+    async def import_reviews(
+        self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
+    ) -> ImportReport:
+        """COPY and set-based SQL in one transaction (see :mod:`bot.store.postgres.imports`)."""
+        return await imports.import_reviews(self, reviews, **options)  # in self.transaction
+
+    async def backup(self, destination: Path) -> None:
+        raise StoreError(
+            f"{self.location} is PostgreSQL: back it up with pg_dump (see docs/deploy.md)"
+        )
 
     async def schema_version(self) -> int:
         return int(await self._pool.fetchval("SELECT version FROM reviewbot_schema"))
@@ -217,7 +198,7 @@ class PostgresDatabase:
 
     async def change_feed(self) -> PostgresChangeFeed:
         """A feed of every review change committed from now on, by any process."""
-        feed = PostgresChangeFeed(self.url, self.origin)
+        feed = PostgresChangeFeed(self.url, self.origin, self.outage)
         await feed.start()
         self._feeds.append(feed)
         return feed
@@ -228,33 +209,13 @@ class PostgresDatabase:
         await self._pool.close()
 
 
-async def migrate(connection: asyncpg.Connection, location: str) -> int:
-    """Bring the schema to the latest version; returns the version it started at.
-
-    All steps run in one transaction (PostgreSQL's DDL is transactional), so a
-    failure changes nothing, under an advisory lock so processes starting
-    together migrate once.
-    """
-    async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock($1)", MIGRATE_LOCK)
-        await connection.execute(
-            "CREATE TABLE IF NOT EXISTS reviewbot_schema (version INTEGER NOT NULL)"
-        )
-        start = await connection.fetchval("SELECT version FROM reviewbot_schema")
-        if start is None:
-            await connection.execute("INSERT INTO reviewbot_schema (version) VALUES (0)")
-            start = 0
-        refuse_newer(location, start)
-        for migration in POSTGRESQL_MIGRATIONS:
-            if migration.version <= start:
-                continue
-            try:
-                await connection.execute(migration.sql)
-            except asyncpg.PostgresError as error:
-                raise StoreError(
-                    f"{location}: migration {migration.version} ({migration.name}) failed: "
-                    f"{error}; nothing was changed (still at version {start})"
-                ) from error
-            await connection.execute("UPDATE reviewbot_schema SET version = $1", migration.version)
-            log.info("migrated %s to version %d (%s)", location, migration.version, migration.name)
-    return int(start)
+async def _to_the_end(statement: Awaitable[None]) -> None:
+    """Await a COMMIT to its end even if the caller is cancelled meanwhile, so whether it
+    committed is known (it has, when this returns or is cancelled); the cancellation
+    goes on after."""
+    task = asyncio.ensure_future(statement)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        await task
+        raise
