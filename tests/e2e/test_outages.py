@@ -255,7 +255,8 @@ async def test_a_full_sqlite_disk_is_the_same_plain_sentence_and_one_log_line(
     refused = answers[saved_first:]
     # /catalog alias keeps the moderator's input on a failed write (issue 20): the plain
     # sentence, then the offer to try the same change again.
-    assert len(refused) >= 5 and set(refused) == {kept_for_another_try(CATALOG_UNAVAILABLE, "**Try again**")}, answers
+    refusal = kept_for_another_try(CATALOG_UNAVAILABLE, "**Try again**")
+    assert len(refused) >= 5 and set(refused) == {refusal}, answers
     [outage] = during
     assert f"{database}: the disk is full" in outage and "operator fault" in outage
     assert saved.message.content.endswith("Room Again")
