@@ -10,7 +10,9 @@ the console hold, each with one job:
 - ``curation``, ``settings``, ``insights`` (:mod:`bot.services`): what cogs and the
   CLI change and read.
 
-The store itself stays inside: nothing outside these owners touches it.
+The store itself stays inside: nothing outside these owners touches it. Each owner
+records what it does to the process's :class:`~bot.metrics.Metrics` (a no-op unless
+the bot serves metrics).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 from bot.catalog_sync import CatalogSync
 from bot.finder import TitleFinder
 from bot.importers import read_review_file
+from bot.metrics import NO_METRICS, Metrics
 from bot.models import ImportReport
 from bot.services.curation import Curation
 from bot.services.insights import Insights
@@ -36,35 +39,55 @@ STARTER_CATALOG = Path(__file__).resolve().parent / "data" / "catalog.json"  # p
 class Catalog:
     """One open database and the owners that work on it."""
 
-    def __init__(self, store: Store, finder: TitleFinder, sync: CatalogSync) -> None:
+    def __init__(
+        self,
+        store: Store,
+        finder: TitleFinder,
+        sync: CatalogSync,
+        metrics: Metrics = NO_METRICS,
+    ) -> None:
         self._store = store
         self.finder = finder
         self.sync = sync
-        self.curation = Curation(store, sync)
+        self.curation = Curation(store, sync, metrics)
         self.settings = GuildSettings(store.guilds)
         self.insights = Insights(store, finder)
 
     @classmethod
-    async def open(cls, target: Path | str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Catalog:
+    async def open(
+        cls,
+        target: Path | str,
+        *,
+        pool_size: int = DEFAULT_POOL_SIZE,
+        metrics: Metrics = NO_METRICS,
+    ) -> Catalog:
         """Open (or create, empty) the database, a file or a PostgreSQL URL, and build
         the index."""
         store = await Store.open(target, pool_size=pool_size)
         try:
-            return await cls.from_store(store)
+            return await cls.from_store(store, metrics=metrics)
         except BaseException:
             await store.close()
             raise
 
     @classmethod
-    async def from_store(cls, store: Store) -> Catalog:
+    async def from_store(cls, store: Store, *, metrics: Metrics = NO_METRICS) -> Catalog:
+        if metrics.enabled:  # else every query would call a method that does nothing
+            store.observe(metrics)
+        if store.pool_size is not None:
+            metrics.watch_pool(store.pool_in_use, store.pool_size)
         # The feed starts before the index is read: a change committed in between is
         # applied twice, which is harmless, rather than not at all.
         feed = await store.change_feed()
-        finder = await TitleFinder.load(store)
-        return cls(store, finder, CatalogSync(store, feed, finder))
+        finder = await TitleFinder.load(store, metrics)
+        return cls(store, finder, CatalogSync(store, feed, finder, metrics), metrics)
 
     async def close(self) -> None:
         await self._store.close()
+
+    async def ping(self) -> None:
+        """One small read; raises what the database raises when it cannot answer."""
+        await self._store.schema_version()
 
     async def load_starter_if_empty(self, starter: Path = STARTER_CATALOG) -> ImportReport | None:
         """On a database that has never held a review, load the sample reviews.

@@ -2,9 +2,10 @@
 
 :class:`CatalogSync` is the one owner of "a review changed": it keeps the title
 finder's index in step with what this process writes and with what the change feed
-(:mod:`bot.changes`) reports from other processes, and it tells the publish
+(:mod:`bot.changes`) reports from other processes, it tells the publish
 listeners (the announcements, and whatever else reacts to a new review) when
-reviews became visible.
+reviews became visible, and the change listeners (the /stats chart cache) whenever
+anything changed.
 
 Several processes may serve one catalog, each some of the servers (shards). Every
 process hears every publication: its own writes at once, the others' through the
@@ -16,7 +17,7 @@ serves it, whichever process or command line wrote it.
 A running bot follows the feed with :meth:`CatalogSync.start_following`: a
 supervised task that survives any failure (logged with an error id, retried after
 a growing pause, the index rebuilt since changes may have been missed) and whose
-:class:`FollowerState` a health check reads.
+:class:`FollowerState` a health check and the metrics read.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from bot.changes import ChangeBatch, ChangeFeed
 from bot.faults import CatalogUnavailable, new_error_id
 from bot.finder import INDEX_SLICE, TitleFinder
 from bot.heap import LARGE_BATCH, freeze_long_lived
+from bot.metrics import NO_METRICS, Metrics
 from bot.models import Review, TitleEntry
 from bot.store import Store
 
@@ -54,6 +56,7 @@ class Published:
 
 
 PublishListener = Callable[[Published], Awaitable[None]]
+ChangeListener = Callable[[], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,11 +91,15 @@ def _every_guild(guild_id: int) -> bool:
 class CatalogSync:
     """What this process does when reviews change: re-index, and tell the listeners."""
 
-    def __init__(self, store: Store, feed: ChangeFeed, finder: TitleFinder) -> None:
+    def __init__(
+        self, store: Store, feed: ChangeFeed, finder: TitleFinder, metrics: Metrics = NO_METRICS
+    ) -> None:
         self._store = store
         self.feed = feed
         self._finder = finder
+        self._metrics = metrics
         self._publish_listeners: list[PublishListener] = []
+        self._change_listeners: list[ChangeListener] = []
         self._serves: GuildFilter = _every_guild
         self._published_ids: OrderedDict[int, None] = OrderedDict()
         self._newest_id = finder.newest_id()  # a rebuild publishes live reviews newer than this
@@ -105,6 +112,7 @@ class CatalogSync:
         self._behind_since: float | None = None
         self._restarts = 0
         self._last_error_id: str | None = None
+        metrics.watch_feed_lag(lambda: self.state.lag_seconds)
 
     # -- this process's own writes -----------------------------------------------
 
@@ -112,11 +120,13 @@ class CatalogSync:
         """This process stored ``review`` (added, edited, restored): index it now,
         rather than when the feed reports it."""
         self._finder.index_review(review)
+        self._changed()
         self._newest_id = max(self._newest_id, review.id)
 
     def removed(self, review_ids: Iterable[int]) -> None:
         """This process took ``review_ids`` out of the live catalog."""
         self._finder.unindex(review_ids)
+        self._changed()
 
     async def imported(self, added_ids: Collection[int]) -> None:
         """This process imported in bulk: index what the feed holds, then publish
@@ -162,6 +172,17 @@ class CatalogSync:
         if len(self._published_ids) > REMEMBERED_PUBLICATIONS:
             self._published_ids.popitem(last=False)
         return True
+
+    # -- any change --------------------------------------------------------------
+
+    def on_changed(self, listener: ChangeListener) -> None:
+        """Call ``listener`` whenever the catalog changed, whoever changed it (this
+        process at once, another through the change feed); it must not block."""
+        self._change_listeners.append(listener)
+
+    def _changed(self) -> None:
+        for listener in self._change_listeners:
+            listener()
 
     # -- following other writers ---------------------------------------------------
 
@@ -239,6 +260,7 @@ class CatalogSync:
 
     def _failed(self, error: Exception, pause: float) -> None:
         self._restarts += 1
+        self._metrics.feed_restarted()
         self._behind_since = self._behind_since or time.monotonic()
         if isinstance(error, CatalogUnavailable):
             # The outage logged itself once; a line per retry would bury it.
@@ -283,6 +305,8 @@ class CatalogSync:
         reviews newer than any this process knew of: they were added meanwhile.
         """
         self._finder.forget_people()  # directors or cast may have changed
+        if batch.changes or not batch.complete:
+            self._changed()  # at once: the database already holds what the batch names
         if not batch.complete:
             log.info("the change feed skipped ahead; rebuilding the title index")
             live = await self._store.reviews.title_entries()

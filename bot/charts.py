@@ -16,15 +16,28 @@ backend to choose (so no ``matplotlib.use`` either, whatever was imported first)
 Matplotlib does not promise that two renders in two threads are safe (fonts and text
 layout are cached globally), so renders take a lock; the GIL would run them one at a
 time anyway.
+
+**Processes.** A render in a thread holds the bot's GIL for a few hundred
+milliseconds in 5 ms turns, and every step of another member's lookup waits for a
+turn: the event loop's timers fire up to 10 ms late (p99) while a chart renders in a
+thread, 0.4 ms late while it renders in a process, and ``/review``'s p50 beside ten
+renders is 6.3 ms against 3.5 ms (3.0 ms idle; docs/benchmarks.md). The bot therefore
+draws in a process of its own (:class:`RenderProcess`, at a lower CPU priority);
+tests and the CLI draw in a thread (:func:`render_in_thread`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import multiprocessing
+import os
+import signal
 import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from math import ceil
 
@@ -218,6 +231,58 @@ def _shorten(label: str) -> str:
     return label if len(label) <= GENRE_LABEL_CHARS else label[: GENRE_LABEL_CHARS - 1] + "…"
 
 
+Render = Callable[[CatalogHistograms], Awaitable[bytes]]
+RENDER_NICENESS = 10  # the render process yields the CPU to the bot's own process
+
+
+async def render_in_thread(histograms: CatalogHistograms) -> bytes:
+    """:func:`render_chart` in a worker thread of this process."""
+    return await asyncio.to_thread(render_chart, histograms)
+
+
+class RenderProcess:
+    """:func:`render_chart` in a child process, started with the first chart.
+
+    The child is spawned, not forked (forking a process with running threads and an
+    event loop is unsafe), so the first chart waits about a second for it to import
+    matplotlib; it then holds about 80 MB. Spawning imports the main module again in
+    the child, so a script that starts the bot needs the usual ``if __name__ ==
+    "__main__":`` guard (``reviewbot`` and ``python -m bot`` have it). A child that dies
+    (killed, out of memory) fails the render it was on, and the next render starts a
+    new one.
+    """
+
+    def __init__(self) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+
+    async def __call__(self, histograms: CatalogHistograms) -> bytes:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=1,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_render_worker,
+            )
+        pool = self._pool
+        try:
+            return await asyncio.get_running_loop().run_in_executor(pool, render_chart, histograms)
+        except BrokenProcessPool:
+            if self._pool is pool:
+                self._pool = None
+            raise
+
+    def close(self) -> None:
+        """Stop the child (waiting for a render in progress); a later render starts anew."""
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _render_worker() -> None:
+    # Ctrl-C in a terminal reaches the whole process group; the bot stops its child.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.nice(RENDER_NICENESS)
+
+
 @dataclass(frozen=True, slots=True)
 class Chart:
     png: bytes
@@ -234,13 +299,17 @@ class ChartCache:
     """Charts by (scope, filters), drawn once until the catalog changes.
 
     Requests for a chart being drawn wait for that drawing (single flight), so ten
-    members asking ``/stats`` at once cost one query and one render. Renders run in a
-    worker thread, one at a time; the next waits on the event loop, not in a thread.
-    Whoever follows the catalog's changes calls :meth:`invalidate`.
+    members asking ``/stats`` at once cost one query and one render. Renders run off
+    the event loop (``render``: in a thread, or a :class:`RenderProcess`), one at a
+    time; the next waits on the event loop, not in a thread. Whoever follows the
+    catalog's changes calls :meth:`invalidate`.
     """
 
-    def __init__(self, load: LoadHistograms, *, size: int = MAX_CHARTS) -> None:
+    def __init__(
+        self, load: LoadHistograms, *, size: int = MAX_CHARTS, render: Render = render_in_thread
+    ) -> None:
         self._load = load
+        self._render = render
         self._size = size
         self._version = 0  # bumped by every change of the catalog
         self._charts: OrderedDict[ChartKey, Chart] = OrderedDict()
@@ -249,6 +318,10 @@ class ChartCache:
         self._flights: dict[tuple[int, ChartKey], asyncio.Task[Chart]] = {}
         self._render_turn = asyncio.Semaphore(1)
         self.renders = 0  # charts drawn since start
+
+    def holds(self, scope: int | None, filters: ReviewFilters) -> bool:
+        """Whether :meth:`get` answers at once (no query, no render) for this chart."""
+        return (scope, filters) in self._charts
 
     def invalidate(self) -> None:
         """The catalog changed: every chart drawn or being drawn is out of date."""
@@ -274,7 +347,7 @@ class ChartCache:
     async def _draw(self, key: ChartKey, version: int) -> Chart:
         histograms = await self._load(*key)
         async with self._render_turn:
-            png = await asyncio.to_thread(render_chart, histograms)
+            png = await self._render(histograms)
         self.renders += 1
         chart = Chart(png, histograms)
         if version == self._version:

@@ -21,7 +21,7 @@ from bot.faults import OperatorFault
 from bot.formats.export import EXPORTERS
 from bot.importers import FORMATS, ImportFailed, iter_reviews
 from bot.member_errors import UserError
-from bot.models import Review, ReviewDraft
+from bot.models import Review, ReviewDraft, ReviewFilters
 from bot.services.curation import copy_catalog, import_into
 from bot.validation import elide
 
@@ -150,7 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     showing = commands.add_parser("show", parents=[database], help="print one review by id")
     showing.add_argument("id", type=review_id)
 
-    commands.add_parser("stats", parents=[database], help="catalog size and score distribution")
+    stats = commands.add_parser(
+        "stats", parents=[database], help="catalog size and score distribution"
+    )
+    stats.add_argument(
+        "--chart", type=Path, metavar="FILE.png", help="also write the /stats chart to this PNG"
+    )
 
     history = commands.add_parser(
         "history", parents=[database], help="what changed in one review, who and when"
@@ -185,7 +190,9 @@ def build_parser() -> argparse.ArgumentParser:
     console.add_argument("--as-mod", action="store_true", help="act as a moderator")
     console.add_argument("--script", type=Path, help="run the lines of FILE, print the replies")
     console.add_argument(
-        "--save-dir", type=Path, help="save files the bot sends (exports) into this folder"
+        "--save-dir",
+        type=Path,
+        help="save files the bot sends (exports, /stats charts) into this folder",
     )
 
     syncing = commands.add_parser(
@@ -468,6 +475,23 @@ async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> No
         out.print(f"  {bucket:>2}–{bucket}.9  {count}")
     for label, count in stats.verdicts.items():
         out.print(f"  {label}: {count}")
+    if args.chart is not None:
+        await _write_chart(catalog, args.chart, out)
+
+
+async def _write_chart(catalog: Catalog, path: Path, out: Console) -> None:
+    """The chart /stats attaches, of the whole global catalog, as a PNG file."""
+    from bot.charts import HEIGHT_PX, WIDTH_PX, render_in_thread  # matplotlib: only here
+
+    if await asyncio.to_thread(path.is_dir):
+        raise CliError(f"{path}: is a directory; name the PNG file to write")
+    histograms = await catalog.insights.histograms(ReviewFilters(), guild_id=None)
+    png = await render_in_thread(histograms)
+    try:
+        await asyncio.to_thread(path.write_bytes, png)
+    except OSError as error:
+        raise CliError(f"{path}: cannot write it ({error.strerror})") from None
+    out.print(f"Wrote the chart to {path} ({WIDTH_PX}×{HEIGHT_PX} px PNG, {len(png):,} bytes)")
 
 
 async def _backup(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:

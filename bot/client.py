@@ -1,10 +1,14 @@
-"""The Bot: owns the catalog, loads the cogs, syncs commands, handles errors."""
+"""The Bot: owns the catalog, loads the cogs, syncs commands, handles errors, and
+serves its metrics and health (with METRICS_PORT)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import os
 import pkgutil
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -14,17 +18,32 @@ from discord.ext import commands
 
 import cogs
 from bot.catalog import Catalog
-from bot.config import Settings
+from bot.charts import ChartCache, RenderProcess
+from bot.command_metrics import CommandMetrics
+from bot.config import ConfigError, Settings
+from bot.health import (
+    HealthServer,
+    ReadinessCheck,
+    catalog_check,
+    follower_check,
+    shards_check,
+)
 from bot.heap import freeze_startup_heap
+from bot.json_log import JsonLogFormatter
+from bot.metrics import Metrics, ShardState
 from bot.pacing import Turns
 from bot.ratelimit import AUTOCOMPLETE_RATE, LOOKUP_RATE, MemberBudget
-from bot.replies import explain, reply_with_error, send_ephemeral
+from bot.replies import Where, explain, outcome, reply_with_error, send_ephemeral
 from bot.shutdown import RESTARTING, InFlight, stop_on_signals
 from bot.store import Store
 from bot.sync import sync_key, tree_hash
 from bot.views import PERSISTENT_ITEMS, OwnedView
 
 log = logging.getLogger(__name__)
+
+# /readyz: the follower may trail the catalog this long (one batch of a large import
+# takes a second or two to index; a follower failing for this long needs a look).
+FEED_LAG_BOUND = 30.0
 
 
 def bot_intents(settings: Settings) -> discord.Intents:
@@ -41,7 +60,9 @@ def bot_intents(settings: Settings) -> discord.Intents:
 
 
 class ReviewTree(app_commands.CommandTree["ReviewBot"]):
-    """Command tree that answers errors nobody else answered, privately.
+    """Command tree that answers errors nobody else answered, privately, and where
+    every command is counted (:mod:`bot.command_metrics`): it arrives here, and here
+    its error ends it.
 
     It never defers on a command's behalf: only the command knows whether its
     answer will be private, so each slow command and component defers itself
@@ -49,15 +70,23 @@ class ReviewTree(app_commands.CommandTree["ReviewBot"]):
     private reply public and could race the command's own answer (40060).
     """
 
+    async def interaction_check(self, interaction: discord.Interaction[ReviewBot], /) -> bool:
+        self.client.command_metrics.arrived(interaction)
+        return True
+
     async def on_error(
         self, interaction: discord.Interaction[ReviewBot], error: app_commands.AppCommandError, /
     ) -> None:
         command = interaction.command
-        cog = getattr(command, "binding", None)
-        if isinstance(cog, commands.Cog) and cog.has_app_command_error_handler():
-            return  # the cog answered with its own context
         name = command.qualified_name if command else "?"
-        await send_ephemeral(interaction, explain(error, f"/{name} from {interaction.user.id}"))
+        try:
+            cog = getattr(command, "binding", None)
+            if isinstance(cog, commands.Cog) and cog.has_app_command_error_handler():
+                return  # the cog answered with its own context
+            context = f"/{name} from {interaction.user.id}"
+            await send_ephemeral(interaction, explain(error, context, Where.of(interaction)))
+        finally:
+            self.client.command_metrics.finished(interaction.id, name, outcome(error))
 
 
 def shard_options(settings: Settings) -> dict[str, Any]:
@@ -97,6 +126,10 @@ class ReviewBot(commands.AutoShardedBot):
         known_application: dict[str, Any] = (
             {} if application_id is None else {"application_id": application_id}
         )
+        metrics = Metrics(enabled=settings.metrics_port is not None)
+        command_metrics = CommandMetrics(metrics)
+        # Commands' first responses are timed on discord.py's own HTTP session.
+        traced: dict[str, Any] = {"http_trace": command_metrics.trace()} if metrics.enabled else {}
         super().__init__(
             command_prefix=prefix,
             intents=bot_intents(settings),
@@ -104,10 +137,21 @@ class ReviewBot(commands.AutoShardedBot):
             owner_ids=set(settings.owner_ids) or None,
             help_command=None,
             tree_cls=ReviewTree,
+            **traced,
             **known_application,
             **shard_options(settings),
         )
         self.settings = settings
+        self.metrics = metrics
+        self.command_metrics = command_metrics
+        # /stats charts, drawn once per scope and filters until the catalog changes, in
+        # a process of their own: a render must not slow other members' lookups.
+        self._renderer = RenderProcess()
+        self.charts = ChartCache(
+            lambda scope, filters: self.catalog.insights.histograms(filters, guild_id=scope),
+            render=self._renderer,
+        )
+        self._health: HealthServer | None = None
         # Shared by every autocompleted option, whichever cog answers it.
         self.autocomplete_budget = MemberBudget(AUTOCOMPLETE_RATE)
         # Shared by every way of looking a title up: /review, !review, @bot, Find review.
@@ -130,13 +174,16 @@ class ReviewBot(commands.AutoShardedBot):
 
     async def setup_hook(self) -> None:
         if self._given_store is not None:
-            self._catalog = await Catalog.from_store(self._given_store)
+            self._catalog = await Catalog.from_store(self._given_store, metrics=self.metrics)
         else:
             self._catalog = await Catalog.open(
-                self.settings.database, pool_size=self.settings.database_pool_size
+                self.settings.database,
+                pool_size=self.settings.database_pool_size,
+                metrics=self.metrics,
             )
             await self._catalog.load_starter_if_empty()
         log.info("title index holds %d reviews", len(self._catalog.finder.index))
+        self._catalog.sync.on_changed(self.charts.invalidate)
         # Public card buttons answer from any message, also ones sent before a restart.
         self.add_dynamic_items(*PERSISTENT_ITEMS)
         # Changes other processes commit (a CLI import, bots on other shards) reach the
@@ -146,8 +193,54 @@ class ReviewBot(commands.AutoShardedBot):
         self.in_flight.watch(self._connection.parsers, self._refuse_while_stopping)
         for extension in extension_names():
             await self.load_extension(extension)
+        self.metrics.add_commands(command_names(self))
+        self.metrics.watch_shards(self.shard_states)
+        await self._serve_health()
         freeze_startup_heap()
         await self.sync_commands(force=self._force_sync, guild_id=self._sync_guild_id)
+
+    async def _serve_health(self) -> None:
+        port = self.settings.metrics_port
+        if port is None:
+            return
+        host = self.settings.metrics_host
+        health = HealthServer(self.metrics, self.readiness_checks(), port=port, host=host)
+        try:
+            await health.start()
+        except OSError as error:
+            reason = os.strerror(error.errno) if error.errno else str(error)
+            raise ConfigError(
+                f"METRICS_PORT: cannot serve metrics on {host}:{port} ({reason}); "
+                "is another process using the port?"
+            ) from None
+        self._health = health
+        log.info("metrics and health checks on http://%s:%d/", *health.address)
+
+    @property
+    def health(self) -> HealthServer | None:
+        """The metrics and health server, while it runs (with METRICS_PORT)."""
+        return self._health
+
+    def readiness_checks(self) -> dict[str, ReadinessCheck]:
+        """What /readyz asks: the catalog answers, the follower follows, shards are up."""
+        return {
+            "catalog": catalog_check(self.catalog.ping),
+            "follower": follower_check(
+                lambda: self.catalog.sync.state.following,
+                lambda: self.catalog.sync.state.lag_seconds,
+                bound=FEED_LAG_BOUND,
+            ),
+            "shards": shards_check(self.shard_states),
+        }
+
+    def shard_states(self) -> dict[int, ShardState]:
+        """Each shard this process runs: its gateway latency (NaN before the first
+        heartbeat is acknowledged) and whether its connection is open."""
+        states = {}
+        for shard_id, shard in self.shards.items():
+            latency = shard.latency if math.isfinite(shard.latency) else math.nan
+            states[shard_id] = ShardState(latency, not shard.is_closed())
+        return states
 
     async def sync_commands(self, *, force: bool = False, guild_id: int | None = None) -> bool:
         """Sync globally, or into ``guild_id`` / DEV_GUILD_ID, when the tree changed.
@@ -187,7 +280,11 @@ class ReviewBot(commands.AutoShardedBot):
             log.info("stopped taking interactions: %s", drained)
         if self._catalog is not None:
             await self._catalog.sync.stop_following()
+        health, self._health = self._health, None
+        if health is not None:
+            await health.stop()
         OwnedView.stop_all()  # their controls now answer that they expired
+        await asyncio.to_thread(self._renderer.close)
         await super().close()
         catalog, self._catalog = self._catalog, None
         # A store handed in by the caller is the caller's to close.
@@ -217,16 +314,50 @@ class ReviewBot(commands.AutoShardedBot):
             self.shard_count,
         )
 
+    async def invoke(self, ctx: commands.Context[Any], /) -> None:
+        """Run a prefix command (slash commands start in the tree), timed for the metrics."""
+        if ctx.command is not None:
+            self.command_metrics.started(ctx.message.id)
+        await super().invoke(ctx)
+
+    async def on_app_command_completion(
+        self,
+        interaction: discord.Interaction[ReviewBot],
+        command: app_commands.Command[Any, ..., Any] | app_commands.ContextMenu,
+    ) -> None:
+        self.command_metrics.finished(interaction.id, command.qualified_name, "answered")
+
+    async def on_command_completion(self, context: commands.Context[Any], /) -> None:
+        if context.interaction is None:  # a slash command's completion is the tree's
+            name = context.command.qualified_name if context.command else "?"
+            self.command_metrics.finished(context.message.id, name, "answered")
+
     async def on_command_error(
         self, context: commands.Context[Any], exception: commands.CommandError, /
     ) -> None:
         if isinstance(exception, commands.CommandNotFound):
             return
-        if context.cog is not None and context.cog.has_error_handler():
-            return  # the cog answered with its own context
-        await reply_with_error(
-            context, exception, f"command {context.command} from {context.author.id}"
-        )
+        try:
+            if context.cog is not None and context.cog.has_error_handler():
+                return  # the cog answered with its own context
+            await reply_with_error(
+                context, exception, f"command {context.command} from {context.author.id}"
+            )
+        finally:
+            key = context.interaction.id if context.interaction else context.message.id
+            name = context.command.qualified_name if context.command else "?"
+            self.command_metrics.finished(key, name, outcome(exception))
+
+
+def command_names(bot: commands.AutoShardedBot) -> set[str]:
+    """Every command's name as the metrics label it: slash commands and subcommands
+    ("catalog add"), *Apps* menu commands, prefix commands."""
+    names = {command.qualified_name for command in bot.walk_commands()}
+    for kind in discord.AppCommandType:
+        for command in bot.tree.walk_commands(type=kind):
+            if not isinstance(command, app_commands.Group):
+                names.add(command.qualified_name)
+    return names
 
 
 def extension_names() -> list[str]:
@@ -256,7 +387,10 @@ async def sync_now(
 ) -> None:
     """``reviewbot sync``: log in over REST only, sync the tree, and leave."""
     bot = ReviewBot(
-        settings, application_id=application_id, force_sync=True, sync_guild_id=guild_id
+        replace(settings, metrics_port=None),  # beside a running bot: its port is taken
+        application_id=application_id,
+        force_sync=True,
+        sync_guild_id=guild_id,
     )
     assert settings.discord_token is not None
     async with bot:
@@ -271,7 +405,10 @@ def _not_about_voice(record: logging.LogRecord) -> bool:
 
 async def run_bot(settings: Settings) -> int:
     """Run until SIGINT/SIGTERM, then close the gateway and the database cleanly."""
-    discord.utils.setup_logging(level=settings.log_level_number)
+    if settings.log_format == "json":  # one object per line, for a log collector
+        discord.utils.setup_logging(level=settings.log_level_number, formatter=JsonLogFormatter())
+    else:
+        discord.utils.setup_logging(level=settings.log_level_number)
     logging.getLogger("discord.client").addFilter(_not_about_voice)
     bot = create_bot(settings)
     closing: list[asyncio.Future[None]] = []

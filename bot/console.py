@@ -56,6 +56,9 @@ APP = re.compile(r'^app\s+(?:"(?P<quoted>[^"]+)"|(?P<bare>\S+))\s*(?P<text>.*)$'
 SUBCOMMAND, GROUP = 1, 2
 INTEGER, BOOLEAN, NUMBER, ATTACHMENT = 4, 5, 10, 11
 TRUE_WORDS = {"true", "yes", "y", "1", "on"}
+# A slash command is acknowledged within Discord's 3 s; what it defers may take longer
+# (the first /stats chart starts the bot's render process, about a second).
+SLASH_ANSWER_WITHIN = 30.0
 
 Ask = Callable[[str], Awaitable[str]]
 
@@ -129,7 +132,9 @@ class ConsoleSession:
             path.append(sub)
             options = chosen.get("options", [])
         values = parse_options(rest, options)
-        result = await self.discord.slash(" ".join(path), values, user=self.user_id)
+        result = await self.discord.slash(
+            " ".join(path), values, user=self.user_id, within=SLASH_ANSWER_WITHIN
+        )
         await self._show_result(result, ask)
 
     async def _press(self, number: int, ask: Ask) -> None:
@@ -191,9 +196,9 @@ class ConsoleSession:
             return
         for name, data in message.attachments.items():
             # Only the file name: an attachment must not write outside the folder.
-            path = self.save_dir / Path(name).name
+            path = free_path(self.save_dir / Path(name).name)
             path.write_bytes(data)
-            self.out.print(Text(f"  saved {path}", style="cyan"))
+            self.out.print(Text(f"  saved {path} ({len(data):,} bytes)", style="cyan"))
 
     async def title_choices(self, line: str) -> list[str]:
         """Autocomplete through the bot itself, for the prompt's tab completion."""
@@ -208,6 +213,16 @@ class ConsoleSession:
             name, {first["name"]: typed}, first["name"], user=self.user_id
         )
         return [str(choice["name"]) for choice in choices]
+
+
+def free_path(path: Path) -> Path:
+    """``path``, or ``name-2.ext``, ``name-3.ext``… if taken: a second /stats chart
+    must not overwrite the first."""
+    candidate, number = path, 1
+    while candidate.exists():
+        number += 1
+        candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
+    return candidate
 
 
 def answer_messages(result: InteractionResult) -> list[SentMessage]:

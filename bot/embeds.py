@@ -430,8 +430,18 @@ def similar_embed(
     return embed
 
 
-def stats_embed(stats: CatalogStats) -> discord.Embed:
+CHART_FILE = "catalog-stats.png"  # the /stats chart, attached to the message under this name
+
+
+def stats_embed(stats: CatalogStats, *, filters: str = "", chart: bool = False) -> discord.Embed:
+    """The numbers of a catalog (or the slice ``filters`` describes); with ``chart``, the
+    attached :data:`CHART_FILE` as its image. The fields say in text what the chart
+    draws, for members who cannot see images."""
     embed = discord.Embed(title="Catalog statistics", colour=INFO_COLOUR)
+    if filters:
+        embed.description = filters
+    if chart:
+        embed.set_image(url=f"attachment://{CHART_FILE}")
     average = "—" if stats.average_score is None else f"{stats.average_score:g}/10"
     embed.add_field(name="Reviews", value=str(stats.total), inline=True)
     embed.add_field(name="Average score", value=average, inline=True)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from bot.labels import choice_label, review_choice_label
 from bot.matching import Match, ScopedTitleIndex, normalize_title, split_year
 from bot.matching.people import PeopleIndex
+from bot.metrics import NO_METRICS, Metrics, Tier
 from bot.models import Review, ReviewFilters, TitleEntry, film_key
 from bot.store import Store
 
@@ -54,6 +55,13 @@ class Lookup:
         return self.best is not None
 
     @property
+    def tier(self) -> Tier:
+        """How it resolved: a card as typed, a card as the closest match, or no card."""
+        if self.best is None:
+            return "no_card"
+        return "exact" if self.exact else "closest"
+
+    @property
     def menu(self) -> list[Review]:
         """The films to offer: when there is no card, or the best is a coin toss or
         only the closest."""
@@ -63,19 +71,24 @@ class Lookup:
 class TitleFinder:
     """The title index and everything answered from it, for one process."""
 
-    def __init__(self, store: Store, index: ScopedTitleIndex) -> None:
+    def __init__(
+        self, store: Store, index: ScopedTitleIndex, metrics: Metrics = NO_METRICS
+    ) -> None:
         self._reviews = store.reviews
         self._insights = store.insights
         self.index = index
+        self._metrics = metrics
         # Directors and cast per (kind, guild), built on first use after any change.
         self._people: dict[tuple[str, int | None], PeopleIndex] = {}
 
     @classmethod
-    async def load(cls, store: Store) -> TitleFinder:
+    async def load(cls, store: Store, metrics: Metrics = NO_METRICS) -> TitleFinder:
         """A finder over every live review ``store`` holds now."""
         index = ScopedTitleIndex()
         index.add_many(_index_rows(await store.reviews.title_entries()))
-        return cls(store, index)
+        finder = cls(store, index, metrics)
+        metrics.watch_index(lambda: len(finder.index))
+        return finder
 
     # -- finding -------------------------------------------------------------
 
@@ -116,11 +129,17 @@ class TitleFinder:
         return [review for _, review in found]
 
     async def resolve(self, title: str, guild_id: int | None) -> Lookup:
-        """What a ``title`` option means: an autocomplete pick (exact) or typed text (fuzzy)."""
+        """What a ``title`` option means: an autocomplete pick (exact) or typed text (fuzzy).
+
+        Every member's lookup comes through here, so here it is counted by tier.
+        """
         review_id = parse_choice_value(title)
         if review_id is not None:
-            return Lookup(title, await self._card(review_id, guild_id))
-        return await self.lookup(title, guild_id)
+            found = Lookup(title, await self._card(review_id, guild_id))
+        else:
+            found = await self.lookup(title, guild_id)
+        self._metrics.lookup(found.tier)
+        return found
 
     def surely_shows_card(self, query: str, guild_id: int | None) -> bool:
         """Whether :meth:`resolve` of ``query`` is sure to answer with a card (a public

@@ -9,9 +9,9 @@ or a guild: each label value is a time series the operator's Prometheus keeps.
 Without ``METRICS_PORT`` the bot holds ``Metrics(enabled=False)``: every recording
 method returns at once, so call sites need no ``if``.
 
-Values that exist anyway (the index's size, the pool's connections, each shard's
-latency) are read when Prometheus scrapes, from the callables given to the
-``watch_*`` methods, rather than copied on every change.
+Values that exist anyway (the index's size, the follower's lag, the pool's
+connections, each shard's latency) are read when Prometheus scrapes, from the
+callables given to the ``watch_*`` methods, rather than copied on every change.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ class Metrics:
     def __init__(self, commands: Iterable[str] = (), *, enabled: bool = True) -> None:
         self.enabled = enabled
         self.registry = CollectorRegistry()
-        self._commands = frozenset(commands)
+        self._commands: frozenset[str] = frozenset()
         registry = self.registry
         self._interactions = Counter(
             "reviewbot_interactions",
@@ -87,7 +87,8 @@ class Metrics:
         )
         self._feed_lag = Gauge(
             "reviewbot_change_feed_lag_seconds",
-            "How far behind the catalog's commits the last applied change was.",
+            "How long the title index has trailed the catalog: since the change being "
+            "applied arrived, or since the follower failed; 0 while it waits for changes.",
             registry=registry,
         )
         self._feed_restarts = Counter(
@@ -140,15 +141,22 @@ class Metrics:
         registry.register(self._shards)
         ProcessCollector(registry=registry)  # CPU, memory and open files (Linux)
         self._start_at_zero()
+        self.add_commands((*commands, OTHER_COMMAND))
 
-    def _start_at_zero(self) -> None:
+    def add_commands(self, names: Iterable[str]) -> None:
+        """Label these command names as themselves (the bot knows its commands only once
+        its extensions are loaded, after the catalog that already records here)."""
+        added = frozenset(names) - self._commands
+        self._commands |= added
         # Every known series exists from the start at 0, so a rate over the first
         # increase is right and a dashboard shows 0, not "no data".
-        for command in (*self._commands, OTHER_COMMAND):
+        for command in added:
             self._latency.labels(command)
             self._autocomplete.labels(command)
             for outcome in get_args(Outcome):
                 self._interactions.labels(command, outcome)
+
+    def _start_at_zero(self) -> None:
         for tier in get_args(Tier):
             self._lookups.labels(tier)
         for work in get_args(StoreWork):
@@ -181,10 +189,6 @@ class Metrics:
         if self.enabled:
             self._autocomplete.labels(self._command(command)).inc()
 
-    def feed_lag(self, seconds: float) -> None:
-        if self.enabled:
-            self._feed_lag.set(seconds)
-
     def feed_restarted(self) -> None:
         if self.enabled:
             self._feed_restarts.inc()
@@ -208,15 +212,24 @@ class Metrics:
             self._import_rows.labels(imported_as).inc(count)
         self._import_seconds.observe(seconds)
 
+    # Disabled, the watch_* methods keep no reference: nothing is read, nothing kept alive.
+
     def watch_index(self, titles: Callable[[], int]) -> None:
-        self._index_titles.set_function(titles)
+        if self.enabled:
+            self._index_titles.set_function(titles)
+
+    def watch_feed_lag(self, seconds: Callable[[], float]) -> None:
+        if self.enabled:
+            self._feed_lag.set_function(seconds)
 
     def watch_pool(self, in_use: Callable[[], int], size: int) -> None:
-        self._pool_in_use.set_function(in_use)
-        self._pool_size.set(size)
+        if self.enabled:
+            self._pool_in_use.set_function(in_use)
+            self._pool_size.set(size)
 
     def watch_shards(self, states: Callable[[], Mapping[int, ShardState]]) -> None:
-        self._shards.states = states
+        if self.enabled:
+            self._shards.states = states
 
 
 class _ShardCollector(Collector):
@@ -241,3 +254,8 @@ class _ShardCollector(Collector):
             connected.add_metric([str(shard)], 1.0 if state.connected else 0.0)
         yield latency
         yield connected
+
+
+# What owners record to when the process serves no metrics (the CLI, tests): every
+# method returns at once, and the watch_* ones keep nothing, so one can be shared.
+NO_METRICS = Metrics(enabled=False)

@@ -10,16 +10,20 @@ here instead.
 
 from __future__ import annotations
 
+import math
+
 from discord import app_commands
 from discord.ext import commands
-
-from bot.replies import cooldown_message
 
 # Title lookups per member per seconds: /review, !review, @bot <title> and Find review.
 LOOKUP_RATE = (5, 10.0)
 # Autocomplete requests per member per seconds: a fast typist sends about one
 # per keystroke, so the budget is wider than /review's, but a script is stopped.
 AUTOCOMPLETE_RATE = (20, 10.0)
+
+
+def cooldown_message(retry_after: float) -> str:
+    return f"Slow down a little: try again in {max(1, math.ceil(retry_after))}s."
 
 
 class SlowDown(app_commands.CheckFailure, commands.CheckFailure):

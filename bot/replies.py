@@ -3,13 +3,17 @@
 User mistakes get a short explanation. An operator fault (bot/faults.py) is logged
 with an id and the member gets a plain sentence quoting that id; anything unexpected
 is logged with an id and its traceback, and the member gets an apology quoting that
-id. Never a stack trace, a file path or a raw database error.
+id. Never a stack trace, a file path or a raw database error. The id is also a field
+of the log record (``error_id``, with the server and shard where known), so a JSON
+log line (bot/json_log.py) finds it without parsing the message.
+
+The same policy says how a failed command counts in the metrics (:func:`outcome`).
 """
 
 from __future__ import annotations
 
 import logging
-import math
+from dataclasses import dataclass
 from typing import Any
 
 import discord
@@ -18,6 +22,8 @@ from discord.ext import commands
 
 from bot.faults import CATALOG_UNAVAILABLE, CatalogUnavailable, OperatorFault, new_error_id
 from bot.member_errors import UserError
+from bot.metrics import Outcome
+from bot.ratelimit import SlowDown, cooldown_message
 
 log = logging.getLogger(__name__)
 
@@ -73,21 +79,55 @@ def fit_message(text: str) -> str:
     return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
 
 
-def cooldown_message(retry_after: float) -> str:
-    return f"Slow down a little: try again in {max(1, math.ceil(retry_after))}s."
+def outcome(error: BaseException) -> Outcome:
+    """How a command that failed with ``error`` counts: the member was slowed down,
+    made a mistake they can fix, or met a bug or an operator fault."""
+    cause = _unwrap(error)
+    if isinstance(cause, SlowDown | commands.CommandOnCooldown | app_commands.CommandOnCooldown):
+        return "rate_limited"
+    if isinstance(cause, OperatorFault) or user_message(error) is None:
+        return "unexpected_error"
+    return "user_error"
 
 
-def report_unexpected(error: BaseException, context: str) -> str:
+@dataclass(frozen=True, slots=True)
+class Where:
+    """The server and shard a failure happened in, for the log record only."""
+
+    guild: int | None = None
+    shard: int | None = None
+
+    @classmethod
+    def of(cls, source: discord.Interaction | commands.Context[Any] | None) -> Where:
+        if source is None or source.guild is None:
+            return cls(getattr(source, "guild_id", None))
+        return cls(source.guild.id, source.guild.shard_id)
+
+    def log_fields(self, error_id: str) -> dict[str, object]:
+        """``extra=`` for the log record (bot/json_log.py writes these as fields)."""
+        return {"error_id": error_id, "guild": self.guild, "shard": self.shard}
+
+
+NOWHERE = Where()
+
+
+def report_unexpected(error: BaseException, context: str, where: Where = NOWHERE) -> str:
     """Log the failure with an id a moderator can quote; returns the apology."""
     error_id = new_error_id()
-    log.error("unexpected error %s in %s", error_id, context, exc_info=_unwrap(error))
+    log.error(
+        "unexpected error %s in %s",
+        error_id,
+        context,
+        exc_info=_unwrap(error),
+        extra=where.log_fields(error_id),
+    )
     return (
         f"Sorry, something went wrong on my side (error id `{error_id}`). "
         "It has been logged; please try again in a moment."
     )
 
 
-def report_fault(fault: OperatorFault, context: str) -> str:
+def report_fault(fault: OperatorFault, context: str, where: Where = NOWHERE) -> str:
     """Log an operator fault with an id; returns the plain sentence the member reads.
 
     The fault's own text (a file path, say) is for the operator and goes to the log
@@ -97,24 +137,26 @@ def report_fault(fault: OperatorFault, context: str) -> str:
     if isinstance(fault, CatalogUnavailable):
         return CATALOG_UNAVAILABLE
     error_id = new_error_id()
-    log.error("operator fault %s in %s: %s", error_id, context, fault)
+    log.error(
+        "operator fault %s in %s: %s", error_id, context, fault, extra=where.log_fields(error_id)
+    )
     return (
         f"Sorry, I can't do that right now: the bot's setup needs fixing by whoever runs it "
         f"(error id `{error_id}`). Please let them know."
     )
 
 
-def explain(error: BaseException, context: str) -> str:
+def explain(error: BaseException, context: str, where: Where = NOWHERE) -> str:
     """What the member reads about ``error``; faults and bugs are logged with an id."""
     cause = _unwrap(error)
     if isinstance(cause, OperatorFault):
-        return report_fault(cause, context)
-    return user_message(error) or report_unexpected(error, context)
+        return report_fault(cause, context, where)
+    return user_message(error) or report_unexpected(error, context, where)
 
 
 async def reply_with_error(ctx: commands.Context[Any], error: BaseException, context: str) -> None:
     """Answer a failed command: privately for slash commands, as a reply for text ones."""
-    text = fit_message(explain(error, context))
+    text = fit_message(explain(error, context, Where.of(ctx)))
     if ctx.interaction is not None:
         await send_ephemeral(ctx.interaction, text)
     else:

@@ -24,7 +24,7 @@ from bot import custom_ids
 from bot.embeds import full_review_pages, review_embed
 from bot.labels import review_choice_label
 from bot.models import Review
-from bot.replies import explain, send_ephemeral
+from bot.replies import Where, explain, send_ephemeral
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
@@ -282,7 +282,9 @@ class OwnedView(discord.ui.View):
         error: Exception,
         item: discord.ui.Item[discord.ui.View],
     ) -> None:
-        await send_ephemeral(interaction, explain(error, f"component {item!r}"))
+        await send_ephemeral(
+            interaction, explain(error, f"component {item!r}", Where.of(interaction))
+        )
 
     async def finish(self, interaction: discord.Interaction, **edit: object) -> None:
         """Stop listening and disable the controls in the same edit."""

@@ -102,6 +102,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
                 await channel.send(embed=digest_embed(reviews))
             log.info("announced %d new review(s) in guild %s", len(reviews), target.guild_id)
         except (discord.Forbidden, discord.NotFound) as error:
+            self.bot.metrics.delivery("announcement", "failed")
             # Retrying would fail the same way for every review: pause and tell once.
             log.warning("announcements paused in guild %s: %s", target.guild_id, error)
             await self.bot.catalog.settings.pause_announcements(
@@ -109,7 +110,10 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
             )
             self._untold.add(target.guild_id)
         except discord.HTTPException:
+            self.bot.metrics.delivery("announcement", "failed")
             log.warning("could not announce in guild %s", target.guild_id, exc_info=True)
+        else:
+            self.bot.metrics.delivery("announcement", "sent")
 
     @commands.Cog.listener()
     async def on_app_command_completion(

@@ -21,7 +21,7 @@ from bot.member_errors import UserError
 from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, ReviewDraft
 from bot.permissions import Actor, NotModerator, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
-from bot.replies import explain, send_ephemeral
+from bot.replies import Where, explain, send_ephemeral
 from bot.validation import review_from_fields, validate_field
 from bot.views import Confirmed, ConfirmView, send_private_pages, write_or_offer_again
 from cogs.reviews import title_choices
@@ -73,7 +73,7 @@ class Moderation(
         name = interaction.command.qualified_name if interaction.command else "catalog"
         options = interaction.data.get("options") if interaction.data else None
         context = f"/{name} by {interaction.user.id} in guild {interaction.guild_id}: {options!r}"
-        await send_ephemeral(interaction, explain(error, context))
+        await send_ephemeral(interaction, explain(error, context, Where.of(interaction)))
 
     async def _scope(self, interaction: discord.Interaction, scope: Scope) -> int | None:
         return await moderation_scope(
@@ -496,7 +496,7 @@ class _ModeratorModal(discord.ui.Modal):
     ) -> None:
         # discord.py calls a modal's on_error without ``item``, but types Modal as a
         # BaseView, whose on_error is given the failing item: accepting both is honest.
-        await send_ephemeral(interaction, explain(error, "moderation form"))
+        await send_ephemeral(interaction, explain(error, "moderation form", Where.of(interaction)))
 
 
 class VerdictModal(_ModeratorModal, title="The verdict"):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -11,6 +12,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import (
+    CHART_FILE,
     describe_filters,
     describe_options,
     ranked_list_embed,
@@ -59,14 +61,32 @@ def review_filters(chosen: Mapping[str, Any]) -> ReviewFilters:
     )
 
 
-class RecommendationFilters(commands.FlagConverter, delimiter=":", prefix=""):
-    """Shared by /random and /top; as text: ``!random min_score: 8 genre: drama``.
+class FilterOptions(commands.FlagConverter, delimiter=":", prefix=""):
+    """Options that narrow the catalog (declared by each subclass); as text, with a
+    colon: ``!random min_score: 8 genre: drama``.
 
     Bounded options use ``commands.Range`` without ``| None`` (the default is ``None``):
     that is the form a hybrid command turns into min/max on the slash option *and*
     converts for a prefix invocation. ``app_commands.Range`` fails for ``!random``, and
     ``Range | None`` makes the slash option a plain string.
     """
+
+    def chosen(self) -> dict[str, Any]:
+        """The options the member set, by name, in declaration order."""
+        values = {name: getattr(self, name) for name in self.get_flags()}
+        return {name: value for name, value in values.items() if value is not None}
+
+    def to_filters(self) -> ReviewFilters:
+        return review_filters(self.chosen())
+
+    def steps(self) -> list[tuple[str, ReviewFilters]]:
+        """Each option in turn, with the filters in force once it and those before it apply."""
+        chosen = list(self.chosen().items())
+        return [(name, review_filters(dict(chosen[: n + 1]))) for n, (name, _) in enumerate(chosen)]
+
+
+class RecommendationFilters(FilterOptions):
+    """Shared by /random and /top."""
 
     min_score: commands.Range[float, 0, 10] = commands.flag(
         default=None, description="Only films scored at least this (0–10)"
@@ -88,18 +108,15 @@ class RecommendationFilters(commands.FlagConverter, delimiter=":", prefix=""):
         default=None, description="At most this many minutes"
     )
 
-    def chosen(self) -> dict[str, Any]:
-        """The options the member set, by name, in declaration order."""
-        values = {name: getattr(self, name) for name in self.get_flags()}
-        return {name: value for name, value in values.items() if value is not None}
 
-    def to_filters(self) -> ReviewFilters:
-        return review_filters(self.chosen())
+class StatsFilters(FilterOptions):
+    """/stats of a slice of the catalog: ``!stats genre: drama decade: 1990``."""
 
-    def steps(self) -> list[tuple[str, ReviewFilters]]:
-        """Each option in turn, with the filters in force once it and those before it apply."""
-        chosen = list(self.chosen().items())
-        return [(name, review_filters(dict(chosen[: n + 1]))) for n, (name, _) in enumerate(chosen)]
+    genre: str | None = commands.flag(default=None, description="Only this genre")
+    decade: commands.Range[int, MIN_YEAR, MAX_YEAR] = commands.flag(
+        default=None, description="A decade, e.g. 1990 for the 1990s"
+    )
+    director: str | None = commands.flag(default=None, description="Directed by")
 
 
 class RandomOptions(RecommendationFilters):
@@ -171,7 +188,7 @@ class Recommendations(commands.Cog):
             raise UserError(await self.why_empty(flags, guild_id))
         return review
 
-    async def why_empty(self, flags: RecommendationFilters, guild_id: int | None) -> str:
+    async def why_empty(self, flags: FilterOptions, guild_id: int | None) -> str:
         """Which option emptied the pool, named as the member typed it (``decade``, ``cast``)."""
         return await self.bot.catalog.insights.explain_empty(
             flags.steps(), describe_options(flags.chosen()), guild_id
@@ -231,10 +248,18 @@ class Recommendations(commands.Cog):
         view = PaginatorView(ctx.author.id, pages)
         view.message = await ctx.send(embed=pages[0], view=view)
 
-    @hybrid_command(name="stats", description="Catalog size, scores and verdicts")
-    async def stats(self, ctx: commands.Context[ReviewBot]) -> None:
-        stats = await self.bot.catalog.insights.stats(guild_id=ctx.guild.id if ctx.guild else None)
-        await ctx.send(embed=stats_embed(stats))
+    @hybrid_command(name="stats", description="Catalog size, scores, decades and genres, charted")
+    async def stats(self, ctx: commands.Context[ReviewBot], *, filters: StatsFilters) -> None:
+        guild_id = ctx.guild.id if ctx.guild else None
+        chosen = filters.to_filters()
+        stats = await self.bot.catalog.insights.stats(chosen, guild_id=guild_id)
+        if stats.total == 0 and filters.chosen():  # said before deferring: privately
+            raise UserError(await self.why_empty(filters, guild_id))
+        if not self.bot.charts.holds(guild_id, chosen):
+            await ctx.defer()  # a chart to draw: a few hundred milliseconds
+        chart = await self.bot.charts.get(guild_id, chosen)
+        embed = stats_embed(stats, filters=describe_options(filters.chosen()), chart=True)
+        await ctx.send(embed=embed, file=discord.File(io.BytesIO(chart.png), CHART_FILE))
 
     # Autocomplete for the filter options, shared by /random and /top.
     async def _verdicts(
@@ -289,6 +314,8 @@ def _attach_filter_autocomplete(
 
 
 _attach_filter_autocomplete([Recommendations.random, Recommendations.top])
+Recommendations.stats.autocomplete("director")(Recommendations._directors)
+Recommendations.stats.autocomplete("genre")(Recommendations._genres)
 
 
 async def setup(bot: ReviewBot) -> None:

@@ -113,19 +113,24 @@ def make_read_only(path: Path) -> Callable[[], None]:
     pytest.skip("running as root where the immutable flag is unavailable: nothing is read-only")
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL server for the session, in a temporary directory.
+def postgres_bin_dir() -> Path:
+    """Where PostgreSQL's server binaries are.
 
-    Without the server binaries a developer's run skips the PostgreSQL half,
-    saying how to run it; CI (CI=true) must run it, so there it fails.
+    Without them a developer's run skips the PostgreSQL half, saying how to run it;
+    CI (CI=true) must run it, so there it fails.
     """
     bin_dir = find_bin_dir()
     if bin_dir is None:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(HOW_TO_RUN)
         pytest.skip(HOW_TO_RUN)
-    server = PostgresServer.start(bin_dir)
+    return bin_dir
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session, in a temporary directory."""
+    server = PostgresServer.start(postgres_bin_dir())
     yield server
     server.stop()
 

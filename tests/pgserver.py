@@ -82,7 +82,8 @@ class PostgresServer:
         return server
 
     def resume(self) -> None:
-        """Start the server (again, after :meth:`halt`) on the same port and data."""
+        """Start the server (again, after :meth:`halt` or :meth:`pause`) on the same
+        port and data."""
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             # synchronous_commit stays on: with it off, a VACUUM right after a commit
@@ -101,6 +102,11 @@ class PostgresServer:
             "-w",
             "start",
         )
+
+    def pause(self) -> None:
+        """Stop the server, keeping its data: its clients find it unreachable (their
+        connections closed, new ones refused) until :meth:`resume`."""
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
 
     def halt(self) -> None:
         """Stop the server at once, as a crash or an operator would, keeping its data."""

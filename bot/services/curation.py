@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +19,7 @@ from bot.catalog_sync import CatalogSync, Published
 from bot.faults import OperatorFault
 from bot.formats.export import EXPORTERS
 from bot.member_errors import UserError
+from bot.metrics import NO_METRICS, ImportedAs, Metrics
 from bot.models import AuditEntry, ImportReport, Review, ReviewDraft
 from bot.store import TABLES, Store
 from bot.store.importing import ImportOptions
@@ -47,12 +49,13 @@ class CatalogCopy:
 class Curation:
     """What moderators and the catalog tools change, through one store."""
 
-    def __init__(self, store: Store, sync: CatalogSync) -> None:
+    def __init__(self, store: Store, sync: CatalogSync, metrics: Metrics = NO_METRICS) -> None:
         self._store = store  # the database itself: where it is, its backup
         self._reviews = store.reviews
         self._writes = store.writes
         self._guilds = store.guilds
         self._sync = sync
+        self._metrics = metrics
 
     # -- one review ----------------------------------------------------------------
 
@@ -108,7 +111,15 @@ class Curation:
     async def import_reviews(
         self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
     ) -> ImportReport:
+        started = time.perf_counter()
         report = await self._writes.import_reviews(reviews, **options)
+        if not report.dry_run:
+            rows: dict[ImportedAs, int] = {
+                "added": report.added,
+                "updated": report.updated,
+                "unchanged": report.unchanged,
+            }
+            self._metrics.imported(rows, time.perf_counter() - started)
         await self._sync.imported(report.added_ids)
         return report
 

@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.changes import ChangeFeed
-from bot.store.engine import Database
+from bot.store.engine import Database, QueryObserver
 from bot.store.errors import CatalogBusy, DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits
 from bot.store.guild import GuildState
@@ -133,6 +133,19 @@ class Store:
     def dialect(self) -> str:
         return self._db.dialect.name
 
+    def observe(self, observer: QueryObserver) -> None:
+        """Tell ``observer`` the time of every query and every busy retry from now on."""
+        self._db.observe(observer)
+
+    @property
+    def pool_size(self) -> int | None:
+        """The most connections PostgreSQL's pool opens; ``None`` for SQLite (no pool)."""
+        return self._db.pool_size
+
+    def pool_in_use(self) -> int:
+        """PostgreSQL connections busy now (0 for SQLite)."""
+        return self._db.pool_in_use()
+
     async def change_feed(self) -> ChangeFeed:
         """A feed of every change committed from now on, by any process."""
         return await self._db.change_feed()
@@ -179,6 +192,7 @@ __all__ = [
     "CatalogBusy",
     "DuplicateReview",
     "ImportRunning",
+    "QueryObserver",
     "ReviewNotFound",
     "Store",
     "StoreError",

@@ -20,7 +20,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
-from typing import Any, ClassVar, Unpack
+from typing import Any, ClassVar, Literal, Protocol, Unpack
 
 from bot.changes import ChangeFeed
 from bot.models import ImportReport, ReviewDraft
@@ -32,6 +32,29 @@ from bot.store.importing import ImportOptions
 Row = Any
 # Called after every rollback, so caches of rows never committed are dropped.
 RollbackHook = Callable[[], Awaitable[None]]
+Work = Literal["read", "write"]
+
+
+class QueryObserver(Protocol):
+    """Told the time of every read and write transaction, and every retry on a busy
+    database (the bot's :class:`~bot.metrics.Metrics` is one)."""
+
+    def store_query(self, work: Work, seconds: float) -> None: ...
+
+    def store_busy_retry(self) -> None: ...
+
+
+class Unobserved:
+    """The observer of a database nobody measures."""
+
+    def store_query(self, work: Work, seconds: float) -> None:
+        pass
+
+    def store_busy_retry(self) -> None:
+        pass
+
+
+UNOBSERVED = Unobserved()
 
 
 class Connection(ABC):
@@ -61,6 +84,21 @@ class Database(ABC):
 
     def __init__(self) -> None:
         self._rollback_hooks: list[RollbackHook] = []
+        # Told how long each read and write transaction took (see :meth:`observe`).
+        self.observer: QueryObserver = UNOBSERVED
+
+    def observe(self, observer: QueryObserver) -> None:
+        """Tell ``observer`` the time of every query and every busy retry from now on."""
+        self.observer = observer
+
+    @property
+    def pool_size(self) -> int | None:
+        """The most connections the engine's pool opens; ``None`` where it has no pool."""
+        return None
+
+    def pool_in_use(self) -> int:
+        """Pooled connections busy now (0 where there is no pool)."""
+        return 0
 
     def on_rollback(self, hook: RollbackHook) -> None:
         self._rollback_hooks.append(hook)

@@ -91,10 +91,12 @@ class Insights:
         )
         return [label for label, _ in rows]
 
-    async def stats(self, *, guild_id: int | None, top: int = 5) -> CatalogStats:
+    async def stats(
+        self, filters: ReviewFilters = NO_FILTERS, *, guild_id: int | None, top: int = 5
+    ) -> CatalogStats:
         dialect = self._db.dialect
         where, params = filter_clause(
-            NO_FILTERS, guild_id, self._genres.bits, dialect, await self._reads.shadowed(guild_id)
+            filters, guild_id, self._genres.bits, dialect, await self._reads.shadowed(guild_id)
         )
         total_row = await self._db.fetchone(
             f"SELECT COUNT(*), AVG(score) FROM reviews r WHERE {where}", params

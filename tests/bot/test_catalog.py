@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,6 +14,7 @@ from hypothesis import strategies as st
 
 from bot.catalog import Catalog
 from bot.catalog_sync import Published
+from bot.models import ReviewFilters
 from bot.store import CatalogBusy
 from tests.conftest import make_review
 
@@ -197,3 +200,44 @@ async def test_find_in_text_shows_a_guilds_own_review_of_a_global_film(catalog: 
 
     assert found is not None and found.id == own.id
     assert elsewhere is not None and elsewhere.scope is None
+
+
+# -- statistics ---------------------------------------------------------------------------
+
+
+async def test_stats_and_chart_counts_of_many_slices_at_once_run_one_at_a_time(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """So a member's lookup, read on the same SQLite connection, waits behind one
+    whole-slice count at most, not behind ten."""
+    running: list[str] = []
+    most = 0
+    store = catalog._store
+
+    def counted(name: str, method: Any) -> Any:
+        async def count(*args: Any, **kwargs: Any) -> Any:
+            nonlocal most
+            running.append(name)
+            most = max(most, len(running))
+            try:
+                await asyncio.sleep(0.01)  # a slow aggregate: others would overlap it
+                return await method(*args, **kwargs)
+            finally:
+                running.remove(name)
+
+        return count
+
+    monkeypatch.setattr(store.insights, "stats", counted("stats", store.insights.stats))
+    monkeypatch.setattr(
+        store.insights, "histograms", counted("histograms", store.insights.histograms)
+    )
+    slices = [ReviewFilters(year_from=year, year_to=year + 9) for year in range(1950, 2050, 10)]
+    counts = await asyncio.gather(
+        *(catalog.insights.stats(filters, guild_id=None) for filters in slices),
+        *(catalog.insights.histograms(filters, guild_id=None) for filters in slices),
+    )
+    assert most == 1
+    assert sum(stats.total for stats in counts[: len(slices)]) == 4  # the global films
+    assert [stats.total for stats in counts[: len(slices)]] == [
+        histograms.total for histograms in counts[len(slices) :]
+    ]

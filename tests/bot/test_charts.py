@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import io
+import multiprocessing
 import os
+import signal
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 from PIL import Image
@@ -34,6 +37,7 @@ from bot.charts import (
     TWO_PANELS,
     WIDTH_PX,
     ChartCache,
+    RenderProcess,
     render_chart,
 )
 from bot.histograms import CatalogHistograms
@@ -345,3 +349,40 @@ async def test_the_event_loop_keeps_answering_while_a_chart_renders(
     loop_answered.set()
     assert (await drawing).histograms == ONE
     assert render_threads != [threading.get_ident()]
+
+
+# -- the bot's render process ------------------------------------------------------------
+
+
+async def test_a_render_process_draws_the_same_chart_in_a_child_and_stops_it_on_close() -> None:
+    before = set(multiprocessing.active_children())
+    process = RenderProcess()
+    try:
+        png = await process(MANY)
+        children = set(multiprocessing.active_children()) - before
+        assert len(children) == 1  # drawn in a child process, not in this one
+        assert png == render_chart(MANY)
+        cache = ChartCache(Catalog().load, render=process)
+        chart = await cache.get(None, ReviewFilters())
+        assert decode(chart.png).size == (WIDTH_PX, HEIGHT_PX)
+        assert set(multiprocessing.active_children()) - before == children  # the same child
+    finally:
+        process.close()
+    assert not children & set(multiprocessing.active_children())
+    process.close()  # twice is harmless
+
+
+async def test_a_render_process_that_died_is_replaced_by_the_next_render() -> None:
+    before = set(multiprocessing.active_children())
+    process = RenderProcess()
+    try:
+        await process(ONE)
+        [child] = set(multiprocessing.active_children()) - before
+        assert child.pid is not None
+        os.kill(child.pid, signal.SIGKILL)
+        child.join()
+        with pytest.raises(BrokenProcessPool):
+            await process(ONE)
+        assert await process(ONE) == render_chart(ONE)
+    finally:
+        process.close()

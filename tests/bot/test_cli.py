@@ -7,7 +7,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from bot.charts import HEIGHT_PX, WIDTH_PX
 from bot.cli import NO_TOKEN_MESSAGE, main
 from bot.config import VARIABLES
 
@@ -211,3 +213,27 @@ def test_search_says_when_it_shows_only_the_closest_match(
     assert "▌ Spirited Away" in out
     assert cli("--database", db, "search", "spirited away") == 0
     assert "Closest match" not in capsys.readouterr().out
+
+
+def test_stats_writes_the_chart_png_and_says_where(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "x.db")
+    assert cli("--database", db, "import", str(FIXTURES / "reviews.csv")) == 0
+    capsys.readouterr()
+    chart = tmp_path / "stats.png"
+    assert cli("--database", db, "stats", "--chart", str(chart)) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Reviews: ")
+    assert f"Wrote the chart to {chart} (1200×1500 px PNG, {chart.stat().st_size:,} bytes)" in out
+    with Image.open(chart) as image:
+        assert (image.format, image.size) == ("PNG", (WIDTH_PX, HEIGHT_PX))
+
+
+def test_stats_refuses_to_write_a_chart_over_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "x.db")
+    assert cli("--database", db, "import", str(FIXTURES / "reviews.csv")) == 0
+    assert cli("--database", db, "stats", "--chart", str(tmp_path)) == 2
+    assert "is a directory; name the PNG file to write" in capsys.readouterr().err

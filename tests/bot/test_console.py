@@ -8,6 +8,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
+from bot.charts import HEIGHT_PX, WIDTH_PX
 from bot.console import history_path
 
 HEAT_1986 = {
@@ -136,6 +139,23 @@ def test_console_shows_and_saves_the_files_the_bot_sends(tmp_path: Path) -> None
     assert "📎 reviews-1001.csv (" in out
     assert f"saved {saved / 'reviews-1001.csv'}" in out
     assert (saved / "reviews-1001.csv").read_text(encoding="utf-8").startswith("title,")
+
+
+def test_console_saves_each_stats_chart_under_its_own_name_with_its_size(
+    tmp_path: Path,
+) -> None:
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    out = run_script(tmp_path, ["/stats", "/stats genre:Drama"], "--save-dir", str(saved))
+    first, second = saved / "catalog-stats.png", saved / "catalog-stats-2.png"
+    for path in (first, second):
+        size = path.stat().st_size
+        assert f"saved {path} ({size:,} bytes)" in out
+        with Image.open(path) as image:
+            assert image.format == "PNG"
+            assert image.size == (WIDTH_PX, HEIGHT_PX)
+    assert out.count("📎 catalog-stats.png (") == 2
+    assert first.read_bytes() != second.read_bytes()  # the whole catalog, then the dramas
 
 
 def test_console_history_is_kept_outside_the_repository(monkeypatch: Any, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import pytest
 
 from bot.embeds import (
     CAST_SHOWN,
+    CHART_FILE,
     EXCERPT_LIMIT,
     describe_filters,
     format_names,
@@ -837,6 +838,17 @@ def test_stats_shows_counts_average_histogram_and_leaders() -> None:
     assert values["Scores"] == "` 9` " + "█" * 12 + " 4\n` 7` " + "█" * 6 + " 2"
     assert values["Verdicts"] == "Masterpiece (4), Skip (1)"
     assert values["Most-reviewed directors"] == "Andrew Haigh (2)"
+
+
+def test_stats_of_a_slice_name_it_and_show_the_attached_chart() -> None:
+    embed = stats_embed(
+        CatalogStats(total=3, score_buckets={8: 3}, average_score=8.2),
+        filters="genre: Drama · decade: 1990s",
+        chart=True,
+    )
+    assert embed.description == "genre: Drama · decade: 1990s"
+    assert embed.image.url == f"attachment://{CHART_FILE}"
+    assert stats_embed(CatalogStats(total=3)).image.url is None
 
 
 def test_empty_stats_show_dash_average_and_no_breakdowns() -> None:

@@ -82,13 +82,27 @@ def test_command_names_the_bot_did_not_register_share_one_label() -> None:
     assert value(metrics, "reviewbot_autocomplete_requests_total", command=OTHER_COMMAND) == 50
 
 
+def test_commands_added_after_start_get_their_own_label_from_zero() -> None:
+    metrics = Metrics()
+    metrics.interaction("review", "answered", 0.02)  # not known yet: counted as other
+    metrics.add_commands(["review", "catalog add"])
+    metrics.interaction("review", "answered", 0.02)
+    metrics.autocomplete("catalog add")
+    count = "reviewbot_interactions_total"
+    assert value(metrics, count, command=OTHER_COMMAND, outcome="answered") == 1
+    assert value(metrics, count, command="review", outcome="answered") == 1
+    assert value(metrics, count, command="catalog add", outcome="rate_limited") == 0
+    assert value(metrics, "reviewbot_autocomplete_requests_total", command="catalog add") == 1
+    assert label_values(metrics, count, "command") == {"review", "catalog add", OTHER_COMMAND}
+
+
 def test_lookups_autocomplete_feed_store_deliveries_and_imports_are_counted() -> None:
     metrics = Metrics(COMMANDS)
     metrics.lookup("exact")
     metrics.lookup("exact")
     metrics.lookup("no_card")
     metrics.autocomplete("review")
-    metrics.feed_lag(0.25)
+    metrics.watch_feed_lag(lambda: 0.25)
     metrics.feed_restarted()
     metrics.store_query("read", 0.002)
     metrics.store_query("write", 0.04)
@@ -148,7 +162,10 @@ def test_disabled_metrics_record_nothing() -> None:
     metrics.interaction("review", "answered", 0.02)
     metrics.lookup("exact")
     metrics.autocomplete("review")
-    metrics.feed_lag(3.0)
+    metrics.watch_feed_lag(lambda: 3.0)
+    metrics.watch_index(lambda: 58_788)
+    metrics.watch_pool(lambda: 4, 10)
+    metrics.watch_shards(lambda: {0: ShardState(0.04, True)})
     metrics.feed_restarted()
     metrics.store_query("read", 0.001)
     metrics.store_busy_retry()

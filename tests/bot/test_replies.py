@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from pathlib import Path
@@ -13,9 +14,11 @@ from discord.ext import commands
 
 from bot.faults import DatabaseReadOnly
 from bot.importers import ImportFailed
+from bot.json_log import JsonLogFormatter
 from bot.member_errors import UserError
 from bot.models import Review
-from bot.replies import explain, user_message
+from bot.ratelimit import SlowDown
+from bot.replies import Where, explain, outcome, user_message
 from bot.store import DuplicateReview, ReviewNotFound, StoreError
 from bot.validation import ValidationError
 
@@ -57,3 +60,43 @@ def test_an_operator_fault_inside_a_command_is_logged_once_with_the_id_the_membe
     [record] = caplog.records
     assert found.group(1) in record.getMessage()
     assert str(fault) in record.getMessage() and "!catalog alias" in record.getMessage()
+    assert record.error_id == found.group(1)  # a field of the record, for JSON logs
+
+
+def test_an_unexpected_error_logs_its_id_as_a_field_with_the_server_and_shard(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.ERROR, logger="bot"):
+        reply = explain(RuntimeError("boom"), "/review", Where(guild=1234, shard=1))
+    found = re.search(r"\(error id `([0-9a-f]{8})`\)", reply)
+    assert found is not None, reply
+    [record] = caplog.records
+    assert (record.error_id, record.guild, record.shard) == (found.group(1), 1234, 1)
+    assert found.group(1) in record.getMessage()
+    line = json.loads(JsonLogFormatter().format(record))
+    assert (line["error_id"], line["guild"], line["shard"]) == (found.group(1), 1234, 1)
+    assert "RuntimeError: boom" in line["exception"]
+
+
+@pytest.mark.parametrize(
+    ("error", "counted_as"),
+    [
+        (SlowDown(4.2), "rate_limited"),
+        (
+            commands.CommandOnCooldown(commands.Cooldown(5, 10.0), 3.0, commands.BucketType.user),
+            "rate_limited",
+        ),
+        (app_commands.CommandOnCooldown(app_commands.Cooldown(5, 10.0), 3.0), "rate_limited"),
+        (UserError("No film matches."), "user_error"),
+        (commands.MissingRequiredArgument(MagicMock()), "user_error"),
+        (app_commands.CheckFailure("Only moderators."), "user_error"),
+        (RuntimeError("boom"), "unexpected_error"),
+        (DatabaseReadOnly(Path("reviews.db")), "unexpected_error"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else type(value).__name__,
+)
+def test_a_failed_command_counts_by_what_the_member_could_do_about_it(
+    error: Exception, counted_as: str
+) -> None:
+    wrapped = commands.HybridCommandError(app_commands.CommandInvokeError(MagicMock(), error))
+    assert outcome(error) == outcome(wrapped) == counted_as

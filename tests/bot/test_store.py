@@ -384,6 +384,14 @@ async def test_stats_count_scores_verdicts_and_directors(catalog: Store) -> None
     assert stats.top_directors[0] == ("Michael Mann", 2)
 
 
+async def test_stats_of_a_slice_count_only_the_films_in_it(catalog: Store) -> None:
+    stats = await catalog.stats(ReviewFilters(director="michael mann"), guild_id=None)
+    assert (stats.total, stats.average_score) == (2, 8.65)
+    assert stats.score_buckets == {8: 1, 9: 1}
+    assert stats.top_directors == [("Michael Mann", 2)]
+    assert (await catalog.stats(ReviewFilters(genre="war"), guild_id=None)).total == 0
+
+
 async def test_related_ranks_shared_director_above_shared_genre(catalog: Store) -> None:
     heat = (await catalog.reviews.find_by_title("Heat", 1995, scope=None))[0]
     related = await catalog.insights.related(heat, guild_id=None)
@@ -789,3 +797,63 @@ async def test_filters_chart_a_slice_and_a_guild_sees_its_own_reviews_over_the_g
     assert villeneuve.by_score == {8.0: 1}
     crime = await store.insights.histograms(ReviewFilters(genre="crime"), guild_id=None)
     assert (crime.total, crime.by_genre) == (1, [("Crime", 1)])
+
+
+# -- what the store tells its observer (the bot's metrics) ------------------------------
+
+
+class QueryLog:
+    def __init__(self) -> None:
+        self.queries: list[tuple[str, float]] = []
+        self.busy_retries = 0
+
+    def store_query(self, work: str, seconds: float) -> None:
+        self.queries.append((work, seconds))
+
+    def store_busy_retry(self) -> None:
+        self.busy_retries += 1
+
+    def count(self, work: str) -> int:
+        return sum(1 for kind, _ in self.queries if kind == work)
+
+
+async def test_every_read_and_each_committed_write_transaction_is_timed(store: Store) -> None:
+    observed = QueryLog()
+    store.observe(observed)
+    await store.writes.add(make_review("Heat", 1995), actor_id=MOD)
+    assert observed.count("write") == 1
+    reads = observed.count("read")
+    await store.reviews.count(guild_id=None)
+    await store.reviews.count(ReviewFilters(genre="Crime"), guild_id=None)
+    assert observed.count("read") - reads >= 2
+    assert all(seconds >= 0 for _, seconds in observed.queries)
+    with pytest.raises(DuplicateReview):
+        await store.writes.add(make_review("Heat", 1995), actor_id=MOD)
+    assert observed.count("write") == 1  # rolled back: not a write that happened
+
+
+async def test_sqlite_counts_each_retry_while_another_process_holds_the_write_lock(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "reviews.db"
+    async with await Store.open(path) as store:
+        observed = QueryLog()
+        store.observe(observed)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        adding = asyncio.create_task(store.writes.add(make_review("Heat", 1995), actor_id=MOD))
+        await asyncio.sleep(0.05)  # the add has tried and is waiting
+        other.execute("COMMIT")
+        other.close()
+        await adding
+    assert observed.busy_retries >= 1
+    assert observed.count("write") == 1
+
+
+async def test_the_pool_is_postgresqls_alone(database: str) -> None:
+    async with await Store.open(database, pool_size=3) as store:
+        if store.dialect == "sqlite":
+            assert (store.pool_size, store.pool_in_use()) == (None, 0)
+        else:
+            assert store.pool_size == 3
+            assert store.pool_in_use() == 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
 from collections.abc import AsyncIterator, Awaitable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -105,6 +106,15 @@ class PostgresDatabase(Database):
     def path(self) -> None:
         return None
 
+    @property
+    def pool_size(self) -> int:
+        """The most connections the pool opens."""
+        return int(self._pool.get_max_size())
+
+    def pool_in_use(self) -> int:
+        """Connections of the pool busy with a query or transaction now."""
+        return int(self._pool.get_size() - self._pool.get_idle_size())
+
     @asynccontextmanager
     async def transaction(self, *, dry_run: bool = False) -> AsyncIterator[PostgresConnection]:
         with reaching(self.outage):
@@ -113,6 +123,7 @@ class PostgresDatabase(Database):
 
     @asynccontextmanager
     async def _transaction(self, dry_run: bool) -> AsyncIterator[PostgresConnection]:
+        started = time.perf_counter()
         async with self._pool.acquire() as connection:
             transaction = connection.transaction()
             await transaction.start()
@@ -132,18 +143,25 @@ class PostgresDatabase(Database):
                 await self._rollback(transaction)
             else:
                 await _to_the_end(transaction.commit())
+                self.observer.store_query("write", time.perf_counter() - started)
 
     async def _rollback(self, transaction: Any) -> None:
         await transaction.rollback()
         await self._rolled_back()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        started = time.perf_counter()
         with reaching(self.outage):
-            return list(await self._pool.fetch(numbered(sql), *params))
+            rows = list(await self._pool.fetch(numbered(sql), *params))
+        self.observer.store_query("read", time.perf_counter() - started)
+        return rows
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
+        started = time.perf_counter()
         with reaching(self.outage):
-            return await self._pool.fetchrow(numbered(sql), *params)
+            row = await self._pool.fetchrow(numbered(sql), *params)
+        self.observer.store_query("read", time.perf_counter() - started)
+        return row
 
     async def import_reviews(
         self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]

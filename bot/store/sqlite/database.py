@@ -24,6 +24,7 @@ import random
 import secrets
 import sqlite3
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
 from pathlib import Path
@@ -227,8 +228,10 @@ class SqliteDatabase(Database):
         """The writer inside ``BEGIN IMMEDIATE``: committed at the end, rolled back on error.
 
         A ``dry_run`` transaction is rolled back at the end too, so a caller can
-        see what a change would do without keeping it.
+        see what a change would do without keeping it. A committed one is timed from
+        asking for the lock to its commit.
         """
+        started = time.perf_counter()
         async with self._write_lock, _held(self._intent.waiting()):
             await self._begin()
             try:
@@ -243,6 +246,7 @@ class SqliteDatabase(Database):
                 await self._rollback()
             else:
                 await self._commit()
+                self.observer.store_query("write", time.perf_counter() - started)
 
     async def _commit(self) -> None:
         try:
@@ -273,6 +277,7 @@ class SqliteDatabase(Database):
                 if loop.time() + pause > deadline:
                     log.info("write lock still taken after %.1f s: %s", WRITE_WAIT_SECONDS, error)
                     raise CatalogBusy() from error
+            self.observer.store_busy_retry()
             await asyncio.sleep(pause * (0.5 + self._random.random()))
             pause = min(pause * 2, MAX_PAUSE_SECONDS)
 
@@ -289,12 +294,18 @@ class SqliteDatabase(Database):
         await self._rolled_back()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        started = time.perf_counter()
         async with self._reader.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+            rows = list(await cursor.fetchall())
+        self.observer.store_query("read", time.perf_counter() - started)
+        return rows
 
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
+        started = time.perf_counter()
         async with self._reader.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+            row = await cursor.fetchone()
+        self.observer.store_query("read", time.perf_counter() - started)
+        return row
 
     async def import_reviews(
         self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
