@@ -351,6 +351,10 @@ class Catalog:
     async def stats(self, *, guild_id: int | None) -> CatalogStats:
         return await self.store.stats(guild_id=guild_id)
 
+    async def server_scopes(self) -> dict[int, int]:
+        """Servers with reviews of their own, and how many each has."""
+        return await self.store.server_scopes()
+
     async def verdict_labels(self, *, guild_id: int | None) -> list[str]:
         return await self.store.verdict_labels(guild_id=guild_id)
 

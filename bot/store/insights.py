@@ -115,6 +115,15 @@ class Insights(ReviewReads):
             average_score=None if average is None else round(float(average), 2),
         )
 
+    async def server_scopes(self) -> dict[int, int]:
+        """Every server that has reviews of its own, with how many (live ones)."""
+        rows = await self._db.fetchall(
+            "SELECT scope, COUNT(*) FROM reviews WHERE scope != ? AND deleted_at IS NULL "
+            "GROUP BY scope ORDER BY scope",
+            [GLOBAL_SCOPE],
+        )
+        return {int(scope): int(count) for scope, count in rows}
+
     async def related(
         self, review: Review, *, guild_id: int | None, limit: int = 10
     ) -> list[tuple[Review, list[tuple[str, str]]]]:

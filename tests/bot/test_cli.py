@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from bot.cli import NO_TOKEN_MESSAGE, main
+from bot.cli import NO_TOKEN_MESSAGE, build_parser, main
 from bot.config import VARIABLES
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
@@ -45,6 +46,18 @@ def test_sync_without_a_token_says_how_to_set_one(capsys: pytest.CaptureFixture[
 def test_console_save_dir_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli("console", "--save-dir", str(tmp_path / "missing")) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_help_lists_every_option_of_every_command() -> None:
+    parser = build_parser()
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for parsed in (parser, *commands.choices.values()):
+        text = parsed.format_help()
+        options = [o for a in parsed._actions for o in a.option_strings]
+        assert all(option in text for option in options), (parsed.prog, text)
+        if parsed is not parser:
+            assert "--database PATH" in text, parsed.prog
+    assert "--env-file FILE" in parser.format_help()
 
 
 def test_no_subcommand_means_run(capsys: pytest.CaptureFixture[str]) -> None:
