@@ -14,6 +14,7 @@ from bot.config import VARIABLES
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "all-of-us-strangers.txt"
+EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "examples" / "the-ferrymans-almanac.txt"
 
 
 @pytest.fixture(autouse=True)
@@ -200,6 +201,23 @@ def test_seed_page_imports_and_exports_every_field(
         "id", "scope", "created_by", "created_at", "updated_by", "updated_at",
     }  # fmt: skip
     assert expected <= set(record)
+
+
+def test_the_example_page_the_readme_imports_reads_every_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "x.db")
+    assert cli("--database", db, "import", str(EXAMPLE)) == 0
+    assert cli("--database", db, "export", "--format", "json") == 0
+    [record] = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert (record["title"], record["year"]) == ("The Ferryman's Almanac", 2024)
+    assert record["tagline"] == "Every crossing is written down, and none of them is the same."
+    assert record["directors"] == ["Ilse Varga"]
+    assert record["cast"] == ["Tomas Okafor-Reid", "Lin Pereira", "Agnes Brodie"]
+    assert (record["runtime"], record["score"], record["verdict"]) == (104, 8.0, "Recommended")
+    assert record["verdict_text"].startswith("A quiet, well-observed drama")
+    assert record["body"].startswith("For thirty years Aurel has run the last car ferry")
+    assert "Keep Exploring" not in record["body"] and "Scene from" not in record["body"]
 
 
 def test_database_may_also_follow_the_subcommand(
