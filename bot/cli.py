@@ -261,7 +261,7 @@ def _env_file(given: Path | None) -> Path | None:
     return given
 
 
-def _check_input_file(path: Path, what: str = "file") -> None:
+def _check_input_file(path: Path, what: str) -> None:
     if path.is_dir():
         raise CliError(f"{path}: is a directory; name a {what}")
     if not path.exists():
@@ -330,8 +330,6 @@ def _read_script(path: Path) -> list[str]:
     _check_input_file(path, "script file")
     try:
         return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise CliError(f"{path}: no such file") from None
     except UnicodeDecodeError:
         raise CliError(f"{path}: not UTF-8 text") from None
     except OSError as error:
