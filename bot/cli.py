@@ -235,14 +235,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 async def _interruptible(command: Awaitable[int]) -> int:
     """Ctrl-C cancels the command; what then breaks while it stops (a closed connection
-    under a half-started bot, say) is no news, so the command ends as interrupted."""
+    under a half-started bot, say) is no news, so the command ends as interrupted. So
+    does a command that finished although Ctrl-C was pressed: Python 3.11's
+    ``asyncio.wait_for`` can drop a cancellation, but the task still counts it."""
+    task = asyncio.current_task()
     try:
-        return await command
+        status = await command
     except Exception:
-        task = asyncio.current_task()
         if task is not None and task.cancelling():
             raise asyncio.CancelledError from None
         raise
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+    return status
 
 
 def _discard_stdout() -> None:

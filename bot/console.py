@@ -572,6 +572,18 @@ async def _background_posts(bot: ReviewBot) -> None:
             await cog.settled()
 
 
+def stop_if_interrupted() -> None:
+    """Stop if Ctrl-C asked to, even when the cancellation it sent was lost.
+
+    Python 3.11's ``asyncio.wait_for`` drops a cancellation that lands just as what it
+    waits for finishes, and the stand-in waits that way on every change it sees: the
+    request is still counted on the task, so it is honoured here, between lines.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 async def _run_lines(session: ConsoleSession, lines: list[str]) -> None:
     """Script mode: each line is echoed, then answered; form fields take the next lines."""
     queue = iter(lines)
@@ -584,6 +596,7 @@ async def _run_lines(session: ConsoleSession, lines: list[str]) -> None:
     for line in queue:
         if line.strip() in {"quit", "exit"}:
             break
+        stop_if_interrupted()
         session.show_posted()
         if line.strip() and not line.startswith("#"):
             session.out.print(Text(f"> {line}", style="bold cyan"))
@@ -607,6 +620,7 @@ async def _interactive(session: ConsoleSession) -> None:
         return await prompt.prompt_async(text)
 
     while True:
+        stop_if_interrupted()
         session.show_posted()
         try:
             line = await prompt.prompt_async("reviewbot> ")
