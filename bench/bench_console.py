@@ -23,8 +23,8 @@ from bench.report import bench_main
 from bot.client import create_bot
 from bot.config import Settings
 from bot.console import ConsoleSession
-from bot.loopback import default_stand_in, synced_against
-from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID
+from standin import default_stand_in, synced_against
+from standin.defaults import APPLICATION_ID, MEMBER_ID
 
 LINES = {
     "a plain line (`hello there`)": "hello there",

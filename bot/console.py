@@ -30,7 +30,10 @@ from rich.text import Text
 
 from bot.client import ReviewBot, create_bot
 from bot.config import Settings
-from bot.loopback import (
+from bot.ratelimit import LOOKUP_RATE
+from bot.render import render_message
+from bot.validation import elide
+from standin import (
     FakeGuild,
     InteractionResult,
     LoopbackDiscord,
@@ -42,10 +45,7 @@ from bot.loopback import (
     default_stand_in,
     synced_against,
 )
-from bot.loopback.defaults import APPLICATION_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
-from bot.models import elide
-from bot.ratelimit import LOOKUP_RATE
-from bot.render import render_message
+from standin.defaults import APPLICATION_ID, GUILD_ID, MEMBER_ID, MODERATOR_ID
 
 log = logging.getLogger(__name__)
 

@@ -4,9 +4,10 @@ The clone is installed offline the way the README's set-up installs it (an edita
 install into ``.venv``; its dependencies are borrowed from the running environment, so
 nothing is downloaded). Then every shell block that is safe to run offline runs there, in
 order: each command must exit 0, and where the README shows what a command prints, it
-must print exactly that (dates, which are the day the review was stored, aside). At the
-end the clone's ``git status`` must be clean. A new shell block must be run here or be
-named in ``NOT_RUN`` with the reason.
+must print exactly that (dates, which are the day the review was stored, aside, written
+either way: 2026-11-28, or a card's 28 November 2026). At the end the clone's ``git
+status`` must be clean. A new shell block must be run here or be named in ``NOT_RUN``
+with the reason.
 """
 
 from __future__ import annotations
@@ -31,7 +32,11 @@ NOT_RUN = {
     "pip install": "installs from PyPI; the clone is installed offline below instead",
     "-m pytest": "runs this very suite",
 }
-DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+# A date as the catalog stores it, or as a card's footer shows its timestamp ("7 December 2026").
+DATE = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2} (?:January|February|March|April|May|June|July|August"
+    r"|September|October|November|December) \d{4}\b"
+)
 DISCORD_TIMESTAMP = re.compile(r"<t:\d+(?::[tTdDfFR])?>")
 
 

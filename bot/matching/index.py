@@ -14,7 +14,7 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.matching.normalize import MAX_QUERY_CHARS, _literal, _split_article, split_year
+from bot.matching.normalize import MAX_QUERY_CHARS, split_article, split_year, with_article
 from bot.matching.scoring import (
     ARTICLE_ONLY_PENALTY,
     COMPLETE_CUTOFF,
@@ -27,13 +27,13 @@ from bot.matching.scoring import (
     YEAR_UNKNOWN_PENALTY,
     FloatArray,
     IntArray,
+    KeyScorer,
     Match,
     WordCounts,
-    _is_ambiguous,
-    _KeyScorer,
-    _match_order,
+    are_ambiguous,
     completion_scores,
     is_weak,
+    match_order,
     nearest_scores,
     search_scores,
 )
@@ -78,13 +78,13 @@ def _entry_fields(entry: EntryLike) -> tuple[int, str, int | None, Iterable[str]
 _CODE_BITS = 21
 
 
-def _gram_codes(key: str, *, open_end: bool = False) -> set[int]:
+def gram_codes(key: str, *, open_end: bool = False) -> set[int]:
     """Padded per-word trigrams as integers: " da", "dar", "ark", "rk " for "dark".
 
     Per-word padding makes word order irrelevant for candidate generation and
     marks where words start and end. With ``open_end`` the last word is still
     being typed, so its closing trigram ("rk ") must not be required.
-    Must agree with _bulk_gram_pairs, which does the same for many keys at once.
+    Must agree with bulk_gram_pairs, which does the same for many keys at once.
     """
     codes: set[int] = set()
     words = key.split(" ")
@@ -99,10 +99,10 @@ def _gram_codes(key: str, *, open_end: bool = False) -> set[int]:
     return codes
 
 
-def _bulk_gram_pairs(keys: Sequence[str], docs: Sequence[int]) -> tuple[IntArray, IntArray]:
+def bulk_gram_pairs(keys: Sequence[str], docs: Sequence[int]) -> tuple[IntArray, IntArray]:
     """Distinct (trigram code, doc) pairs for many keys, sorted by code then doc.
 
-    Same trigrams as _gram_codes, computed with numpy: the keys are laid end to
+    Same trigrams as gram_codes, computed with numpy: the keys are laid end to
     end as "\\0 word \\0 word " and every window of three code points without a
     NUL is a trigram; one stable sort groups them by trigram. Far faster than
     appending to posting lists from a Python loop.
@@ -147,12 +147,12 @@ class _Query:
 def _parse_query(text: str, *, typing: bool = False) -> _Query:
     text = text[:MAX_QUERY_CHARS]
     title, year = split_year(text)
-    article, key = _split_article(text, open_end=typing)
+    article, key = split_article(text, open_end=typing)
     if year is None:
         title_article, title_key = article, key
     else:
-        title_article, title_key = _split_article(title, open_end=typing)
-    literal, title_literal = _literal(article, key), _literal(title_article, title_key)
+        title_article, title_key = split_article(title, open_end=typing)
+    literal, title_literal = with_article(article, key), with_article(title_article, title_key)
     return _Query(key, literal, title_key, title_literal, year)
 
 
@@ -238,11 +238,11 @@ class TitleIndex:
         self, review_id: int, title: str, year: int | None, aliases: Iterable[str]
     ) -> _Review:
         """Allocate document slots for a title and its distinct aliases."""
-        article, key = _split_article(title)
+        article, key = split_article(title)
         docs = [self._new_doc(review_id, article, key)]
         seen = {key}
         for alias in aliases:
-            alias_article, alias_key = _split_article(alias)
+            alias_article, alias_key = split_article(alias)
             if alias_key and alias_key not in seen:
                 seen.add(alias_key)
                 docs.append(self._new_doc(review_id, alias_article, alias_key))
@@ -276,7 +276,7 @@ class TitleIndex:
     def _post_many(self, docs: list[int]) -> None:
         """Add documents to the postings: one numpy pass, then one append per trigram."""
         keys = [self._doc_key[doc] for doc in docs]
-        codes, owners = _bulk_gram_pairs(keys, docs)
+        codes, owners = bulk_gram_pairs(keys, docs)
         self._doc_grams[docs] = np.bincount(owners, minlength=len(self._doc_key))[docs]
         self._doc_first[docs] = [ord(key[0]) if key else 0 for key in keys]
         self._doc_last[docs] = [ord(key[-1]) if key else 0 for key in keys]
@@ -303,7 +303,7 @@ class TitleIndex:
 
     def _unpost(self, doc: int) -> None:
         key = self._doc_key[doc]
-        for code in _gram_codes(key):
+        for code in gram_codes(key):
             posting = self._postings[code]
             # numpy finds the slot much faster than array.index on long lists;
             # the temporary view is gone before the array shrinks.
@@ -380,12 +380,12 @@ class TitleIndex:
     # -- scoring ----------------------------------------------------------------------
 
     def _score(
-        self, query: _Query, docs: list[int], score_keys: _KeyScorer
+        self, query: _Query, docs: list[int], score_keys: KeyScorer
     ) -> tuple[FloatArray, list[bool]]:
         """Each document's score, and whether the query names it exactly."""
         keys = [self._doc_key[doc] for doc in docs]
         articles = self._doc_article
-        literals = [_literal(articles.get(d, ""), k) for d, k in zip(docs, keys, strict=True)]
+        literals = [with_article(articles.get(d, ""), k) for d, k in zip(docs, keys, strict=True)]
         words = self._words
         scores = score_keys(query.key, query.literal, keys, literals, words)
         exact = [key == query.key for key in keys]
@@ -438,7 +438,7 @@ class TitleIndex:
             self._match(review_id, score, query.year, is_exact)
             for review_id, (score, is_exact) in best.items()
         ]
-        matches.sort(key=_match_order)
+        matches.sort(key=match_order)
         return matches[:limit]
 
     def _match(
@@ -465,11 +465,11 @@ class TitleIndex:
         parsed = self._query(query, limit)
         if parsed is None or not parsed.key:
             return []
-        docs = self._candidates(_gram_codes(parsed.key), min_share=_min_share(parsed.key))
+        docs = self._candidates(gram_codes(parsed.key), min_share=_min_share(parsed.key))
         if parsed.title_key != parsed.key:
             # "heat 1995" also means the film "Heat": its trigrams alone are too
             # small a share of the whole query's to pass the first filter.
-            titled_codes = _gram_codes(parsed.title_key)
+            titled_codes = gram_codes(parsed.title_key)
             titled = self._candidates(titled_codes, min_share=_min_share(parsed.title_key))
             docs = sorted(set(docs).union(titled))
         short = len(parsed.title_key.replace(" ", "")) < SHORT_QUERY_CHARS
@@ -491,7 +491,7 @@ class TitleIndex:
         its first or its last character."""
         count = len(self._doc_key)
         grams = self._doc_grams[:count]
-        size = len(_gram_codes(key))
+        size = len(gram_codes(key))
         # Length first: it leaves a small share of a large catalog for the other tests.
         docs = np.flatnonzero((grams >= max(1, size - 2)) & (grams <= size + 2))
         same_end = (self._doc_first[docs] == ord(key[0])) | (self._doc_last[docs] == ord(key[-1]))
@@ -516,7 +516,7 @@ class TitleIndex:
         if not parsed.key:
             return self._first_titles(limit)
         prefix_docs = self._sorted_prefix(parsed.key, CANDIDATES_BY_HITS)
-        codes = _gram_codes(parsed.key, open_end=True)
+        codes = gram_codes(parsed.key, open_end=True)
         found = self._candidates(codes, min_share=MIN_TRIGRAM_SHARE) if codes else []
         docs = sorted(set(prefix_docs).union(found))
         if not docs:
@@ -549,7 +549,7 @@ class TitleIndex:
         parsed = self._query(query, limit)
         if parsed is None or not parsed.title_key:
             return []
-        codes = _gram_codes(parsed.title_key)
+        codes = gram_codes(parsed.title_key)
         docs = self._candidates(codes, min_share=SHORT_MIN_TRIGRAM_SHARE)
         if not docs:
             return []
@@ -570,8 +570,8 @@ class TitleIndex:
         return matches
 
     def is_ambiguous(self, matches: Sequence[Match]) -> bool:
-        """Whether the best match is not clearly the one meant (see _is_ambiguous)."""
-        return _is_ambiguous(matches)
+        """Whether the best match is not clearly the one meant (see are_ambiguous)."""
+        return are_ambiguous(matches)
 
 
 def _grown(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -620,6 +620,10 @@ class ScopedTitleIndex:
     def scope_of(self, review_id: int) -> int | None:
         """The scope a review was added under (KeyError if unknown)."""
         return self._scope_of[review_id]
+
+    def newest_id(self) -> int:
+        """The highest review id indexed (0 when empty)."""
+        return max(self._scope_of, default=0)
 
     def add(
         self,
@@ -676,7 +680,7 @@ class ScopedTitleIndex:
         # Each visible index gives its own best ``limit``; merging them by score lets a
         # guild's own review outrank a global one and the other way round.
         found = [m for index in self._visible(guild_id) for m in lookup(index, query, limit)]
-        found.sort(key=_match_order)
+        found.sort(key=match_order)
         return found[:limit]
 
     def search(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
@@ -696,5 +700,5 @@ class ScopedTitleIndex:
         return self._merged(TitleIndex.complete, text, guild_id, limit)
 
     def is_ambiguous(self, matches: Sequence[Match]) -> bool:
-        """Whether the best match is not clearly the one meant (see _is_ambiguous)."""
-        return _is_ambiguous(matches)
+        """Whether the best match is not clearly the one meant (see are_ambiguous)."""
+        return are_ambiguous(matches)

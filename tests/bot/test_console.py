@@ -16,8 +16,8 @@ import pytest
 from rich.console import Console
 
 from bot.console import ConsoleSession, history_path
-from bot.loopback import default_stand_in
-from bot.loopback.defaults import MEMBER_ID
+from standin import default_stand_in
+from standin.defaults import MEMBER_ID
 
 HEAT_1986 = {
     "title": "Heat",
