@@ -90,9 +90,9 @@ async def test_the_follower_survives_asyncpgs_state_error_and_the_next_change_is
     failed = failing_reads(catalog, monkeypatch, STATE_12, times=1)
     catalog.sync.start_following()
     with caplog.at_level(logging.INFO, logger="bot.catalog_sync"):
-        await other_process.add(make_review("Heat", 1995), actor_id=None)
+        await other_process.writes.add(make_review("Heat", 1995), actor_id=None)
         await eventually(lambda: found(catalog, "heat"))  # made up by the rebuild
-        await other_process.add(make_review("Alien", 1979), actor_id=None)
+        await other_process.writes.add(make_review("Alien", 1979), actor_id=None)
         await eventually(lambda: found(catalog, "alien"))  # and followed again
 
     assert len(failed) == 1
@@ -116,7 +116,7 @@ async def test_repeated_failures_back_off_up_to_the_longest_pause(
     failed = failing_reads(catalog, monkeypatch, RuntimeError("a bug in applying"), times=5)
     catalog.sync.start_following()
     with caplog.at_level(logging.ERROR, logger="bot.catalog_sync"):
-        await other_process.add(make_review("Heat", 1995), actor_id=None)
+        await other_process.writes.add(make_review("Heat", 1995), actor_id=None)
         await eventually(lambda: found(catalog, "heat"))
 
     assert len(failed) == 5  # the batch, then four rebuilds that failed too
@@ -130,7 +130,7 @@ async def test_stopping_a_follower_that_failed_raises_nothing(
 ) -> None:
     failed = failing_reads(catalog, monkeypatch, STATE_12, times=10**6)  # never recovers
     catalog.sync.start_following()
-    await other_process.add(make_review("Heat", 1995), actor_id=None)
+    await other_process.writes.add(make_review("Heat", 1995), actor_id=None)
     await eventually(lambda: asyncio.sleep(0, len(failed) > 2))
 
     await catalog.sync.stop_following()

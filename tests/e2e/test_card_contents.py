@@ -54,7 +54,7 @@ def footer(message: SentMessage) -> str:
 
 
 async def stored(run: BotRun, title: str, year: int) -> Review:
-    [review] = await store_of(run).find_by_title(title, year, scope=GUILD_ID)
+    [review] = await store_of(run).reviews.find_by_title(title, year, scope=GUILD_ID)
     return review
 
 
@@ -184,7 +184,7 @@ async def test_history_shows_the_old_and_new_score_with_a_timestamp(run: BotRun)
     assert newest[1:] == ["• score: 8.0 → 9.3"]
     when = re.fullmatch(rf"<t:(\d+):f> · \*\*edited\*\* by <@{MODERATOR_ID}>", newest[0])
     assert when is not None, newest[0]
-    [_, edit] = await store_of(run).history(added.id)
+    [_, edit] = await store_of(run).reviews.history(added.id)
     assert int(when[1]) == int(parse_time(edit.at).timestamp())  # type: ignore[union-attr]
 
 

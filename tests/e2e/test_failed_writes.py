@@ -50,13 +50,15 @@ async def test_publish_meeting_a_busy_catalog_keeps_the_8000_typed_characters(
         pressed = await run.discord.click(preview, label="Publish")
         said = await pressed.wait_for_followup(within=10)
     assert busy_and_kept(said, "**Publish** again")
-    assert await store_of(run).find_by_title("The Lantern Keeper", 2019, scope=GUILD_ID) == []
+    assert (
+        await store_of(run).reviews.find_by_title("The Lantern Keeper", 2019, scope=GUILD_ID) == []
+    )
     assert usable(preview, "Publish", "Cancel")  # the preview and its draft are still there
 
     published = (await run.discord.click(preview, label="Publish")).message
 
     assert published.content.startswith(f"Published {LANTERN_CARD}")
-    [stored] = await store_of(run).find_by_title("The Lantern Keeper", 2019, scope=GUILD_ID)
+    [stored] = await store_of(run).reviews.find_by_title("The Lantern Keeper", 2019, scope=GUILD_ID)
     assert (stored.verdict_text, stored.body) == (VERDICT, BODY)
     assert all(button["disabled"] for button in published.buttons())
 
@@ -76,7 +78,9 @@ async def test_delete_meeting_a_busy_catalog_can_be_pressed_again(run: BotRun) -
     deleted = (await run.discord.click(asked.message, label="Delete")).message
 
     assert deleted.content.startswith(f"Deleted {LANTERN_CARD}.")
-    assert await store_of(run).find_by_title("The Lantern Keeper", 2019, scope=GUILD_ID) == []
+    assert (
+        await store_of(run).reviews.find_by_title("The Lantern Keeper", 2019, scope=GUILD_ID) == []
+    )
 
 
 async def busy_command(run: BotRun, name: str, options: dict[str, Any], user: int) -> SentMessage:
@@ -89,7 +93,7 @@ async def busy_command(run: BotRun, name: str, options: dict[str, Any], user: in
 
 async def test_restore_meeting_a_busy_catalog_offers_try_again(run: BotRun) -> None:
     seeded = await seed_lantern(run)
-    await store_of(run).delete(seeded.id, actor_id=MODERATOR_ID, scope=GUILD_ID)
+    await store_of(run).writes.delete(seeded.id, actor_id=MODERATOR_ID, scope=GUILD_ID)
 
     said = await busy_command(run, "catalog restore", {"title": "The Lantern Keeper"}, MODERATOR_ID)
     assert busy_and_kept(said, f"**{TRY_AGAIN}**")
@@ -99,7 +103,7 @@ async def test_restore_meeting_a_busy_catalog_offers_try_again(run: BotRun) -> N
 
     assert restored.content == f"Restored {LANTERN_CARD}."
     assert restored.embed()["title"] == LANTERN_CARD
-    assert (await store_of(run).get(seeded.id)) is not None
+    assert (await store_of(run).reviews.get(seeded.id)) is not None
 
 
 async def test_an_edit_form_meeting_a_busy_catalog_keeps_what_was_typed(run: BotRun) -> None:
@@ -118,7 +122,7 @@ async def test_an_edit_form_meeting_a_busy_catalog_keeps_what_was_typed(run: Bot
     again = (await run.discord.click(said, label=TRY_AGAIN, user=MODERATOR_ID)).message
 
     assert again.content == f"Updated verdict_text of {LANTERN_CARD}."
-    stored = await store_of(run).get(seeded.id)
+    stored = await store_of(run).reviews.get(seeded.id)
     assert stored is not None and stored.verdict_text == VERDICT
 
 
@@ -138,14 +142,14 @@ async def test_a_config_change_meeting_a_busy_catalog_offers_try_again(run: BotR
 
 async def test_cancel_after_a_failed_write_drops_it_and_ends_the_buttons(run: BotRun) -> None:
     seeded = await seed_lantern(run)
-    await store_of(run).delete(seeded.id, actor_id=MODERATOR_ID, scope=GUILD_ID)
+    await store_of(run).writes.delete(seeded.id, actor_id=MODERATOR_ID, scope=GUILD_ID)
     said = await busy_command(run, "catalog restore", {"title": "The Lantern Keeper"}, MODERATOR_ID)
 
     dropped = (await run.discord.click(said, label="Cancel", user=MODERATOR_ID)).message
 
     assert dropped.content == "Dropped: nothing was changed."
     assert all(button["disabled"] for button in dropped.buttons())
-    assert (await store_of(run).get(seeded.id)) is None
+    assert (await store_of(run).reviews.get(seeded.id)) is None
 
 
 async def test_a_second_press_while_the_first_saves_is_told_to_wait(run: BotRun) -> None:
@@ -167,4 +171,7 @@ async def test_a_second_press_while_the_first_saves_is_told_to_wait(run: BotRun)
     assert busy_and_kept(said, "**Publish** again")
     published = (await run.discord.click(preview, label="Publish")).message
     assert published.content.startswith(f"Published {LANTERN_CARD}")
-    assert len(await store_of(run).find_by_title("The Lantern Keeper", 2019, scope=GUILD_ID)) == 1
+    assert (
+        len(await store_of(run).reviews.find_by_title("The Lantern Keeper", 2019, scope=GUILD_ID))
+        == 1
+    )

@@ -186,7 +186,9 @@ async def test_sigterm_mid_burst_answers_every_interaction_taken_and_exits_0(
         assert not result.rejected_callbacks and result.callback_types in ([4], [5])
     assert all(result.message.embeds for result in burst)  # each a card
     # Sent after the stop began: refused while the gateway was open, then not received.
-    assert all(r.message.content == RESTARTING for r in late if r.answered)
+    assert all(r.message.content == RESTARTING for r in late if r.answered), [
+        (r.message.content, r.callback_types) for r in late if r.answered
+    ]
 
 
 async def test_a_stop_lets_the_lookup_in_flight_answer_and_refuses_new_ones(
