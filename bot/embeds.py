@@ -15,6 +15,7 @@ from urllib.parse import urlparse
 
 import discord
 
+from bot.cards import Kind
 from bot.help import CommandHelp
 from bot.labels import ELLIPSIS
 from bot.models import AuditEntry, CatalogStats, Review, ReviewDraft, ReviewFilters
@@ -488,6 +489,16 @@ def closest_match_text(query: str) -> str:
     return f"Closest match for “{_shown_query(query)}”:"
 
 
+def lookup_text(kind: Kind, query: str, *, offered: bool) -> str | None:
+    """Above the reply to a typed title: nothing over the film asked for, and what
+    it is over anything else."""
+    if kind is Kind.NO_CARD:
+        return no_match_text(query, offered=offered)
+    if kind is Kind.CLOSEST_MATCH:
+        return closest_match_text(query)
+    return None
+
+
 def no_match_text(query: str, *, offered: bool) -> str:
     """The private reply when nothing is sure enough for a card; when titles are
     ``offered``, a did-you-mean menu of them follows."""
@@ -497,3 +508,8 @@ def no_match_text(query: str, *, offered: bool) -> str:
         f"No review matches “{_shown_query(query)}”. "
         "Moderators can see what members looked for with /wanted."
     )
+
+
+def shared_text(sharer: str) -> str:
+    """Above a card a member posted in the channel from a private reply."""
+    return f"{_escape(' '.join(sharer.split()))} shared this review."

@@ -10,11 +10,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cards import CardReply, Kind
 from bot.embeds import (
     describe_filters,
     describe_options,
     ranked_list_embed,
-    review_embed,
     similar_embed,
     stats_embed,
 )
@@ -23,7 +23,7 @@ from bot.member_errors import UserError
 from bot.models import Review, ReviewFilters
 from bot.ratelimit import MemberBudget
 from bot.validation import MAX_RUNTIME_MINUTES, MAX_YEAR, MIN_YEAR
-from bot.views import PaginatorView, ReviewView
+from bot.views import PaginatorView, ReviewView, Shown, show_card
 from cogs.reviews import title_choices
 
 if TYPE_CHECKING:
@@ -121,18 +121,14 @@ class RandomView(ReviewView):
         self,
         cog: Recommendations,
         owner_id: int,
-        review: Review,
+        reply: CardReply,
+        shown: Shown,
         filters: RecommendationFilters,
         guild_id: int | None,
         channel_id: int,
-        *,
-        private: bool = False,
     ) -> None:
         super().__init__(
-            owner_id,
-            review,
-            load=lambda rid: cog.bot.catalog.finder.get(rid, guild_id),
-            private=private,
+            owner_id, reply, shown, load=lambda rid: cog.bot.catalog.finder.get(rid, guild_id)
         )
         self.cog = cog
         self.filters = filters
@@ -149,8 +145,9 @@ class RandomView(ReviewView):
         # after it is a new, private follow-up.
         await interaction.response.defer()
         review = await self.cog.pick(self.filters, self.guild_id, self.channel_id)
-        self.point_at(review)
-        await interaction.edit_original_response(embed=review_embed(review), view=self)
+        shown = await show_card(review, self.reply)
+        self.point_at(shown)
+        await interaction.edit_original_response(embed=shown.embed, view=self)
 
 
 class Recommendations(commands.Cog):
@@ -182,12 +179,13 @@ class Recommendations(commands.Cog):
         self.reroll_budget.spend(ctx.author.id)
         guild_id = ctx.guild.id if ctx.guild else None
         review = await self.pick(filters, guild_id, ctx.channel.id)
-        # Only an interaction can answer privately; a text command's reply is public.
-        private = filters.private and ctx.interaction is not None
-        view = RandomView(
-            self, ctx.author.id, review, filters, guild_id, ctx.channel.id, private=private
+        reply = CardReply.of(
+            Kind.FOR_YOU if filters.private else Kind.ANSWER,
+            interaction=ctx.interaction is not None,
         )
-        view.message = await ctx.send(embed=review_embed(review), view=view, ephemeral=private)
+        shown = await show_card(review, reply)
+        view = RandomView(self, ctx.author.id, reply, shown, filters, guild_id, ctx.channel.id)
+        view.message = await ctx.send(embed=shown.embed, view=view, ephemeral=reply.private)
 
     @hybrid_command(name="similar", description="Films sharing a director, cast or genre")
     @app_commands.describe(title="The film to find relatives of")

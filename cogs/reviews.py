@@ -11,16 +11,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import closest_match_text, no_match_text, review_embed, wanted_embed
+from bot.embeds import wanted_embed
 from bot.faults import OperatorFault
-from bot.finder import Lookup
 from bot.hybrid import hybrid_command
 from bot.member_errors import UserError
-from bot.models import Review
 from bot.permissions import Actor, is_moderator
 from bot.ratelimit import LOOKUP_RATE
 from bot.replies import reply_with_error
-from bot.views import ReviewView
+from bot.views import answer_lookup
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -85,6 +83,7 @@ class Reviews(commands.Cog):
             await reply_with_error(ctx, error, f"mention by {message.author.id}")
 
     async def answer(self, ctx: commands.Context[ReviewBot], query: str) -> None:
+        """Find the film ``query`` means and reply with its card."""
         query = " ".join(query.split())
         if not query:
             raise UserError("Tell me which film: `/review title: all of us strangers`.")
@@ -92,27 +91,14 @@ class Reviews(commands.Cog):
             raise UserError(f"That title is too long (at most {MAX_QUERY_LENGTH} characters).")
         guild_id = ctx.guild.id if ctx.guild else None
         found = await self.bot.catalog.finder.resolve(query, guild_id)
+        await answer_lookup(ctx, found)
         if found.best is None:
-            await self._no_card(ctx, found, guild_id)
-            return
-        # A closest match is shown as what it is, with the other close titles.
-        content = None if found.exact else closest_match_text(found.query)
-        await send_review(ctx, found.best, alternatives=found.menu, content=content)
-
-    async def _no_card(
-        self, ctx: commands.Context[ReviewBot], found: Lookup, guild_id: int | None
-    ) -> None:
-        """Nothing sure enough for a card: privately, the nearest titles as a menu."""
-        text = no_match_text(found.query, offered=bool(found.menu))
-        if found.menu:
-            await send_review(ctx, None, alternatives=found.menu, content=text, ephemeral=True)
-        else:
-            await ctx.send(text, ephemeral=True)
-        # Recorded after answering: the member never waits on a write (which may queue
-        # behind an import), and a busy catalog costs only this one count in /wanted.
-        task = asyncio.create_task(self._record_miss(guild_id, found.query))
-        self._recording.add(task)
-        task.add_done_callback(self._recording.discard)
+            # Recorded after answering: the member never waits on a write (which may
+            # queue behind an import), and a busy catalog costs only this one count in
+            # /wanted.
+            task = asyncio.create_task(self._record_miss(guild_id, found.query))
+            self._recording.add(task)
+            task.add_done_callback(self._recording.discard)
 
     async def _record_miss(self, guild_id: int | None, query: str) -> None:
         try:
@@ -123,27 +109,6 @@ class Reviews(commands.Cog):
     async def misses_recorded(self) -> None:
         """Wait for the misses answered so far to be written (so /wanted counts them)."""
         await asyncio.gather(*self._recording)
-
-
-async def send_review(
-    ctx: commands.Context[ReviewBot],
-    review: Review | None,
-    *,
-    alternatives: list[Review],
-    **extra: Any,
-) -> ReviewView:
-    """Reply with the review card and its controls (or, with no review, only the menu
-    of ``alternatives``); returns the view for callers to extend."""
-    guild_id = ctx.guild.id if ctx.guild else None
-
-    async def load(review_id: int) -> Review | None:
-        return await ctx.bot.catalog.finder.get(review_id, guild_id)
-
-    view = ReviewView(ctx.author.id, review, load=load, alternatives=alternatives)
-    if review is not None:
-        extra["embed"] = review_embed(review)
-    view.message = await ctx.send(view=view, **extra)
-    return view
 
 
 async def title_choices(

@@ -9,6 +9,7 @@ from typing import Any
 import discord
 import pytest
 
+from bot.cards import Kind
 from bot.embeds import (
     CAST_SHOWN,
     EXCERPT_LIMIT,
@@ -18,6 +19,7 @@ from bot.embeds import (
     format_score,
     full_review_pages,
     history_embed,
+    lookup_text,
     no_match_text,
     paginate_text,
     plain,
@@ -26,6 +28,7 @@ from bot.embeds import (
     safe_text,
     score_bar,
     score_colour,
+    shared_text,
     similar_embed,
     stats_embed,
     wanted_embed,
@@ -811,3 +814,20 @@ def test_no_card_reply_with_titles_to_offer_asks_did_you_mean() -> None:
 def test_no_card_reply_with_nothing_to_offer_says_no_review_matches() -> None:
     text = no_match_text("**qwzx**", offered=False)
     assert text.startswith("No review matches “\\*\\*qwzx\\*\\*”.")
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (Kind.ANSWER, None),
+        (Kind.CLOSEST_MATCH, "Closest match for “moonlihgt”:"),
+        (Kind.NO_CARD, "Nothing called “moonlihgt” — did you mean:"),
+    ],
+)
+def test_the_reply_to_a_typed_title_says_what_it_shows(kind: Kind, expected: str | None) -> None:
+    assert lookup_text(kind, "moonlihgt", offered=True) == expected
+
+
+def test_a_shared_card_names_the_sharer_with_their_markdown_shown_literally() -> None:
+    assert shared_text("sam") == "sam shared this review."
+    assert shared_text("**big**  _name_") == "\\*\\*big\\*\\* \\_name\\_ shared this review."
