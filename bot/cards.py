@@ -14,6 +14,7 @@ Public controls are drawn here and answered by the persistent items of
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import custom_ids
+from bot.labels import review_choice_label
 from bot.models import Review
 
 if TYPE_CHECKING:
@@ -43,7 +45,15 @@ class PublicButton(discord.ui.Button[Any]):
         return False
 
 
+class PublicSelect(discord.ui.Select[Any]):
+    """A public menu, drawn like :class:`PublicButton` and for the same reason."""
+
+    def is_dispatchable(self) -> bool:
+        return False
+
+
 ButtonKind = type[discord.ui.Button[Any]]
+SelectKind = type[discord.ui.Select[Any]]
 
 
 def full_review_button(review_id: int, kind: ButtonKind = PublicButton) -> discord.ui.Button[Any]:
@@ -63,6 +73,20 @@ def post_in_channel_button(
         emoji="📣",
         style=discord.ButtonStyle.primary,
         custom_id=custom_ids.post_in_channel(review_id),
+    )
+
+
+def open_card_select(
+    reviews: Sequence[Review], kind: SelectKind = PublicSelect
+) -> discord.ui.Select[Any]:
+    """A menu of ``reviews``; picking one opens its card for whoever picked it."""
+    return kind(
+        custom_id=custom_ids.OPEN_CARD,
+        placeholder="Open a film's card…",
+        options=[
+            discord.SelectOption(label=review_choice_label(review), value=str(review.id))
+            for review in reviews[:MAX_SELECT_OPTIONS]
+        ],
     )
 
 
@@ -119,14 +143,18 @@ class CardReply:
         chose is the answer now, seen by the same people as before."""
         return CardReply(Kind.FOR_YOU if self.private else Kind.ANSWER, self.private)
 
-    def controls(self, *, card: Review | None = None) -> list[discord.ui.Item[Any]]:
+    def controls(
+        self, *, card: Review | None = None, listed: Sequence[Review] = ()
+    ) -> list[discord.ui.Item[Any]]:
         """Every public control under this reply, in order: the buttons of ``card``
-        when it shows one."""
+        when it shows one, and a menu opening the card of any ``listed`` film."""
         items: list[discord.ui.Item[Any]] = []
         if card is not None:
             items.append(full_review_button(card.id))
             if self.private:  # every private card can be shared
                 items.append(post_in_channel_button(card.id))
+        if listed:
+            items.append(open_card_select(listed))
         return items
 
 

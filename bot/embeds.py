@@ -31,6 +31,7 @@ URL_LIMIT = 2000
 
 EXCERPT_LIMIT = 420
 DIGEST_SHOWN = 10  # titles named in an announcement of many reviews
+SIMILAR_SHOWN = 10  # films listed by /similar
 CAST_SHOWN = 5
 PAGE_LIMIT = 3900  # room below DESCRIPTION_LIMIT for the escape slack of the last word
 LONGEST_WORD = 80  # unbroken runs (URLs, keyboard mashing) are split so they can wrap
@@ -357,7 +358,7 @@ def similar_embed(
         title="Like " + plain(review.display_title, TITLE_LIMIT - 5), colour=INFO_COLOUR
     )
     reason_words = {"director": "same director", "cast": "shared cast", "genre": "same genre"}
-    shown = related[:10]
+    shown = related[:SIMILAR_SHOWN]
     # Each field gets an equal share of the 6000-character total.
     budget = (TOTAL_LIMIT - len(embed.title or "")) // max(len(shown), 1)
     for other, reasons in shown:

@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.replies import cooldown_message
 
-LOOKUP_RATE = (5, 10.0)  # title lookups per member per seconds (/review, Find review)
+LOOKUP_RATE = (5, 10.0)  # title lookups per member per seconds (/review, /similar, Find review)
 # Autocomplete requests per member per seconds: a fast typist sends about one
 # per keystroke, so the budget is wider than /review's, but a script is stopped.
 AUTOCOMPLETE_RATE = (20, 10.0)

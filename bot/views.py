@@ -1,7 +1,7 @@
 """The interactive pieces every cog shares: public card controls, invoker-only views,
 paging, confirmation, and the reply to a typed title.
 
-Public controls (Read full review, Post in channel) are
+Public controls (Read full review, Post in channel, a list's card menu) are
 ``DynamicItem``s registered once at start-up: they work for anyone, with no timeout,
 across restarts; which of them go under a reply is decided in :mod:`bot.cards`.
 Invoker views have a timeout and, when it ends, disable their own components; a
@@ -29,9 +29,17 @@ from bot.cards import (
     Kind,
     card_view,
     full_review_button,
+    open_card_select,
     post_in_channel_button,
 )
-from bot.embeds import full_review_pages, lookup_text, review_embed, shared_text
+from bot.embeds import (
+    SIMILAR_SHOWN,
+    full_review_pages,
+    lookup_text,
+    review_embed,
+    shared_text,
+    similar_embed,
+)
 from bot.labels import review_choice_label
 from bot.models import Review
 from bot.replies import explain, send_ephemeral
@@ -132,6 +140,33 @@ class PostInChannel(
         )
 
 
+class OpenCard(
+    discord.ui.DynamicItem[discord.ui.Select[Any]], template=custom_ids.OPEN_CARD_TEMPLATE
+):
+    """A list's menu of films: picking one opens its card, for whoever picked it."""
+
+    def __init__(self) -> None:
+        super().__init__(open_card_select((), discord.ui.Select))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> OpenCard:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        review = await _catalog(interaction).finder.get(
+            int(self.item.values[0]), interaction.guild_id
+        )
+        if review is None:
+            await send_ephemeral(interaction, REVIEW_REMOVED)
+            return
+        opened = CardReply.of(Kind.FOR_YOU, interaction=True)
+        await interaction.response.send_message(
+            embed=review_embed(review), view=card_view(review, opened), ephemeral=opened.private
+        )
+
+
 class EndedControl(
     discord.ui.DynamicItem[discord.ui.Item[Any]], template=custom_ids.ENDED_CONTROL_TEMPLATE
 ):
@@ -161,6 +196,7 @@ class EndedControl(
 PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     ReadFullReview,
     PostInChannel,
+    OpenCard,
     EndedControl,
 )
 
@@ -362,7 +398,8 @@ class ConfirmView(OwnedView):
 
 @dataclass(frozen=True)
 class Shown:
-    """What a reply shows for one film, and the public controls under that."""
+    """What a reply shows for one film (its card, or a list about it), and the
+    public controls under that."""
 
     review: Review
     embed: discord.Embed
@@ -377,9 +414,21 @@ async def show_card(review: Review, reply: CardReply) -> Shown:
     return Shown(review, review_embed(review), reply.controls(card=review))
 
 
+def similar_list(catalog: Catalog, guild_id: int | None) -> ShowFilm:
+    """What /similar shows for a film: the films like it, each one's card a pick away."""
+
+    async def show(review: Review, reply: CardReply) -> Shown:
+        related = await catalog.insights.related(review, guild_id=guild_id)
+        shown = related[:SIMILAR_SHOWN]
+        listed = [other for other, _ in shown]
+        return Shown(review, similar_embed(review, shown), reply.controls(listed=listed))
+
+    return show
+
+
 class ReviewView(OwnedView):
-    """Under a reply about one film: public controls for anyone, "Did you mean…" for
-    the asker.
+    """Under a reply about one film (its card, or its /similar list): public controls
+    for anyone, "Did you mean…" for the asker.
 
     Without a film it is the menu of a reply that had no card to show ("Nothing
     called …"): picking a film turns the reply into what ``show`` shows for it,
@@ -433,7 +482,7 @@ class ReviewView(OwnedView):
 async def answer_lookup(
     ctx: commands.Context[Any], found: Lookup, show: ShowFilm = show_card
 ) -> None:
-    """Reply to a typed title, the same way for /review, !review and mentions:
+    """Reply to a typed title, the same way for /review, !review, mentions and /similar:
     what ``show`` shows for the film found (labelled when it is only the closest
     match, with the other close titles as a menu), or a line and the nearest titles
     when nothing is sure enough for a card. :class:`CardReply` decides who sees it."""

@@ -1,4 +1,4 @@
-"""What to watch: /random with re-rolls, /similar, /top and /stats."""
+"""What to watch: /random with re-rolls, /top and /stats."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from bot.embeds import (
     describe_filters,
     describe_options,
     ranked_list_embed,
-    similar_embed,
     stats_embed,
 )
 from bot.hybrid import hybrid_command
@@ -24,7 +23,6 @@ from bot.models import Review, ReviewFilters
 from bot.ratelimit import MemberBudget
 from bot.validation import MAX_RUNTIME_MINUTES, MAX_YEAR, MIN_YEAR
 from bot.views import PaginatorView, ReviewView, Shown, show_card
-from cogs.reviews import title_choices
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -186,23 +184,6 @@ class Recommendations(commands.Cog):
         shown = await show_card(review, reply)
         view = RandomView(self, ctx.author.id, reply, shown, filters, guild_id, ctx.channel.id)
         view.message = await ctx.send(embed=shown.embed, view=view, ephemeral=reply.private)
-
-    @hybrid_command(name="similar", description="Films sharing a director, cast or genre")
-    @app_commands.describe(title="The film to find relatives of")
-    @commands.cooldown(*REROLL_RATE, commands.BucketType.user)
-    async def similar(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
-        guild_id = ctx.guild.id if ctx.guild else None
-        found = await self.bot.catalog.finder.resolve(title, guild_id)
-        if found.best is None:
-            raise UserError(f"No review matches “{discord.utils.escape_markdown(title[:80])}”.")
-        related = await self.bot.catalog.insights.related(found.best, guild_id=guild_id)
-        await ctx.send(embed=similar_embed(found.best, related))
-
-    @similar.autocomplete("title")
-    async def similar_title_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await title_choices(self.bot, interaction, current)
 
     @hybrid_command(name="top", description="The best-scored reviews")
     @commands.cooldown(*REROLL_RATE, commands.BucketType.user)

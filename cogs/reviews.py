@@ -1,4 +1,4 @@
-"""Members look reviews up: /review, !review, and "@bot <title>"."""
+"""Members look reviews up by title: /review, !review, "@bot <title>", and /similar."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from bot.member_errors import UserError
 from bot.permissions import Actor, is_moderator
 from bot.ratelimit import LOOKUP_RATE
 from bot.replies import reply_with_error
-from bot.views import answer_lookup
+from bot.views import ShowFilm, answer_lookup, show_card, similar_list
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -41,8 +41,16 @@ class Reviews(commands.Cog):
     async def review(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
         await self.answer(ctx, title)
 
+    @hybrid_command(name="similar", description="Films sharing a director, cast or genre")
+    @app_commands.describe(title="The film to find relatives of")
+    @commands.cooldown(*LOOKUP_RATE, commands.BucketType.user)
+    async def similar(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
+        guild_id = ctx.guild.id if ctx.guild else None
+        await self.answer(ctx, title, similar_list(self.bot.catalog, guild_id))
+
     @review.autocomplete("title")
-    async def review_title_autocomplete(
+    @similar.autocomplete("title")
+    async def title_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await title_choices(self.bot, interaction, current)
@@ -82,8 +90,10 @@ class Reviews(commands.Cog):
         except Exception as error:  # no command wraps a mention, so its errors stop here
             await reply_with_error(ctx, error, f"mention by {message.author.id}")
 
-    async def answer(self, ctx: commands.Context[ReviewBot], query: str) -> None:
-        """Find the film ``query`` means and reply with its card."""
+    async def answer(
+        self, ctx: commands.Context[ReviewBot], query: str, show: ShowFilm = show_card
+    ) -> None:
+        """Find the film ``query`` means and reply with what ``show`` shows for it."""
         query = " ".join(query.split())
         if not query:
             raise UserError("Tell me which film: `/review title: all of us strangers`.")
@@ -91,7 +101,7 @@ class Reviews(commands.Cog):
             raise UserError(f"That title is too long (at most {MAX_QUERY_LENGTH} characters).")
         guild_id = ctx.guild.id if ctx.guild else None
         found = await self.bot.catalog.finder.resolve(query, guild_id)
-        await answer_lookup(ctx, found)
+        await answer_lookup(ctx, found, show)
         if found.best is None:
             # Recorded after answering: the member never waits on a write (which may
             # queue behind an import), and a busy catalog costs only this one count in

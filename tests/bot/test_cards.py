@@ -7,7 +7,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.cards import CardReply, Kind, card_view
+from bot.cards import CardReply, Kind, card_view, open_card_select
 from bot.finder import Lookup
 from bot.models import Review
 
@@ -86,3 +86,22 @@ def test_a_lookup_is_answered_by_what_it_found(found: Lookup, kind: Kind) -> Non
 
 def test_a_reply_without_a_card_has_no_card_controls() -> None:
     assert CardReply.of(Kind.NO_CARD, interaction=True).controls() == []
+
+
+def test_a_list_gets_a_menu_opening_each_listed_films_card() -> None:
+    reply = CardReply.of(Kind.ANSWER, interaction=True)
+
+    [menu] = reply.controls(listed=OTHERS[:3])
+
+    assert isinstance(menu, discord.ui.Select)
+    assert menu.custom_id == "review:open"
+    assert [(o.label, o.value) for o in menu.options] == [
+        ("Film 0 (2000)", "100"),
+        ("Film 1 (2001)", "101"),
+        ("Film 2 (2002)", "102"),
+    ]
+    assert not menu.is_dispatchable()  # answered by the persistent OpenCard item
+
+
+def test_a_card_menu_offers_at_most_discords_25_options() -> None:
+    assert len(open_card_select(OTHERS).options) == 25

@@ -412,7 +412,7 @@ async def test_similar_accepts_an_autocomplete_pick(run: BotRun) -> None:
 
 
 async def test_similar_with_an_unknown_title_is_refused_ephemerally(run: BotRun) -> None:
-    result = await run.discord.slash("similar", {"title": "Zzyzx Road Trip"})
+    result = await run.discord.slash("similar", {"title": "qwzx plorf"})
 
     assert result.ephemeral
     assert result.message.content.startswith("No review matches")
