@@ -514,3 +514,10 @@ def no_match_text(query: str, *, offered: bool) -> str:
 def shared_text(sharer: str) -> str:
     """Above a card a member posted in the channel from a private reply."""
     return f"{_escape(' '.join(sharer.split()))} shared this review."
+
+
+def only_film_text(described: str) -> str:
+    """When **Another** has no other film to offer; ``described`` names the filters
+    (:func:`describe_options`), empty when there are none."""
+    pool = f"matching {described}" if described else "in the catalog"
+    return f"That's the only film {pool}."

@@ -14,6 +14,7 @@ from bot.cards import CardReply, Kind
 from bot.embeds import (
     describe_filters,
     describe_options,
+    only_film_text,
     ranked_list_embed,
     stats_embed,
 )
@@ -143,6 +144,13 @@ class RandomView(ReviewView):
         # after it is a new, private follow-up.
         await interaction.response.defer()
         review = await self.cog.pick(self.filters, self.guild_id, self.channel_id)
+        # The same film again means the pool is that one film (unless another card in
+        # this channel re-rolled in between): say so rather than re-show it.
+        repeated = self.review is not None and review.id == self.review.id
+        if repeated and await self.cog.pool_size(self.filters, self.guild_id) == 1:
+            described = describe_options(self.filters.chosen())
+            await interaction.followup.send(only_film_text(described), ephemeral=True)
+            return
         shown = await show_card(review, self.reply)
         self.point_at(shown)
         await interaction.edit_original_response(embed=shown.embed, view=self)
@@ -165,6 +173,9 @@ class Recommendations(commands.Cog):
         if review is None:
             raise UserError(await self.why_empty(flags, guild_id))
         return review
+
+    async def pool_size(self, flags: RecommendationFilters, guild_id: int | None) -> int:
+        return await self.bot.catalog.insights.pool_size(flags.to_filters(), guild_id=guild_id)
 
     async def why_empty(self, flags: RecommendationFilters, guild_id: int | None) -> str:
         """Which option emptied the pool, named as the member typed it (``decade``, ``cast``)."""

@@ -14,6 +14,7 @@ from bot.embeds import (
     CAST_SHOWN,
     EXCERPT_LIMIT,
     describe_filters,
+    describe_options,
     format_names,
     format_runtime,
     format_score,
@@ -21,6 +22,7 @@ from bot.embeds import (
     history_embed,
     lookup_text,
     no_match_text,
+    only_film_text,
     paginate_text,
     plain,
     ranked_list_embed,
@@ -831,3 +833,9 @@ def test_the_reply_to_a_typed_title_says_what_it_shows(kind: Kind, expected: str
 def test_a_shared_card_names_the_sharer_with_their_markdown_shown_literally() -> None:
     assert shared_text("sam") == "sam shared this review."
     assert shared_text("**big**  _name_") == "\\*\\*big\\*\\* \\_name\\_ shared this review."
+
+
+def test_the_only_film_names_the_filters_as_the_empty_pool_message_does() -> None:
+    described = describe_options({"director": "nolan", "min_score": 8})
+    assert only_film_text(described) == "That's the only film matching director: nolan · score ≥ 8."
+    assert only_film_text("") == "That's the only film in the catalog."
