@@ -42,14 +42,14 @@ async def measure(target: str, reviews: list[ReviewDraft], repeats: int) -> dict
     column: dict[str, str] = {}
     async with await Store.open(target) as store:
         start = time.perf_counter()
-        await store.import_reviews(reviews, actor_id=None)
+        await store.writes.import_reviews(reviews, actor_id=None)
         column["import into a new database"] = f"{time.perf_counter() - start:.1f} s"
         start = time.perf_counter()
         await Catalog.from_store(store)
         column["title index built from the store"] = f"{time.perf_counter() - start:.2f} s"
         for name, filters in FILTER_CASES.items():
             _, p99 = await timed(
-                lambda f=filters: store.random_pick(f, guild_id=None, channel_id=1), repeats
+                lambda f=filters: store.picks.random_pick(f, guild_id=None, channel_id=1), repeats
             )
             column[f"`/random` p99: {name}"] = f"{p99:.1f} ms"
         latencies, _ = await review_latencies(store, [r.title for r in reviews], repeats)

@@ -54,10 +54,10 @@ async def idle_delays(seconds: float) -> list[float]:
 async def run(repeats: int) -> str:
     with tempfile.TemporaryDirectory() as folder:
         async with await Store.open(Path(folder) / "bench.db") as store:
-            await store.import_reviews(movie_reviews(), actor_id=None)
+            await store.writes.import_reviews(movie_reviews(), actor_id=None)
 
             async def load(scope: int | None, filters: ReviewFilters) -> CatalogHistograms:
-                return await store.histograms(filters, guild_id=scope)
+                return await store.insights.histograms(filters, guild_id=scope)
 
             everything = await load(None, ReviewFilters())
             start = time.perf_counter()

@@ -57,7 +57,7 @@ async def run(repeats: int) -> str:
     reviews = movie_reviews()
     with tempfile.TemporaryDirectory() as folder:
         async with await Store.open(Path(folder) / "bench.db") as store:
-            await store.import_reviews(reviews, actor_id=None)
+            await store.writes.import_reviews(reviews, actor_id=None)
             catalog = await Catalog.from_store(store)
             naming = naming_messages([r.title for r in reviews], repeats)
             found = 0
@@ -82,7 +82,7 @@ async def run(repeats: int) -> str:
                 ),
             }
             lines = [
-                f"Catalog: {await store.count(guild_id=None):,} reviews. "
+                f"Catalog: {await store.reviews.count(guild_id=None):,} reviews. "
                 f"Found the intended title in {found}/{len(naming)} sentences naming a "
                 f"multi-word title; {len(mistaken)}/{len(CHATTER)} everyday lines were taken "
                 "for a title"

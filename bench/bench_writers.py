@@ -43,9 +43,9 @@ from bot.config import Settings
 from bot.formats.export import export_json
 from bot.models import ReviewDraft
 from bot.store import Store
-from bot.store import imports as bulk
-from bot.store.db import utc_now
+from bot.store.clock import utc_now
 from bot.store.schema import content_params
+from bot.store.sqlite import imports as bulk
 from standin import default_stand_in, synced_against
 from standin.defaults import APPLICATION_ID, MEMBER_ID
 
@@ -133,10 +133,10 @@ async def store_import(
     async with await Store.open(database) as store:
         with chunk_timer() as chunks:
             start = time.perf_counter()
-            await store.import_reviews(reviews, actor_id=None)
+            await store.writes.import_reviews(reviews, actor_id=None)
             first = time.perf_counter() - start
         start = time.perf_counter()
-        await store.import_reviews(reviews, actor_id=None)
+        await store.writes.import_reviews(reviews, actor_id=None)
         again = time.perf_counter() - start
     return first, again, chunks
 
@@ -201,7 +201,7 @@ async def review_during_import(
     busy = Unrecorded()
     logging.getLogger("cogs.reviews").addHandler(busy)
     async with await Store.open(settings.database_path) as store:
-        await store.import_reviews(reviews, actor_id=None)
+        await store.writes.import_reviews(reviews, actor_id=None)
         stand_in = default_stand_in()
         bot = create_bot(settings, store=store, application_id=APPLICATION_ID)
         async with synced_against(bot, stand_in):
@@ -246,15 +246,15 @@ async def review_during_import(
 
 async def similar_latencies(database: Path, repeats: int) -> tuple[float, float, float]:
     async with await Store.open(database) as store:
-        reviews = await store.list_reviews(guild_id=None, limit=100_000, order="id")
+        reviews = await store.reviews.list_reviews(guild_id=None, limit=100_000, order="id")
         chooser = random.Random(SEED)
         sample = [chooser.choice(reviews) for _ in range(repeats)]
         queue = iter(sample)
-        p50, p99 = await timed(lambda: store.related(next(queue), guild_id=None), repeats)
+        p50, p99 = await timed(lambda: store.insights.related(next(queue), guild_id=None), repeats)
         worst = 0.0
         for review in sample[:50]:
             start = time.perf_counter()
-            await store.related(review, guild_id=None)
+            await store.insights.related(review, guild_id=None)
             worst = max(worst, (time.perf_counter() - start) * 1000)
     return p50, p99, worst
 
@@ -297,8 +297,8 @@ async def run(repeats: int) -> str:
             "| | s | × raw |",
             "|---|---:|---:|",
             f"| raw `executemany` | {raw:.2f} | 1.0 |",
-            f"| `Store.import_reviews`, new database | {first:.2f} | {first / raw:.1f} |",
-            f"| `Store.import_reviews`, nothing changed | {again:.2f} | {again / raw:.1f} |",
+            f"| `store.writes.import_reviews`, new database | {first:.2f} | {first / raw:.1f} |",
+            f"| `store.writes.import_reviews`, nothing changed | {again:.2f} | {again / raw:.1f} |",
             "",
             f"Write transactions of the import: {len(chunks)}; the longest held the lock "
             f"{max(chunks) * 1000:.0f} ms (median {statistics.median(chunks) * 1000:.0f} ms, "
@@ -321,8 +321,8 @@ async def run(repeats: int) -> str:
             f"collections: {len(loop.full_collections)}, the longest "
             f"{max(loop.full_collections, default=0):.0f} ms.",
             "",
-            f"`/similar` (`Store.related`, ranked and limited in SQL) over {len(reviews):,} "
-            f"films, {repeats:,} random films: p50 {p50_similar:.2f} ms, "
+            "`/similar` (`store.insights.related`, ranked and limited in SQL) over "
+            f"{len(reviews):,} films, {repeats:,} random films: p50 {p50_similar:.2f} ms, "
             f"p99 {p99_similar:.2f} ms.",
         ]
     )

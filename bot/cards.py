@@ -138,6 +138,12 @@ class CardReply:
             kind = Kind.CLOSEST_MATCH
         return cls.of(kind, interaction=interaction)
 
+    def deferred(self, *, privately: bool) -> CardReply:
+        """This reply once its interaction was deferred while waiting its turn
+        (:mod:`bot.pacing`): a private deferral makes even a card private, and that
+        card, like every private one, can be posted in the channel."""
+        return CardReply(self.kind, self.private or privately)
+
     def picked(self) -> CardReply:
         """This reply once the member picked a film from its menu: the film they
         chose is the answer now, seen by the same people as before."""

@@ -41,7 +41,7 @@ class Catalog:
         self.finder = finder
         self.sync = sync
         self.curation = Curation(store, sync)
-        self.settings = GuildSettings(store)
+        self.settings = GuildSettings(store.guilds)
         self.insights = Insights(store, finder)
 
     @classmethod
@@ -73,7 +73,7 @@ class Catalog:
         tools never put samples into the user's catalog. Samples are marked, so
         ``reviewbot samples remove`` can take them out again.
         """
-        if not await self._store.is_empty():
+        if not await self._store.reviews.is_empty():
             return None
         samples = [replace(review, sample=True) for review in read_review_file(starter)]
         report = await self.curation.import_reviews(samples, actor_id=None)

@@ -8,9 +8,9 @@ batches and the catalog applies each batch incrementally (one film changed, one
 index entry touched).
 
 Each engine implements the same protocol its own way, and nothing else knows which:
-the SQLite feed (:class:`bot.store.changes.SqliteChangeFeed`) reads an append-only
+the SQLite feed (:class:`bot.store.sqlite.feed.SqliteChangeFeed`) reads an append-only
 ``changes`` table by cursor; the PostgreSQL feed
-(:class:`bot.store.pg_changes.PostgresChangeFeed`) hears each commit through
+(:class:`bot.store.postgres.feed.PostgresChangeFeed`) hears each commit through
 ``LISTEN``/``NOTIFY``.
 """
 

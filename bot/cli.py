@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sqlite3
 import sys
 import threading
@@ -26,6 +27,7 @@ from bot.validation import elide
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
+    from bot.finder import Lookup
 
 NO_TOKEN_MESSAGE = (
     "DISCORD_TOKEN is not set: add DISCORD_TOKEN=<your bot token> to .env (see .env.example), "
@@ -36,7 +38,7 @@ MAX_ERROR_LINE = 400  # characters; long values inside are elided before this
 MAX_SQLITE_ID = 2**63 - 1  # ids are SQLite integers
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Commands that only read: they never create a database (a typo must not make one).
-READ_ONLY = frozenset({"export", "search", "show", "stats", "backup"})
+READ_ONLY = frozenset({"export", "search", "show", "stats", "backup", "history"})
 
 
 class ProgressBar:
@@ -54,11 +56,14 @@ class ProgressBar:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._lock = threading.Lock()  # steps arrive from the import's thread
+        self._closed = False
 
     def __call__(self, done: int, total: int | None) -> None:
         # While the files are read their length in rows is unknown (total is None).
         percent = 50 * self._read() if total is None else 100 * done / max(total, 1)
         with self._lock:
+            if self._closed:
+                return
             if self._progress is None:
                 if done < PROGRESS_THRESHOLD:
                     return
@@ -69,9 +74,11 @@ class ProgressBar:
             self._progress.update(self._task, completed=percent)
 
     def close(self) -> None:
+        """Stop drawing (again is fine), so a line can follow the bar."""
         with self._lock:
-            if self._progress is not None:
+            if self._progress is not None and not self._closed:
                 self._progress.stop()
+            self._closed = True
 
 
 class CliError(Exception):
@@ -144,6 +151,14 @@ def build_parser() -> argparse.ArgumentParser:
     showing.add_argument("id", type=review_id)
 
     commands.add_parser("stats", parents=[database], help="catalog size and score distribution")
+
+    history = commands.add_parser(
+        "history", parents=[database], help="what changed in one review, who and when"
+    )
+    history.add_argument(
+        "review", nargs="+", metavar="TITLE|ID", help="a review id, or a title as /review takes it"
+    )
+    history.add_argument("--guild", type=guild_id, help="find the title as this guild sees it")
 
     backing_up = commands.add_parser(
         "backup", parents=[database], help="consistent copy of the database, live"
@@ -243,8 +258,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
         for path in args.files:
             if not path.is_file():
                 raise CliError(f"{path}: no such file")
-        await _import(settings, args, out)
-        return 0
+        return await _import(settings, args, out)
     from bot.catalog import Catalog  # the title index: not for a one-off import
 
     handler = _CATALOG_COMMANDS[command]
@@ -315,8 +329,20 @@ class ImportFiles:
             self._bytes_done += path.stat().st_size
 
 
-async def _import(settings: Settings, args: argparse.Namespace, out: Console) -> None:
-    """Straight into the store: a one-off process needs no title index."""
+INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
+INTERRUPTED_IMPORT = "interrupted: nothing imported (all or nothing: what it had applied is undone)"
+INTERRUPTED_TOO_LATE = "interrupted after the import had finished: it is kept"
+
+
+async def _import(settings: Settings, args: argparse.Namespace, out: Console) -> int:
+    """Straight into the store: a one-off process needs no title index.
+
+    Ctrl-C (asyncio cancels this task on SIGINT) or SIGTERM stops the import and undoes
+    it, exit 130; one that had already finished is kept, and reported.
+    """
+    this = asyncio.current_task()
+    assert this is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, this.cancel)
     database = settings.database
     # A SQLite file this import creates; None when it exists already, or is PostgreSQL.
     created = (
@@ -336,6 +362,11 @@ async def _import(settings: Settings, args: argparse.Namespace, out: Console) ->
             dry_run=args.dry_run,
             progress=bar,
         )
+    except asyncio.CancelledError:
+        refused = True
+        bar.close()
+        _print_error(INTERRUPTED_IMPORT)
+        return INTERRUPTED
     except (ImportFailed, CliError):
         refused = True
         raise
@@ -347,6 +378,11 @@ async def _import(settings: Settings, args: argparse.Namespace, out: Console) ->
         if refused and created is not None:
             _remove_database(created)
     out.print(report.summary())
+    if report.warning is not None:
+        _print_error(f"warning: {report.warning}")
+    if this.cancelling():
+        _print_error(INTERRUPTED_TOO_LATE)
+    return 0
 
 
 def _remove_database(path: Path) -> None:
@@ -372,9 +408,7 @@ async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
     query = " ".join(args.text)
     found = await catalog.finder.lookup(query, args.guild)
     if found.best is None:
-        nearest = ", ".join(review.display_title for review in found.menu)
-        hint = f" Nearest: {nearest}." if nearest else ""
-        raise CliError(f"no review matches {query!r}.{hint}")
+        raise _no_match(query, found)
     if not found.exact:
         from bot.embeds import closest_match_text
 
@@ -383,6 +417,12 @@ async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
     if found.menu:
         others = ", ".join(f"{r.display_title} [#{r.id}]" for r in found.menu)
         out.print(f"Did you mean: {others}")
+
+
+def _no_match(query: str, found: Lookup) -> CliError:
+    nearest = ", ".join(review.display_title for review in found.menu)
+    hint = f" Nearest: {nearest}." if nearest else ""
+    return CliError(f"no review matches {query!r}.{hint}")
 
 
 async def _show(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
@@ -397,6 +437,28 @@ def _print_review(out: Console, review: Review) -> None:
     from bot.render import render_message
 
     render_message(out, {"embeds": [review_embed(review).to_dict()]})
+
+
+async def _history(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+    from bot.embeds import history_pages
+    from bot.render import render_message
+
+    review = await _named_review(catalog, " ".join(args.review), args.guild)
+    for page in history_pages(review, await catalog.curation.history(review.id)):
+        render_message(out, {"embeds": [page.to_dict()]})
+
+
+async def _named_review(catalog: Catalog, text: str, guild: int | None) -> Review:
+    """The review with id ``text``, else the one the title ``text`` finds (a film may be
+    called "1917": digits that are no review's id are taken for a title)."""
+    if text.isascii() and text.isdigit() and int(text[:20]) <= MAX_SQLITE_ID:
+        review = await catalog.curation.review(int(text))
+        if review is not None:
+            return review
+    found = await catalog.finder.lookup(text, guild)
+    if found.best is None:
+        raise _no_match(text, found)
+    return found.best
 
 
 async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
@@ -466,6 +528,7 @@ _CATALOG_COMMANDS: dict[str, Callable[[Catalog, argparse.Namespace, Console], Aw
     "search": _search,
     "show": _show,
     "stats": _stats,
+    "history": _history,
     "backup": _backup,
     "samples": _samples,
 }

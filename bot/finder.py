@@ -64,7 +64,8 @@ class TitleFinder:
     """The title index and everything answered from it, for one process."""
 
     def __init__(self, store: Store, index: ScopedTitleIndex) -> None:
-        self._store = store
+        self._reviews = store.reviews
+        self._insights = store.insights
         self.index = index
         # Directors and cast per (kind, guild), built on first use after any change.
         self._people: dict[tuple[str, int | None], PeopleIndex] = {}
@@ -73,7 +74,7 @@ class TitleFinder:
     async def load(cls, store: Store) -> TitleFinder:
         """A finder over every live review ``store`` holds now."""
         index = ScopedTitleIndex()
-        index.add_many(_index_rows(await store.title_entries()))
+        index.add_many(_index_rows(await store.reviews.title_entries()))
         return cls(store, index)
 
     # -- finding -------------------------------------------------------------
@@ -121,9 +122,18 @@ class TitleFinder:
             return Lookup(title, await self._card(review_id, guild_id))
         return await self.lookup(title, guild_id)
 
+    def surely_shows_card(self, query: str, guild_id: int | None) -> bool:
+        """Whether :meth:`resolve` of ``query`` is sure to answer with a card (a public
+        reply): an autocomplete pick, or a title the catalog has exactly. Cheap (no
+        fuzzy search), for deciding how to defer a lookup that must wait; a typo may
+        still find a card, and that is not known without the search."""
+        if parse_choice_value(query) is not None:
+            return True
+        return bool(self.index.exact(query, guild_id, limit=1))
+
     async def get(self, review_id: int, guild_id: int | None) -> Review | None:
         """The live review ``review_id`` if ``guild_id`` may see it."""
-        return await self._store.get_visible(review_id, guild_id)
+        return await self._reviews.get_visible(review_id, guild_id)
 
     async def choices(
         self, text: str, guild_id: int | None, limit: int = 25
@@ -163,18 +173,18 @@ class TitleFinder:
         """A soft-deleted review in ``scope``, by autocomplete pick or by exact title."""
         review_id = parse_choice_value(title)
         if review_id is not None:
-            review = await self._store.get(review_id, include_deleted=True)
+            review = await self._reviews.get(review_id, include_deleted=True)
             # Only this scope's: an id must not reveal another guild's titles.
             if review is None or review.deleted_at is None or review.scope != scope:
                 return None
             return review
         name, year = split_year(title)
-        found = await self._store.find_by_title(name, year, scope=scope, include_deleted=True)
+        found = await self._reviews.find_by_title(name, year, scope=scope, include_deleted=True)
         return next((review for review in found if review.deleted_at is not None), None)
 
     async def deleted_choices(self, text: str, scope: int | None) -> list[tuple[str, str]]:
         wanted = text.casefold()
-        reviews = await self._store.deleted_reviews(scope)
+        reviews = await self._reviews.deleted_reviews(scope)
         return [
             (review_choice_label(review), choice_value(review.id))
             for review in reviews
@@ -216,21 +226,22 @@ class TitleFinder:
         self, matches: Iterable[Match], guild_id: int | None
     ) -> list[tuple[Match, Review]]:
         """The cards for ``matches``, one per film, each with the match that found it:
-        a guild's copy stands in for the global review."""
+        a guild's copy stands in for the global review. One read for all of them."""
+        matches = list(matches)
+        cards = await self._reviews.cards([match.review_id for match in matches], guild_id)
         found: list[tuple[Match, Review]] = []
+        shown: set[int] = set()
         for match in matches:
-            review = await self._card(match.review_id, guild_id)
-            if review is not None and all(review.id != shown.id for _, shown in found):
+            review = cards.get(match.review_id)
+            if review is not None and review.id not in shown:
+                shown.add(review.id)
                 found.append((match, review))
         return found
 
     async def _card(self, review_id: int, guild_id: int | None) -> Review | None:
         """The review ``guild_id`` is shown for ``review_id``: its own copy of that film
         shadows the global review (one film, one card per server)."""
-        review = await self._store.get_visible(review_id, guild_id)
-        if review is None:
-            return None
-        return await self._store.own_copy(review, guild_id) or review
+        return (await self._reviews.cards([review_id], guild_id)).get(review_id)
 
     async def read_many(self, ids: Sequence[int]) -> list[Review]:
         """Reviews by id, :data:`INDEX_SLICE` at a time with a turn of the event loop
@@ -238,7 +249,7 @@ class TitleFinder:
         longest stalls of the loop while a 58,788-film import ran beside the bot."""
         reviews: list[Review] = []
         for start in range(0, len(ids), INDEX_SLICE):
-            reviews.extend(await self._store.get_many(ids[start : start + INDEX_SLICE]))
+            reviews.extend(await self._reviews.get_many(ids[start : start + INDEX_SLICE]))
             await asyncio.sleep(0)
         return reviews
 
@@ -266,11 +277,15 @@ class TitleFinder:
     async def _people_index(self, kind: str, guild_id: int | None) -> PeopleIndex:
         people = self._people.get((kind, guild_id))
         if people is None:
-            names = await self._store.term_names(kind, guild_id=guild_id)
+            names = await self._insights.term_names(kind, guild_id=guild_id)
             people = self._people[(kind, guild_id)] = PeopleIndex(names)
         return people
 
     # -- keeping the index (called by the catalog sync) ------------------------
+
+    def newest_id(self) -> int:
+        """The highest id of a review in the index (0 when it is empty)."""
+        return self.index.newest_id()
 
     def forget_people(self) -> None:
         """Drop the people indexes: directors or cast may have changed."""

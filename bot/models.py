@@ -156,6 +156,28 @@ class AuditEntry:
         after = self.after or {}
         return [name for name in CONTENT_FIELDS if before.get(name) != after.get(name)]
 
+    def changes(self) -> list[FieldChange]:
+        """Each content field this entry changed, with its value before and after."""
+        before = self.before or {}
+        after = self.after or {}
+        return [
+            FieldChange(name, before.get(name), after.get(name)) for name in self.changed_fields()
+        ]
+
+    def filled_fields(self) -> int:
+        """How many content fields hold a value afterwards (what an import brought)."""
+        after = self.after or {}
+        return sum(1 for name in CONTENT_FIELDS if after.get(name) not in (None, "", []))
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    """One field of a review as an audit entry found it, and as it left it."""
+
+    field: str
+    old: Any
+    new: Any
+
 
 @dataclass(frozen=True, slots=True)
 class Announcements:
@@ -169,6 +191,15 @@ class Announcements:
     @property
     def paused(self) -> bool:
         return self.problem is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """Every setting one server chose: ``None`` where it chose nothing."""
+
+    guild_id: int
+    mod_role_id: int | None
+    announcements: Announcements | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +220,9 @@ class ImportReport:
     # Which reviews are new (not updates), so only those are announced; bookkeeping
     # the counts already describe, hence left out of comparisons.
     added_ids: frozenset[int] = field(default=frozenset(), compare=False)
+    # What went wrong after the import was complete and kept (a full disk refusing the
+    # last checkpoint, say): the operator's to know, never a reason to take it back.
+    warning: str | None = field(default=None, compare=False)
 
     @property
     def total(self) -> int:

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import logging
 import math
-import secrets
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.faults import OperatorFault
+from bot.faults import CATALOG_UNAVAILABLE, CatalogUnavailable, OperatorFault, new_error_id
 from bot.member_errors import UserError
 
 log = logging.getLogger(__name__)
@@ -78,11 +77,6 @@ def cooldown_message(retry_after: float) -> str:
     return f"Slow down a little: try again in {max(1, math.ceil(retry_after))}s."
 
 
-def new_error_id() -> str:
-    """What a member quotes to whoever reads the logs; the log line carries it too."""
-    return secrets.token_hex(4)
-
-
 def report_unexpected(error: BaseException, context: str) -> str:
     """Log the failure with an id a moderator can quote; returns the apology."""
     error_id = new_error_id()
@@ -97,8 +91,11 @@ def report_fault(fault: OperatorFault, context: str) -> str:
     """Log an operator fault with an id; returns the plain sentence the member reads.
 
     The fault's own text (a file path, say) is for the operator and goes to the log
-    only; it is a diagnosis, so no traceback comes with it.
+    only; it is a diagnosis, so no traceback comes with it. An outage is logged by
+    its :class:`~bot.faults.Outage`, once, not here at every request it refuses.
     """
+    if isinstance(fault, CatalogUnavailable):
+        return CATALOG_UNAVAILABLE
     error_id = new_error_id()
     log.error("operator fault %s in %s: %s", error_id, context, fault)
     return (

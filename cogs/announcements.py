@@ -21,8 +21,11 @@ from discord.ext import commands
 from bot.cards import CardReply, Kind, card_view
 from bot.catalog_sync import Published
 from bot.embeds import digest_embed, review_embed
+from bot.faults import CatalogUnavailable
 from bot.models import Announcements, Review
 from bot.permissions import Actor, is_moderator
+from bot.replies import report_unexpected
+from bot.shutdown import settle
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -59,8 +62,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
         self.bot.catalog.sync.on_published(self.announce)
 
     async def cog_unload(self) -> None:
-        for task in self._posting:
-            task.cancel()
+        await settle(self._posting, "announcement(s)")  # a stop lets them be posted
 
     async def settled(self) -> None:
         """Wait for the posts already started (tests; an orderly shutdown)."""
@@ -73,7 +75,19 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
         task.add_done_callback(self._posting.discard)
 
     async def _post_everywhere(self, reviews: Sequence[Review]) -> None:
+        """Post in every server this process serves; nothing dropped goes unsaid."""
+        try:
+            await self._post_where_served(reviews)
+        except CatalogUnavailable:  # the outage is logged once; this says what it cost
+            log.warning("%d new review(s) not announced: the catalog is unavailable", len(reviews))
+        except Exception as error:
+            report_unexpected(error, f"announcing {len(reviews)} new review(s)")
+
+    async def _post_where_served(self, reviews: Sequence[Review]) -> None:
+        sync = self.bot.catalog.sync
         for target in await self.bot.catalog.settings.announcements():
+            if not sync.serves(target.guild_id):
+                continue  # another process serves it, and announces there
             # A server hears of global reviews and its own, never another server's.
             visible = [review for review in reviews if review.scope in (None, target.guild_id)]
             if visible and not target.paused:
@@ -89,6 +103,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
                 )
             else:
                 await channel.send(embed=digest_embed(reviews))
+            log.info("announced %d new review(s) in guild %s", len(reviews), target.guild_id)
         except (discord.Forbidden, discord.NotFound) as error:
             # Retrying would fail the same way for every review: pause and tell once.
             log.warning("announcements paused in guild %s: %s", target.guild_id, error)

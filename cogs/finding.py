@@ -11,7 +11,6 @@ from discord.ext import commands
 from bot.cards import CardReply, Kind, card_view
 from bot.embeds import review_embed
 from bot.help import DESCRIPTION_EXTRA
-from bot.ratelimit import LOOKUP_RATE, MemberBudget
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -29,7 +28,6 @@ def message_text(message: discord.Message) -> str:
 class Finding(commands.Cog):
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
-        self.lookups = MemberBudget(LOOKUP_RATE)
         self.menu = app_commands.ContextMenu(
             name=FIND_REVIEW,
             callback=self.find_review,
@@ -43,7 +41,7 @@ class Finding(commands.Cog):
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     async def find_review(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        self.lookups.spend(interaction.user.id)
+        self.bot.lookup_budget.spend(interaction.user.id)  # the one /review spends too
         reply = CardReply.of(Kind.FOR_YOU, interaction=True)
         # Reading a long message against a large catalog takes a moment; who sees the
         # answer is decided here, before anything could defer it publicly.

@@ -14,7 +14,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import history_embed, review_embed
+from bot.embeds import history_pages, review_embed
 from bot.finder import Lookup
 from bot.importers import parse_upload
 from bot.member_errors import UserError
@@ -23,7 +23,7 @@ from bot.permissions import Actor, NotModerator, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
 from bot.replies import explain, send_ephemeral
 from bot.validation import review_from_fields, validate_field
-from bot.views import Confirmed, ConfirmView
+from bot.views import Confirmed, ConfirmView, send_private_pages, write_or_offer_again
 from cogs.reviews import title_choices
 
 if TYPE_CHECKING:
@@ -138,6 +138,7 @@ class Moderation(
         poster_url="Link to a poster image",
         genres="Genres, separated by ;",
         aliases="Other titles it's known by, separated by ;",
+        reviewer="Who wrote it, as the card credits them (default: your name in this server)",
         scope="Where it goes: this server (default) or the global catalog (owners only)",
     )
     async def add(
@@ -155,6 +156,7 @@ class Moderation(
         poster_url: str | None = None,
         genres: str | None = None,
         aliases: str | None = None,
+        reviewer: str | None = None,
         scope: Scope = "server",
     ) -> None:
         scope_id = await self._scope(interaction, scope)
@@ -171,6 +173,9 @@ class Moderation(
             "poster_url": poster_url,
             "genres": genres,
             "aliases": aliases,
+            # Stored as text, so a card keeps its credit if the member leaves or is
+            # renamed; `/catalog edit field: reviewer` changes it.
+            "reviewer": interaction.user.display_name if reviewer is None else reviewer,
         }
         # Fail before the form, not after; the verdict itself comes with the form.
         draft = review_from_fields(fields, scope=scope_id, complete=False)
@@ -251,14 +256,14 @@ class Moderation(
     ) -> None:
         parsed = validate_field(field, value)
         await defer_privately(interaction)
-        updated = await self.bot.catalog.curation.update(
-            review.id, {field: parsed}, actor_id=interaction.user.id, scope=scope_id
-        )
-        await interaction.followup.send(
-            f"Updated {field} of {updated.display_title}.",
-            embed=review_embed(updated),
-            ephemeral=True,
-        )
+
+        async def update(press: discord.Interaction) -> Confirmed:
+            updated = await self.bot.catalog.curation.update(
+                review.id, {field: parsed}, actor_id=press.user.id, scope=scope_id
+            )
+            return Confirmed(f"Updated {field} of {updated.display_title}.", review_embed(updated))
+
+        await write_or_offer_again(interaction, update, refuse=self.refuse_non_moderators)
 
     # -- delete / restore --------------------------------------------------------------
 
@@ -295,12 +300,14 @@ class Moderation(
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope, deleted=True)
         await defer_privately(interaction)
-        restored = await self.bot.catalog.curation.restore(
-            review.id, actor_id=interaction.user.id, scope=scope_id
-        )
-        await interaction.followup.send(
-            f"Restored {restored.display_title}.", embed=review_embed(restored), ephemeral=True
-        )
+
+        async def restore(press: discord.Interaction) -> Confirmed:
+            restored = await self.bot.catalog.curation.restore(
+                review.id, actor_id=press.user.id, scope=scope_id
+            )
+            return Confirmed(f"Restored {restored.display_title}.", review_embed(restored))
+
+        await write_or_offer_again(interaction, restore, refuse=self.refuse_non_moderators)
 
     # -- import / export ------------------------------------------------------------------
 
@@ -387,25 +394,24 @@ class Moderation(
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope)
         await defer_privately(interaction)
-        updated = await self.bot.catalog.curation.add_alias(
-            review.id, alias, actor_id=interaction.user.id, scope=scope_id
-        )
-        names = ", ".join(updated.aliases)
-        await interaction.followup.send(
-            f"{updated.display_title} is now also found as: {discord.utils.escape_markdown(names)}",
-            ephemeral=True,
-        )
 
-    @app_commands.command(name="history", description="Who changed a review, and when")
+        async def add_alias(press: discord.Interaction) -> Confirmed:
+            updated = await self.bot.catalog.curation.add_alias(
+                review.id, alias, actor_id=press.user.id, scope=scope_id
+            )
+            names = discord.utils.escape_markdown(", ".join(updated.aliases))
+            return Confirmed(f"{updated.display_title} is now also found as: {names}")
+
+        await write_or_offer_again(interaction, add_alias, refuse=self.refuse_non_moderators)
+
+    @app_commands.command(name="history", description="What changed in a review, who and when")
     @app_commands.describe(title="The review")
     async def history(self, interaction: discord.Interaction, title: str) -> None:
         found = await self.bot.catalog.finder.resolve(title, interaction.guild_id)
         if found.best is None:
             raise UserError(f"No review matches “{title[:80]}”.")
         entries = await self.bot.catalog.curation.history(found.best.id)
-        await interaction.response.send_message(
-            embed=history_embed(found.best, entries), ephemeral=True
-        )
+        await send_private_pages(interaction, history_pages(found.best, entries))
 
     @edit.autocomplete("title")
     @delete.autocomplete("title")

@@ -12,12 +12,12 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import wanted_embed
-from bot.faults import OperatorFault
+from bot.faults import CatalogUnavailable, OperatorFault
 from bot.hybrid import hybrid_command
 from bot.member_errors import UserError
 from bot.permissions import Actor, is_moderator
-from bot.ratelimit import LOOKUP_RATE
-from bot.replies import reply_with_error
+from bot.replies import reply_with_error, report_unexpected
+from bot.shutdown import settle
 from bot.views import ShowFilm, answer_lookup, show_card, similar_list
 
 if TYPE_CHECKING:
@@ -37,13 +37,11 @@ class Reviews(commands.Cog):
 
     @hybrid_command(name="review", description="Show a critic's review of a film")
     @app_commands.describe(title="The film's title; typos are fine, add a year to pick one")
-    @commands.cooldown(*LOOKUP_RATE, commands.BucketType.user)
     async def review(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
         await self.answer(ctx, title)
 
     @hybrid_command(name="similar", description="Films sharing a director, cast or genre")
     @app_commands.describe(title="The film to find relatives of")
-    @commands.cooldown(*LOOKUP_RATE, commands.BucketType.user)
     async def similar(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
         guild_id = ctx.guild.id if ctx.guild else None
         await self.answer(ctx, title, similar_list(self.bot.catalog, guild_id))
@@ -94,14 +92,24 @@ class Reviews(commands.Cog):
         self, ctx: commands.Context[ReviewBot], query: str, show: ShowFilm = show_card
     ) -> None:
         """Find the film ``query`` means and reply with what ``show`` shows for it."""
+        self.bot.lookup_budget.spend(ctx.author.id)  # /review, !review, @bot and /similar alike
         query = " ".join(query.split())
         if not query:
             raise UserError("Tell me which film: `/review title: all of us strangers`.")
         if len(query) > MAX_QUERY_LENGTH:
             raise UserError(f"That title is too long (at most {MAX_QUERY_LENGTH} characters).")
         guild_id = ctx.guild.id if ctx.guild else None
-        found = await self.bot.catalog.finder.resolve(query, guild_id)
-        await answer_lookup(ctx, found, show)
+        finder = self.bot.catalog.finder
+
+        def private() -> bool:  # cheap: how to defer if this must wait its turn
+            return not finder.surely_shows_card(query, guild_id)
+
+        # In turn with every other lookup, so a burst is answered in order and in time;
+        # deferred publicly only when the answer is sure to be a (public) reply.
+        async with self.bot.turns.take(ctx.interaction, private=private):
+            found = await finder.resolve(query, guild_id)
+            deferred = ctx.interaction is not None and ctx.interaction.response.is_done()
+            await answer_lookup(ctx, found, show, deferred_privately=deferred and private())
         if found.best is None:
             # Recorded after answering: the member never waits on a write (which may
             # queue behind an import), and a busy catalog costs only this one count in
@@ -111,10 +119,18 @@ class Reviews(commands.Cog):
             task.add_done_callback(self._recording.discard)
 
     async def _record_miss(self, guild_id: int | None, query: str) -> None:
+        """Record a miss in the background; whatever stops it is told, never lost in a task."""
         try:
             await self.bot.catalog.insights.record_miss(guild_id, query)
+        except CatalogUnavailable:
+            pass  # counted among the requests its outage refused, in the outage's log line
         except (UserError, OperatorFault) as error:  # CatalogBusy, a read-only file: not bugs
             log.warning("miss for %r not recorded: %s", query, error)
+        except Exception as error:
+            report_unexpected(error, f"recording the miss {query!r} in guild {guild_id}")
+
+    async def cog_unload(self) -> None:
+        await settle(self._recording, "miss(es) for /wanted")  # written before the database closes
 
     async def misses_recorded(self) -> None:
         """Wait for the misses answered so far to be written (so /wanted counts them)."""

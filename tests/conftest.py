@@ -76,7 +76,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 def make_old_database(path: Path, version: int) -> Path:
     """A file at schema ``version`` holding one review, as an older reviewbot left it."""
     db = sqlite3.connect(path)
-    # Functions the migrations call, as bot.store.migrate registers them.
+    # Functions the migrations call, as bot.store.sqlite.migrate registers them.
     db.create_function("review_identity", 3, identity_key, deterministic=True)
     db.create_function("review_film", 2, film_key, deterministic=True)
     try:

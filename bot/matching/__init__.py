@@ -28,8 +28,9 @@ The package splits by concern: ``normalize`` (keys and years), ``scoring``
 (bands, ambiguity) and ``index`` (candidates, edits, scopes).
 """
 
-from bot.matching.index import ScopedTitleIndex, TitleIndex
+from bot.matching.index import TitleIndex
 from bot.matching.normalize import LATEST_YEAR, normalize_title, split_year
+from bot.matching.scoped import ScopedTitleIndex
 from bot.matching.scoring import Match
 from bot.models import TitleEntry
 from bot.validation import MAX_YEAR, MIN_YEAR

@@ -19,26 +19,29 @@ class Insights:
     """Reads over the whole catalog, as one server sees it."""
 
     def __init__(self, store: Store, finder: TitleFinder) -> None:
-        self._store = store
+        self._reviews = store.reviews
+        self._insights = store.insights
+        self._picks = store.picks
+        self._guilds = store.guilds
         self._finder = finder
 
     async def random_pick(
         self, filters: ReviewFilters, *, guild_id: int | None, channel_id: int
     ) -> Review | None:
         filters = await self._finder.with_people(filters, guild_id)
-        return await self._store.random_pick(filters, guild_id=guild_id, channel_id=channel_id)
+        return await self._picks.random_pick(filters, guild_id=guild_id, channel_id=channel_id)
 
     async def top(
         self, filters: ReviewFilters, *, guild_id: int | None, limit: int
     ) -> list[Review]:
         """The best-scored reviews ``guild_id`` sees that match ``filters``."""
         filters = await self._finder.with_people(filters, guild_id)
-        return await self._store.list_reviews(filters, guild_id=guild_id, limit=limit)
+        return await self._reviews.list_reviews(filters, guild_id=guild_id, limit=limit)
 
     async def pool_size(self, filters: ReviewFilters, *, guild_id: int | None) -> int:
         """How many reviews ``guild_id`` sees that match ``filters``."""
         filters = await self._finder.with_people(filters, guild_id)
-        return await self._store.count(filters, guild_id=guild_id)
+        return await self._reviews.count(filters, guild_id=guild_id)
 
     async def explain_empty(
         self, steps: Sequence[tuple[str, ReviewFilters]], described: str, guild_id: int | None
@@ -48,11 +51,11 @@ class Insights:
         ``steps`` are the options in the order the member gave them, each with
         the filters in force once it is applied; ``described`` names them all.
         """
-        if await self._store.count(guild_id=guild_id) == 0:
+        if await self._reviews.count(guild_id=guild_id) == 0:
             return "The catalog is empty: moderators can add reviews with /catalog add."
         for option, applied in steps:
             applied = await self._finder.with_people(applied, guild_id)
-            if await self._store.count(applied, guild_id=guild_id) == 0:
+            if await self._reviews.count(applied, guild_id=guild_id) == 0:
                 return (
                     f"No film matches {described}: the pool runs dry at "
                     f"`{option}`. Try loosening or removing `{option}`."
@@ -62,20 +65,20 @@ class Insights:
     async def related(
         self, review: Review, *, guild_id: int | None
     ) -> list[tuple[Review, list[tuple[str, str]]]]:
-        return await self._store.related(review, guild_id=guild_id)
+        return await self._insights.related(review, guild_id=guild_id)
 
     async def stats(self, *, guild_id: int | None) -> CatalogStats:
-        return await self._store.stats(guild_id=guild_id)
+        return await self._insights.stats(guild_id=guild_id)
 
     async def verdict_labels(self, *, guild_id: int | None) -> list[str]:
-        return await self._store.verdict_labels(guild_id=guild_id)
+        return await self._insights.verdict_labels(guild_id=guild_id)
 
     async def term_labels(self, kind: str, prefix: str, *, guild_id: int | None) -> list[str]:
-        return await self._store.term_labels(kind, prefix, guild_id=guild_id)
+        return await self._insights.term_labels(kind, prefix, guild_id=guild_id)
 
     async def record_miss(self, guild_id: int | None, query: str) -> None:
         """Count a lookup that found nothing, for the moderators' /wanted."""
-        await self._store.record_miss(guild_id, query)
+        await self._guilds.record_miss(guild_id, query)
 
     async def top_misses(self, guild_id: int | None) -> list[tuple[str, int]]:
-        return await self._store.top_misses(guild_id)
+        return await self._guilds.top_misses(guild_id)

@@ -7,7 +7,8 @@ from typing import Any
 
 from bot.histograms import SCORE_STEP, CatalogHistograms
 from bot.models import CatalogStats, Review, ReviewFilters
-from bot.store.filters import NO_FILTERS, filter_clause, fold, visible_clause
+from bot.store.engine import Database
+from bot.store.filters import NO_FILTERS, GenreBits, filter_clause, fold, visible_clause
 from bot.store.reviews import ReviewReads
 from bot.store.schema import GLOBAL_SCOPE, REVIEW_COLUMNS, decode_review
 
@@ -46,12 +47,19 @@ def _like_prefix(text: str) -> str:
     return escaped + "%"
 
 
-class Insights(ReviewReads):
+class Insights:
+    """Aggregates over what a guild sees (its shadowed global reviews left out)."""
+
+    def __init__(self, db: Database, genres: GenreBits, reads: ReviewReads) -> None:
+        self._db = db
+        self._genres = genres
+        self._reads = reads
+
     async def term_labels(
         self, kind: str, prefix: str, *, guild_id: int | None, limit: int = 25
     ) -> list[str]:
         """Director, cast or genre names that start with ``prefix`` (for autocomplete)."""
-        visible, params = visible_clause(guild_id, await self.shadowed(guild_id))
+        visible, params = visible_clause(guild_id, await self._reads.shadowed(guild_id))
         rows = await self._db.fetchall(
             "SELECT MIN(t.label), COUNT(*) AS n FROM review_terms t "
             "JOIN reviews r ON r.id = t.review_id "
@@ -74,7 +82,7 @@ class Insights(ReviewReads):
         return [(label, int(n)) for label, n in rows]
 
     async def verdict_labels(self, *, guild_id: int | None) -> list[str]:
-        visible, params = visible_clause(guild_id, await self.shadowed(guild_id))
+        visible, params = visible_clause(guild_id, await self._reads.shadowed(guild_id))
         rows = await self._db.fetchall(
             f"SELECT MIN(verdict), COUNT(*) AS n FROM reviews r WHERE {visible} "
             "AND deleted_at IS NULL AND verdict != '' "
@@ -86,7 +94,7 @@ class Insights(ReviewReads):
     async def stats(self, *, guild_id: int | None, top: int = 5) -> CatalogStats:
         dialect = self._db.dialect
         where, params = filter_clause(
-            NO_FILTERS, guild_id, self._genres.bits, dialect, await self.shadowed(guild_id)
+            NO_FILTERS, guild_id, self._genres.bits, dialect, await self._reads.shadowed(guild_id)
         )
         total_row = await self._db.fetchone(
             f"SELECT COUNT(*), AVG(score) FROM reviews r WHERE {where}", params
@@ -123,7 +131,7 @@ class Insights(ReviewReads):
         half-point score, by decade and by its ``genres`` most common genres."""
         dialect = self._db.dialect
         where, params = filter_clause(
-            filters, guild_id, self._genres.bits, dialect, await self.shadowed(guild_id)
+            filters, guild_id, self._genres.bits, dialect, await self._reads.shadowed(guild_id)
         )
         total, average = await self._db.fetchone(
             f"SELECT COUNT(*), AVG(score) FROM reviews r WHERE {where}", params
@@ -161,7 +169,7 @@ class Insights(ReviewReads):
         Returns each with the shared (kind, label) pairs, most shared first
         by :data:`RELATION_WEIGHTS`.
         """
-        shadowed = await self.shadowed(guild_id)
+        shadowed = await self._reads.shadowed(guild_id)
         visible, params = visible_clause(guild_id, shadowed)
         # Never the film itself: not this row, nor another scope's review of it.
         live = f"{visible} AND r.deleted_at IS NULL AND r.film_key != ?"

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.catalog import Catalog
 from bot.catalog_sync import Published
+from bot.store import CatalogBusy
 from tests.conftest import make_review
 
 GUILD = 111
@@ -161,6 +162,29 @@ async def test_a_failing_listener_is_logged_and_never_breaks_the_add(
     assert await catalog.finder.get(stored.id, None) is not None
     assert len(heard) == 1
     assert "listener on fire" in caplog.text
+
+
+async def test_an_add_whose_miss_cannot_be_cleared_is_still_an_add(
+    catalog: Catalog, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The review is stored before the miss is cleared: reporting the add as failed
+    (busy) would send the moderator to retry into a duplicate."""
+    heard: list[Published] = []
+
+    async def listen(event: Published) -> None:
+        heard.append(event)
+
+    async def busy(scope: int | None, title: str) -> None:
+        raise CatalogBusy()
+
+    catalog.sync.on_published(listen)
+    monkeypatch.setattr(catalog._store.guilds, "clear_miss", busy)
+    with caplog.at_level(logging.WARNING):
+        stored = await catalog.curation.add(make_review("Arrival", 2016), actor_id=None)
+
+    assert await catalog.finder.get(stored.id, None) == stored
+    assert [event.reviews for event in heard] == [(stored,)]
+    assert "not cleared" in caplog.text
 
 
 async def test_find_in_text_shows_a_guilds_own_review_of_a_global_film(catalog: Catalog) -> None:

@@ -16,7 +16,7 @@ import pytest
 from bot.catalog import Catalog
 from bot.changes import ChangeBatch
 from bot.models import TitleEntry
-from bot.store.pg_changes import parse_payload
+from bot.store.postgres.feed import parse_payload
 from tests.conftest import make_review, new_postgres_database
 from tests.pgserver import PostgresServer
 
@@ -173,7 +173,7 @@ async def test_a_batch_that_fails_to_apply_is_made_up_by_a_rebuild(
     url = new_postgres_database(postgres_server)
     writer = await Catalog.open(url)
     reader = await Catalog.open(url)
-    original = reader._store.title_entries
+    original = reader._store.reviews.title_entries
     failures = []
 
     async def briefly_unreachable(ids: Collection[int] | None = None) -> list[TitleEntry]:
@@ -182,7 +182,7 @@ async def test_a_batch_that_fails_to_apply_is_made_up_by_a_rebuild(
             raise ConnectionError("the database is briefly unreachable")
         return await original(ids)
 
-    monkeypatch.setattr(reader._store, "title_entries", briefly_unreachable)
+    monkeypatch.setattr(reader._store.reviews, "title_entries", briefly_unreachable)
     following = asyncio.create_task(reader.sync.follow_changes())
     try:
         await writer.curation.add(make_review("Heat", 1995), actor_id=MOD)

@@ -36,9 +36,9 @@ def counts(path: Path) -> tuple[int, int]:
 def import_twice(reviews: list[Review]) -> tuple[Any, Any, tuple[int, int], tuple[int, int]]:
     async def go(path: Path) -> tuple[Any, Any, tuple[int, int], tuple[int, int]]:
         async with await Store.open(path) as store:
-            first = await store.import_reviews(reviews, actor_id=None)
+            first = await store.writes.import_reviews(reviews, actor_id=None)
             after_first = counts(path)
-            second = await store.import_reviews(reviews, actor_id=None)
+            second = await store.writes.import_reviews(reviews, actor_id=None)
             return first, second, after_first, counts(path)
 
     with tempfile.TemporaryDirectory() as folder:

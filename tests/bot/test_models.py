@@ -11,7 +11,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.models import CONTENT_FIELDS, AuditEntry, ImportReport, ReviewDraft, ReviewFilters
+from bot.models import (
+    CONTENT_FIELDS,
+    AuditEntry,
+    FieldChange,
+    ImportReport,
+    ReviewDraft,
+    ReviewFilters,
+)
 from bot.validation import (
     MAX_LIST_ITEMS,
     NO_SUBSTANCE,
@@ -566,3 +573,25 @@ def test_identity_is_the_title_as_written_not_its_normalised_key() -> None:
     assert identity("The Heat!") != identity("Heat")
     assert identity("HEAT ") == identity("heat")
     assert identity("Heat", "https://a.example/1") != identity("Heat", "https://a.example/2")
+
+
+def test_audit_entry_lists_each_change_with_its_old_and_new_value() -> None:
+    before = {"title": "Heat", "score": 8.0, "genres": ["Crime"]}
+    after = {"title": "Heat", "score": 9.3, "genres": ["Crime", "Drama"]}
+    entry = AuditEntry(1, 2, None, 3, "edit", "now", before, after)
+    assert entry.changes() == [
+        FieldChange("score", 8.0, 9.3),
+        FieldChange("genres", ["Crime"], ["Crime", "Drama"]),
+    ]
+
+
+def test_audit_entry_counts_the_fields_a_new_review_brought() -> None:
+    after = {
+        "title": "Heat",
+        "year": 1995,
+        "score": 8.0,
+        "cast": [],
+        "tagline": "",
+        "runtime": None,
+    }
+    assert AuditEntry(1, 2, None, None, "import", "now", None, after).filled_fields() == 3

@@ -80,7 +80,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def catalog_store(settings: Settings) -> AsyncIterator[Store]:
     store = await Store.open(settings.database_path)
-    await store.import_reviews(with_starter(*EXTRA_FILMS), actor_id=None)
+    await store.writes.import_reviews(with_starter(*EXTRA_FILMS), actor_id=None)
     yield store
     await store.close()
 

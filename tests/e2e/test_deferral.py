@@ -112,7 +112,7 @@ async def test_no_match_is_answered_privately_at_once_while_another_writer_holds
         assert result.message.content.startswith("No review matches “qwzx plorf”.")
         release()
         await reviews_cog(run).misses_recorded()  # the miss is written once the lock is free
-    assert await bot.catalog._store.top_misses(GUILD_ID) == [("qwzx plorf", 1)]
+    assert await bot.catalog._store.guilds.top_misses(GUILD_ID) == [("qwzx plorf", 1)]
 
 
 async def test_another_while_the_lock_stays_taken_says_the_catalog_is_busy_privately(

@@ -34,7 +34,7 @@ async def ours(run: BotRun) -> Review:
 
 
 async def global_heat(run: BotRun) -> Review:
-    [heat] = await store_of(run).find_by_title("Heat", 1995, scope=None)
+    [heat] = await store_of(run).reviews.find_by_title("Heat", 1995, scope=None)
     return heat
 
 

@@ -29,7 +29,7 @@ async def read_only_store(settings: Settings) -> AsyncIterator[Store]:
     """The catalog as a bot left it (commands synced), then opened from a read-only file."""
     path = settings.database_path
     async with await Store.open(path) as store:
-        await store.import_reviews([LANTERN], actor_id=None)
+        await store.writes.import_reviews([LANTERN], actor_id=None)
         # A first start records the synced command tree, so the next one writes nothing.
         async with running_bot(
             lambda: create_bot(settings, store=store, application_id=APPLICATION_ID)
@@ -70,4 +70,4 @@ async def test_a_read_only_catalog_file_is_a_sentence_for_the_member_and_a_log_l
     path = settings.database_path
     assert f"{path}: the file is read-only; nothing was changed" in record.getMessage()
     assert record.exc_info is None  # a diagnosis, not a traceback
-    assert await read_only_store.count(guild_id=GUILD_ID) == 1
+    assert await read_only_store.reviews.count(guild_id=GUILD_ID) == 1

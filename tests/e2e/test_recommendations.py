@@ -90,7 +90,9 @@ FILTERS: dict[str, tuple[dict[str, Any], Callable[[Review], bool]]] = {
 @pytest.fixture
 async def catalog_store(settings: Settings) -> AsyncIterator[Store]:
     store = await Store.open(settings.database_path)
-    await store.import_reviews([*with_starter(*EXTRA_FILMS, COLLATERAL), *GIALLI], actor_id=None)
+    await store.writes.import_reviews(
+        [*with_starter(*EXTRA_FILMS, COLLATERAL), *GIALLI], actor_id=None
+    )
     yield store
     await store.close()
 

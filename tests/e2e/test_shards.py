@@ -10,13 +10,14 @@ not shown again when another process serves that channel.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -60,9 +61,21 @@ def sharded_world() -> LoopbackDiscord:
 
 @asynccontextmanager
 async def bot_process(
-    stand_in: LoopbackDiscord, database: str, shard_ids: str
+    stand_in: LoopbackDiscord, database: str, shard_ids: str, *, log: Path | None = None
 ) -> AsyncIterator[None]:
-    """The real bot in its own process, serving ``shard_ids``; stopped with SIGTERM."""
+    """The real bot in its own process, serving ``shard_ids``; stopped with SIGTERM.
+
+    Its log (stderr) goes to the file ``log``, or to this process's stderr.
+    """
+    with log.open("wb") if log else contextlib.nullcontext() as log_file:
+        async with _bot_process(stand_in, database, shard_ids, log_file):
+            yield
+
+
+@asynccontextmanager
+async def _bot_process(
+    stand_in: LoopbackDiscord, database: str, shard_ids: str, log: IO[bytes] | None
+) -> AsyncIterator[None]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -74,6 +87,7 @@ async def bot_process(
         shard_ids,
         cwd=REPO,
         stdout=asyncio.subprocess.PIPE,
+        stderr=log,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:
@@ -92,7 +106,7 @@ async def bot_process(
 async def catalog_url(postgres_server: PostgresServer) -> str:
     url = new_postgres_database(postgres_server)
     async with await Store.open(url) as store:
-        await store.import_reviews(NOIR, actor_id=None)
+        await store.writes.import_reviews(NOIR, actor_id=None)
     return url
 
 

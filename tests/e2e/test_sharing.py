@@ -46,7 +46,7 @@ COLLATERAL = make_review(
 @pytest.fixture
 async def catalog_store(settings: Settings) -> AsyncIterator[Store]:
     store = await Store.open(settings.database_path)
-    await store.import_reviews(with_starter(*EXTRA_FILMS, COLLATERAL), actor_id=None)
+    await store.writes.import_reviews(with_starter(*EXTRA_FILMS, COLLATERAL), actor_id=None)
     yield store
     await store.close()
 
@@ -341,7 +341,7 @@ async def test_similar_with_no_sure_match_offers_the_nearest_titles_privately(
     assert result.message.ephemeral
     reviews = run.bot.get_cog("Reviews")
     await reviews.misses_recorded()  # type: ignore[union-attr]
-    assert await catalog_store.top_misses(run.discord.default_guild_id) == [("moonlit", 1)]
+    assert await catalog_store.guilds.top_misses(run.discord.default_guild_id) == [("moonlit", 1)]
 
 
 async def test_similar_of_a_film_the_catalog_lacks_gets_the_no_card_reply(run: BotRun) -> None:

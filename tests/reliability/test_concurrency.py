@@ -44,7 +44,7 @@ async def test_a_thousand_lookups_racing_writes_from_two_stores_lose_nothing(
     await catalog.load_starter_if_empty()
     second = await Store.open(path)
     try:
-        seed = await catalog._store.scope_reviews(None)
+        seed = await catalog._store.reviews.scope_reviews(None)
         to_edit = [
             await catalog.curation.add(make_review(f"Edit Me {n}", 1999, scope=GUILD), actor_id=1)
             for n in range(WRITES // 2)
@@ -59,7 +59,7 @@ async def test_a_thousand_lookups_racing_writes_from_two_stores_lose_nothing(
             if kind == 1:
                 return wanted.title, await catalog.finder.get(wanted.id or 0, GUILD)
             if kind == 2:
-                listed = await catalog._store.list_reviews(
+                listed = await catalog._store.reviews.list_reviews(
                     ReviewFilters(), guild_id=GUILD, limit=200, order="id"
                 )
                 return wanted.title, next((r for r in listed if r.id == wanted.id), None)
@@ -79,7 +79,7 @@ async def test_a_thousand_lookups_racing_writes_from_two_stores_lose_nothing(
             )
 
         async def write_elsewhere(n: int) -> Review:
-            return await second.add(make_review(f"Second Store Film {n}", 2001), actor_id=n)
+            return await second.writes.add(make_review(f"Second Store Film {n}", 2001), actor_id=n)
 
         work = [
             *(lookup(n) for n in range(LOOKUPS)),
@@ -93,10 +93,10 @@ async def test_a_thousand_lookups_racing_writes_from_two_stores_lose_nothing(
         assert len(found) == LOOKUPS
         assert all(best is not None and best.title == title for title, best in found)
         global_reviews = len(seed) + SECOND_STORE_WRITES
-        assert await second.count(guild_id=None) == global_reviews
+        assert await second.reviews.count(guild_id=None) == global_reviews
         # The guild sees the global catalog and its own reviews.
         own = len(to_edit) + WRITES // 2
-        assert await catalog._store.count(guild_id=GUILD) == global_reviews + own
+        assert await catalog._store.reviews.count(guild_id=GUILD) == global_reviews + own
         for n, film in enumerate(to_edit):
             stored = await catalog.finder.get(film.id or 0, GUILD)
             assert stored is not None and stored.tagline == f"edited {2 * n}"
@@ -110,7 +110,7 @@ async def test_aliases_added_at_once_to_one_film_are_all_kept(tmp_path: Path) ->
     catalog = await Catalog.open(tmp_path / "reviews.db")
     await catalog.load_starter_if_empty()
     try:
-        [film, *_] = await catalog._store.scope_reviews(None)
+        [film, *_] = await catalog._store.reviews.scope_reviews(None)
         assert film.id is not None
         aliases = [f"alias {n}" for n in range(20)]
 
@@ -132,7 +132,7 @@ async def test_lookups_during_edits_never_see_half_an_edit(tmp_path: Path) -> No
     catalog = await Catalog.open(tmp_path / "reviews.db")
     await catalog.load_starter_if_empty()
     try:
-        [target, *_] = await catalog._store.scope_reviews(None)
+        [target, *_] = await catalog._store.reviews.scope_reviews(None)
         assert target.id is not None
         review_id = target.id
         await catalog.curation.update(

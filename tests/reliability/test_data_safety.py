@@ -36,8 +36,8 @@ async def main(path):
     store = await Store.open(path)
     n = 0
     while True:
-        added = await store.add(ReviewDraft(title=f"Backup Film {n}", year=2000, body="x" * 2000),
-                                actor_id=7)
+        draft = ReviewDraft(title=f"Backup Film {n}", year=2000, body="x" * 2000)
+        added = await store.writes.add(draft, actor_id=7)
         print(added.id, flush=True)  # only after add() returned: committed
         n += 1
 

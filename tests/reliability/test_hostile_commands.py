@@ -281,7 +281,7 @@ async def test_catalog_add_of_any_options_stores_exactly_one_review_or_nothing(
         return
     event("previewed, then published")
     assert (after.reviews, after.audit_rows) == (before.reviews + 1, before.audit_rows + 1)
-    [entry] = await store_of(run).history(after.last_review)
+    [entry] = await store_of(run).reviews.history(after.last_review)
     assert entry.action == "add"
     card = await slash(run, watch, "review", {"title": f"id:{after.last_review}"})
     watch.assert_clean()  # the published card, as members see it, fits Discord too
@@ -302,7 +302,7 @@ async def test_catalog_edit_with_any_value_changes_that_field_only_or_nothing(
     store = store_of(run)
     assert guild_review.id is not None
     watch = hostile()
-    before_review = await store.get(guild_review.id)
+    before_review = await store.reviews.get(guild_review.id)
     assert before_review is not None
     before = fingerprint(store.path)
 
@@ -316,7 +316,7 @@ async def test_catalog_edit_with_any_value_changes_that_field_only_or_nothing(
 
     watch.assert_clean()
     assert result.ephemeral
-    after_review = await store.get(guild_review.id)
+    after_review = await store.reviews.get(guild_review.id)
     assert after_review is not None
     changed = {
         name

@@ -1,5 +1,5 @@
 -- Imports are applied in short transactions; this journal makes each all or nothing
--- (bot/store/imports.py): an import still 'applying' when its process died is undone.
+-- (bot/store/sqlite/imports.py): an import still 'applying' when its process died is undone.
 CREATE TABLE imports (
     id          INTEGER PRIMARY KEY,
     state       TEXT    NOT NULL CHECK (state IN ('applying', 'done', 'undone')),
@@ -20,7 +20,7 @@ ALTER TABLE audit_log ADD COLUMN import_id INTEGER;
 CREATE INDEX audit_log_by_import ON audit_log (import_id) WHERE import_id IS NOT NULL;
 
 -- Every change to a review, in commit order, for other processes' caches
--- (bot/store/changes.py). AUTOINCREMENT: ids are never reused after pruning.
+-- (bot/store/sqlite/feed.py). AUTOINCREMENT: ids are never reused after pruning.
 CREATE TABLE changes (
     id        INTEGER PRIMARY KEY AUTOINCREMENT,
     review_id INTEGER NOT NULL,

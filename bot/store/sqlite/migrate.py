@@ -1,69 +1,33 @@
-"""The schema migrations: numbered SQL files, applied in order.
+"""SQLite's migration runner: the schema version lives in ``user_version``.
 
-SQLite's are in ``migrations/``, PostgreSQL's in ``migrations/postgresql/``,
-numbered together: migration N has the same number and name in both dialects
-(tests/bot/test_store.py checks it). This module runs SQLite's: the schema
-version lives in ``user_version``, and an existing database is backed up
-beside itself before any step runs, so a failed migration never costs data.
-PostgreSQL's runner is in :mod:`bot.store.postgres`.
+An existing database is backed up beside itself before any step runs, so a failed
+migration never costs data. The migrations themselves are the numbered files in
+``migrations/`` here (see :mod:`bot.store.migrations`).
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
 import aiosqlite
 
 from bot.models import film_key, identity_key
 from bot.store.errors import StoreError
+from bot.store.migrations import Migration, load_migrations, refuse_newer
 
 log = logging.getLogger(__name__)
 
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
-def load_migrations(dialect_folder: str = "") -> list[Migration]:
-    folder = resources.files("bot.store") / "migrations"
-    if dialect_folder:
-        folder = folder / dialect_folder
-    found = []
-    for entry in folder.iterdir():
-        if entry.is_file() and entry.name.endswith(".sql"):
-            number, _, rest = entry.name.partition("_")
-            found.append(
-                Migration(int(number), rest.removesuffix(".sql"), entry.read_text("utf-8"))
-            )
-    return sorted(found, key=lambda migration: migration.version)
-
-
-MIGRATIONS = load_migrations()
-POSTGRESQL_MIGRATIONS = load_migrations("postgresql")
-LATEST_VERSION = MIGRATIONS[-1].version
-
-
-def refuse_newer(location: str, version: int) -> None:
-    if version > LATEST_VERSION:
-        raise StoreError(
-            f"{location} has schema version {version}, newer than this reviewbot "
-            f"({LATEST_VERSION}); upgrade reviewbot"
-        )
+MIGRATIONS = load_migrations("bot.store.sqlite")
 
 
 async def migrate(db: aiosqlite.Connection, path: Path) -> int:
-    """Bring the schema to :data:`LATEST_VERSION`; returns the version it started at."""
+    """Apply the pending :data:`MIGRATIONS`; returns the version the file was at."""
     async with db.execute("PRAGMA user_version") as cursor:
         row = await cursor.fetchone()
     start = int(row[0]) if row else 0
-    refuse_newer(str(path), start)
+    refuse_newer(str(path), start, MIGRATIONS)
     pending = [migration for migration in MIGRATIONS if migration.version > start]
     if not pending:
         return start

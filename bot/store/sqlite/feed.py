@@ -12,13 +12,11 @@ follower missed some and must rebuild.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
+from collections.abc import AsyncIterator, Sequence
+from typing import Any, Protocol
 
 from bot.changes import Change, ChangeBatch
-
-if TYPE_CHECKING:
-    from bot.store.db import SqliteDatabase
+from bot.store.engine import Row
 
 POLL_SECONDS = 0.5  # a CLI change reaches a running bot within this (plus applying it)
 BATCH_LIMIT = 5_000
@@ -42,18 +40,27 @@ def change_triggers(origin: int) -> list[str]:
 PRUNE_SQL = "DELETE FROM changes WHERE id <= (SELECT MAX(id) FROM changes) - ?"
 
 
+class FeedSource(Protocol):
+    """The database a feed reads (:class:`~bot.store.sqlite.database.SqliteDatabase`):
+    its reader, and the ``origin`` its own triggers stamp on its writes."""
+
+    origin: int
+
+    async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]: ...
+
+    async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row: ...
+
+
 class SqliteChangeFeed:
     """:class:`bot.changes.ChangeFeed` over one SQLite file, from ``cursor`` on."""
 
-    def __init__(
-        self, db: SqliteDatabase, cursor: int, *, poll_seconds: float = POLL_SECONDS
-    ) -> None:
+    def __init__(self, db: FeedSource, cursor: int, *, poll_seconds: float = POLL_SECONDS) -> None:
         self._db = db
         self.cursor = cursor
         self.poll_seconds = poll_seconds
 
     @staticmethod
-    async def position(db: SqliteDatabase) -> int:
+    async def position(db: FeedSource) -> int:
         """The feed's end now: a follower starting here sees every later change."""
         row = await db.fetchone("SELECT COALESCE(MAX(id), 0) FROM changes")
         return int(row[0])

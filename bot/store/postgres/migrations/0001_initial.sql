@@ -1,5 +1,5 @@
 -- Reviews, the names they can be filtered by, and the audit log.
--- The PostgreSQL twin of ../0001_initial.sql. Text is collated "C" (code point
+-- The PostgreSQL twin of SQLite's 0001_initial.sql. Text is collated "C" (code point
 -- order, as SQLite compares) whatever the database's locale, so both engines
 -- sort and compare alike. Times stay ISO-8601 text, as in SQLite.
 CREATE TABLE reviews (
@@ -53,7 +53,7 @@ CREATE TABLE audit_log (
 CREATE INDEX audit_log_by_review ON audit_log (review_id, id);
 
 -- Every committed change to a review is announced on the channel the bot
--- processes LISTEN to (bot/store/pg_changes.py), as '<insert|update|delete> <id>
+-- processes LISTEN to (bot/store/postgres/feed.py), as '<insert|update|delete> <id>
 -- <origin>', so each keeps its title index in step with the others. The origin is
 -- the writing store's (set per transaction in reviewbot.origin; empty for other
 -- writers). NOTIFY is delivered at commit, in commit order; repeats of one payload

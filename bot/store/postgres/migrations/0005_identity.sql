@@ -1,4 +1,4 @@
--- The PostgreSQL twin of ../0005_identity.sql: the upsert key becomes `identity`
+-- The PostgreSQL twin of SQLite's 0005_identity.sql: the upsert key becomes `identity`
 -- (bot.models.identity_key), `film_key` says which film a server's own review
 -- shadows, and starter reviews are marked `sample`.
 --

@@ -1,6 +1,6 @@
 """Bulk import into PostgreSQL: COPY into staging tables, then set-based SQL, one transaction.
 
-SQLite has one writer, so its import (:mod:`bot.store.imports`) is cut into short
+SQLite has one writer, so its import (:mod:`bot.store.sqlite.imports`) is cut into short
 transactions with an undo journal to keep the bot's own writes flowing. PostgreSQL
 needs none of that: readers see the catalog as it was (MVCC) until the import
 commits, and the bot's own writes (misses, picks, settings) touch other rows. So the
@@ -18,40 +18,47 @@ whole import is one transaction, all or nothing by PostgreSQL's own rollback:
 Writers are serialised by the store's advisory lock for the length of the import
 (seconds for 58,788 films, measured by bench/bench_backends.py): another process's
 pick or miss waits that long, and no reader waits at all.
+
+Cancelled (Ctrl-C on ``reviewbot import``), the import is rolled back like any failed
+one; once its transaction has reached its COMMIT it is kept, and returned. The
+statistics refreshed after it are upkeep: their failure is the report's warning.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
-from typing import Any, Unpack
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, Unpack
+
+import asyncpg
 
 from bot.models import ImportReport, ReviewDraft
-from bot.store.db import utc_now
-from bot.store.filters import fold
+from bot.store.clock import utc_now
+from bot.store.filters import MAX_GENRE_BIT, fold
 from bot.store.identity import IDENTITY_COLUMNS, same_review
-from bot.store.imports import (
-    _CONTENT,
-    _DERIVED,
-    _TERM_COLUMNS,
+from bot.store.importing import (
     ANALYZE_AFTER_ROWS,
-    MAX_GENRE_BIT,
+    CONTENT,
+    DERIVED,
+    TERM_COLUMNS,
     ImportOptions,
     content_json,
     same_content,
 )
-from bot.store.postgres import PostgresConnection, PostgresDatabase
+from bot.store.postgres.connection import PostgresConnection
+from bot.store.postgres.dialect import POSTGRESQL
 from bot.store.schema import CONTENT_COLUMNS, content_params, db_scope
-from bot.store.sql import POSTGRESQL
 
 
 def _content_json(alias: str) -> str:
     return content_json(POSTGRESQL, alias)
 
 
-_STAGED = ["seq", "scope", *_CONTENT, *_DERIVED, "genre_mask"]
+_STAGED = ["seq", "scope", *CONTENT, *DERIVED, "genre_mask"]
 _FIELD_OF = {column.name: column.field for column in CONTENT_COLUMNS}
 # review_terms kind → the Review field its labels come from.
-_TERM_FIELDS = tuple((kind, _FIELD_OF[column]) for kind, column in _TERM_COLUMNS)
+_TERM_FIELDS = tuple((kind, _FIELD_OF[column]) for kind, column in TERM_COLUMNS)
 
 
 def _mask(genres: Iterable[str], bits: dict[str, int]) -> int:
@@ -64,40 +71,68 @@ def _mask(genres: Iterable[str], bits: dict[str, int]) -> int:
     return mask
 
 
+class ImportTarget(Protocol):
+    """What an import needs of :class:`~bot.store.postgres.database.PostgresDatabase`."""
+
+    def transaction(
+        self, *, dry_run: bool = False
+    ) -> AbstractAsyncContextManager[PostgresConnection]: ...
+
+    async def optimize(self) -> None: ...
+
+
 async def import_reviews(
-    db: PostgresDatabase, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
+    db: ImportTarget, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
 ) -> ImportReport:
     """Upsert ``reviews`` by identity in one transaction (rolled back for a ``dry_run``)."""
     actor_id, dry_run = options["actor_id"], options.get("dry_run", False)
     reviews = list(reviews)
     report = options.get("progress") or (lambda done, total: None)
     total = 2 * len(reviews)
-    async with db.transaction(dry_run=dry_run) as connection:
-        bits = await _assign_genre_bits(connection, reviews)
-        await _stage(connection, reviews, bits)
-        report(len(reviews), total)
-        repeats = await _mark_repeats(connection)
-        await _classify(connection)
-        counts: dict[str, int] = {
-            row[0]: int(row[1])
-            for row in await connection.fetchall(
-                "SELECT action, COUNT(*) FROM stage GROUP BY action"
-            )
-        }
-        added: frozenset[int] = frozenset()
-        if not dry_run:
-            added = await _apply(connection, actor_id, len(reviews))
-        report(total, total)
-    written = counts.get("add", 0) + counts.get("update", 0)
-    if not dry_run and written >= ANALYZE_AFTER_ROWS:
-        await db.optimize()  # fresh statistics and visibility map keep picks on indexes
+    committing = False  # past the last statement: the transaction commits, whatever comes
+    warning = None
+    try:
+        async with db.transaction(dry_run=dry_run) as connection:
+            bits = await _assign_genre_bits(connection, reviews)
+            await _stage(connection, reviews, bits)
+            report(len(reviews), total)
+            repeats = await _mark_repeats(connection)
+            await _classify(connection)
+            counts: dict[str, int] = {
+                row[0]: int(row[1])
+                for row in await connection.fetchall(
+                    "SELECT action, COUNT(*) FROM stage GROUP BY action"
+                )
+            }
+            added: frozenset[int] = frozenset()
+            if not dry_run:
+                added = await _apply(connection, actor_id, len(reviews))
+            report(total, total)
+            committing = True
+        written = counts.get("add", 0) + counts.get("update", 0)
+        if not dry_run and written >= ANALYZE_AFTER_ROWS:
+            warning = await _optimize(db)
+    except asyncio.CancelledError:
+        if not committing:
+            raise  # rolled back: nothing of it is kept
     return ImportReport(
         added=counts.get("add", 0),
         updated=counts.get("update", 0) + repeats.get("repeat", 0),
         unchanged=counts.get("same", 0) + repeats.get("repeat-same", 0),
         dry_run=dry_run,
         added_ids=added,
+        warning=warning,
     )
+
+
+async def _optimize(db: ImportTarget) -> str | None:
+    """Fresh statistics and visibility map, which keep picks on indexes; upkeep after
+    a committed import, so a failure is reported, not raised."""
+    try:
+        await db.optimize()
+    except asyncpg.PostgresError as error:
+        return f"the import is complete and kept, but the upkeep after it failed ({error})"
+    return None
 
 
 async def _assign_genre_bits(
@@ -139,7 +174,7 @@ async def _stage(
             (
                 seq,
                 db_scope(review.scope),
-                *(params[name] for name in (*_CONTENT, *_DERIVED)),
+                *(params[name] for name in (*CONTENT, *DERIVED)),
                 _mask(review.genres, bits),
             )
         )
@@ -203,7 +238,7 @@ async def _apply(connection: PostgresConnection, actor_id: int | None, rows: int
         "WHERE s.action = 'update' ORDER BY s.seq",
         [actor_id, now, import_id],
     )
-    assignments = ", ".join(f"{name} = s.{name}" for name in (*_CONTENT, *_DERIVED))
+    assignments = ", ".join(f"{name} = s.{name}" for name in (*CONTENT, *DERIVED))
     await connection.execute(
         f"UPDATE reviews SET {assignments}, genre_mask = s.genre_mask, updated_by = ?, "
         "updated_at = ?, deleted_at = NULL FROM stage s WHERE s.review_id = reviews.id "
@@ -211,7 +246,7 @@ async def _apply(connection: PostgresConnection, actor_id: int | None, rows: int
         [actor_id, now],
     )
     # Added rows, in the file's order (their ids follow it).
-    columns = ", ".join(("scope", *_CONTENT, *_DERIVED, "genre_mask"))
+    columns = ", ".join(("scope", *CONTENT, *DERIVED, "genre_mask"))
     await connection.execute(
         f"INSERT INTO reviews ({columns}, created_by, created_at, updated_by, updated_at) "
         f"SELECT {columns}, ?, ?, ?, ? FROM stage WHERE action = 'add' ORDER BY seq",

@@ -1,5 +1,5 @@
--- The PostgreSQL twin of ../0006_writers.sql. PostgreSQL imports run in one
--- transaction (bot/store/pg_imports.py): MVCC readers never wait on it, so there is
+-- The PostgreSQL twin of SQLite's 0006_writers.sql. PostgreSQL imports run in one
+-- transaction (bot/store/postgres/imports.py): MVCC readers never wait on it, so there is
 -- no undo journal (import_changes) to keep; and other processes learn of changes by
 -- LISTEN/NOTIFY (migration 0001), so there is no changes table either. The imports
 -- row and audit_log.import_id are kept alike, so an audit log reads (and copies,

@@ -1,4 +1,4 @@
--- The PostgreSQL twin of ../0004_announcements.sql: the channel where a guild wants
+-- The PostgreSQL twin of SQLite's 0004_announcements.sql: the channel where a guild wants
 -- newly published reviews posted (and a failed post's problem), and the command
 -- tree hash last synced per application and scope.
 ALTER TABLE guild_config ADD COLUMN announce_channel_id BIGINT;

@@ -1,4 +1,4 @@
--- The PostgreSQL twin of ../0003_filter_index.sql: genre bits and the filter indexes.
+-- The PostgreSQL twin of SQLite's 0003_filter_index.sql: genre bits and the filter indexes.
 -- Verdicts are compared with lower() here (SQLite: COLLATE NOCASE), so the index
 -- holds lower(verdict).
 CREATE TABLE genre_bits (

@@ -23,11 +23,17 @@ thread on its own connection, in four steps:
    the lock;
 4. **finish**: the ``imports`` row turns 'done' and its journal is dropped.
 
-All or nothing: when a chunk fails, the chunks already applied are undone from the
+All or nothing: when a chunk fails, or the import is stopped (its ``stop`` event
+set: the engine sets it when the coroutine awaiting the import is cancelled, as
+Ctrl-C on ``reviewbot import`` does), the chunks already applied are undone from the
 journal (added rows deleted, updated rows restored, their audit entries removed);
-when the process dies, the next :func:`recover` (run by every ``Store.open`` and
+when the process dies, the next :func:`recover` (run by every ``SqliteDatabase.open`` and
 every import, under the import lock) finds the import still 'applying' and undoes
 it. Readers can see an import's first chunks during the seconds it is applied.
+
+Once 'done' is committed the import is kept, whatever happens next: the statistics
+and the checkpoint that follow are upkeep, and their failure (a full disk) comes
+back as the report's warning, never as an undo.
 """
 
 from __future__ import annotations
@@ -37,23 +43,35 @@ import json
 import os
 import sqlite3
 import tempfile
+import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from itertools import islice
 from pathlib import Path
-from typing import Any, NotRequired, TypedDict, Unpack
+from typing import Any, Unpack
 
-from bot.models import LIST_FIELDS, ImportReport, ReviewDraft
-from bot.store.changes import KEEP_CHANGES, PRUNE_SQL, change_triggers
-from bot.store.db import cannot_write, utc_now
+from bot.faults import OperatorFault
+from bot.models import ImportReport, ReviewDraft
+from bot.store.clock import utc_now
 from bot.store.errors import StoreError
-from bot.store.filters import fold
+from bot.store.filters import MAX_GENRE_BIT, fold
 from bot.store.identity import IDENTITY_COLUMNS, same_review
-from bot.store.intent import WriteIntent
-from bot.store.schema import CONTENT_COLUMNS, CONTENT_PARAMS, content_values, db_scope
-from bot.store.sql import SQLITE, Dialect
+from bot.store.importing import (
+    ANALYZE_AFTER_ROWS,
+    CONTENT,
+    DERIVED,
+    TERM_COLUMNS,
+    ImportOptions,
+    Progress,
+    content_json,
+    same_content,
+)
+from bot.store.schema import CONTENT_PARAMS, content_values, db_scope
+from bot.store.sqlite.dialect import SQLITE
+from bot.store.sqlite.feed import KEEP_CHANGES, PRUNE_SQL, change_triggers
+from bot.store.sqlite.intent import WriteIntent
 
 CHUNK_SECONDS = 0.08  # target time one apply transaction holds the write lock
 CHUNK_PAUSE_SECONDS = 0.005  # writers that announce themselves go first anyway (intent.py)
@@ -65,30 +83,8 @@ UNDO_BATCH = 2_000
 # it touches into the WAL, so this bounds how far the WAL grows.
 CHECKPOINT_AFTER_SECONDS = 0.5
 IMPORT_BUSY_TIMEOUT_MS = 30_000  # the importer itself may wait for the bot's short writes
-ANALYZE_AFTER_ROWS = 1_000
-MAX_GENRE_BIT = 61
-
-# (done, total) steps, called from the import thread; total is None while the rows are
-# still being read (a streamed file's length is known only at its end).
-Progress = Callable[[int, int | None], None]
-
-
-class ImportOptions(TypedDict):
-    """How an import runs: declared once, passed unchanged by the catalog and the store."""
-
-    actor_id: int | None  # who the audit log names (None: the console)
-    dry_run: NotRequired[bool]  # count what would change, write nothing (default: write)
-    progress: NotRequired[Progress | None]
-
-
-_CONTENT = [column.name for column in CONTENT_COLUMNS]
-_LIST_COLUMNS = {column.name for column in CONTENT_COLUMNS if column.field in LIST_FIELDS}
-# Derived from content on every write (title_key, identity, film_key, sample...).
-_DERIVED = [name for name in CONTENT_PARAMS if name not in _CONTENT]
 # Stored beside content: kept by an update, restored by an undo.
-_KEPT = [*_DERIVED, "genre_mask", "deleted_at", "updated_by", "updated_at"]
-# review_terms kind → the JSON list column its labels come from.
-_TERM_COLUMNS = (("director", "directors"), ("cast", "cast_members"), ("genre", "genres"))
+_KEPT = [*DERIVED, "genre_mask", "deleted_at", "updated_by", "updated_at"]
 
 
 class ImportRunning(StoreError):
@@ -98,25 +94,39 @@ class ImportRunning(StoreError):
         )
 
 
-def same_content(dialect: Dialect, a: str, b: str) -> str:
-    """SQL: rows ``a`` and ``b`` say the same (content, and whether it is a sample)."""
-    return " AND ".join(
-        dialect.same(f"{a}.{name}", f"{b}.{name}") for name in (*_CONTENT, "sample")
-    )
+class ImportStopped(Exception):
+    """The import's ``stop`` event was set: it ended before finishing, undone."""
+
+
+class ImportNotUndone(OperatorFault):
+    """An import failed and taking it back failed too (on a full disk, say). Its
+    journal is intact: the next process to open the database undoes it."""
+
+    def __init__(self, cause: BaseException, undo_error: sqlite3.Error) -> None:
+        why = "interrupted" if isinstance(cause, ImportStopped) else str(cause)
+        super().__init__(
+            f"nothing imported ({why}), but taking back the rows it had applied failed "
+            f"({undo_error}): reviewbot takes them back when it next opens the database"
+        )
+        self.cause = cause
 
 
 def _content_json(alias: str) -> str:
     return content_json(SQLITE, alias)
 
 
-def content_json(dialect: Dialect, alias: str) -> str:
-    """SQL for ``Review.content()`` of a row, as the audit log stores it (JSON text)."""
-    return dialect.json_object(
-        [
-            (column.field, f"{alias}.{column.name}", column.name in _LIST_COLUMNS)
-            for column in CONTENT_COLUMNS
-        ]
-    )
+def is_full(error: BaseException) -> bool:
+    """The disk (or the file system's quota) had no room for a write."""
+    # getattr: an error raised by Python code rather than by SQLite has no code.
+    return getattr(error, "sqlite_errorcode", None) == sqlite3.SQLITE_FULL
+
+
+def _rollback(db: sqlite3.Connection) -> None:
+    """ROLLBACK if a transaction is still open: SQLite ends one itself on some errors
+    (a full disk), and a ROLLBACK then would raise "no transaction is active" in place
+    of the error that matters."""
+    if db.in_transaction:
+        db.execute("ROLLBACK")
 
 
 @contextmanager
@@ -179,11 +189,13 @@ class BulkImport:
         actor_id: int | None,
         progress: Progress | None = None,
         intent: WriteIntent | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         self.db = connection
         self.intent = intent
         self.actor_id = actor_id
         self.progress = progress or (lambda done, total: None)
+        self.stop = stop or threading.Event()
 
     def run(self, reviews: Iterable[ReviewDraft], *, dry_run: bool) -> ImportReport:
         """Stage ``reviews`` as they come, then apply them; ``reviews`` may be a parser's
@@ -198,7 +210,13 @@ class BulkImport:
             self.progress(total, total)
             return self._report(counts, prepared, dry_run=True)
         counts, added = self._apply(prepared.rows, total)
-        return replace(self._report(counts, prepared, dry_run=False), added_ids=added)
+        warning = self._upkeep(written=counts.get("add", 0) + counts.get("update", 0))
+        report = self._report(counts, prepared, dry_run=False)
+        return replace(report, added_ids=added, warning=warning)
+
+    def _check_stop(self) -> None:
+        if self.stop.is_set():
+            raise ImportStopped()
 
     # -- read and stage (no lock on the catalog) -------------------------------------
 
@@ -223,6 +241,7 @@ class BulkImport:
         )
         seq = 0
         for batch in batched(reviews, STAGE_BATCH):
+            self._check_stop()
             rows = [
                 (seq + offset, db_scope(review.scope), *content_values(review))
                 for offset, review in enumerate(batch)
@@ -258,7 +277,7 @@ class BulkImport:
                 sorted(wanted),
             )
         except BaseException:
-            self.db.execute("ROLLBACK")
+            _rollback(self.db)
             raise
         self.db.execute("COMMIT")
 
@@ -304,7 +323,7 @@ class BulkImport:
             self._classify(0, rows)
             return self._counts(0, rows)
         finally:
-            self.db.execute("ROLLBACK")
+            _rollback(self.db)
 
     def _counts(self, low: int, high: int) -> dict[str, int]:
         return dict(
@@ -325,6 +344,7 @@ class BulkImport:
         unchecked = 0.0  # apply time since the last checkpoint
         try:
             while low < rows:
+                self._check_stop()
                 high = min(rows, low + size) - 1
                 if self.intent is not None:
                     self.intent.let_waiting_writers_in()
@@ -333,7 +353,7 @@ class BulkImport:
                 try:
                     self._apply_chunk(import_id, low, high)
                 except BaseException:
-                    self.db.execute("ROLLBACK")
+                    _rollback(self.db)
                     raise
                 self.db.execute("COMMIT")
                 elapsed = time.perf_counter() - started
@@ -355,12 +375,35 @@ class BulkImport:
                 low = high + 1
                 if low < rows:
                     time.sleep(CHUNK_PAUSE_SECONDS)  # let waiting writers in
-            self._finish(import_id, counts.get("add", 0) + counts.get("update", 0))
-            self._checkpoint()
-        except BaseException:
-            undo(self.db, import_id)
+            self._finish(import_id)
+        except BaseException as error:
+            try:
+                undo(self.db, import_id)
+            except sqlite3.Error as undo_error:
+                raise ImportNotUndone(error, undo_error) from error
             raise
         return counts, frozenset(added)
+
+    def _upkeep(self, *, written: int) -> str | None:
+        """Fresh statistics and a checkpoint, after the import is kept; what went wrong
+        (a full disk, most likely) is returned for the report, the import kept."""
+        try:
+            if written >= ANALYZE_AFTER_ROWS:
+                # Fresh statistics keep filtered picks on their indexes; the limit keeps
+                # ANALYZE itself to a few milliseconds of lock.
+                self.db.execute("PRAGMA analysis_limit = 400")
+                self.db.execute("ANALYZE")
+            self._checkpoint()
+        except sqlite3.Error as error:
+            _rollback(self.db)
+            if is_full(error):
+                return (
+                    f"the import is complete and kept, but the disk is full ({error}): "
+                    "free some space; SQLite moves the import from its write-ahead log "
+                    "into the database file once there is room"
+                )
+            return f"the import is complete and kept, but the upkeep after it failed ({error})"
+        return None
 
     def _checkpoint(self) -> None:
         """Copy the WAL's pages into the database, outside any transaction. PASSIVE: it
@@ -369,19 +412,19 @@ class BulkImport:
 
     def _begin_journal(self, rows: int) -> int:
         self.db.execute("BEGIN IMMEDIATE")
-        cursor = self.db.execute(
-            "INSERT INTO imports (state, actor_id, started_at, rows) VALUES ('applying', ?, ?, ?)",
+        [(import_id,)] = self.db.execute(
+            "INSERT INTO imports (state, actor_id, started_at, rows) "
+            "VALUES ('applying', ?, ?, ?) RETURNING id",
             (self.actor_id, utc_now(), rows),
-        )
+        ).fetchall()  # every row read, so the statement is done before COMMIT
         self.db.execute("COMMIT")
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        return int(import_id)
 
     def _apply_chunk(self, import_id: int, low: int, high: int) -> None:
         self._classify(low, high)
         chunk = (low, high)
         now = utc_now()
-        kept = ", ".join(f"r.{name}" for name in (*_CONTENT, *_KEPT))
+        kept = ", ".join(f"r.{name}" for name in (*CONTENT, *_KEPT))
         planned = "FROM plan p JOIN stage s ON s.seq = p.seq WHERE p.seq BETWEEN ? AND ? AND"
         mask = "(SELECT mask FROM genre_masks m WHERE m.genres = s.genres)"
         # Updated rows: journal and audit the row as it was, then rewrite it.
@@ -399,7 +442,7 @@ class BulkImport:
             "WHERE p.seq BETWEEN ? AND ? AND p.action = 'update'",
             (self.actor_id, now, import_id, *chunk),
         )
-        assignments = ", ".join(f"{name} = s.{name}" for name in (*_CONTENT, *_DERIVED))
+        assignments = ", ".join(f"{name} = s.{name}" for name in (*CONTENT, *DERIVED))
         self.db.execute(
             f"UPDATE reviews SET {assignments}, genre_mask = {mask}, updated_by = ?, "
             "updated_at = ?, deleted_at = NULL FROM plan p JOIN stage s ON s.seq = p.seq "
@@ -407,7 +450,7 @@ class BulkImport:
             (self.actor_id, now, *chunk),
         )
         # Added rows.
-        columns = ("scope", *_CONTENT, *_DERIVED)
+        columns = ("scope", *CONTENT, *DERIVED)
         self.db.execute(
             f"INSERT INTO reviews ({', '.join(columns)}, genre_mask, created_by, created_at, "
             f"updated_by, updated_at) SELECT {', '.join(f's.{name}' for name in columns)}, "
@@ -437,7 +480,7 @@ class BulkImport:
             "WHERE seq BETWEEN ? AND ? AND action = 'update')",
             chunk,
         )
-        for kind, column in _TERM_COLUMNS:
+        for kind, column in TERM_COLUMNS:
             self.db.execute(
                 "INSERT OR IGNORE INTO review_terms (review_id, kind, value, label) "
                 f"SELECT p.review_id, '{kind}', fold(j.value), j.value "
@@ -446,7 +489,8 @@ class BulkImport:
                 chunk,
             )
 
-    def _finish(self, import_id: int, written: int) -> None:
+    def _finish(self, import_id: int) -> None:
+        """Mark the import 'done': from its COMMIT on, the import is kept."""
         self.db.execute("BEGIN IMMEDIATE")
         self.db.execute(
             "UPDATE imports SET state = 'done', finished_at = ? WHERE id = ?",
@@ -455,11 +499,6 @@ class BulkImport:
         self.db.execute("DELETE FROM import_changes WHERE import_id = ?", (import_id,))
         self.db.execute(PRUNE_SQL, (KEEP_CHANGES,))  # imports are what makes it grow
         self.db.execute("COMMIT")
-        if written >= ANALYZE_AFTER_ROWS:
-            # Fresh statistics keep filtered picks on their indexes; the limit keeps
-            # ANALYZE itself to a few milliseconds of lock.
-            self.db.execute("PRAGMA analysis_limit = 400")
-            self.db.execute("ANALYZE")
 
     def _report(
         self, counts: dict[str, int], prepared: _Prepared, *, dry_run: bool
@@ -509,9 +548,8 @@ def _next_chunk(size: int, elapsed: float) -> int:
 
 def undo(db: sqlite3.Connection, import_id: int) -> None:
     """Take back every chunk of ``import_id`` already applied, in short transactions."""
-    if db.in_transaction:
-        db.execute("ROLLBACK")
-    restore = ", ".join(f"{name} = ?" for name in (*_CONTENT, *_KEPT))
+    _rollback(db)
+    restore = ", ".join(f"{name} = ?" for name in (*CONTENT, *_KEPT))
     while True:
         db.execute("BEGIN IMMEDIATE")
         try:
@@ -548,14 +586,14 @@ def undo(db: sqlite3.Connection, import_id: int) -> None:
                 [(import_id, review_id) for review_id, _ in batch],
             )
         except BaseException:
-            db.execute("ROLLBACK")
+            _rollback(db)
             raise
         db.execute("COMMIT")
 
 
 def _terms(review_id: int, values: Sequence[Any]) -> Iterator[tuple[int, str, str, str]]:
-    row = dict(zip(_CONTENT, values, strict=False))
-    for kind, column in _TERM_COLUMNS:
+    row = dict(zip(CONTENT, values, strict=False))
+    for kind, column in TERM_COLUMNS:
         for label in json.loads(row[column]):
             yield review_id, kind, fold(label), label
 
@@ -586,19 +624,24 @@ def import_reviews(
     reviews: Iterable[ReviewDraft],
     *,
     origin: int,
+    stop: threading.Event,
     **options: Unpack[ImportOptions],
 ) -> ImportReport:
-    """The whole import, blocking: for a worker thread (``asyncio.to_thread``)."""
+    """The whole import, blocking: for a worker thread (``asyncio.to_thread``); setting
+    ``stop`` ends it undone (:class:`ImportStopped`). SQLite's errors reach the caller as
+    they are (:class:`~bot.store.sqlite.database.SqliteDatabase` words them)."""
     with import_lock(path):
         db = connect(path, origin)
         intent = WriteIntent(path)
         try:
             importer = BulkImport(
-                db, actor_id=options["actor_id"], progress=options.get("progress"), intent=intent
+                db,
+                actor_id=options["actor_id"],
+                progress=options.get("progress"),
+                intent=intent,
+                stop=stop,
             )
             return importer.run(reviews, dry_run=options.get("dry_run", False))
-        except sqlite3.OperationalError as error:
-            raise cannot_write(path, error) from None  # a read-only file is one line
         finally:
             intent.close()
             db.close()

@@ -7,7 +7,9 @@ session LISTENing: another bot process, on this machine or another, learns of
 a write within milliseconds (bench/bench_backends.py measures it), without
 polling. Notifications are not stored: a listener whose connection drops
 misses what was sent meanwhile, so the first batch after it reconnects is
-marked incomplete and the follower rebuilds from the store.
+marked incomplete and the follower rebuilds from the store. While PostgreSQL is
+out of reach, the feed retries every second quietly: the catalog's
+:class:`~bot.faults.Outage` logs the outage once, and its end.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from typing import Any
 import asyncpg
 
 from bot.changes import Change, ChangeBatch, ChangeKind
+from bot.faults import Outage
+from bot.store.postgres.outages import OUT_OF_REACH, is_out_of_reach
 
 log = logging.getLogger(__name__)
 
@@ -45,9 +49,10 @@ class PostgresChangeFeed:
     ``external=False``.
     """
 
-    def __init__(self, url: str, origin: str) -> None:
+    def __init__(self, url: str, origin: str, outage: Outage) -> None:
         self._url = url
         self._origin = origin
+        self._outage = outage
         self._connection: asyncpg.Connection | None = None
         self._pending: list[Change] = []
         self._arrived = asyncio.Event()
@@ -74,7 +79,6 @@ class PostgresChangeFeed:
 
     def _terminated(self, _: Any) -> None:
         if not self._closed:
-            log.warning("lost the change feed connection; reconnecting")
             self._lost = True
             self._connection = None
             self._arrived.set()
@@ -95,9 +99,14 @@ class PostgresChangeFeed:
     async def _reconnect(self) -> None:
         try:
             await self.start()
-        except (OSError, asyncpg.PostgresError) as error:
-            log.warning("change feed: cannot reconnect yet (%s)", error)
+        except (*OUT_OF_REACH, asyncpg.InterfaceError) as error:
+            if not is_out_of_reach(error):
+                raise
+            self._outage.noticed(error)
             await asyncio.sleep(RECONNECT_SECONDS)
+            return
+        self._outage.over()
+        log.info("the change feed listens again after losing its connection")
 
     async def catch_up(self) -> ChangeBatch:
         changes, self._pending = tuple(self._pending), []

@@ -1,5 +1,5 @@
 -- Per-guild settings, titles members looked for in vain, and recent picks.
--- The PostgreSQL twin of ../0002_guild_state.sql: all of it is shared by every bot process.
+-- The PostgreSQL twin of SQLite's 0002_guild_state.sql: all of it is shared by every bot process.
 CREATE TABLE guild_config (
     guild_id    BIGINT PRIMARY KEY,
     mod_role_id BIGINT

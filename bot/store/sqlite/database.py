@@ -1,4 +1,4 @@
-"""SQLite plumbing: connections, the one-writer transaction, reader queries, backup.
+"""The SQLite engine's database: connections, the one-writer transaction, reads, backup.
 
 One SQLite file in WAL mode, opened through two aiosqlite connections: a
 writer, used by one coroutine at a time behind a lock, and a reader, so
@@ -11,6 +11,9 @@ for at most :data:`WRITE_WAIT_SECONDS`, then raises :class:`CatalogBusy`, a
 sentence for the member rather than ``database is locked``. Short attempts matter:
 a bulk import releases the lock between its chunks for a few tens of
 milliseconds, and one long ``busy_timeout`` sleeps through those gaps.
+
+Bulk imports run on their own connection (:mod:`bot.store.sqlite.imports`); one
+whose process died half-way is taken back when the file is next opened.
 """
 
 from __future__ import annotations
@@ -20,34 +23,36 @@ import logging
 import random
 import secrets
 import sqlite3
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Unpack
 
 import aiosqlite
 
-from bot.faults import DatabaseReadOnly
-from bot.store.changes import SqliteChangeFeed, change_triggers
+from bot.faults import DatabaseReadOnly, DiskFull, Outage
+from bot.models import ImportReport, ReviewDraft
+from bot.store.engine import Connection, Database, Row
 from bot.store.errors import CatalogBusy, StoreError
-from bot.store.intent import WriteIntent
-from bot.store.migrate import migrate
-from bot.store.sql import SQLITE, Dialect, RollbackHook, Row
+from bot.store.importing import ImportOptions
+from bot.store.sqlite.dialect import SQLITE
+from bot.store.sqlite.feed import SqliteChangeFeed, change_triggers
+from bot.store.sqlite.imports import (
+    ImportNotUndone,
+    ImportStopped,
+    import_reviews,
+    is_full,
+    recover_file,
+)
+from bot.store.sqlite.intent import WriteIntent
+from bot.store.sqlite.migrate import migrate
 
 log = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 5  # one attempt at the write lock; SQLite polls within it
 WRITE_WAIT_SECONDS = 1.5  # in all, inside Discord's 3 s to answer
 MAX_PAUSE_SECONDS = 0.005  # between attempts: well inside an import's gap between chunks
-
-
-def utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def precise_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 async def _open(path: Path, **options: Any) -> aiosqlite.Connection:
@@ -78,9 +83,25 @@ async def connect(path: Path) -> aiosqlite.Connection:
 
 
 def cannot_write(path: Path, error: sqlite3.OperationalError) -> Exception:
-    """A read-only file is the operator's to fix; anything else stays a bug."""
+    """A read-only file or a full disk is the operator's to fix; anything else stays a bug."""
     if "readonly" in str(error):
         return DatabaseReadOnly(path)
+    if is_full(error):
+        return DiskFull(path)
+    return error
+
+
+def _import_failed(path: Path, error: sqlite3.OperationalError | ImportNotUndone) -> Exception:
+    """What a failed import says: its cause, and when its rows are taken back if the
+    failure left them in (an undo needs room to write, too)."""
+    if isinstance(error, sqlite3.OperationalError):
+        return DiskFull(path, "nothing imported") if is_full(error) else cannot_write(path, error)
+    if is_full(error.cause):
+        return DiskFull(
+            path,
+            "nothing imported: the rows it had applied are taken back when reviewbot "
+            "next opens the database",
+        )
     return error
 
 
@@ -97,10 +118,10 @@ def is_busy(error: sqlite3.OperationalError) -> bool:
     return error.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 
 
-class SqliteConnection:
+class SqliteConnection(Connection):
     """The writer connection, as the store's statements see it inside a transaction."""
 
-    dialect: Dialect = SQLITE
+    dialect = SQLITE
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._connection = connection
@@ -120,14 +141,15 @@ class SqliteConnection:
             return await cursor.fetchone()
 
 
-class SqliteDatabase:
+class SqliteDatabase(Database):
     """The writer and reader connections to one file. Create with :meth:`open`.
 
     ``origin`` names this writer in the change feed, so the catalog can tell its
     own changes from another process's.
     """
 
-    dialect: Dialect = SQLITE
+    dialect = SQLITE
+    errors = (sqlite3.Error,)
 
     def __init__(
         self,
@@ -136,20 +158,23 @@ class SqliteDatabase:
         reader: aiosqlite.Connection,
         origin: int,
     ) -> None:
-        self.path = path
+        super().__init__()
+        self._path = path
         self.origin = origin
         self._writer = writer
         self._reader = reader
         self._write_lock = asyncio.Lock()
-        self._rollback_hooks: list[RollbackHook] = []
         self._random = random.Random()
         self._intent = WriteIntent(path)
+        # Every write fails until space is freed: logged once, members read one sentence.
+        self.disk_full = Outage(f"{path}: the disk is full; writes are refused until it has room")
 
     @classmethod
     async def open(cls, path: Path) -> SqliteDatabase:
-        """Open (creating and migrating if needed) the database at ``path``.
+        """Open (creating and migrating if needed) the database at ``path``, taking back
+        an import whose process died half-way before anyone reads.
 
-        Raises :class:`StoreError` (one line naming the file) when it cannot be.
+        Raises :class:`StoreError` (one line naming the file) when it cannot be opened.
         """
         origin = secrets.randbits(62)
         try:
@@ -170,14 +195,22 @@ class SqliteDatabase:
         except BaseException:
             await writer.close()
             raise
-        return cls(path, writer, reader, origin)
+        database = cls(path, writer, reader, origin)
+        try:
+            if await database.fetchone("SELECT 1 FROM imports WHERE state = 'applying' LIMIT 1"):
+                await asyncio.to_thread(recover_file, path, origin)
+        except BaseException:
+            await database.close()
+            raise
+        return database
 
     @property
     def location(self) -> str:
-        return str(self.path)
+        return str(self._path)
 
-    def on_rollback(self, hook: RollbackHook) -> None:
-        self._rollback_hooks.append(hook)
+    @property
+    def path(self) -> Path:
+        return self._path
 
     async def change_feed(self) -> SqliteChangeFeed:
         """A feed of every change committed from now on, by any process."""
@@ -202,14 +235,28 @@ class SqliteDatabase:
                 yield SqliteConnection(self._writer)
             except sqlite3.OperationalError as error:
                 await self._rollback()
-                raise cannot_write(self.path, error) from None
+                raise self._cannot_write(error) from None
             except BaseException:
                 await self._rollback()
                 raise
             if dry_run:
                 await self._rollback()
             else:
-                await _uncancelled(self._writer.execute("COMMIT"))
+                await self._commit()
+
+    async def _commit(self) -> None:
+        try:
+            await _uncancelled(self._writer.execute("COMMIT"))
+        except sqlite3.OperationalError as error:
+            # A full disk shows at COMMIT too (the pages go to the log then).
+            await self._rollback()
+            raise self._cannot_write(error) from None
+        self.disk_full.over()
+
+    def _cannot_write(self, error: sqlite3.OperationalError) -> Exception:
+        if is_full(error):
+            return self.disk_full.fault(error)
+        return cannot_write(self._path, error)
 
     async def _begin(self) -> None:
         """``BEGIN IMMEDIATE``, waiting for the lock in short attempts, at most a bound."""
@@ -222,7 +269,7 @@ class SqliteDatabase:
                 return
             except sqlite3.OperationalError as error:
                 if not is_busy(error):
-                    raise cannot_write(self.path, error) from None
+                    raise cannot_write(self._path, error) from None
                 if loop.time() + pause > deadline:
                     log.info("write lock still taken after %.1f s: %s", WRITE_WAIT_SECONDS, error)
                     raise CatalogBusy() from error
@@ -236,9 +283,10 @@ class SqliteDatabase:
             await self._writer.execute("ROLLBACK")
 
     async def _rollback(self) -> None:
-        await _uncancelled(self._writer.execute("ROLLBACK"))
-        for hook in self._rollback_hooks:
-            await hook()
+        # A full disk or an I/O error may have made SQLite roll back already.
+        if self._writer.in_transaction:
+            await _uncancelled(self._writer.execute("ROLLBACK"))
+        await self._rolled_back()
 
     async def fetchall(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         async with self._reader.execute(sql, params) as cursor:
@@ -247,6 +295,36 @@ class SqliteDatabase:
     async def fetchone(self, sql: str, params: Sequence[Any] = ()) -> Row:
         async with self._reader.execute(sql, params) as cursor:
             return await cursor.fetchone()
+
+    async def import_reviews(
+        self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
+    ) -> ImportReport:
+        """In a worker thread on its own connection, in short transactions, so the bot
+        keeps answering and writing meanwhile (see :mod:`bot.store.sqlite.imports`);
+        raises :class:`~bot.store.sqlite.imports.ImportRunning` if another import into
+        this file is under way.
+
+        Cancelled, the import stops at its next batch or chunk and is undone before the
+        cancellation goes on; one that had already finished is kept and returned.
+        """
+        stop = threading.Event()
+        work = asyncio.ensure_future(
+            asyncio.to_thread(
+                import_reviews, self._path, reviews, origin=self.origin, stop=stop, **options
+            )
+        )
+        try:
+            try:
+                return await asyncio.shield(work)
+            except asyncio.CancelledError:
+                stop.set()
+                try:
+                    return await work  # too late to stop: finished, and kept
+                except ImportStopped:
+                    pass
+                raise
+        except (sqlite3.OperationalError, ImportNotUndone) as error:
+            raise _import_failed(self._path, error) from None  # one line for the operator
 
     async def backup(self, destination: Path) -> None:
         """A consistent copy via SQLite's online backup, safe while writes go on."""
