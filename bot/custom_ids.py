@@ -11,6 +11,9 @@ from __future__ import annotations
 
 FULL_REVIEW = "review:full:"
 POST_IN_CHANNEL = "review:post:"
+# A list's "open a card" menu: the review ids are the options' values, so one id serves
+# every list.
+OPEN_CARD = "review:open"
 OWNED = "own:"
 # Cards sent before public controls were persistent used "full:<12 hex digits>".
 LEGACY_FULL_REVIEW = "full:"
@@ -18,6 +21,7 @@ LEGACY_FULL_REVIEW = "full:"
 _REVIEW_ID = r"(?P<id>[0-9]{1,19})"  # within SQLite's integers
 FULL_REVIEW_TEMPLATE = FULL_REVIEW + _REVIEW_ID
 POST_IN_CHANNEL_TEMPLATE = POST_IN_CHANNEL + _REVIEW_ID
+OPEN_CARD_TEMPLATE = OPEN_CARD  # no regex metacharacters in it
 ENDED_CONTROL_TEMPLATE = rf"{OWNED}(?P<token>[0-9a-f]+):[0-9]+|{LEGACY_FULL_REVIEW}[0-9a-f]{{12}}"
 
 

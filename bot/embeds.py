@@ -16,6 +16,7 @@ from urllib.parse import urlparse
 
 import discord
 
+from bot.cards import Kind
 from bot.help import CommandHelp
 from bot.labels import ELLIPSIS
 from bot.models import (
@@ -39,6 +40,7 @@ URL_LIMIT = 2000
 
 EXCERPT_LIMIT = 420
 DIGEST_SHOWN = 10  # titles named in an announcement of many reviews
+SIMILAR_SHOWN = 10  # films listed by /similar
 CAST_SHOWN = 5
 GENRES_SHOWN = 6
 PAGE_LIMIT = 3900  # room below DESCRIPTION_LIMIT for the escape slack of the last word
@@ -413,7 +415,7 @@ def similar_embed(
         title="Like " + plain(review.display_title, TITLE_LIMIT - 5), colour=INFO_COLOUR
     )
     reason_words = {"director": "same director", "cast": "shared cast", "genre": "same genre"}
-    shown = related[:10]
+    shown = related[:SIMILAR_SHOWN]
     # Each field gets an equal share of the 6000-character total.
     budget = (TOTAL_LIMIT - len(embed.title or "")) // max(len(shown), 1)
     for other, reasons in shown:
@@ -632,6 +634,16 @@ def closest_match_text(query: str) -> str:
     return f"Closest match for “{_shown_query(query)}”:"
 
 
+def lookup_text(kind: Kind, query: str, *, offered: bool) -> str | None:
+    """Above the reply to a typed title: nothing over the film asked for, and what
+    it is over anything else."""
+    if kind is Kind.NO_CARD:
+        return no_match_text(query, offered=offered)
+    if kind is Kind.CLOSEST_MATCH:
+        return closest_match_text(query)
+    return None
+
+
 def no_match_text(query: str, *, offered: bool) -> str:
     """The private reply when nothing is sure enough for a card; when titles are
     ``offered``, a did-you-mean menu of them follows."""
@@ -641,3 +653,15 @@ def no_match_text(query: str, *, offered: bool) -> str:
         f"No review matches “{_shown_query(query)}”. "
         "Moderators can see what members looked for with /wanted."
     )
+
+
+def shared_text(sharer: str) -> str:
+    """Above a card a member posted in the channel from a private reply."""
+    return f"{_escape(' '.join(sharer.split()))} shared this review."
+
+
+def only_film_text(described: str) -> str:
+    """When **Another** has no other film to offer; ``described`` names the filters
+    (:func:`describe_options`), empty when there are none."""
+    pool = f"matching {described}" if described else "in the catalog"
+    return f"That's the only film {pool}."

@@ -15,7 +15,8 @@ import math
 from discord import app_commands
 from discord.ext import commands
 
-# Title lookups per member per seconds: /review, !review, @bot <title> and Find review.
+# Title lookups per member per seconds: /review, !review, @bot <title>, /similar and
+# Find review.
 LOOKUP_RATE = (5, 10.0)
 # Autocomplete requests per member per seconds: a fast typist sends about one
 # per keystroke, so the budget is wider than /review's, but a script is stopped.

@@ -1,10 +1,11 @@
 """The interactive pieces every cog shares: public card controls, invoker-only views,
-paging, confirmation.
+paging, confirmation, and the reply to a typed title.
 
-Public controls (Read full review, Post in channel) are ``DynamicItem``s registered
-once at start-up: they work for anyone, with no timeout, across restarts. Invoker
-views have a timeout and, when it ends, disable their own components; a press that
-still reaches an ended view (after a restart, say) gets one private line.
+Public controls (Read full review, Post in channel, a list's card menu) are
+``DynamicItem``s registered once at start-up: they work for anyone, with no timeout,
+across restarts; which of them go under a reply is decided in :mod:`bot.cards`.
+Invoker views have a timeout and, when it ends, disable their own components; a
+press that still reaches an ended view (after a restart, say) gets one private line.
 """
 
 from __future__ import annotations
@@ -18,21 +19,38 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 import discord
+from discord.ext import commands
 from discord.utils import MISSING
 
 from bot import custom_ids
-from bot.embeds import full_review_pages, review_embed
+from bot.cards import (
+    MAX_SELECT_OPTIONS,
+    CardReply,
+    Kind,
+    card_view,
+    full_review_button,
+    open_card_select,
+    post_in_channel_button,
+)
+from bot.embeds import (
+    SIMILAR_SHOWN,
+    full_review_pages,
+    lookup_text,
+    review_embed,
+    shared_text,
+    similar_embed,
+)
 from bot.labels import review_choice_label
 from bot.models import Review
 from bot.replies import Where, explain, send_ephemeral
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
+    from bot.finder import Lookup
 
 log = logging.getLogger(__name__)
 
 VIEW_TIMEOUT = 180.0
-MAX_SELECT_OPTIONS = 25
 NOT_YOURS = (
     "Those controls belong to the member who asked; run the command yourself to get your own."
 )
@@ -53,52 +71,6 @@ class _CatalogClient(Protocol):
 
 def _catalog(interaction: discord.Interaction) -> Catalog:
     return cast(_CatalogClient, interaction.client).catalog
-
-
-class PublicButton(discord.ui.Button[Any]):
-    """How a public control is drawn on a message; its presses go to a ``DynamicItem``.
-
-    It is not dispatchable on purpose. discord.py forgets a DynamicItem's template
-    when a view that holds one stops or times out (``ViewStore.remove_view``), which
-    would silence the button on every card as soon as any invoker view ended. Drawn
-    this way, the template registered at start-up stays, and a view holding only
-    public buttons is never stored, so it has no timer and is never edited.
-    """
-
-    def is_dispatchable(self) -> bool:
-        return False
-
-
-ButtonKind = type[discord.ui.Button[Any]]
-
-
-def full_review_button(review_id: int, kind: ButtonKind = PublicButton) -> discord.ui.Button[Any]:
-    return kind(
-        label="Read full review",
-        emoji="📖",
-        style=discord.ButtonStyle.secondary,
-        custom_id=custom_ids.full_review(review_id),
-    )
-
-
-def post_in_channel_button(
-    review_id: int, kind: ButtonKind = PublicButton
-) -> discord.ui.Button[Any]:
-    return kind(
-        label="Post in channel",
-        emoji="📣",
-        style=discord.ButtonStyle.primary,
-        custom_id=custom_ids.post_in_channel(review_id),
-    )
-
-
-def card_view(review: Review, *, private: bool = False) -> discord.ui.View:
-    """The controls under a review card; a private card can also be shared."""
-    view = discord.ui.View(timeout=None)
-    view.add_item(full_review_button(review.id))
-    if private:
-        view.add_item(post_in_channel_button(review.id))
-    return view
 
 
 async def send_full_review(interaction: discord.Interaction, review: Review) -> None:
@@ -168,9 +140,39 @@ class PostInChannel(
             return
         # A new public message in answer to the press: it needs no channel permission
         # of the bot's, and Discord shows who shared it.
-        sharer = discord.utils.escape_markdown(interaction.user.display_name)
+        public = CardReply.of(Kind.ANSWER, interaction=True)
         await interaction.response.send_message(
-            f"{sharer} shared this review.", embed=review_embed(review), view=card_view(review)
+            shared_text(interaction.user.display_name),
+            embed=review_embed(review),
+            view=card_view(review, public),
+            ephemeral=public.private,
+        )
+
+
+class OpenCard(
+    discord.ui.DynamicItem[discord.ui.Select[Any]], template=custom_ids.OPEN_CARD_TEMPLATE
+):
+    """A list's menu of films: picking one opens its card, for whoever picked it."""
+
+    def __init__(self) -> None:
+        super().__init__(open_card_select((), discord.ui.Select))
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> OpenCard:
+        return cls()
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        review = await _catalog(interaction).finder.get(
+            int(self.item.values[0]), interaction.guild_id
+        )
+        if review is None:
+            await send_ephemeral(interaction, REVIEW_REMOVED)
+            return
+        opened = CardReply.of(Kind.FOR_YOU, interaction=True)
+        await interaction.response.send_message(
+            embed=review_embed(review), view=card_view(review, opened), ephemeral=opened.private
         )
 
 
@@ -203,6 +205,7 @@ class EndedControl(
 PERSISTENT_ITEMS: tuple[type[discord.ui.DynamicItem[Any]], ...] = (
     ReadFullReview,
     PostInChannel,
+    OpenCard,
     EndedControl,
 )
 
@@ -261,10 +264,9 @@ class OwnedView(discord.ui.View):
         return False
 
     def disable_all(self) -> None:
+        """Disable this view's own controls; public ones keep working for anyone."""
         for item in self.children:
-            if isinstance(item, discord.ui.Button | discord.ui.Select) and not isinstance(
-                item, PublicButton
-            ):
+            if item.is_dispatchable() and isinstance(item, discord.ui.Button | discord.ui.Select):
                 item.disabled = True
 
     async def on_timeout(self) -> None:
@@ -470,58 +472,118 @@ async def write_or_offer_again(
     await interaction.followup.send(done.content, embed=card, ephemeral=True)
 
 
-class ReviewView(OwnedView):
-    """Under a review card: public buttons for anyone, "Did you mean…" for the asker.
+@dataclass(frozen=True)
+class Shown:
+    """What a reply shows for one film (its card, or a list about it), and the
+    public controls under that."""
 
-    Without a review it is the menu of a reply that had no card to show ("Nothing
-    called …"): picking a film turns the reply into its card, buttons and all.
+    review: Review
+    embed: discord.Embed
+    controls: Sequence[discord.ui.Item[Any]]
+
+
+ShowFilm = Callable[[Review, CardReply], Awaitable[Shown]]
+
+
+async def show_card(review: Review, reply: CardReply) -> Shown:
+    """The film's card: what /review, /random and a did-you-mean pick show."""
+    return Shown(review, review_embed(review), reply.controls(card=review))
+
+
+def similar_list(catalog: Catalog, guild_id: int | None) -> ShowFilm:
+    """What /similar shows for a film: the films like it, each one's card a pick away."""
+
+    async def show(review: Review, reply: CardReply) -> Shown:
+        related = await catalog.insights.related(review, guild_id=guild_id)
+        shown = related[:SIMILAR_SHOWN]
+        listed = [other for other, _ in shown]
+        return Shown(review, similar_embed(review, shown), reply.controls(listed=listed))
+
+    return show
+
+
+class ReviewView(OwnedView):
+    """Under a reply about one film (its card, or its /similar list): public controls
+    for anyone, "Did you mean…" for the asker.
+
+    Without a film it is the menu of a reply that had no card to show ("Nothing
+    called …"): picking a film turns the reply into what ``show`` shows for it,
+    controls and all.
     """
 
     def __init__(
         self,
         owner_id: int,
-        review: Review | None,
+        reply: CardReply,
+        shown: Shown | None,
         *,
         load: Callable[[int], Awaitable[Review | None]],
+        show: ShowFilm = show_card,
         alternatives: Sequence[Review] = (),
-        private: bool = False,
     ) -> None:
         super().__init__(owner_id)
-        self.review = review
+        self.reply = reply
+        self.review: Review | None = None
         self._load = load
-        self._private = private
-        self._full: discord.ui.Button[Any] | None = None
-        self._post: discord.ui.Button[Any] | None = None
-        if review is not None:
-            self.point_at(review)
+        self._show = show
+        self._public: list[discord.ui.Item[Any]] = []
+        self.point_at(shown)
         if alternatives:
-            self.add_item(_DidYouMean(review, alternatives))
+            self.add_item(_DidYouMean(self.review, alternatives))
 
     async def show(self, interaction: discord.Interaction, review_id: int) -> None:
         review = await self._load(review_id)
         if review is None:
             await send_ephemeral(interaction, "That review is no longer in the catalog.")
             return
-        self.point_at(review)
+        self.reply = self.reply.picked()
+        shown = await self._show(review, self.reply)
+        self.point_at(shown)
         for item in self.children:
             if isinstance(item, _DidYouMean):
                 item.mark_current(review)
         # The member chose this film: it is the answer now, not a closest match.
-        await interaction.response.edit_message(content=None, embed=review_embed(review), view=self)
+        await interaction.response.edit_message(content=None, embed=shown.embed, view=self)
 
-    def point_at(self, review: Review) -> None:
-        """Show ``review``: its public buttons must name it, not the previous film."""
-        self.review = review
-        if self._full is None:  # a menu-only reply gains its buttons with its card
-            self._full = full_review_button(review.id)
-            self.add_item(self._full)
-            if self._private:
-                self._post = post_in_channel_button(review.id)
-                self.add_item(self._post)
-            return
-        self._full.custom_id = custom_ids.full_review(review.id)
-        if self._post is not None:
-            self._post.custom_id = custom_ids.post_in_channel(review.id)
+    def point_at(self, shown: Shown | None) -> None:
+        """Show ``shown``: its public controls must name its film, not the previous one."""
+        for item in self._public:
+            self.remove_item(item)
+        self._public = list(shown.controls if shown is not None else self.reply.controls())
+        for item in self._public:
+            self.add_item(item)
+        self.review = shown.review if shown is not None else None
+
+
+async def answer_lookup(
+    ctx: commands.Context[Any],
+    found: Lookup,
+    show: ShowFilm = show_card,
+    *,
+    deferred_privately: bool = False,
+) -> None:
+    """Reply to a typed title, the same way for /review, !review, mentions and /similar:
+    what ``show`` shows for the film found (labelled when it is only the closest
+    match, with the other close titles as a menu), or a line and the nearest titles
+    when nothing is sure enough for a card. :class:`CardReply` decides who sees it,
+    unless a private deferral already did (``deferred_privately``)."""
+    reply = CardReply.to_lookup(found, interaction=ctx.interaction is not None)
+    reply = reply.deferred(privately=deferred_privately)
+    guild_id = ctx.guild.id if ctx.guild else None
+    finder = cast(_CatalogClient, ctx.bot).catalog.finder
+
+    async def load(review_id: int) -> Review | None:
+        return await finder.get(review_id, guild_id)
+
+    shown = None if found.best is None else await show(found.best, reply)
+    view = ReviewView(ctx.author.id, reply, shown, load=load, show=show, alternatives=found.menu)
+    message: dict[str, Any] = {"ephemeral": reply.private}
+    if shown is not None:
+        message["embed"] = shown.embed
+    if view.children:
+        message["view"] = view
+    content = lookup_text(reply.kind, found.query, offered=bool(found.menu))
+    view.message = await ctx.send(content, **message)
 
 
 class _DidYouMean(discord.ui.Select[ReviewView]):

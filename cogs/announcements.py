@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cards import CardReply, Kind, card_view
 from bot.catalog_sync import Published
 from bot.embeds import digest_embed, review_embed
 from bot.faults import CatalogUnavailable
@@ -25,7 +26,6 @@ from bot.models import Announcements, Review
 from bot.permissions import Actor, is_moderator
 from bot.replies import report_unexpected
 from bot.shutdown import settle
-from bot.views import card_view
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NEW_REVIEW = "New in the catalog:"
+ANNOUNCED = CardReply.of(Kind.ANSWER, interaction=False)
 
 
 def problem_text(error: discord.HTTPException) -> str:
@@ -97,7 +98,9 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
         try:
             if len(reviews) == 1:
                 [review] = reviews
-                await channel.send(NEW_REVIEW, embed=review_embed(review), view=card_view(review))
+                await channel.send(
+                    NEW_REVIEW, embed=review_embed(review), view=card_view(review, ANNOUNCED)
+                )
             else:
                 await channel.send(embed=digest_embed(reviews))
             log.info("announced %d new review(s) in guild %s", len(reviews), target.guild_id)

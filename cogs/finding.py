@@ -8,9 +8,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cards import CardReply, Kind, card_view
 from bot.embeds import review_embed
 from bot.help import DESCRIPTION_EXTRA
-from bot.views import card_view
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -42,9 +42,10 @@ class Finding(commands.Cog):
 
     async def find_review(self, interaction: discord.Interaction, message: discord.Message) -> None:
         self.bot.lookup_budget.spend(interaction.user.id)  # the one /review spends too
-        # Reading a long message against a large catalog takes a moment; the answer is
-        # private, so that is decided here, before anything could defer it publicly.
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        reply = CardReply.of(Kind.FOR_YOU, interaction=True)
+        # Reading a long message against a large catalog takes a moment; who sees the
+        # answer is decided here, before anything could defer it publicly.
+        await interaction.response.defer(ephemeral=reply.private, thinking=True)
         review = await self.bot.catalog.finder.find_in_text(
             message_text(message), interaction.guild_id
         )
@@ -52,7 +53,7 @@ class Finding(commands.Cog):
             await interaction.followup.send(NOTHING_FOUND, ephemeral=True)
             return
         await interaction.followup.send(
-            embed=review_embed(review), view=card_view(review, private=True), ephemeral=True
+            embed=review_embed(review), view=card_view(review, reply), ephemeral=reply.private
         )
 
 

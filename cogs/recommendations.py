@@ -1,4 +1,4 @@
-"""What to watch: /random with re-rolls, /similar, /top and /stats."""
+"""What to watch: /random with re-rolls, /top and /stats."""
 
 from __future__ import annotations
 
@@ -11,13 +11,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.cards import CardReply, Kind
 from bot.embeds import (
     CHART_FILE,
     describe_filters,
     describe_options,
+    only_film_text,
     ranked_list_embed,
-    review_embed,
-    similar_embed,
     stats_embed,
 )
 from bot.hybrid import hybrid_command
@@ -25,8 +25,7 @@ from bot.member_errors import UserError
 from bot.models import Review, ReviewFilters
 from bot.ratelimit import MemberBudget
 from bot.validation import MAX_RUNTIME_MINUTES, MAX_YEAR, MIN_YEAR
-from bot.views import PaginatorView, ReviewView
-from cogs.reviews import title_choices
+from bot.views import PaginatorView, ReviewView, Shown, show_card
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -138,18 +137,14 @@ class RandomView(ReviewView):
         self,
         cog: Recommendations,
         owner_id: int,
-        review: Review,
+        reply: CardReply,
+        shown: Shown,
         filters: RecommendationFilters,
         guild_id: int | None,
         channel_id: int,
-        *,
-        private: bool = False,
     ) -> None:
         super().__init__(
-            owner_id,
-            review,
-            load=lambda rid: cog.bot.catalog.finder.get(rid, guild_id),
-            private=private,
+            owner_id, reply, shown, load=lambda rid: cog.bot.catalog.finder.get(rid, guild_id)
         )
         self.cog = cog
         self.filters = filters
@@ -166,8 +161,16 @@ class RandomView(ReviewView):
         # after it is a new, private follow-up.
         await interaction.response.defer()
         review = await self.cog.pick(self.filters, self.guild_id, self.channel_id)
-        self.point_at(review)
-        await interaction.edit_original_response(embed=review_embed(review), view=self)
+        # The same film again means the pool is that one film (unless another card in
+        # this channel re-rolled in between): say so rather than re-show it.
+        repeated = self.review is not None and review.id == self.review.id
+        if repeated and await self.cog.pool_size(self.filters, self.guild_id) == 1:
+            described = describe_options(self.filters.chosen())
+            await interaction.followup.send(only_film_text(described), ephemeral=True)
+            return
+        shown = await show_card(review, self.reply)
+        self.point_at(shown)
+        await interaction.edit_original_response(embed=shown.embed, view=self)
 
 
 class Recommendations(commands.Cog):
@@ -188,6 +191,9 @@ class Recommendations(commands.Cog):
             raise UserError(await self.why_empty(flags, guild_id))
         return review
 
+    async def pool_size(self, flags: RecommendationFilters, guild_id: int | None) -> int:
+        return await self.bot.catalog.insights.pool_size(flags.to_filters(), guild_id=guild_id)
+
     async def why_empty(self, flags: FilterOptions, guild_id: int | None) -> str:
         """Which option emptied the pool, named as the member typed it (``decade``, ``cast``)."""
         return await self.bot.catalog.insights.explain_empty(
@@ -199,29 +205,13 @@ class Recommendations(commands.Cog):
         self.reroll_budget.spend(ctx.author.id)
         guild_id = ctx.guild.id if ctx.guild else None
         review = await self.pick(filters, guild_id, ctx.channel.id)
-        # Only an interaction can answer privately; a text command's reply is public.
-        private = filters.private and ctx.interaction is not None
-        view = RandomView(
-            self, ctx.author.id, review, filters, guild_id, ctx.channel.id, private=private
+        reply = CardReply.of(
+            Kind.FOR_YOU if filters.private else Kind.ANSWER,
+            interaction=ctx.interaction is not None,
         )
-        view.message = await ctx.send(embed=review_embed(review), view=view, ephemeral=private)
-
-    @hybrid_command(name="similar", description="Films sharing a director, cast or genre")
-    @app_commands.describe(title="The film to find relatives of")
-    @commands.cooldown(*REROLL_RATE, commands.BucketType.user)
-    async def similar(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
-        guild_id = ctx.guild.id if ctx.guild else None
-        found = await self.bot.catalog.finder.resolve(title, guild_id)
-        if found.best is None:
-            raise UserError(f"No review matches “{discord.utils.escape_markdown(title[:80])}”.")
-        related = await self.bot.catalog.insights.related(found.best, guild_id=guild_id)
-        await ctx.send(embed=similar_embed(found.best, related))
-
-    @similar.autocomplete("title")
-    async def similar_title_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await title_choices(self.bot, interaction, current)
+        shown = await show_card(review, reply)
+        view = RandomView(self, ctx.author.id, reply, shown, filters, guild_id, ctx.channel.id)
+        view.message = await ctx.send(embed=shown.embed, view=view, ephemeral=reply.private)
 
     @hybrid_command(name="top", description="The best-scored reviews")
     @commands.cooldown(*REROLL_RATE, commands.BucketType.user)

@@ -1,4 +1,4 @@
-"""Members look reviews up: /review, !review, and "@bot <title>"."""
+"""Members look reviews up by title: /review, !review, "@bot <title>", and /similar."""
 
 from __future__ import annotations
 
@@ -11,16 +11,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import closest_match_text, no_match_text, review_embed, wanted_embed
+from bot.embeds import wanted_embed
 from bot.faults import CatalogUnavailable, OperatorFault
-from bot.finder import Lookup
 from bot.hybrid import hybrid_command
 from bot.member_errors import UserError
-from bot.models import Review
 from bot.permissions import Actor, is_moderator
 from bot.replies import reply_with_error, report_unexpected
 from bot.shutdown import settle
-from bot.views import ReviewView
+from bot.views import ShowFilm, answer_lookup, show_card, similar_list
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -47,8 +45,15 @@ class Reviews(commands.Cog):
     async def review(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
         await self.answer(ctx, title)
 
+    @hybrid_command(name="similar", description="Films sharing a director, cast or genre")
+    @app_commands.describe(title="The film to find relatives of")
+    async def similar(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
+        guild_id = ctx.guild.id if ctx.guild else None
+        await self.answer(ctx, title, similar_list(self.bot.catalog, guild_id))
+
     @review.autocomplete("title")
-    async def review_title_autocomplete(
+    @similar.autocomplete("title")
+    async def title_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         return await title_choices(self.bot, interaction, current)
@@ -92,8 +97,11 @@ class Reviews(commands.Cog):
         except Exception as error:  # no command wraps a mention, so its errors stop here
             await reply_with_error(ctx, error, f"mention by {message.author.id}")
 
-    async def answer(self, ctx: commands.Context[ReviewBot], query: str) -> None:
-        self.bot.lookup_budget.spend(ctx.author.id)  # /review, !review and @bot alike
+    async def answer(
+        self, ctx: commands.Context[ReviewBot], query: str, show: ShowFilm = show_card
+    ) -> None:
+        """Find the film ``query`` means and reply with what ``show`` shows for it."""
+        self.bot.lookup_budget.spend(ctx.author.id)  # /review, !review, @bot and /similar alike
         query = " ".join(query.split())
         if not query:
             raise UserError("Tell me which film: `/review title: all of us strangers`.")
@@ -101,33 +109,23 @@ class Reviews(commands.Cog):
             raise UserError(f"That title is too long (at most {MAX_QUERY_LENGTH} characters).")
         guild_id = ctx.guild.id if ctx.guild else None
         finder = self.bot.catalog.finder
-        # In turn with every other lookup, so a burst is answered in order and in time;
-        # deferred publicly only when the answer is sure to be a (public) card.
-        async with self.bot.turns.take(
-            ctx.interaction, private=lambda: not finder.surely_shows_card(query, guild_id)
-        ):
-            found = await finder.resolve(query, guild_id)
-            if found.best is None:
-                await self._no_card(ctx, found, guild_id)
-                return
-            # A closest match is shown as what it is, with the other close titles.
-            content = None if found.exact else closest_match_text(found.query)
-            await send_review(ctx, found.best, alternatives=found.menu, content=content)
 
-    async def _no_card(
-        self, ctx: commands.Context[ReviewBot], found: Lookup, guild_id: int | None
-    ) -> None:
-        """Nothing sure enough for a card: privately, the nearest titles as a menu."""
-        text = no_match_text(found.query, offered=bool(found.menu))
-        if found.menu:
-            await send_review(ctx, None, alternatives=found.menu, content=text, ephemeral=True)
-        else:
-            await ctx.send(text, ephemeral=True)
-        # Recorded after answering: the member never waits on a write (which may queue
-        # behind an import), and a busy catalog costs only this one count in /wanted.
-        task = asyncio.create_task(self._record_miss(guild_id, found.query))
-        self._recording.add(task)
-        task.add_done_callback(self._recording.discard)
+        def private() -> bool:  # cheap: how to defer if this must wait its turn
+            return not finder.surely_shows_card(query, guild_id)
+
+        # In turn with every other lookup, so a burst is answered in order and in time;
+        # deferred publicly only when the answer is sure to be a (public) reply.
+        async with self.bot.turns.take(ctx.interaction, private=private):
+            found = await finder.resolve(query, guild_id)
+            deferred = ctx.interaction is not None and ctx.interaction.response.is_done()
+            await answer_lookup(ctx, found, show, deferred_privately=deferred and private())
+        if found.best is None:
+            # Recorded after answering: the member never waits on a write (which may
+            # queue behind an import), and a busy catalog costs only this one count in
+            # /wanted.
+            task = asyncio.create_task(self._record_miss(guild_id, found.query))
+            self._recording.add(task)
+            task.add_done_callback(self._recording.discard)
 
     async def _record_miss(self, guild_id: int | None, query: str) -> None:
         """Record a miss in the background; whatever stops it is told, never lost in a task."""
@@ -146,27 +144,6 @@ class Reviews(commands.Cog):
     async def misses_recorded(self) -> None:
         """Wait for the misses answered so far to be written (so /wanted counts them)."""
         await asyncio.gather(*self._recording)
-
-
-async def send_review(
-    ctx: commands.Context[ReviewBot],
-    review: Review | None,
-    *,
-    alternatives: list[Review],
-    **extra: Any,
-) -> ReviewView:
-    """Reply with the review card and its controls (or, with no review, only the menu
-    of ``alternatives``); returns the view for callers to extend."""
-    guild_id = ctx.guild.id if ctx.guild else None
-
-    async def load(review_id: int) -> Review | None:
-        return await ctx.bot.catalog.finder.get(review_id, guild_id)
-
-    view = ReviewView(ctx.author.id, review, load=load, alternatives=alternatives)
-    if review is not None:
-        extra["embed"] = review_embed(review)
-    view.message = await ctx.send(view=view, **extra)
-    return view
 
 
 async def title_choices(

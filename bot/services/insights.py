@@ -46,6 +46,11 @@ class Insights:
         filters = await self._finder.with_people(filters, guild_id)
         return await self._reviews.list_reviews(filters, guild_id=guild_id, limit=limit)
 
+    async def pool_size(self, filters: ReviewFilters, *, guild_id: int | None) -> int:
+        """How many reviews ``guild_id`` sees that match ``filters``."""
+        filters = await self._finder.with_people(filters, guild_id)
+        return await self._reviews.count(filters, guild_id=guild_id)
+
     async def explain_empty(
         self, steps: Sequence[tuple[str, ReviewFilters]], described: str, guild_id: int | None
     ) -> str:

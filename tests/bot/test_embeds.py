@@ -10,17 +10,21 @@ from typing import Any
 import discord
 import pytest
 
+from bot.cards import Kind
 from bot.embeds import (
     CAST_SHOWN,
     CHART_FILE,
     EXCERPT_LIMIT,
     describe_filters,
+    describe_options,
     format_names,
     format_runtime,
     format_score,
     full_review_pages,
     history_pages,
+    lookup_text,
     no_match_text,
+    only_film_text,
     paginate_text,
     plain,
     ranked_list_embed,
@@ -28,6 +32,7 @@ from bot.embeds import (
     safe_text,
     score_bar,
     score_colour,
+    shared_text,
     similar_embed,
     stats_embed,
     wanted_embed,
@@ -1017,6 +1022,29 @@ def test_no_card_reply_with_titles_to_offer_asks_did_you_mean() -> None:
 def test_no_card_reply_with_nothing_to_offer_says_no_review_matches() -> None:
     text = no_match_text("**qwzx**", offered=False)
     assert text.startswith("No review matches “\\*\\*qwzx\\*\\*”.")
+
+
+@pytest.mark.parametrize(
+    ("kind", "expected"),
+    [
+        (Kind.ANSWER, None),
+        (Kind.CLOSEST_MATCH, "Closest match for “moonlihgt”:"),
+        (Kind.NO_CARD, "Nothing called “moonlihgt” — did you mean:"),
+    ],
+)
+def test_the_reply_to_a_typed_title_says_what_it_shows(kind: Kind, expected: str | None) -> None:
+    assert lookup_text(kind, "moonlihgt", offered=True) == expected
+
+
+def test_a_shared_card_names_the_sharer_with_their_markdown_shown_literally() -> None:
+    assert shared_text("sam") == "sam shared this review."
+    assert shared_text("**big**  _name_") == "\\*\\*big\\*\\* \\_name\\_ shared this review."
+
+
+def test_the_only_film_names_the_filters_as_the_empty_pool_message_does() -> None:
+    described = describe_options({"director": "nolan", "min_score": 8})
+    assert only_film_text(described) == "That's the only film matching director: nolan · score ≥ 8."
+    assert only_film_text("") == "That's the only film in the catalog."
 
 
 # -- /config show ---------------------------------------------------------------------

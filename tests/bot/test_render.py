@@ -271,13 +271,15 @@ def test_emoji_only_button_is_labelled_by_its_emoji() -> None:
 
 
 async def test_review_view_controls_render_numbered() -> None:
-    from bot.views import ReviewView
+    from bot.cards import CardReply, Kind
+    from bot.views import ReviewView, show_card
 
     async def load(review_id: int) -> Review | None:
         return None
 
     other = Review(title="Strangers", year=1991, id=7)
-    view = ReviewView(1, STRANGERS, load=load, alternatives=[other])
+    reply = CardReply.of(Kind.ANSWER, interaction=True)
+    view = ReviewView(1, reply, await show_card(STRANGERS, reply), load=load, alternatives=[other])
     lines, numbering = rendered(
         {"embeds": [review_embed(STRANGERS).to_dict()], "components": view.to_components()}
     )

@@ -72,16 +72,17 @@ BY_TITLE = {film.display_title: film for film in with_starter(*EXTRA_FILMS, COLL
 VISIBLE = list(BY_TITLE.values())
 BEST_FIRST = sorted(VISIBLE, key=lambda film: (film.score is None, -(film.score or 0), film.title))
 
-# Each filter option, a value that keeps only a few films, and what it means for a film.
+# Each filter option, a value that keeps only a few films (at least two: "Another" on a
+# one-film pool says so instead of re-rolling), and what it means for a film.
 FILTERS: dict[str, tuple[dict[str, Any], Callable[[Review], bool]]] = {
     "min_score": ({"min_score": 9.5}, lambda film: (film.score or 0) >= 9.5),
     "verdict": ({"verdict": "Mixed"}, lambda film: film.verdict == "Mixed"),
-    "decade": ({"decade": 1970}, lambda film: 1970 <= film.year <= 1979),
+    "decade": ({"decade": 1980}, lambda film: 1980 <= film.year <= 1989),
     "year_from": ({"year_from": 2020}, lambda film: film.year >= 2020),
     "year_to": ({"year_to": 1985}, lambda film: film.year <= 1985),
     "director": ({"director": "Michael Mann"}, lambda film: "Michael Mann" in film.directors),
     "cast": ({"cast": "Paul Mescal"}, lambda film: "Paul Mescal" in film.cast),
-    "genre": ({"genre": "Family"}, lambda film: "Family" in film.genres),
+    "genre": ({"genre": "Adventure"}, lambda film: "Adventure" in film.genres),
     "max_runtime": ({"max_runtime": 100}, lambda film: (film.runtime or 0) <= 100),
 }
 
@@ -414,7 +415,7 @@ async def test_similar_accepts_an_autocomplete_pick(run: BotRun) -> None:
 
 
 async def test_similar_with_an_unknown_title_is_refused_ephemerally(run: BotRun) -> None:
-    result = await run.discord.slash("similar", {"title": "Zzyzx Road Trip"})
+    result = await run.discord.slash("similar", {"title": "qwzx plorf"})
 
     assert result.ephemeral
     assert result.message.content.startswith("No review matches")
