@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import os
 import signal
 import sqlite3
 import sys
@@ -21,7 +23,7 @@ from bot.faults import OperatorFault
 from bot.formats.export import EXPORTERS
 from bot.importers import FORMATS, ImportFailed, iter_reviews
 from bot.member_errors import UserError
-from bot.models import Review, ReviewDraft, ReviewFilters
+from bot.models import CatalogStats, Review, ReviewDraft, ReviewFilters
 from bot.services.curation import copy_catalog, import_into
 from bot.validation import elide
 
@@ -39,6 +41,9 @@ MAX_SQLITE_ID = 2**63 - 1  # ids are SQLite integers
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Commands that only read: they never create a database (a typo must not make one).
 READ_ONLY = frozenset({"export", "search", "show", "stats", "backup", "history"})
+DATABASE_HELP = "SQLite file or postgresql:// URL (overrides DATABASE_PATH and DATABASE_URL)"
+# A shell reports a command that wrote into a closed pipe as killed by SIGPIPE: 128 + 13.
+CLOSED_PIPE_STATUS = 141
 
 
 class ProgressBar:
@@ -81,6 +86,19 @@ class ProgressBar:
             self._closed = True
 
 
+class Stdout(Console):
+    """Standard output for commands and the console: a reader that closed the pipe
+    (`reviewbot export | head`) ends the command quietly, as any Unix tool's would."""
+
+    def __init__(self) -> None:
+        super().__init__(highlight=False, soft_wrap=True)
+
+    def on_broken_pipe(self) -> None:
+        # rich would exit with status 1; main() ends with the closed-pipe status instead.
+        self.quiet = True
+        raise BrokenPipeError
+
+
 class CliError(Exception):
     """Ends the command with one line on stderr and a non-zero exit code."""
 
@@ -114,14 +132,19 @@ def build_parser() -> argparse.ArgumentParser:
         prog="reviewbot",
         description="A Discord bot for a film community's reviews, and its catalog tools.",
     )
-    parser.add_argument(
-        "--database",
-        help="SQLite file or postgresql:// URL (overrides DATABASE_PATH and DATABASE_URL)",
-    )
-    # Also accepted after the subcommand (`reviewbot console --database x.db`).
+    parser.add_argument("--database", metavar="PATH", help=DATABASE_HELP)
+    # Also accepted after the subcommand (`reviewbot console --database x.db`); SUPPRESS
+    # as the default keeps a value given before the subcommand.
     database = _Parser(add_help=False)
-    database.add_argument("--database", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-    parser.add_argument("--env-file", type=Path, default=Path(".env"), help=argparse.SUPPRESS)
+    database.add_argument(
+        "--database", metavar="PATH", default=argparse.SUPPRESS, help=DATABASE_HELP
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        metavar="FILE",
+        help="read settings from FILE (default: .env, when there is one)",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("run", parents=[database], help="run the bot (the default)")
@@ -138,7 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
         "export", parents=[database], help="write the catalog as JSON or CSV"
     )
     exporting.add_argument("--format", choices=sorted(EXPORTERS), default="json")
-    exporting.add_argument("--output", type=Path, help="file to write (default: stdout)")
+    exporting.add_argument(
+        "--output", type=Path, metavar="FILE", help="file to write (default: stdout)"
+    )
     exporting.add_argument("--guild", type=guild_id, help="export this guild's reviews")
 
     searching = commands.add_parser(
@@ -151,8 +176,11 @@ def build_parser() -> argparse.ArgumentParser:
     showing.add_argument("id", type=review_id)
 
     stats = commands.add_parser(
-        "stats", parents=[database], help="catalog size and score distribution"
+        "stats",
+        parents=[database],
+        help="catalog size and scores: the global catalog and each server, as /stats there",
     )
+    stats.add_argument("--guild", type=guild_id, help="only this server, as /stats shows it there")
     stats.add_argument(
         "--chart", type=Path, metavar="FILE.png", help="also write the /stats chart to this PNG"
     )
@@ -168,7 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     backing_up = commands.add_parser(
         "backup", parents=[database], help="consistent copy of the database, live"
     )
-    backing_up.add_argument("path", type=Path)
+    backing_up.add_argument("path", type=Path, metavar="FILE")
 
     samples = commands.add_parser(
         "samples", parents=[database], help="the starter catalog's sample reviews"
@@ -188,10 +216,13 @@ def build_parser() -> argparse.ArgumentParser:
         "console", parents=[database], help="try the bot in this terminal, no Discord"
     )
     console.add_argument("--as-mod", action="store_true", help="act as a moderator")
-    console.add_argument("--script", type=Path, help="run the lines of FILE, print the replies")
+    console.add_argument(
+        "--script", type=Path, metavar="FILE", help="run the lines of FILE, print the replies"
+    )
     console.add_argument(
         "--save-dir",
         type=Path,
+        metavar="DIR",
         help="save files the bot sends (exports, /stats charts) into this folder",
     )
 
@@ -205,19 +236,62 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    stdout = Console(highlight=False, soft_wrap=True)
     try:
-        settings = load_settings(args.env_file).with_database(args.database)
-        return asyncio.run(_dispatch(args, settings, stdout))
+        args = build_parser().parse_args(argv)
+        stdout = Stdout()
+        settings = load_settings(_env_file(args.env_file)).with_database(args.database)
+        return asyncio.run(_interruptible(_dispatch(args, settings, stdout)))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `reviewbot export | head`: the reader has all it wanted
+        _discard_stdout()
+        return CLOSED_PIPE_STATUS
     except (CliError, ConfigError, UserError, OperatorFault) as error:
         _print_error(str(error))
         return 2
     except (sqlite3.Error, OSError) as error:  # the disk or the file said no
         _print_error(f"{type(error).__name__}: {error}")
         return 1
-    except KeyboardInterrupt:
-        return 130
+
+
+async def _interruptible(command: Awaitable[int]) -> int:
+    """Ctrl-C cancels the command; what then breaks while it stops (a closed connection
+    under a half-started bot, say) is no news, so the command ends as interrupted. So
+    does a command that finished although Ctrl-C was pressed: Python 3.11's
+    ``asyncio.wait_for`` can drop a cancellation, but the task still counts it."""
+    task = asyncio.current_task()
+    try:
+        status = await command
+    except Exception:
+        if task is not None and task.cancelling():
+            raise asyncio.CancelledError from None
+        raise
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+    return status
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit raises no second error."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
+def _env_file(given: Path | None) -> Path | None:
+    """The settings file: one named with --env-file must be a file; .env is optional."""
+    if given is None:
+        return Path(".env")
+    _check_input_file(given, "settings file")
+    return given
+
+
+def _check_input_file(path: Path, what: str) -> None:
+    if path.is_dir():
+        raise CliError(f"{path}: is a directory; name a {what}")
+    if not path.exists():
+        raise CliError(f"{path}: no such file")
 
 
 def _print_error(text: str) -> None:
@@ -238,9 +312,10 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
 
         script = _read_script(args.script) if args.script else None
         if args.save_dir is not None and not args.save_dir.is_dir():
-            raise CliError(f"{args.save_dir}: no such folder")
+            problem = "is a file, not a folder" if args.save_dir.exists() else "no such folder"
+            raise CliError(f"{args.save_dir}: {problem}")
         return await run_console(
-            settings, as_mod=args.as_mod, script=script, save_dir=args.save_dir
+            settings, out, as_mod=args.as_mod, script=script, save_dir=args.save_dir
         )
     if command == "sync":
         import discord
@@ -263,8 +338,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
         )
     if command == "import":
         for path in args.files:
-            if not path.is_file():
-                raise CliError(f"{path}: no such file")
+            _check_input_file(path, "review file")
         return await _import(settings, args, out)
     from bot.catalog import Catalog  # the title index: not for a one-off import
 
@@ -278,10 +352,9 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
 
 
 def _read_script(path: Path) -> list[str]:
+    _check_input_file(path, "script file")
     try:
         return path.read_text(encoding="utf-8").splitlines()
-    except FileNotFoundError:
-        raise CliError(f"{path}: no such file") from None
     except UnicodeDecodeError:
         raise CliError(f"{path}: not UTF-8 text") from None
     except OSError as error:
@@ -469,14 +542,28 @@ async def _named_review(catalog: Catalog, text: str, guild: int | None) -> Revie
 
 
 async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
-    stats = await catalog.insights.stats(guild_id=None)
-    out.print(f"Reviews: {stats.total}   average score: {stats.average_score}")
+    """What /stats shows: in a DM (the global catalog) and in each server that has
+    reviews of its own (the global catalog and those), or in the one ``--guild`` names."""
+    servers = await catalog.insights.server_scopes()
+    if args.guild is None:
+        _print_stats(out, await catalog.insights.stats(guild_id=None), "the global catalog")
+    for guild in servers if args.guild is None else [args.guild]:
+        where = f"server {guild} as /stats shows it: its own {servers.get(guild, 0)} and global"
+        _print_stats(out, await catalog.insights.stats(guild_id=guild), where)
+    if args.chart is not None:
+        await _write_chart(catalog, args.chart, out)
+
+
+def _print_stats(out: Console, stats: CatalogStats, where: str) -> None:
+    average = "—" if stats.average_score is None else f"{stats.average_score:g}"
+    out.print(f"Reviews: {stats.total}   average score: {average}   ({where})")
     for bucket, count in sorted(stats.score_buckets.items(), reverse=True):
         out.print(f"  {bucket:>2}–{bucket}.9  {count}")
     for label, count in stats.verdicts.items():
         out.print(f"  {label}: {count}")
-    if args.chart is not None:
-        await _write_chart(catalog, args.chart, out)
+    if stats.top_directors:
+        directors = ", ".join(f"{name} ({count})" for name, count in stats.top_directors)
+        out.print(f"  Most-reviewed directors: {directors}")
 
 
 async def _write_chart(catalog: Catalog, path: Path, out: Console) -> None:
@@ -531,6 +618,9 @@ def _is_sqlite_file(path: Path) -> bool:
 
 async def _samples(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
     removed = await catalog.curation.remove_samples(actor_id=None)
+    if removed == 0:
+        out.print("No sample reviews are left to remove; nothing was changed.")
+        return
     out.print(f"Removed {removed} sample review(s); each removal is in the audit log.")
 
 
@@ -539,6 +629,8 @@ async def _migrate(settings: Settings, target: str, out: Console) -> int:
     to = settings.with_database(target).database
     if str(to) == str(settings.database):
         raise CliError("--to names the database being copied; give another one")
+    if isinstance(to, Path):
+        _check_database(to, must_exist=False)
     copy = await copy_catalog(settings.database, to, pool_size=settings.database_pool_size)
     if copy.differs is not None:
         raise CliError(f"the copy of {copy.differs} differs from {copy.source}'s")

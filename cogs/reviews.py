@@ -28,6 +28,11 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_QUERY_LENGTH = 200
+# A bare "@bot" is someone asking what the bot does: one line, not silence.
+BARE_MENTION_HINT = (
+    "Mention me with a film's title, like `@{name} all of us strangers`, or use "
+    "`/review`; `/help` lists everything I do."
+)
 
 
 class Reviews(commands.Cog):
@@ -69,14 +74,18 @@ class Reviews(commands.Cog):
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
-        """Answer "@bot all of us strangers" as if it were /review."""
+        """Answer "@bot all of us strangers" as if it were /review, and a bare "@bot"
+        with what to type."""
         if message.author.bot or self.bot.user is None:
             return
         mention = re.match(rf"^<@!?{self.bot.user.id}>\s*(.*)$", message.content, re.DOTALL)
-        if mention is None or not mention.group(1).strip():
+        if mention is None:
             return
         ctx = await self.bot.get_context(message)
         if ctx.valid:  # "@bot review heat" is already a command
+            return
+        if not mention.group(1).strip():
+            await ctx.reply(BARE_MENTION_HINT.format(name=self.bot.user.name), mention_author=False)
             return
         try:
             await self.answer(ctx, mention.group(1))

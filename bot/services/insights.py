@@ -87,6 +87,10 @@ class Insights:
         async with self._counting:
             return await self._insights.histograms(filters, guild_id=guild_id)
 
+    async def server_scopes(self) -> dict[int, int]:
+        """Servers with reviews of their own, and how many each has."""
+        return await self._insights.server_scopes()
+
     async def verdict_labels(self, *, guild_id: int | None) -> list[str]:
         return await self._insights.verdict_labels(guild_id=guild_id)
 

@@ -126,6 +126,15 @@ class Insights:
             average_score=None if average is None else round(float(average), 2),
         )
 
+    async def server_scopes(self) -> dict[int, int]:
+        """Every server that has reviews of its own, with how many (live ones)."""
+        rows = await self._db.fetchall(
+            "SELECT scope, COUNT(*) FROM reviews WHERE scope != ? AND deleted_at IS NULL "
+            "GROUP BY scope ORDER BY scope",
+            [GLOBAL_SCOPE],
+        )
+        return {int(scope): int(count) for scope, count in rows}
+
     async def histograms(
         self, filters: ReviewFilters, *, guild_id: int | None, genres: int = 10
     ) -> CatalogHistograms:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import sqlite3
 from pathlib import Path
@@ -10,11 +11,12 @@ import pytest
 from PIL import Image
 
 from bot.charts import HEIGHT_PX, WIDTH_PX
-from bot.cli import NO_TOKEN_MESSAGE, main
+from bot.cli import NO_TOKEN_MESSAGE, build_parser, main
 from bot.config import VARIABLES
 
 FIXTURES = Path(__file__).parent.parent / "fixtures"
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "all-of-us-strangers.txt"
+EXAMPLE = Path(__file__).resolve().parents[2] / "data" / "examples" / "the-ferrymans-almanac.txt"
 
 
 @pytest.fixture(autouse=True)
@@ -47,6 +49,18 @@ def test_sync_without_a_token_says_how_to_set_one(capsys: pytest.CaptureFixture[
 def test_console_save_dir_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli("console", "--save-dir", str(tmp_path / "missing")) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_help_lists_every_option_of_every_command() -> None:
+    parser = build_parser()
+    [commands] = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    for parsed in (parser, *commands.choices.values()):
+        text = parsed.format_help()
+        options = [o for a in parsed._actions for o in a.option_strings]
+        assert all(option in text for option in options), (parsed.prog, text)
+        if parsed is not parser:
+            assert "--database PATH" in text, parsed.prog
+    assert "--env-file FILE" in parser.format_help()
 
 
 def test_no_subcommand_means_run(capsys: pytest.CaptureFixture[str]) -> None:
@@ -189,6 +203,23 @@ def test_seed_page_imports_and_exports_every_field(
         "id", "scope", "created_by", "created_at", "updated_by", "updated_at",
     }  # fmt: skip
     assert expected <= set(record)
+
+
+def test_the_example_page_the_readme_imports_reads_every_field(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "x.db")
+    assert cli("--database", db, "import", str(EXAMPLE)) == 0
+    assert cli("--database", db, "export", "--format", "json") == 0
+    [record] = json.loads(capsys.readouterr().out.split("\n", 1)[1])
+    assert (record["title"], record["year"]) == ("The Ferryman's Almanac", 2024)
+    assert record["tagline"] == "Every crossing is written down, and none of them is the same."
+    assert record["directors"] == ["Ilse Varga"]
+    assert record["cast"] == ["Tomas Okafor-Reid", "Lin Pereira", "Agnes Brodie"]
+    assert (record["runtime"], record["score"], record["verdict"]) == (104, 8.0, "Recommended")
+    assert record["verdict_text"].startswith("A quiet, well-observed drama")
+    assert record["body"].startswith("For thirty years Aurel has run the last car ferry")
+    assert "Keep Exploring" not in record["body"] and "Scene from" not in record["body"]
 
 
 def test_database_may_also_follow_the_subcommand(

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
+import pytest
 from PIL import Image
+from rich.console import Console
 
 from bot.charts import HEIGHT_PX, WIDTH_PX
-from bot.console import history_path
+from bot.console import ConsoleSession, history_path
+from standin import default_stand_in
+from standin.defaults import MEMBER_ID
 
 HEAT_1986 = {
     "title": "Heat",
@@ -186,6 +194,9 @@ def test_console_on_an_empty_database_loads_the_samples_says_so_and_they_can_be_
     assert "No review matches" in again.stdout  # and the samples are not loaded again
     assert "starter catalog" not in again.stderr
 
+    none_left = reviewbot(database, "samples", "remove")
+    assert none_left.stdout == "No sample reviews are left to remove; nothing was changed.\n"
+
 
 def test_console_on_a_database_with_reviews_adds_no_samples(tmp_path: Path) -> None:
     database = tmp_path / "console.db"
@@ -198,3 +209,199 @@ def test_console_on_a_database_with_reviews_adds_no_samples(tmp_path: Path) -> N
     assert "starter catalog" not in done.stderr
     stats = reviewbot(database, "stats")
     assert stats.stdout.startswith("Reviews: 1 ")
+
+
+# -- what people type (issue 22) ---------------------------------------------------------
+
+CONSOLE_FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "console"
+PLAIN_LINE_ANSWER = (
+    "“hello there” is a plain message, which the bot does not answer; to look it up, "
+    "type /review hello there or @bot hello there; help lists the rest."
+)
+
+
+def answers(out: str) -> list[tuple[str, list[str]]]:
+    """Each echoed line (``> …``) with the lines printed after it, blank ones left out."""
+    blocks: list[tuple[str, list[str]]] = []
+    for line in out.splitlines():
+        if line.startswith("> "):
+            blocks.append((line[2:], []))
+        elif line.strip() and blocks:
+            blocks[-1][1].append(line)
+    return blocks
+
+
+def test_channel_and_role_options_take_what_a_member_types(tmp_path: Path) -> None:
+    typed = [
+        "/config announce channel: #announcements",
+        "/config modrole role: @moderator",
+        "/config modrole role: <@&4001>",
+        "/config announce channel: <#2001>",
+        "/config announce channel:2001",
+        "/config modrole role: @Moderators",
+        "/config announce channel: #nowhere",
+    ]
+    blocks = dict(answers(run_script(tmp_path, typed, "--as-mod")))
+
+    assert "New reviews will be posted in #announcements;" in "\n".join(blocks[typed[0]])
+    for role in typed[1:3]:
+        assert "Members with @Moderator can now use /catalog." in "\n".join(blocks[role])
+    for channel in typed[3:5]:
+        assert "New reviews will be posted in #reviews;" in "\n".join(blocks[channel])
+    assert blocks[typed[5]] == [
+        "! no role '@Moderators' in Film Club; there are @everyone, @reviewbot, @Moderator"
+    ]
+    assert blocks[typed[6]] == [
+        "! no channel '#nowhere' in Film Club; there are #reviews, #announcements"
+    ]
+
+
+def test_a_published_review_is_printed_under_the_announcement_channel(tmp_path: Path) -> None:
+    lines = [
+        "/config announce channel: #announcements",
+        "/catalog add title:Console Test Film year:2020 score:7.5 director:Jane Roe",
+        "A verdict typed into the form.",
+        "",
+        "1",
+    ]
+    blocks = answers(run_script(tmp_path, lines, "--as-mod"))
+
+    published, after = blocks[-1]
+    assert published == "1"
+    assert "Published Console Test Film (2020) (#16)." in after
+    label = after.index("In #announcements:")
+    assert after[label + 1] == "New in the catalog:"
+    assert after[label + 2] == "▌ Console Test Film (2020)"
+
+
+def test_a_plain_line_and_a_bare_mention_are_answered_in_one_line(tmp_path: Path) -> None:
+    blocks = answers(run_script(tmp_path, ["hello there", "@bot", "!nonsense"]))
+
+    assert blocks == [
+        ("hello there", [PLAIN_LINE_ANSWER]),
+        (
+            "@bot",
+            [
+                "Mention me with a film's title, like `@reviewbot all of us strangers`, or use "
+                "`/review`; `/help` lists everything I do."
+            ],
+        ),
+        (
+            "!nonsense",
+            [
+                "! no command !nonsense; there are !help, !random, !review, !similar, !stats, "
+                "!top, !wanted"
+            ],
+        ),
+    ]
+
+
+async def test_a_plain_line_is_answered_by_the_console_without_waiting_for_the_bot() -> None:
+    """The answer comes from the console itself: nothing is posted, so nothing is
+    waited for (a post would wait up to the stand-in's 5 s for a reply that never comes)."""
+    stand_in = default_stand_in()  # never started: there is no bot to wait for
+    printed = io.StringIO()
+    session = ConsoleSession(stand_in, MEMBER_ID, Console(file=printed, width=400))
+
+    async def no_form(prompt: str) -> str:
+        raise AssertionError(f"a plain line opened a form field {prompt!r}")
+
+    await session.handle("hello there", no_form)
+
+    assert printed.getvalue().splitlines() == [PLAIN_LINE_ANSWER]
+    assert stand_in.messages == {}
+
+
+def test_no_line_of_a_hostile_script_ends_the_session_or_prints_a_traceback(
+    tmp_path: Path,
+) -> None:
+    script = CONSOLE_FIXTURES / "hostile.txt"
+    lines = script.read_text(encoding="utf-8").splitlines()
+    typed = [line for line in lines[: lines.index("quit")] if line.strip()[:1] not in ("", "#")]
+    assert len(typed) == 50
+
+    done = reviewbot(tmp_path / "console.db", "console", "--as-mod", "--script", str(script))
+
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Traceback" not in done.stdout + done.stderr
+    assert all(line.startswith("INFO ") for line in done.stderr.splitlines()), done.stderr
+    blocks = answers(done.stdout)
+    assert len(blocks) == len(typed)  # every line was read, and nothing after `quit`
+    for echoed, answer in blocks:
+        assert answer, f"no answer to {echoed!r}"
+        if answer[0].startswith(("!", "“")):  # the console's own answer: one line
+            assert len(answer) == 1, (echoed, answer)
+    assert blocks[-1][0] == "/stats" and "▌ Catalog statistics" in blocks[-1][1]
+
+
+@pytest.mark.parametrize("moment", ["start-up", "script"])
+def test_ctrl_c_ends_the_console_quietly(tmp_path: Path, moment: str) -> None:
+    """Ctrl-C while the bot starts (it has just loaded the samples, before it syncs) or
+    while a script runs: exit 130, no traceback, and no hang (the process ends only once
+    every database thread has closed)."""
+    script = tmp_path / "long.txt"
+    script.write_text("/review heat\n/top\n/stats\n" * 200, encoding="utf-8")
+    command = [sys.executable, "-m", "bot", "--database", str(tmp_path / "c.db")]
+    process = subprocess.Popen(
+        [*command, "console", "--script", str(script)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    read = Drain(process.stdout), Drain(process.stderr)
+    watched, mark = (read[1], "starter catalog") if moment == "start-up" else (read[0], "> /stats")
+    try:
+        assert watched.wait_for(mark), "".join(read[1].lines)
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=60)
+    finally:
+        process.kill()
+    out, err = ("".join(drained.finish()) for drained in read)
+
+    assert process.returncode == 130, err[-2000:]
+    assert "Traceback" not in out + err
+    assert all(line.startswith("INFO ") for line in err.splitlines()), err[-2000:]
+
+
+class Drain:
+    """Reads a child's stream on a thread, so waiting for one line never blocks the other."""
+
+    def __init__(self, stream: Any) -> None:
+        self.lines: list[str] = []
+        self._seen = threading.Condition()
+        self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._thread.start()
+
+    def _read(self, stream: Any) -> None:
+        for line in stream:
+            with self._seen:
+                self.lines.append(line)
+                self._seen.notify_all()
+
+    def wait_for(self, text: str, timeout: float = 120) -> bool:
+        with self._seen:
+            return self._seen.wait_for(lambda: any(text in line for line in self.lines), timeout)
+
+    def finish(self) -> list[str]:
+        self._thread.join(timeout=60)
+        return self.lines
+
+
+def test_the_consoles_stats_agree_with_the_cli_for_its_server(tmp_path: Path) -> None:
+    """The console's member is in server 1001: /stats there counts the global catalog and
+    the server's own reviews, as `reviewbot stats` reports for that server."""
+    database = tmp_path / "console.db"
+    for scope in ([], ["--guild", "1001"], ["--guild", "1002"]):
+        films = [{"title": f"Film {len(scope)}{n}", "year": 2001, "score": 8.0} for n in range(3)]
+        (tmp_path / "films.json").write_text(json.dumps(films), encoding="utf-8")
+        assert reviewbot(database, "import", *scope, str(tmp_path / "films.json")).returncode == 0
+
+    console = reviewbot(database, "console", stdin="/stats\n")
+    cli = reviewbot(database, "stats")
+
+    assert "▌ Reviews: 6" in console.stdout.splitlines()
+    assert (
+        "Reviews: 6   average score: 8   (server 1001 as /stats shows it: its own 3 and global)"
+        in (cli.stdout.splitlines())
+    )

@@ -255,6 +255,17 @@ async def test_mention_is_answered_like_review(run: BotRun) -> None:
     assert [title_of(reply) for reply in replies] == ["All of Us Strangers (2023)"]
 
 
+@pytest.mark.parametrize("after", ["", "   ", "\n"])
+async def test_a_bare_mention_is_answered_with_a_one_line_hint(run: BotRun, after: str) -> None:
+    [reply] = await run.discord.send_message(after, mentions_bot=True)
+    assert reply.content == (
+        "Mention me with a film's title, like `@reviewbot all of us strangers`, or use "
+        "`/review`; `/help` lists everything I do."
+    )
+    assert reply.message_reference is not None  # a reply to the mention, in its channel
+    assert reply.allowed_mentions == {"parse": [], "replied_user": False}  # pings nobody
+
+
 async def test_prefix_command_without_a_title_explains_what_is_missing(run: BotRun) -> None:
     replies = await run.discord.send_message("!review")
     assert "Missing `title`" in replies[0].content

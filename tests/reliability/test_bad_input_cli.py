@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import MAX_ERROR_LINE, main
+from bot.cli import CLOSED_PIPE_STATUS, MAX_ERROR_LINE, main
 from tests.conftest import make_read_only
 from tests.reliability.processes import REPO, child_environment
 
@@ -280,3 +280,126 @@ def test_a_valid_token_with_no_network_is_one_line(tmp_path: Path) -> None:
     [line] = result.stderr.splitlines()
     assert "cannot reach Discord" in line and "Traceback" not in result.stderr
     assert not (tmp_path / "net.db").exists()
+
+
+# -- a Unix tool (issue 22) ---------------------------------------------------------------
+
+
+def start_cli(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", *args],
+        cwd=cwd,
+        env=child_environment(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def ended(process: subprocess.Popen[str]) -> str:
+    """The child's stderr, once it has exited (a hang fails the test)."""
+    assert process.stderr is not None
+    try:
+        stderr = process.stderr.read()
+        process.wait(timeout=TIMEOUT)
+    finally:
+        process.kill()
+    return stderr
+
+
+def test_export_into_a_pipe_its_reader_closes_ends_quietly(tmp_path: Path) -> None:
+    """`reviewbot export | head -1`: far more than a pipe holds, and the reader leaves."""
+    films = [{"title": f"Film number {n}", "year": 2000, "score": 7.0} for n in range(3000)]
+    (tmp_path / "many.json").write_text(json.dumps(films), encoding="utf-8")
+    database = str(tmp_path / "many.db")
+    assert main(["--database", database, "import", str(tmp_path / "many.json")]) == 0
+
+    process = start_cli("--database", database, "export", cwd=tmp_path)
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    process.stdout.close()
+    stderr = ended(process)
+
+    assert first == "[\n"
+    assert (process.returncode, stderr) == (CLOSED_PIPE_STATUS, "")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["stats"], ["search", "amelie"], ["show", "1"], ["export", "--format", "csv"]],
+)
+def test_a_closed_pipe_ends_every_command_quietly(database: Path, command: list[str]) -> None:
+    process = start_cli("--database", str(database), *command, cwd=database.parent)
+    assert process.stdout is not None
+    process.stdout.close()  # the reader is gone before the command has written anything
+    stderr = ended(process)
+    assert (process.returncode, stderr) == (CLOSED_PIPE_STATUS, "")
+
+
+def test_a_closed_pipe_ends_the_console_quietly(tmp_path: Path) -> None:
+    script = tmp_path / "session.txt"
+    script.write_text("/review all of us strangers\n/stats\n", encoding="utf-8")
+    process = start_cli(
+        "--database", str(tmp_path / "c.db"), "console", "--script", str(script), cwd=tmp_path
+    )
+    assert process.stdout is not None
+    process.stdout.close()
+    stderr = ended(process)
+    assert process.returncode == CLOSED_PIPE_STATUS
+    assert "Traceback" not in stderr
+    assert all(line.startswith("INFO ") for line in stderr.splitlines()), stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["import", "{folder}"], "is a directory; name a review file"),
+        (["console", "--script", "{folder}"], "is a directory; name a script file"),
+        (["--env-file", "{folder}", "stats"], "is a directory; name a settings file"),
+        (["migrate", "--to", "{folder}"], "is a directory, not a database file"),
+        (["console", "--save-dir", "{file}"], "is a file, not a folder"),
+    ],
+)
+def test_a_directory_where_a_file_is_expected_says_so(
+    database: Path, tmp_path: Path, arguments: list[str], expected: str
+) -> None:
+    folder, file = tmp_path / "a-folder", tmp_path / "a-file.txt"
+    folder.mkdir()
+    file.write_text("not a folder\n", encoding="utf-8")
+    before = snapshot(database)
+    filled = [a.format(folder=folder, file=file) for a in arguments]
+    result = run_cli("--database", str(database), *filled, cwd=tmp_path)
+    assert_one_line(result, expected)
+    assert snapshot(database) == before
+    assert list(folder.iterdir()) == []
+
+
+def test_samples_remove_with_none_left_says_so_and_changes_nothing(database: Path) -> None:
+    before = snapshot(database)
+    result = run_cli("--database", str(database), "samples", "remove")
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout == "No sample reviews are left to remove; nothing was changed.\n"
+    assert snapshot(database) == before
+
+
+def test_stats_reports_the_global_catalog_and_each_server(database: Path, tmp_path: Path) -> None:
+    for guild, titles in (("1001", ["Own One", "Own Two"]), ("1002", ["Other Own"])):
+        own = [{"title": title, "year": 2020, "score": 6.0} for title in titles]
+        (tmp_path / f"{guild}.json").write_text(json.dumps(own), encoding="utf-8")
+        path = str(tmp_path / f"{guild}.json")
+        assert main(["--database", str(database), "import", "--guild", guild, path]) == 0
+
+    every = run_cli("--database", str(database), "stats")
+    one = run_cli("--database", str(database), "stats", "--guild", "1001")
+
+    assert every.returncode == one.returncode == 0
+    assert [line for line in every.stdout.splitlines() if line.startswith("Reviews")] == [
+        "Reviews: 3   average score: 8.97   (the global catalog)",
+        "Reviews: 5   average score: 7.78   (server 1001 as /stats shows it: its own 2 and global)",
+        "Reviews: 4   average score: 8.22   (server 1002 as /stats shows it: its own 1 and global)",
+    ]
+    assert one.stdout.splitlines()[0] == (
+        "Reviews: 5   average score: 7.78   (server 1001 as /stats shows it: its own 2 and global)"
+    )
+    assert "(the global catalog)" not in one.stdout
