@@ -385,11 +385,11 @@ async def test_stats_count_scores_verdicts_and_directors(catalog: Store) -> None
 
 
 async def test_stats_of_a_slice_count_only_the_films_in_it(catalog: Store) -> None:
-    stats = await catalog.stats(ReviewFilters(director="michael mann"), guild_id=None)
+    stats = await catalog.insights.stats(ReviewFilters(director="michael mann"), guild_id=None)
     assert (stats.total, stats.average_score) == (2, 8.65)
     assert stats.score_buckets == {8: 1, 9: 1}
     assert stats.top_directors == [("Michael Mann", 2)]
-    assert (await catalog.stats(ReviewFilters(genre="war"), guild_id=None)).total == 0
+    assert (await catalog.insights.stats(ReviewFilters(genre="war"), guild_id=None)).total == 0
 
 
 async def test_related_ranks_shared_director_above_shared_genre(catalog: Store) -> None:
