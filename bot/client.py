@@ -126,6 +126,7 @@ class ReviewBot(commands.AutoShardedBot):
         known_application: dict[str, Any] = (
             {} if application_id is None else {"application_id": application_id}
         )
+        self._shutdown_grace = settings.shutdown_grace_seconds
         metrics = Metrics(enabled=settings.metrics_port is not None)
         command_metrics = CommandMetrics(metrics)
         # Commands' first responses are timed on discord.py's own HTTP session.
@@ -275,7 +276,7 @@ class ReviewBot(commands.AutoShardedBot):
         await asyncio.shield(self._stopping)
 
     async def _stop_in_order(self) -> None:
-        drained = await self.in_flight.drain()
+        drained = await self.in_flight.drain(self._shutdown_grace)
         if drained.received:
             log.info("stopped taking interactions: %s", drained)
         if self._catalog is not None:

@@ -21,6 +21,7 @@ VARIABLES = (
     "DATABASE_POOL_SIZE",
     "SHARD_COUNT",
     "SHARD_IDS",
+    "SHUTDOWN_GRACE_SECONDS",
     "COMMAND_PREFIX",
     "OWNER_IDS",
     "DEV_GUILD_ID",
@@ -46,6 +47,10 @@ class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line a person can act on."""
 
 
+DEFAULT_SHUTDOWN_GRACE_SECONDS = 5  # Discord allows 3 s to acknowledge; a stop waits a little more
+MAX_SHUTDOWN_GRACE_SECONDS = 600  # a supervisor's stop timeout is usually well below this
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     discord_token: str | None = None
@@ -61,6 +66,8 @@ class Settings:
     log_format: str = "text"  # or "json": one object per line, for log collectors
     metrics_port: int | None = None  # None: no /metrics, /healthz or /readyz
     metrics_host: str = DEFAULT_METRICS_HOST
+    # How long a stop waits for the interactions in flight to answer (SIGTERM, SIGINT).
+    shutdown_grace_seconds: int = DEFAULT_SHUTDOWN_GRACE_SECONDS
 
     @property
     def prefix_commands_enabled(self) -> bool:
@@ -184,6 +191,7 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     pool_size = get("DATABASE_POOL_SIZE")
     shard_count, shard_ids = _parse_shards(get("SHARD_COUNT"), get("SHARD_IDS"))
     metrics_port, metrics_host = _parse_metrics(get("METRICS_PORT"), get("METRICS_HOST"))
+    grace = get("SHUTDOWN_GRACE_SECONDS")
     return Settings(
         discord_token=token,
         database_path=Path(get("DATABASE_PATH")) if get("DATABASE_PATH") else DEFAULT_DATABASE_PATH,
@@ -202,6 +210,11 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         log_format=log_format,
         metrics_port=metrics_port,
         metrics_host=metrics_host,
+        shutdown_grace_seconds=(
+            _parse_count("SHUTDOWN_GRACE_SECONDS", grace, MAX_SHUTDOWN_GRACE_SECONDS)
+            if grace
+            else DEFAULT_SHUTDOWN_GRACE_SECONDS
+        ),
     )
 
 

@@ -2,7 +2,7 @@
 
 On SIGTERM or SIGINT, ``reviewbot run`` closes the bot, and the bot first drains: an
 interaction arriving from then on is not started but refused with a short private
-"restarting" reply; those already being answered get up to :data:`DRAIN_SECONDS` to
+"restarting" reply; those already being answered get up to the ``SHUTDOWN_GRACE_SECONDS`` setting to
 finish; only then are the gateway, the HTTP session and the database closed (in that
 order, by :meth:`bot.client.ReviewBot.close`). Closing them under running handlers was
 what lost answers and logged thousands of tracebacks.
@@ -32,7 +32,6 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-DRAIN_SECONDS = 5.0  # for what is in flight to answer; Discord allows 3 s to acknowledge
 SETTLE_SECONDS = 3.0  # for background work (announcements, misses) before the database closes
 # The gateway events a member may wait on an answer to; only interactions must be
 # answered (and are counted), a message is also the bot's own post coming back.
@@ -132,7 +131,7 @@ class InFlight:
     def _forget(self, task: asyncio.Task[Any]) -> None:
         self._tasks.pop(task, None)
 
-    async def drain(self, within: float = DRAIN_SECONDS) -> Drained:
+    async def drain(self, within: float) -> Drained:
         """Stop taking events; wait up to ``within`` seconds for those in flight (and for
         the refusals sent meanwhile); then stop watching."""
         loop = asyncio.get_running_loop()

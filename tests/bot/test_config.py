@@ -317,3 +317,16 @@ def test_malformed_observability_settings_are_one_line_errors(
     error = config_error(values)
     assert message in error
     assert "\n" not in error
+
+
+def test_shutdown_grace_defaults_to_five_seconds_and_takes_a_whole_number() -> None:
+    assert settings_from_mapping({"DISCORD_TOKEN": TOKEN}).shutdown_grace_seconds == 5
+    given = settings_from_mapping({"DISCORD_TOKEN": TOKEN, "SHUTDOWN_GRACE_SECONDS": "30"})
+    assert given.shutdown_grace_seconds == 30
+
+
+@pytest.mark.parametrize("value", ["0", "601", "2.5", "soon"])
+def test_a_shutdown_grace_out_of_range_is_one_line(value: str) -> None:
+    assert config_error({"DISCORD_TOKEN": TOKEN, "SHUTDOWN_GRACE_SECONDS": value}) == (
+        f"SHUTDOWN_GRACE_SECONDS must be a whole number from 1 to 600, got {value!r}"
+    )
