@@ -12,6 +12,7 @@ one class per concern, each in its own module:
 - ``reviews`` / ``writes``: reading and changing reviews (with the audit log);
 - ``insights``: stats, related reviews, autocomplete labels;
 - ``picks``: random picks that do not repeat in a channel;
+- ``search``: reviews found by their words (``search_fts5``/``search_tsvector`` per engine);
 - ``guild``: per-guild misses and moderator role;
 - ``imports``: bulk import in short transactions, all or nothing through a journal;
 - ``identity``: which stored review an incoming one is a copy of;
@@ -38,9 +39,9 @@ from bot.store.guild import GuildState
 from bot.store.imports import ImportRunning, recover_file
 from bot.store.insights import Insights
 from bot.store.migrate import LATEST_VERSION, MIGRATIONS, POSTGRESQL_MIGRATIONS, migrate
-from bot.store.picks import Picks
 from bot.store.postgres import DEFAULT_POOL_SIZE, PostgresDatabase, is_postgres_url
 from bot.store.schema import GLOBAL_SCOPE
+from bot.store.search import Search
 from bot.store.sql import Database
 from bot.store.transfer import TABLES, copy_catalog, table_rows
 from bot.store.writes import ReviewWrites
@@ -49,7 +50,7 @@ from bot.store.writes import ReviewWrites
 DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, asyncpg.PostgresError, OSError)
 
 
-class Store(ReviewWrites, Insights, Picks, GuildState):
+class Store(ReviewWrites, Insights, Search, GuildState):
     """Async access to the review catalog. Create with :meth:`open`."""
 
     def __init__(self, db: Database, genres: GenreBits) -> None:

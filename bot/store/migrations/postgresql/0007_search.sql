@@ -29,3 +29,72 @@ ALTER TABLE reviews ADD COLUMN search_document tsvector GENERATED ALWAYS AS (
     || setweight(to_tsvector('reviewbot_english', body), 'D')
 ) STORED;
 CREATE INDEX reviews_search ON reviews USING gin (search_document);
+
+-- The indexed words (stems) and how many live reviews hold each: the vocabulary a
+-- mistyped query word is corrected against (SQLite reads its index's own, fts5vocab;
+-- ts_stat would read every review's document on every correction). Statement
+-- triggers keep it in step in the writing transaction, one set-based pass per
+-- statement however many rows it wrote (a bulk import is a few statements). An
+-- UPDATE trigger with transition tables may not name columns, so the function
+-- skips rows whose document and liveness did not change (a new genre_mask, say).
+CREATE TABLE search_vocabulary (
+    term      TEXT COLLATE "C" PRIMARY KEY,
+    documents INTEGER NOT NULL
+);
+CREATE INDEX search_vocabulary_unused ON search_vocabulary (term) WHERE documents <= 0;
+
+CREATE FUNCTION reviewbot_count_search_words() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    -- Each branch names only the transition tables its event has.
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO search_vocabulary (term, documents)
+        SELECT word.lexeme, COUNT(*) FROM new_rows n CROSS JOIN unnest(n.search_document) word
+        WHERE n.deleted_at IS NULL GROUP BY word.lexeme
+        ON CONFLICT (term) DO UPDATE
+            SET documents = search_vocabulary.documents + excluded.documents;
+    ELSIF TG_OP = 'DELETE' THEN
+        UPDATE search_vocabulary v SET documents = v.documents - gone.documents
+        FROM (
+            SELECT word.lexeme AS term, COUNT(*) AS documents
+            FROM old_rows o CROSS JOIN unnest(o.search_document) word
+            WHERE o.deleted_at IS NULL GROUP BY word.lexeme
+        ) gone
+        WHERE v.term = gone.term;
+    ELSE
+        UPDATE search_vocabulary v SET documents = v.documents - gone.documents
+        FROM (
+            SELECT word.lexeme AS term, COUNT(*) AS documents
+            FROM old_rows o JOIN new_rows n ON n.id = o.id
+            CROSS JOIN unnest(o.search_document) word
+            WHERE o.deleted_at IS NULL AND (n.deleted_at IS NOT NULL
+                OR n.search_document <> o.search_document)
+            GROUP BY word.lexeme
+        ) gone
+        WHERE v.term = gone.term;
+        INSERT INTO search_vocabulary (term, documents)
+        SELECT word.lexeme, COUNT(*) FROM new_rows n JOIN old_rows o ON o.id = n.id
+        CROSS JOIN unnest(n.search_document) word
+        WHERE n.deleted_at IS NULL AND (o.deleted_at IS NOT NULL
+            OR o.search_document <> n.search_document)
+        GROUP BY word.lexeme
+        ON CONFLICT (term) DO UPDATE
+            SET documents = search_vocabulary.documents + excluded.documents;
+    END IF;
+    DELETE FROM search_vocabulary WHERE documents <= 0;  -- a seek in the partial index
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER search_vocabulary_add AFTER INSERT ON reviews
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reviewbot_count_search_words();
+CREATE TRIGGER search_vocabulary_change AFTER UPDATE ON reviews
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reviewbot_count_search_words();
+CREATE TRIGGER search_vocabulary_remove AFTER DELETE ON reviews
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION reviewbot_count_search_words();
+
+-- The catalog as it is now.
+INSERT INTO search_vocabulary (term, documents)
+SELECT word.lexeme, COUNT(*) FROM reviews r CROSS JOIN unnest(r.search_document) AS word
+WHERE r.deleted_at IS NULL GROUP BY word.lexeme;

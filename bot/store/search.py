@@ -1,0 +1,201 @@
+"""Finding reviews by what they say: ranked pages, snippets, typo correction, random picks.
+
+The query is parsed once (:mod:`bot.matching.query`) and each engine writes it in its
+own syntax: FTS5 ranked by BM25 on SQLite (:mod:`bot.store.search_fts5`), a tsvector
+ranked by ``ts_rank_cd`` on PostgreSQL (:mod:`bot.store.search_tsvector`). Everything
+else is shared: which reviews a server may see (the filters' clause, own reviews
+shadowing global ones), paging, snippets cut from the engine's marked text
+(:mod:`bot.search_results`), and typo correction against the engine's vocabulary
+(:mod:`bot.matching.spelling`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from bot.matching.query import Clause, SearchQuery, Term, parse_query
+from bot.matching.spelling import CANDIDATES, closest_word, fold, max_edits, nearest_stems
+from bot.models import ReviewFilters
+from bot.search_results import (
+    MATCH_END,
+    MATCH_START,
+    Correction,
+    SearchHit,
+    SearchPage,
+    SearchPick,
+    best_snippet,
+)
+from bot.store.filters import NO_FILTERS, filter_clause
+from bot.store.picks import Picks
+from bot.store.search_fts5 import Fts5Search
+from bot.store.search_tsvector import TsvectorSearch
+from bot.store.sql import Database
+
+PAGE_SIZE = 10
+SURFACE_SAMPLES = 5  # reviews read to learn which words a corrected stem stands for
+_MARKED_WORD = re.compile(f"{MATCH_START}([^{MATCH_END}]*){MATCH_END}")
+
+
+class SearchEngine(Protocol):
+    """What one engine supplies; ``where`` is a condition on ``reviews r``."""
+
+    score: str  # how well a review ``r`` matches
+    order: str  # ASC or DESC: which scores are best
+
+    def matches(self, query: SearchQuery, where: str) -> tuple[str, list[Any]]:
+        """``FROM … WHERE …`` (without the keyword FROM) of the reviews matching
+        ``query`` and ``where``, and the parameters that come before ``where``'s."""
+        ...
+
+    def matching_ids(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        """A condition on ``r``: the review matches ``query``."""
+        ...
+
+    async def marked_fields(
+        self, db: Database, query: SearchQuery, ids: Sequence[int]
+    ) -> dict[int, dict[str, str]]: ...
+
+    async def vocabulary(self, db: Database, first: str) -> list[tuple[str, int]]: ...
+
+
+ENGINES: dict[str, SearchEngine] = {"sqlite": Fts5Search(), "postgresql": TsvectorSearch()}
+
+
+def _word_query(word: str) -> SearchQuery:
+    return SearchQuery((Clause((Term((word,)),)),))
+
+
+class Search(Picks):
+    """Search by the words of reviews (``/discover``, ``/random about:``)."""
+
+    @property
+    def _engine(self) -> SearchEngine:
+        return ENGINES[self._db.dialect.name]
+
+    async def search(
+        self,
+        text: str,
+        filters: ReviewFilters = NO_FILTERS,
+        *,
+        guild_id: int | None,
+        page: int = 0,
+        page_size: int = PAGE_SIZE,
+    ) -> SearchPage:
+        """One page of the reviews ``guild_id`` sees that match ``text`` (web-search
+        syntax) and ``filters``, best first. When nothing matches and a word of
+        ``text`` is in no review, it is searched as the nearest word that is (said in
+        :attr:`SearchPage.corrections`)."""
+        query = parse_query(text)
+        page = max(0, page)
+        if query.is_empty:
+            return SearchPage((), 0, page, page_size)
+        where, params = await self._search_where(filters, guild_id)
+        ids, total = await self._ranked(query, where, params, page_size, page * page_size)
+        corrections: tuple[Correction, ...] = ()
+        if total == 0:
+            query, corrections = await self._corrected(query, guild_id)
+            if corrections:
+                ids, total = await self._ranked(query, where, params, page_size, page * page_size)
+        reviews = {review.id: review for review in await self.get_many(ids)}
+        marked = await self._engine.marked_fields(self._db, query, ids)
+        hits = tuple(
+            SearchHit(reviews[review_id], best_snippet(marked.get(review_id, {})))
+            for review_id in ids
+            if review_id in reviews
+        )
+        return SearchPage(hits, total, page, page_size, corrections)
+
+    async def random_match(
+        self,
+        text: str,
+        filters: ReviewFilters = NO_FILTERS,
+        *,
+        guild_id: int | None,
+        channel_id: int,
+    ) -> SearchPick:
+        """A random review matching ``text`` and ``filters`` (``/random about:``), not yet
+        shown in ``channel_id`` while the pool allows, as :meth:`random_pick` draws."""
+        query = parse_query(text)
+        if query.is_empty:
+            return SearchPick(None)
+        where, params = await self._search_where(filters, guild_id)
+        corrections: tuple[Correction, ...] = ()
+        if not await self._any_match(query, where, params):
+            query, corrections = await self._corrected(query, guild_id)
+        matching, match_params = self._engine.matching_ids(query)
+        review = await self.pick_where(
+            f"{where} AND {matching}", [*params, *match_params], channel_id
+        )
+        return SearchPick(review, corrections)
+
+    async def _search_where(
+        self, filters: ReviewFilters, guild_id: int | None
+    ) -> tuple[str, list[Any]]:
+        return filter_clause(
+            filters, guild_id, self._genres.bits, self._db.dialect, await self.shadowed(guild_id)
+        )
+
+    async def _ranked(
+        self, query: SearchQuery, where: str, params: list[Any], limit: int, offset: int
+    ) -> tuple[list[int], int]:
+        """The ids of one page, best first, and how many match in all."""
+        source, query_params = self._engine.matches(query, where)
+        # The score in a subquery: FTS5's bm25() is only callable where the index is read.
+        rows = await self._db.fetchall(
+            f"SELECT id, COUNT(*) OVER () FROM (SELECT r.id AS id, {self._engine.score} AS score "
+            f"FROM {source}) AS hits ORDER BY score {self._engine.order}, id LIMIT ? OFFSET ?",
+            [*query_params, *params, limit, offset],
+        )
+        if rows:
+            return [int(row[0]) for row in rows], int(rows[0][1])
+        if offset == 0:
+            return [], 0
+        row = await self._db.fetchone(f"SELECT COUNT(*) FROM {source}", [*query_params, *params])
+        return [], int(row[0])  # a page past the last one
+
+    async def _any_match(self, query: SearchQuery, where: str, params: list[Any]) -> bool:
+        source, query_params = self._engine.matches(query, where)
+        row = await self._db.fetchone(f"SELECT 1 FROM {source} LIMIT 1", [*query_params, *params])
+        return row is not None
+
+    async def _corrected(
+        self, query: SearchQuery, guild_id: int | None
+    ) -> tuple[SearchQuery, tuple[Correction, ...]]:
+        """``query`` with each word no review ``guild_id`` sees holds replaced by the
+        nearest word one does, where there is one within a couple of typing slips."""
+        visible, params = await self._search_where(NO_FILTERS, guild_id)
+        replacements: dict[str, str] = {}
+        for word in query.required_words():
+            if max_edits(fold(word)) == 0 or await self._any_match(
+                _word_query(word), visible, params
+            ):
+                continue
+            replacement = await self._nearest_word(word, visible, params)
+            if replacement is not None and replacement != word.casefold():
+                replacements[word] = replacement
+        corrections = tuple(Correction(typed, searched) for typed, searched in replacements.items())
+        return query.replaced(replacements), corrections
+
+    async def _nearest_word(self, word: str, visible: str, params: list[Any]) -> str | None:
+        """The word, as reviews ``visible`` write it, of the vocabulary stem nearest ``word``."""
+        vocabulary = await self._engine.vocabulary(self._db, fold(word)[0])
+        for stem in nearest_stems(word, vocabulary)[:CANDIDATES]:
+            stem_query = _word_query(stem)
+            source, query_params = self._engine.matches(stem_query, visible)
+            rows = await self._db.fetchall(
+                f"SELECT r.id FROM {source} LIMIT ?", [*query_params, *params, SURFACE_SAMPLES]
+            )
+            ids = [int(row[0]) for row in rows]
+            if not ids:
+                continue  # only in reviews this server does not see
+            marked = await self._engine.marked_fields(self._db, stem_query, ids)
+            found = [
+                matched
+                for fields in marked.values()
+                for text in fields.values()
+                for matched in _MARKED_WORD.findall(text)
+            ]
+            return closest_word(word, found) or stem
+        return None

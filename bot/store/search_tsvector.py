@@ -1,0 +1,91 @@
+"""Search on PostgreSQL: the generated ``search_document`` of migration 0007, ranked by
+``ts_rank_cd``.
+
+A member's query arrives parsed (:mod:`bot.matching.query`) and is written back as
+web-search text for ``websearch_to_tsquery``, which never raises on any input: the
+same structure SQLite's FTS5 expression is written from, so both engines look for
+the same words, phrases and exclusions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.matching.query import Clause, SearchQuery, Term
+from bot.search_results import MATCH_END, MATCH_START, SNIPPET_FIELDS
+from bot.store.sql import Database
+
+CONFIGURATION = "reviewbot_english"  # English stemming after unaccent (migration 0007)
+TSQUERY = f"websearch_to_tsquery('{CONFIGURATION}', ?)"
+# ts_rank_cd's weights for the document's D, C, B and A parts: the review's own text,
+# names, the verdict, and title with tagline.
+WEIGHTS = (0.1, 0.3, 0.5, 1.0)
+# 1: the rank divided by 1 + log(document length), as BM25 discounts long reviews.
+NORMALIZATION = 1
+SCORE = (
+    f"ts_rank_cd('{{{', '.join(f'{weight:g}' for weight in WEIGHTS)}}}', "
+    f"r.search_document, q, {NORMALIZATION})"
+)
+# ts_headline marks every match in the whole text (the snippet is cut in Python).
+_HEADLINE_OPTIONS = (
+    f"'HighlightAll=true, StartSel=' || chr({ord(MATCH_START)}) "
+    f"|| ', StopSel=' || chr({ord(MATCH_END)})"
+)
+_HEADLINES = ", ".join(
+    f"ts_headline('{CONFIGURATION}', r.{field}, q, {_HEADLINE_OPTIONS})" for field in SNIPPET_FIELDS
+)
+
+
+def _term(term: Term) -> str:
+    text = " ".join(term.words)
+    return f'"{text}"' if term.is_phrase else text
+
+
+def _clause(clause: Clause) -> str:
+    excluded = [f"-{_term(term)}" for term in clause.excluded]
+    return " ".join([*(_term(term) for term in clause.required), *excluded])
+
+
+def websearch_text(query: SearchQuery) -> str:
+    """``query`` as ``websearch_to_tsquery`` text (its words hold no quote or dash)."""
+    return " or ".join(_clause(clause) for clause in query.clauses)
+
+
+class TsvectorSearch:
+    """The SQL of a search on PostgreSQL (see :class:`bot.store.search.SearchEngine`)."""
+
+    score = SCORE
+    order = "DESC"
+
+    def matches(self, query: SearchQuery, where: str) -> tuple[str, list[Any]]:
+        return (
+            f"reviews r CROSS JOIN {TSQUERY} AS q WHERE r.search_document @@ q AND {where}",
+            [websearch_text(query)],
+        )
+
+    def matching_ids(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        return f"r.search_document @@ {TSQUERY}", [websearch_text(query)]
+
+    async def marked_fields(
+        self, db: Database, query: SearchQuery, ids: Sequence[int]
+    ) -> dict[int, dict[str, str]]:
+        """Each review's :data:`SNIPPET_FIELDS` with its matched words marked."""
+        rows = await db.fetchall(
+            f"SELECT r.id, {_HEADLINES} FROM reviews r CROSS JOIN {TSQUERY} AS q "
+            f"WHERE r.id IN ({db.dialect.json_ids()})",
+            [websearch_text(query), _json(ids)],
+        )
+        return {int(row[0]): dict(zip(SNIPPET_FIELDS, row[1:], strict=True)) for row in rows}
+
+    async def vocabulary(self, db: Database, first: str) -> list[tuple[str, int]]:
+        """Every indexed word (a stem) starting with ``first``, with its review count."""
+        rows = await db.fetchall(
+            "SELECT term, documents FROM search_vocabulary WHERE term >= ? AND term < ?",
+            [first, first + "\U0010ffff"],
+        )
+        return [(str(term), int(documents)) for term, documents in rows]
+
+
+def _json(ids: Sequence[int]) -> str:
+    return "[" + ", ".join(str(int(review_id)) for review_id in ids) + "]"
