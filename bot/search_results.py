@@ -10,6 +10,7 @@ ones its own way.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -96,37 +97,47 @@ class SearchPick:
 
 @dataclass(frozen=True, slots=True)
 class _Marked:
-    """A field's text with, per character, whether it matched, is in a spoiler, is shown."""
+    """A field's text, its matched stretches, and per character whether it is in a
+    spoiler or is a spoiler's own "||" (not shown)."""
 
     text: str
-    matched: bytearray
+    matches: list[tuple[int, int]]  # (start, end) of each matched stretch, in order
+    matched: bytearray  # per character
     spoiler: bytearray
-    hidden: bytearray  # a spoiler's own "||" delimiters
+    hidden: bytearray
 
     @classmethod
     def parse(cls, marked: str) -> _Marked:
         pieces = _MARKERS.split(marked)
         markers = _MARKERS.findall(marked)
         text = "".join(pieces)
-        matched = bytearray(len(text))
+        matches: list[tuple[int, int]] = []
         position, inside = 0, False
         for piece, marker in zip(pieces, [*markers, MATCH_END], strict=True):
-            if inside:
-                matched[position : position + len(piece)] = b"\x01" * len(piece)
+            if inside and piece:
+                matches.append((position, position + len(piece)))
             position += len(piece)
             inside = marker == MATCH_START
-        spoiler, hidden = bytearray(len(text)), bytearray(len(text))
+        matched, spoiler, hidden = (bytearray(len(text)) for _ in range(3))
+        for start, end in matches:
+            matched[start:end] = b"\x01" * (end - start)
         for found in _SPOILER.finditer(text):
             start, end = found.span(1)
             spoiler[start:end] = b"\x01" * (end - start)
             hidden[start - 2 : start] = hidden[end : end + 2] = b"\x01\x01"
-        return cls(text, matched, spoiler, hidden)
+        return cls(text, matches, matched, spoiler, hidden)
+
+    @property
+    def score(self) -> tuple[int, int]:
+        """How well the field matched: distinct matched words, then matched words."""
+        words = [self.text[start:end].casefold() for start, end in self.matches]
+        return len(set(words)), len(words)
 
 
 def _window(matched: Sequence[tuple[int, str]], count: int) -> int:
     """The first of :data:`SNIPPET_WORDS` words that hold the most distinct matched
     words (then the most matched words), with :data:`CONTEXT_WORDS` before the first
-    of them; the earliest such stretch. ``matched``: (index, folded word), in order."""
+    of them; the earliest such stretch. ``matched``: (word index, folded word)."""
     best_start, best_score = 0, (-1, -1)
     indexes = [index for index, _ in matched]
     for first in indexes:
@@ -144,78 +155,60 @@ def snippet_of(field: str, marked_text: str) -> Snippet | None:
     """One line around the best-matching stretch of ``marked_text`` (a field's text
     with :data:`MATCH_START`/:data:`MATCH_END` around the engine's matched words), or
     the field's opening words when nothing in it matched; ``None`` if it is empty."""
-    marked = _Marked.parse(marked_text)
-    words = [
-        span
-        for span in (found.span() for found in _WORD.finditer(marked.text))
-        if not all(marked.hidden[span[0] : span[1]])
-    ]
+    return _snippet(field, _Marked.parse(marked_text))
+
+
+def _snippet(field: str, marked: _Marked) -> Snippet | None:
+    words = [found.span() for found in _WORD.finditer(marked.text)]
+    if any(marked.hidden):
+        words = [(start, end) for start, end in words if not all(marked.hidden[start:end])]
     if not words:
         return None
+    starts = [start for start, _ in words]
     matched = [
-        (
-            index,
-            "".join(
-                ch
-                for ch, hit in zip(marked.text[start:end], marked.matched[start:end], strict=True)
-                if hit
-            ).casefold(),
-        )
-        for index, (start, end) in enumerate(words)
-        if any(marked.matched[start:end])
+        (bisect.bisect_right(starts, start) - 1, marked.text[start:end].casefold())
+        for start, end in marked.matches
     ]
-    first = _window(matched, len(words))
+    first = _window(sorted(matched), len(words))
     last = min(len(words), first + SNIPPET_WORDS)
-    runs: list[tuple[str, bool, bool]] = []  # (text, matched, spoiler), merged below
-    length, truncated = 0, False
+    shown: list[tuple[str, bool, bool]] = []  # (character, matched, spoiler)
     for index in range(first, last):
         start, end = words[index]
         if index > first:  # one space for any run of whitespace: a snippet is one line
-            runs.append((" ", bool(marked.matched[start - 1]), bool(marked.spoiler[start - 1])))
-        shown = [position for position in range(start, end) if not marked.hidden[position]]
-        for position in shown[: SNIPPET_CHARS - length]:
-            runs.append(
-                (
-                    marked.text[position],
-                    bool(marked.matched[position]),
-                    bool(marked.spoiler[position]),
-                )
-            )
-        length += len(shown)
-        if length >= SNIPPET_CHARS:
-            truncated = index + 1 < len(words) or length > SNIPPET_CHARS
+            gap = start - 1
+            shown.append((" ", bool(marked.matched[gap]), bool(marked.spoiler[gap])))
+        shown += [
+            (marked.text[at], bool(marked.matched[at]), bool(marked.spoiler[at]))
+            for at in range(start, end)
+            if not marked.hidden[at]
+        ]
+        if len(shown) >= SNIPPET_CHARS:
+            last = index + 1
             break
+    parts = tuple(
+        SnippetPart("".join(ch for ch, _, _ in run), matched, spoiler)
+        for (matched, spoiler), run in itertools.groupby(
+            shown[:SNIPPET_CHARS], key=lambda item: (item[1], item[2])
+        )
+    )
     return Snippet(
         field=field,
-        parts=_merged(runs),
+        parts=parts,
         cut_before=first > 0,
-        cut_after=truncated or last < len(words),
+        cut_after=last < len(words) or len(shown) > SNIPPET_CHARS,
     )
-
-
-def _merged(runs: Sequence[tuple[str, bool, bool]]) -> tuple[SnippetPart, ...]:
-    parts: list[SnippetPart] = []
-    for text, matched, spoiler in runs:
-        if parts and (parts[-1].matched, parts[-1].spoiler) == (matched, spoiler):
-            parts[-1] = SnippetPart(parts[-1].text + text, matched, spoiler)
-        else:
-            parts.append(SnippetPart(text, matched, spoiler))
-    return tuple(parts)
 
 
 def best_snippet(marked_fields: Mapping[str, str]) -> Snippet | None:
     """The snippet of whichever of :data:`SNIPPET_FIELDS` matched the most distinct
-    words (then the most words), preferring them in that order; the first non-empty
+    words (then the most words), the first of equally good ones; the first non-empty
     field's opening words when none matched."""
-    best: tuple[int, int] | None = None
-    chosen: Snippet | None = None
+    best: tuple[str, _Marked] | None = None
     for field in SNIPPET_FIELDS:
         text = marked_fields.get(field, "")
-        snippet = snippet_of(field, text) if text else None
-        if snippet is None:
+        if not text.strip():
             continue
-        words = [word.casefold() for word in snippet.matched_words]
-        score = (len(set(words)), len(words))
-        if best is None or score > best:
-            best, chosen = score, snippet
-    return chosen
+        marked = _Marked.parse(text)
+        if best is None or marked.score > best[1].score:
+            best = field, marked
+    return None if best is None else _snippet(*best)

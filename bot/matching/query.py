@@ -16,6 +16,7 @@ engines look for the same words; inside quotes they are kept, as part of the phr
 
 from __future__ import annotations
 
+import enum
 import re
 import unicodedata
 from collections.abc import Callable, Iterator
@@ -58,6 +59,16 @@ def words_of(text: str) -> list[str]:
     if current:
         found.append("".join(current))
     return found
+
+
+class Tier(enum.Enum):
+    """Which matching reviews: results list the ``CARD`` tier first, then ``TEXT``."""
+
+    ALL = "all"
+    # Each required word is on the card itself (title, aliases, tagline, verdict, names):
+    # the review is about what was asked, whatever its text says besides.
+    CARD = "card"
+    TEXT = "text"  # the rest: the review's own text was needed to match
 
 
 @dataclass(frozen=True, slots=True)

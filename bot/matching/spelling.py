@@ -79,10 +79,10 @@ def _forms(stem: str, length: int, budget: int) -> Iterable[str]:
                 yield base + ending
 
 
-def nearest_stems(word: str, vocabulary: Iterable[tuple[str, int]]) -> list[str]:
+def nearest_stems(word: str, vocabulary: Iterable[tuple[str, int]]) -> list[tuple[str, int]]:
     """Up to :data:`CANDIDATES` stems of ``vocabulary`` ((stem, reviews holding it)) whose
-    forms are within :func:`max_edits` of ``word``: fewest edits first, then the stems
-    more reviews hold."""
+    forms are within :func:`max_edits` of ``word``, with their edits: fewest edits
+    first, then the stems more reviews hold."""
     typed = fold(word)
     budget = max_edits(typed)
     if budget == 0:
@@ -101,7 +101,7 @@ def nearest_stems(word: str, vocabulary: Iterable[tuple[str, int]]) -> list[str]
         if distance <= budget:
             scored.append((distance, -documents, stem))
     scored.sort()
-    return [stem for _, _, stem in scored[:CANDIDATES]]
+    return [(stem, distance) for distance, _, stem in scored[:CANDIDATES]]
 
 
 def closest_word(word: str, candidates: Sequence[str]) -> str | None:

@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from bot.matching.query import Clause, SearchQuery, Term, parse_query
-from bot.matching.spelling import CANDIDATES, closest_word, fold, max_edits, nearest_stems
+from bot.matching.query import Clause, SearchQuery, Term, Tier, parse_query
+from bot.matching.spelling import closest_word, fold, max_edits, nearest_stems
 from bot.models import ReviewFilters
 from bot.search_results import (
     MATCH_END,
@@ -34,6 +34,9 @@ from bot.store.search_tsvector import TsvectorSearch
 from bot.store.sql import Database
 
 PAGE_SIZE = 10
+# Matches are counted up to here ("1,000 or more"): counting every review that holds a
+# common word costs more than ranking the page, and no one pages through a thousand.
+MAX_COUNTED = 1_000
 SURFACE_SAMPLES = 5  # reviews read to learn which words a corrected stem stands for
 _MARKED_WORD = re.compile(f"{MATCH_START}([^{MATCH_END}]*){MATCH_END}")
 
@@ -41,12 +44,18 @@ _MARKED_WORD = re.compile(f"{MATCH_START}([^{MATCH_END}]*){MATCH_END}")
 class SearchEngine(Protocol):
     """What one engine supplies; ``where`` is a condition on ``reviews r``."""
 
-    score: str  # how well a review ``r`` matches
     order: str  # ASC or DESC: which scores are best
 
-    def matches(self, query: SearchQuery, where: str) -> tuple[str, list[Any]]:
-        """``FROM … WHERE …`` (without the keyword FROM) of the reviews matching
-        ``query`` and ``where``, and the parameters that come before ``where``'s."""
+    def score(self, tier: Tier) -> str:
+        """How well a review ``r`` of ``tier`` matches (in :meth:`matches`' source)."""
+        ...
+
+    def matches(
+        self, query: SearchQuery, where: str, tier: Tier = Tier.ALL
+    ) -> tuple[str, list[Any]]:
+        """``FROM … WHERE …`` (without the keyword FROM) of the reviews of ``tier``
+        matching ``query`` and ``where``, and the parameters that come before
+        ``where``'s."""
         ...
 
     def matching_ids(self, query: SearchQuery) -> tuple[str, list[Any]]:
@@ -140,11 +149,42 @@ class Search(Picks):
     async def _ranked(
         self, query: SearchQuery, where: str, params: list[Any], limit: int, offset: int
     ) -> tuple[list[int], int]:
-        """The ids of one page, best first, and how many match in all."""
+        """The ids of one page, best first, and how many match (up to :data:`MAX_COUNTED`).
+
+        Reviews whose card holds the query (:attr:`Tier.CARD`) come first, then those
+        matched only through their text, each tier by the engine's score. Ranking the
+        card tier alone is what keeps a common word fast: SQLite scores only the few
+        thousand reviews whose card holds it, not the tens of thousands whose text
+        does, unless the page reaches past them.
+        """
+        ids, card_total = await self._ranked_tier(query, Tier.CARD, where, params, limit, offset)
+        if len(ids) < limit:
+            more, _ = await self._ranked_tier(
+                query, Tier.TEXT, where, params, limit - len(ids), max(0, offset - card_total)
+            )
+            ids += more
         source, query_params = self._engine.matches(query, where)
+        row = await self._db.fetchone(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} LIMIT ?) AS counted",
+            [*query_params, *params, MAX_COUNTED],
+        )
+        return ids, int(row[0])
+
+    async def _ranked_tier(
+        self,
+        query: SearchQuery,
+        tier: Tier,
+        where: str,
+        params: list[Any],
+        limit: int,
+        offset: int,
+    ) -> tuple[list[int], int]:
+        """One tier's ids from ``offset``, best first, and how many the tier holds."""
+        source, query_params = self._engine.matches(query, where, tier)
         # The score in a subquery: FTS5's bm25() is only callable where the index is read.
         rows = await self._db.fetchall(
-            f"SELECT id, COUNT(*) OVER () FROM (SELECT r.id AS id, {self._engine.score} AS score "
+            "SELECT id, COUNT(*) OVER () FROM "
+            f"(SELECT r.id AS id, {self._engine.score(tier)} AS score "
             f"FROM {source}) AS hits ORDER BY score {self._engine.order}, id LIMIT ? OFFSET ?",
             [*query_params, *params, limit, offset],
         )
@@ -153,7 +193,7 @@ class Search(Picks):
         if offset == 0:
             return [], 0
         row = await self._db.fetchone(f"SELECT COUNT(*) FROM {source}", [*query_params, *params])
-        return [], int(row[0])  # a page past the last one
+        return [], int(row[0])  # the page starts past this tier
 
     async def _any_match(self, query: SearchQuery, where: str, params: list[Any]) -> bool:
         source, query_params = self._engine.matches(query, where)
@@ -179,9 +219,17 @@ class Search(Picks):
         return query.replaced(replacements), corrections
 
     async def _nearest_word(self, word: str, visible: str, params: list[Any]) -> str | None:
-        """The word, as reviews ``visible`` write it, of the vocabulary stem nearest ``word``."""
-        vocabulary = await self._engine.vocabulary(self._db, fold(word)[0])
-        for stem in nearest_stems(word, vocabulary)[:CANDIDATES]:
+        """The word, as reviews ``visible`` write it, of the vocabulary stem nearest ``word``.
+
+        Stems sharing the word's first two letters are read first (a range of the
+        vocabulary, a few milliseconds); the whole first letter's only when none of
+        those is one slip away (a slip in the second letter: "gost" for ghost).
+        """
+        folded = fold(word)
+        candidates = nearest_stems(word, await self._engine.vocabulary(self._db, folded[:2]))
+        if not candidates or candidates[0][1] > 1:
+            candidates = nearest_stems(word, await self._engine.vocabulary(self._db, folded[0]))
+        for stem, _ in candidates:
             stem_query = _word_query(stem)
             source, query_params = self._engine.matches(stem_query, visible)
             rows = await self._db.fetchall(

@@ -9,10 +9,11 @@ tokenizer, so no text a member types can be a syntax error or reach another colu
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.matching.query import Clause, SearchQuery, Term
+from bot.matching.query import Clause, SearchQuery, Term, Tier
 from bot.search_results import MATCH_END, MATCH_START, SNIPPET_FIELDS
 from bot.store.sql import Database
 
@@ -30,21 +31,28 @@ COLUMN_WEIGHTS = {
     "body": 1.0,
 }
 _COLUMNS = list(COLUMN_WEIGHTS)
-_FIELD_COLUMNS = {"verdict_text": "verdict_text", "body": "body", "tagline": "tagline"}
-SCORE = f"bm25(search_index, {', '.join(f'{weight:g}' for weight in COLUMN_WEIGHTS.values())})"
+# Every column but the review's own text: what the card says about the film.
+_CARD_FILTER = "{" + " ".join(column for column in _COLUMNS if column != "body") + "}"
+
+
+def _bm25(weights: dict[str, float]) -> str:
+    return f"bm25(search_index, {', '.join(f'{weight:g}' for weight in weights.values())})"
+
+
+# The CARD tier is ranked by the card alone, as PostgreSQL ranks it by its card document.
+SCORES = {
+    Tier.ALL: _bm25(COLUMN_WEIGHTS),
+    Tier.TEXT: _bm25(COLUMN_WEIGHTS),
+    Tier.CARD: _bm25({**COLUMN_WEIGHTS, "body": 0.0}),
+}
 _HIGHLIGHTS = ", ".join(
-    f"highlight(search_index, {_COLUMNS.index(_FIELD_COLUMNS[field])}, ?, ?)"
-    for field in SNIPPET_FIELDS
+    f"highlight(search_index, {_COLUMNS.index(field)}, ?, ?)" for field in SNIPPET_FIELDS
 )
 
 
-def _string(words: Sequence[str]) -> str:
-    """An FTS5 string: a phrase of ``words``, any double quote doubled."""
-    return '"' + " ".join(word.replace('"', '""') for word in words) + '"'
-
-
 def _term(term: Term) -> str:
-    return _string(term.words)
+    """An FTS5 string: a phrase of the term's words, any double quote doubled."""
+    return '"' + " ".join(word.replace('"', '""') for word in term.words) + '"'
 
 
 def _clause(clause: Clause) -> str:
@@ -54,22 +62,38 @@ def _clause(clause: Clause) -> str:
     return f"({expression})"
 
 
-def match_expression(query: SearchQuery) -> str:
-    """The FTS5 MATCH expression for a non-empty ``query``."""
-    return " OR ".join(_clause(clause) for clause in query.clauses)
+def match_expression(query: SearchQuery, tier: Tier = Tier.ALL) -> str:
+    """The FTS5 MATCH expression of the reviews of ``tier`` matching a non-empty ``query``.
+
+    The CARD tier: the query matches, and the card's columns hold its required words.
+    """
+    everything = " OR ".join(_clause(clause) for clause in query.clauses)
+    if tier is Tier.ALL:
+        return everything
+    positive = " OR ".join(_clause(Clause(clause.required)) for clause in query.clauses)
+    card = f"{_CARD_FILTER}: ({positive})"
+    if tier is Tier.TEXT:
+        return f"({everything}) NOT ({card})"
+    if any(clause.excluded for clause in query.clauses):
+        return f"({card}) AND ({everything})"
+    return card  # holding the required words is matching: no index read twice
 
 
 class Fts5Search:
     """The SQL of a search on SQLite (see :class:`bot.store.search.SearchEngine`)."""
 
-    score = SCORE
     order = "ASC"  # bm25() is lower for a better match
 
-    def matches(self, query: SearchQuery, where: str) -> tuple[str, list[Any]]:
+    def score(self, tier: Tier) -> str:
+        return SCORES[tier]
+
+    def matches(
+        self, query: SearchQuery, where: str, tier: Tier = Tier.ALL
+    ) -> tuple[str, list[Any]]:
         return (
             "search_index JOIN reviews r ON r.id = search_index.rowid "
             f"WHERE search_index MATCH ? AND {where}",
-            [match_expression(query)],
+            [match_expression(query, tier)],
         )
 
     def matching_ids(self, query: SearchQuery) -> tuple[str, list[Any]]:
@@ -83,16 +107,12 @@ class Fts5Search:
     ) -> dict[int, dict[str, str]]:
         """Each review's :data:`SNIPPET_FIELDS` with its matched words marked."""
         marks = [MATCH_START, MATCH_END] * len(SNIPPET_FIELDS)
-        found: dict[int, dict[str, str]] = {}
-        expression = match_expression(query)
-        for review_id in ids:  # a rowid seek each; FTS5 has no plan for a rowid list
-            row = await db.fetchone(
-                f"SELECT {_HIGHLIGHTS} FROM search_index WHERE search_index MATCH ? AND rowid = ?",
-                [*marks, expression, review_id],
-            )
-            if row is not None:
-                found[review_id] = dict(zip(SNIPPET_FIELDS, row, strict=True))
-        return found
+        rows = await db.fetchall(
+            f"SELECT rowid, {_HIGHLIGHTS} FROM search_index WHERE search_index MATCH ? "
+            "AND rowid IN (SELECT value FROM json_each(?))",  # a rowid seek each
+            [*marks, match_expression(query), json.dumps(list(ids))],
+        )
+        return {int(row[0]): dict(zip(SNIPPET_FIELDS, row[1:], strict=True)) for row in rows}
 
     async def vocabulary(self, db: Database, first: str) -> list[tuple[str, int]]:
         """Every indexed word (a stem) starting with ``first``, with its review count."""

@@ -9,10 +9,11 @@ the same words, phrases and exclusions.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.matching.query import Clause, SearchQuery, Term
+from bot.matching.query import Clause, SearchQuery, Term, Tier
 from bot.search_results import MATCH_END, MATCH_START, SNIPPET_FIELDS
 from bot.store.sql import Database
 
@@ -23,10 +24,16 @@ TSQUERY = f"websearch_to_tsquery('{CONFIGURATION}', ?)"
 WEIGHTS = (0.1, 0.3, 0.5, 1.0)
 # 1: the rank divided by 1 + log(document length), as BM25 discounts long reviews.
 NORMALIZATION = 1
-SCORE = (
-    f"ts_rank_cd('{{{', '.join(f'{weight:g}' for weight in WEIGHTS)}}}', "
-    f"r.search_document, q, {NORMALIZATION})"
-)
+_WEIGHTS = "'{" + ", ".join(f"{weight:g}" for weight in WEIGHTS) + "}'"
+# The CARD tier is ranked by the card's own document (search_card), the rest by all.
+SCORES = {
+    tier: f"ts_rank_cd({_WEIGHTS}, r.{column}, q, {NORMALIZATION})"
+    for tier, column in (
+        (Tier.ALL, "search_document"),
+        (Tier.TEXT, "search_document"),
+        (Tier.CARD, "search_card"),
+    )
+}
 # ts_headline marks every match in the whole text (the snippet is cut in Python).
 _HEADLINE_OPTIONS = (
     f"'HighlightAll=true, StartSel=' || chr({ord(MATCH_START)}) "
@@ -52,17 +59,44 @@ def websearch_text(query: SearchQuery) -> str:
     return " or ".join(_clause(clause) for clause in query.clauses)
 
 
+def _positive(query: SearchQuery) -> str:
+    """``query`` without its excluded terms, as web-search text."""
+    return websearch_text(SearchQuery(tuple(Clause(c.required) for c in query.clauses)))
+
+
 class TsvectorSearch:
     """The SQL of a search on PostgreSQL (see :class:`bot.store.search.SearchEngine`)."""
 
-    score = SCORE
     order = "DESC"
 
-    def matches(self, query: SearchQuery, where: str) -> tuple[str, list[Any]]:
-        return (
-            f"reviews r CROSS JOIN {TSQUERY} AS q WHERE r.search_document @@ q AND {where}",
-            [websearch_text(query)],
-        )
+    def score(self, tier: Tier) -> str:
+        return SCORES[tier]
+
+    def matches(
+        self, query: SearchQuery, where: str, tier: Tier = Tier.ALL
+    ) -> tuple[str, list[Any]]:
+        """In the CARD tier ``q`` is the query's required words, which the card
+        document must hold (and the whole document must match the query, when it
+        excludes words); in the others ``q`` is the query."""
+        everything = websearch_text(query)
+        if tier is Tier.ALL:
+            return (
+                f"reviews r CROSS JOIN {TSQUERY} AS q WHERE r.search_document @@ q AND {where}",
+                [everything],
+            )
+        positive = _positive(query)
+        if tier is Tier.TEXT:
+            return (
+                f"reviews r CROSS JOIN {TSQUERY} AS q WHERE r.search_document @@ q "
+                f"AND NOT r.search_card @@ {TSQUERY} AND {where}",
+                [everything, positive],
+            )
+        source = f"reviews r CROSS JOIN {TSQUERY} AS q WHERE r.search_card @@ q"
+        params: list[Any] = [positive]
+        if any(clause.excluded for clause in query.clauses):
+            source += f" AND r.search_document @@ {TSQUERY}"
+            params.append(everything)
+        return f"{source} AND {where}", params
 
     def matching_ids(self, query: SearchQuery) -> tuple[str, list[Any]]:
         return f"r.search_document @@ {TSQUERY}", [websearch_text(query)]
@@ -74,7 +108,7 @@ class TsvectorSearch:
         rows = await db.fetchall(
             f"SELECT r.id, {_HEADLINES} FROM reviews r CROSS JOIN {TSQUERY} AS q "
             f"WHERE r.id IN ({db.dialect.json_ids()})",
-            [websearch_text(query), _json(ids)],
+            [websearch_text(query), json.dumps(list(ids))],
         )
         return {int(row[0]): dict(zip(SNIPPET_FIELDS, row[1:], strict=True)) for row in rows}
 
@@ -85,7 +119,3 @@ class TsvectorSearch:
             [first, first + "\U0010ffff"],
         )
         return [(str(term), int(documents)) for term, documents in rows]
-
-
-def _json(ids: Sequence[int]) -> str:
-    return "[" + ", ".join(str(int(review_id)) for review_id in ids) + "]"

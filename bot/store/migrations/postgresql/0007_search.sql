@@ -30,6 +30,19 @@ ALTER TABLE reviews ADD COLUMN search_document tsvector GENERATED ALWAYS AS (
 ) STORED;
 CREATE INDEX reviews_search ON reviews USING gin (search_document);
 
+-- The card's part alone (A, B and C, without the review's text): results list the
+-- reviews whose card holds the query first, ranked by it. A common word is in tens of
+-- thousands of review texts, whose documents are each several kilobytes (read out of
+-- TOAST to be ranked), but on a few thousand cards, whose documents are small.
+ALTER TABLE reviews ADD COLUMN search_card tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('reviewbot_english', title || ' ' || aliases || ' ' || tagline), 'A')
+    || setweight(to_tsvector('reviewbot_english', verdict || ' ' || verdict_text), 'B')
+    || setweight(
+        to_tsvector('reviewbot_english', directors || ' ' || cast_members || ' ' || genres), 'C'
+    )
+) STORED;
+CREATE INDEX reviews_search_card ON reviews USING gin (search_card);
+
 -- The indexed words (stems) and how many live reviews hold each: the vocabulary a
 -- mistyped query word is corrected against (SQLite reads its index's own, fts5vocab;
 -- ts_stat would read every review's document on every correction). Statement
