@@ -11,7 +11,9 @@ own syntax (an FTS5 MATCH expression, or text for ``websearch_to_tsquery``).
 Words are runs of letters, digits and private-use characters, as SQLite's
 ``unicode61`` tokenizer cuts them. Common English words (PostgreSQL's English stop
 list) are dropped from the words outside quotes, as PostgreSQL drops them, so both
-engines look for the same words; inside quotes they are kept, as part of the phrase.
+engines look for the same words; inside quotes they are kept, as part of the phrase
+(SQLite then wants the phrase exactly as written; PostgreSQL lets any word stand where
+a stop word was, so "lord of the rings" also finds "lord of all rings" there).
 """
 
 from __future__ import annotations
@@ -41,6 +43,13 @@ STOP_WORDS = frozenset(_ENGLISH_STOP_LIST.split())
 
 _QUOTES = '"“”„«»'  # what members' keyboards type for a double quote
 _CHUNK = re.compile(r'[^\s"]+')
+
+
+def fold(word: str) -> str:
+    """Lower case without accents, as both engines' tokenizers index words ("İ" is "i",
+    a stop word on both)."""
+    decomposed = unicodedata.normalize("NFD", word.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _is_word_char(ch: str) -> bool:
@@ -161,11 +170,13 @@ def _tokens(text: str) -> Iterator[_Token]:
 
 
 def _term(token: _Token) -> Term | None:
-    """A quoted phrase keeps every word; a bare chunk that punctuation cuts into several
-    words ("sci-fi", "scott's") is a phrase of its words that are not stop words."""
+    """A quoted phrase keeps every word, unless all are stop words (PostgreSQL ignores
+    it then); a bare chunk that punctuation cuts into several words ("sci-fi",
+    "scott's") is a phrase of its words that are not stop words."""
     words = words_of(token.text)
-    if not token.quoted:
-        words = [word for word in words if word.casefold() not in STOP_WORDS]
+    content = [word for word in words if fold(word) not in STOP_WORDS]
+    if not token.quoted or not content:
+        words = content
     return Term(tuple(words)) if words else None
 
 

@@ -15,10 +15,11 @@ nearest to what was typed.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable, Sequence
 
 from rapidfuzz.distance import OSA
+
+from bot.matching.query import fold
 
 # Endings a stem most often loses (Porter's and Snowball's English stemmers).
 ENDINGS = (
@@ -54,12 +55,6 @@ ENDINGS = (
 _LONGEST_ENDING = max(map(len, ENDINGS))
 SHORTEST_CORRECTED = 4  # "cat" is one edit from a hundred words: shorter ones are left alone
 CANDIDATES = 3  # stems tried, nearest first, until one has a word the member may see
-
-
-def fold(word: str) -> str:
-    """Lower case without accents, as both engines' tokenizers index words."""
-    decomposed = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def max_edits(word: str) -> int:

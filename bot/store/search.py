@@ -15,8 +15,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from bot.matching.query import Clause, SearchQuery, Term, Tier, parse_query
-from bot.matching.spelling import closest_word, fold, max_edits, nearest_stems
+from bot.matching.query import Clause, SearchQuery, Term, Tier, fold, parse_query
+from bot.matching.spelling import closest_word, max_edits, nearest_stems
 from bot.models import ReviewFilters
 from bot.search_results import (
     MATCH_END,

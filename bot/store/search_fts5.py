@@ -32,7 +32,7 @@ COLUMN_WEIGHTS = {
 }
 _COLUMNS = list(COLUMN_WEIGHTS)
 # Every column but the review's own text: what the card says about the film.
-_CARD_FILTER = "{" + " ".join(column for column in _COLUMNS if column != "body") + "}"
+CARD_COLUMN_FILTER = "{" + " ".join(column for column in _COLUMNS if column != "body") + "}"
 
 
 def _bm25(weights: dict[str, float]) -> str:
@@ -71,7 +71,7 @@ def match_expression(query: SearchQuery, tier: Tier = Tier.ALL) -> str:
     if tier is Tier.ALL:
         return everything
     positive = " OR ".join(_clause(Clause(clause.required)) for clause in query.clauses)
-    card = f"{_CARD_FILTER}: ({positive})"
+    card = f"{CARD_COLUMN_FILTER}: ({positive})"
     if tier is Tier.TEXT:
         return f"({everything}) NOT ({card})"
     if any(clause.excluded for clause in query.clauses):
