@@ -81,6 +81,8 @@ class SearchPage:
     page: int  # from 0
     page_size: int
     corrections: tuple[Correction, ...] = ()
+    # No review holds every word: these hold the most of them (then rank best).
+    relaxed: bool = False
 
     @property
     def pages(self) -> int:

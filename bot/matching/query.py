@@ -120,6 +120,23 @@ class SearchQuery:
                 seen.update(dict.fromkeys(term.words))
         return list(seen)
 
+    def required_terms(self) -> list[Term]:
+        """Every term a review must (in some clause) hold, once each, in order."""
+        return list(dict.fromkeys(term for clause in self.clauses for term in clause.required))
+
+    @property
+    def can_relax(self) -> bool:
+        return any(len(clause.required) > 1 for clause in self.clauses)
+
+    def relaxed(self) -> SearchQuery:
+        """Any one of a clause's required terms instead of all of them, exclusions kept:
+        what is searched when no review holds every word of a question a member typed as
+        a sentence ("what did we say about andrew scott")."""
+        clauses = (
+            Clause((term,), clause.excluded) for clause in self.clauses for term in clause.required
+        )
+        return SearchQuery(tuple(dict.fromkeys(clauses)))
+
     def replaced(self, replacements: dict[str, str]) -> SearchQuery:
         """The query with words swapped (a typo for its correction), wherever they are."""
 

@@ -62,6 +62,10 @@ class SearchEngine(Protocol):
         """A condition on ``r``: the review matches ``query``."""
         ...
 
+    def matched_terms(self, terms: Sequence[Term]) -> tuple[str, list[Any]]:
+        """An expression: how many of ``terms`` review ``r`` holds."""
+        ...
+
     async def marked_fields(
         self, db: Database, query: SearchQuery, ids: Sequence[int]
     ) -> dict[int, dict[str, str]]: ...
@@ -101,12 +105,17 @@ class Search(Picks):
         if query.is_empty:
             return SearchPage((), 0, page, page_size)
         where, params = await self._search_where(filters, guild_id)
-        ids, total = await self._ranked(query, where, params, page_size, page * page_size)
+        offset = page * page_size
+        ids, total = await self._ranked(query, where, params, page_size, offset)
         corrections: tuple[Correction, ...] = ()
+        relaxed = False
         if total == 0:
             query, corrections = await self._corrected(query, guild_id)
             if corrections:
-                ids, total = await self._ranked(query, where, params, page_size, page * page_size)
+                ids, total = await self._ranked(query, where, params, page_size, offset)
+        if total == 0 and query.can_relax:
+            query, relaxed = query.relaxed(), True
+            ids, total = await self._ranked_relaxed(query, where, params, page_size, offset)
         reviews = {review.id: review for review in await self.get_many(ids)}
         marked = await self._engine.marked_fields(self._db, query, ids)
         hits = tuple(
@@ -114,7 +123,7 @@ class Search(Picks):
             for review_id in ids
             if review_id in reviews
         )
-        return SearchPage(hits, total, page, page_size, corrections)
+        return SearchPage(hits, total, page, page_size, corrections, relaxed and total > 0)
 
     async def random_match(
         self,
@@ -163,12 +172,7 @@ class Search(Picks):
                 query, Tier.TEXT, where, params, limit - len(ids), max(0, offset - card_total)
             )
             ids += more
-        source, query_params = self._engine.matches(query, where)
-        row = await self._db.fetchone(
-            f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} LIMIT ?) AS counted",
-            [*query_params, *params, MAX_COUNTED],
-        )
-        return ids, int(row[0])
+        return ids, await self._count(query, where, params)
 
     async def _ranked_tier(
         self,
@@ -194,6 +198,33 @@ class Search(Picks):
             return [], 0
         row = await self._db.fetchone(f"SELECT COUNT(*) FROM {source}", [*query_params, *params])
         return [], int(row[0])  # the page starts past this tier
+
+    async def _ranked_relaxed(
+        self, query: SearchQuery, where: str, params: list[Any], limit: int, offset: int
+    ) -> tuple[list[int], int]:
+        """:meth:`_ranked` for a relaxed query: the reviews holding the most of its terms
+        first, each group by the engine's score (no tiers: a review with more of the
+        words comes first even if only its text holds them)."""
+        matched, matched_params = self._engine.matched_terms(query.required_terms())
+        source, query_params = self._engine.matches(query, where)
+        rows = await self._db.fetchall(
+            "SELECT id, COUNT(*) OVER () FROM (SELECT r.id AS id, "
+            f"{matched} AS matched, {self._engine.score(Tier.ALL)} AS score FROM {source}) "
+            f"AS hits ORDER BY matched DESC, score {self._engine.order}, id LIMIT ? OFFSET ?",
+            [*matched_params, *query_params, *params, limit, offset],
+        )
+        if not rows:
+            return [], 0 if offset == 0 else await self._count(query, where, params)
+        return [int(row[0]) for row in rows], min(MAX_COUNTED, int(rows[0][1]))
+
+    async def _count(self, query: SearchQuery, where: str, params: list[Any]) -> int:
+        """How many reviews match, up to :data:`MAX_COUNTED`."""
+        source, query_params = self._engine.matches(query, where)
+        row = await self._db.fetchone(
+            f"SELECT COUNT(*) FROM (SELECT 1 FROM {source} LIMIT ?) AS counted",
+            [*query_params, *params, MAX_COUNTED],
+        )
+        return int(row[0])
 
     async def _any_match(self, query: SearchQuery, where: str, params: list[Any]) -> bool:
         source, query_params = self._engine.matches(query, where)

@@ -102,6 +102,10 @@ class Fts5Search:
             [match_expression(query)],
         )
 
+    def matched_terms(self, terms: Sequence[Term]) -> tuple[str, list[Any]]:
+        held = "r.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
+        return " + ".join([f"({held})"] * len(terms)), [_term(term) for term in terms]
+
     async def marked_fields(
         self, db: Database, query: SearchQuery, ids: Sequence[int]
     ) -> dict[int, dict[str, str]]:

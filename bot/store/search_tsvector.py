@@ -101,6 +101,10 @@ class TsvectorSearch:
     def matching_ids(self, query: SearchQuery) -> tuple[str, list[Any]]:
         return f"r.search_document @@ {TSQUERY}", [websearch_text(query)]
 
+    def matched_terms(self, terms: Sequence[Term]) -> tuple[str, list[Any]]:
+        held = f"CAST(r.search_document @@ {TSQUERY} AS INTEGER)"
+        return " + ".join([held] * len(terms)), [_term(term) for term in terms]
+
     async def marked_fields(
         self, db: Database, query: SearchQuery, ids: Sequence[int]
     ) -> dict[int, dict[str, str]]:

@@ -263,6 +263,8 @@ async def test_both_engines_find_exactly_the_reviews_the_query_describes(
     )
     page = await corpus.search(text, guild_id=None)
     query = query.replaced({c.typed: c.searched for c in page.corrections})
+    if page.relaxed:  # no review held every word: those holding any of them, most first
+        query = query.relaxed()
     expected = {
         f"Film {n}" for n, body in enumerate(BODIES) if reference_matches(query, f"Film {n}", body)
     }
