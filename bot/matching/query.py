@@ -71,13 +71,17 @@ def words_of(text: str) -> list[str]:
 
 
 class Tier(enum.Enum):
-    """Which matching reviews: results list the ``CARD`` tier first, then ``TEXT``."""
+    """Which matching reviews: results list :data:`RANKED_TIERS` in order."""
 
     ALL = "all"
-    # Each required word is on the card itself (title, aliases, tagline, verdict, names):
-    # the review is about what was asked, whatever its text says besides.
+    # Each required word is in the title, aliases or tagline: what the film is.
+    TITLE = "title"
+    # Not, but each is elsewhere on the card (verdict, names): what the review says of it.
     CARD = "card"
     TEXT = "text"  # the rest: the review's own text was needed to match
+
+
+RANKED_TIERS = (Tier.TITLE, Tier.CARD, Tier.TEXT)
 
 
 @dataclass(frozen=True, slots=True)

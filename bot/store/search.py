@@ -15,7 +15,15 @@ import re
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from bot.matching.query import Clause, SearchQuery, Term, Tier, fold, parse_query
+from bot.matching.query import (
+    RANKED_TIERS,
+    Clause,
+    SearchQuery,
+    Term,
+    Tier,
+    fold,
+    parse_query,
+)
 from bot.matching.spelling import closest_word, max_edits, nearest_stems
 from bot.models import ReviewFilters
 from bot.search_results import (
@@ -160,18 +168,27 @@ class Search(Picks):
     ) -> tuple[list[int], int]:
         """The ids of one page, best first, and how many match (up to :data:`MAX_COUNTED`).
 
-        Reviews whose card holds the query (:attr:`Tier.CARD`) come first, then those
-        matched only through their text, each tier by the engine's score. Ranking the
-        card tier alone is what keeps a common word fast: SQLite scores only the few
-        thousand reviews whose card holds it, not the tens of thousands whose text
-        does, unless the page reaches past them.
+        :data:`RANKED_TIERS` in order: reviews whose title or tagline holds the query,
+        then those whose card does, then those matched only through their text, each
+        tier by the engine's score. Ranking a tier alone is what keeps a common word
+        fast: a word in nearly every review's text is on a few thousand taglines, and
+        only those are ranked unless the page reaches past them.
         """
-        ids, card_total = await self._ranked_tier(query, Tier.CARD, where, params, limit, offset)
-        if len(ids) < limit:
-            more, _ = await self._ranked_tier(
-                query, Tier.TEXT, where, params, limit - len(ids), max(0, offset - card_total)
-            )
-            ids += more
+        ids: list[int] = []
+        skip = offset  # rows of the tiers still to come that lie before the page
+        for tier in RANKED_TIERS:
+            found = await self._ranked_tier(query, tier, where, params, limit - len(ids), skip)
+            ids += found
+            if len(ids) == limit:
+                break
+            if found or skip == 0:
+                skip = 0  # the page holds the end of this tier
+            else:  # the page starts past this tier
+                source, query_params = self._engine.matches(query, where, tier)
+                row = await self._db.fetchone(
+                    f"SELECT COUNT(*) FROM {source}", [*query_params, *params]
+                )
+                skip -= int(row[0])
         return ids, await self._count(query, where, params)
 
     async def _ranked_tier(
@@ -182,22 +199,17 @@ class Search(Picks):
         params: list[Any],
         limit: int,
         offset: int,
-    ) -> tuple[list[int], int]:
-        """One tier's ids from ``offset``, best first, and how many the tier holds."""
+    ) -> list[int]:
+        """One tier's ids from ``offset``, best first (ranked by a sort that keeps only
+        ``offset + limit`` rows: no count of the whole tier)."""
         source, query_params = self._engine.matches(query, where, tier)
         # The score in a subquery: FTS5's bm25() is only callable where the index is read.
         rows = await self._db.fetchall(
-            "SELECT id, COUNT(*) OVER () FROM "
-            f"(SELECT r.id AS id, {self._engine.score(tier)} AS score "
+            f"SELECT id FROM (SELECT r.id AS id, {self._engine.score(tier)} AS score "
             f"FROM {source}) AS hits ORDER BY score {self._engine.order}, id LIMIT ? OFFSET ?",
             [*query_params, *params, limit, offset],
         )
-        if rows:
-            return [int(row[0]) for row in rows], int(rows[0][1])
-        if offset == 0:
-            return [], 0
-        row = await self._db.fetchone(f"SELECT COUNT(*) FROM {source}", [*query_params, *params])
-        return [], int(row[0])  # the page starts past this tier
+        return [int(row[0]) for row in rows]
 
     async def _ranked_relaxed(
         self, query: SearchQuery, where: str, params: list[Any], limit: int, offset: int
@@ -208,14 +220,12 @@ class Search(Picks):
         matched, matched_params = self._engine.matched_terms(query.required_terms())
         source, query_params = self._engine.matches(query, where)
         rows = await self._db.fetchall(
-            "SELECT id, COUNT(*) OVER () FROM (SELECT r.id AS id, "
-            f"{matched} AS matched, {self._engine.score(Tier.ALL)} AS score FROM {source}) "
-            f"AS hits ORDER BY matched DESC, score {self._engine.order}, id LIMIT ? OFFSET ?",
+            f"SELECT id FROM (SELECT r.id AS id, {matched} AS matched, "
+            f"{self._engine.score(Tier.ALL)} AS score FROM {source}) AS hits "
+            f"ORDER BY matched DESC, score {self._engine.order}, id LIMIT ? OFFSET ?",
             [*matched_params, *query_params, *params, limit, offset],
         )
-        if not rows:
-            return [], 0 if offset == 0 else await self._count(query, where, params)
-        return [int(row[0]) for row in rows], min(MAX_COUNTED, int(rows[0][1]))
+        return [int(row[0]) for row in rows], await self._count(query, where, params)
 
     async def _count(self, query: SearchQuery, where: str, params: list[Any]) -> int:
         """How many reviews match, up to :data:`MAX_COUNTED`."""

@@ -33,17 +33,21 @@ COLUMN_WEIGHTS = {
 _COLUMNS = list(COLUMN_WEIGHTS)
 # Every column but the review's own text: what the card says about the film.
 CARD_COLUMN_FILTER = "{" + " ".join(column for column in _COLUMNS if column != "body") + "}"
+TITLE_COLUMN_FILTER = "{title aliases tagline}"
 
 
 def _bm25(weights: dict[str, float]) -> str:
     return f"bm25(search_index, {', '.join(f'{weight:g}' for weight in weights.values())})"
 
 
-# The CARD tier is ranked by the card alone, as PostgreSQL ranks it by its card document.
+# The TITLE and CARD tiers are ranked by the card alone, as PostgreSQL ranks them by its
+# card document.
+_CARD_SCORE = _bm25({**COLUMN_WEIGHTS, "body": 0.0})
 SCORES = {
     Tier.ALL: _bm25(COLUMN_WEIGHTS),
+    Tier.TITLE: _CARD_SCORE,
+    Tier.CARD: _CARD_SCORE,
     Tier.TEXT: _bm25(COLUMN_WEIGHTS),
-    Tier.CARD: _bm25({**COLUMN_WEIGHTS, "body": 0.0}),
 }
 _HIGHLIGHTS = ", ".join(
     f"highlight(search_index, {_COLUMNS.index(field)}, ?, ?)" for field in SNIPPET_FIELDS
@@ -63,20 +67,20 @@ def _clause(clause: Clause) -> str:
 
 
 def match_expression(query: SearchQuery, tier: Tier = Tier.ALL) -> str:
-    """The FTS5 MATCH expression of the reviews of ``tier`` matching a non-empty ``query``.
-
-    The CARD tier: the query matches, and the card's columns hold its required words.
-    """
+    """The FTS5 MATCH expression of the reviews of ``tier`` matching a non-empty ``query``
+    (:class:`Tier`: where its required words are)."""
     everything = " OR ".join(_clause(clause) for clause in query.clauses)
     if tier is Tier.ALL:
         return everything
     positive = " OR ".join(_clause(Clause(clause.required)) for clause in query.clauses)
-    card = f"{CARD_COLUMN_FILTER}: ({positive})"
+    on_card = f"{CARD_COLUMN_FILTER}: ({positive})"
     if tier is Tier.TEXT:
-        return f"({everything}) NOT ({card})"
+        return f"({everything}) NOT ({on_card})"
+    on_title = f"{TITLE_COLUMN_FILTER}: ({positive})"
+    held = on_title if tier is Tier.TITLE else f"({on_card}) NOT ({on_title})"
     if any(clause.excluded for clause in query.clauses):
-        return f"({card}) AND ({everything})"
-    return card  # holding the required words is matching: no index read twice
+        return f"({held}) AND ({everything})"
+    return held  # holding the required words is matching: no index read twice
 
 
 class Fts5Search:

@@ -25,13 +25,15 @@ WEIGHTS = (0.1, 0.3, 0.5, 1.0)
 # 1: the rank divided by 1 + log(document length), as BM25 discounts long reviews.
 NORMALIZATION = 1
 _WEIGHTS = "'{" + ", ".join(f"{weight:g}" for weight in WEIGHTS) + "}'"
-# The CARD tier is ranked by the card's own document (search_card), the rest by all.
+# The TITLE and CARD tiers are ranked by the card's own document (search_card), the
+# rest by all of it.
 SCORES = {
     tier: f"ts_rank_cd({_WEIGHTS}, r.{column}, q, {NORMALIZATION})"
     for tier, column in (
         (Tier.ALL, "search_document"),
-        (Tier.TEXT, "search_document"),
+        (Tier.TITLE, "search_card"),
         (Tier.CARD, "search_card"),
+        (Tier.TEXT, "search_document"),
     )
 }
 # ts_headline marks every match in the whole text (the snippet is cut in Python).
@@ -75,9 +77,10 @@ class TsvectorSearch:
     def matches(
         self, query: SearchQuery, where: str, tier: Tier = Tier.ALL
     ) -> tuple[str, list[Any]]:
-        """In the CARD tier ``q`` is the query's required words, which the card
-        document must hold (and the whole document must match the query, when it
-        excludes words); in the others ``q`` is the query."""
+        """In the TITLE and CARD tiers ``q`` is the query's required words, which the
+        card document must hold (its A part, title and tagline, for TITLE; and the whole
+        document must match the query, when it excludes words); in the others ``q`` is
+        the query."""
         everything = websearch_text(query)
         if tier is Tier.ALL:
             return (
@@ -91,7 +94,11 @@ class TsvectorSearch:
                 f"AND NOT r.search_card @@ {TSQUERY} AND {where}",
                 [everything, positive],
             )
-        source = f"reviews r CROSS JOIN {TSQUERY} AS q WHERE r.search_card @@ q"
+        on_title = "ts_filter(r.search_card, '{a}') @@ q"
+        source = (
+            f"reviews r CROSS JOIN {TSQUERY} AS q WHERE r.search_card @@ q "
+            f"AND {'' if tier is Tier.TITLE else 'NOT '}{on_title}"
+        )
         params: list[Any] = [positive]
         if any(clause.excluded for clause in query.clauses):
             source += f" AND r.search_document @@ {TSQUERY}"

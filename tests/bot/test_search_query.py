@@ -25,7 +25,7 @@ from bot.matching.query import (
 )
 from bot.models import Review, film_key, identity_key
 from bot.store import MIGRATIONS, Store
-from bot.store.search_fts5 import CARD_COLUMN_FILTER, match_expression
+from bot.store.search_fts5 import CARD_COLUMN_FILTER, TITLE_COLUMN_FILTER, match_expression
 from bot.store.search_tsvector import websearch_text
 from tests.conftest import max_examples
 from tests.reliability.checks import hostile_text, weighted
@@ -92,12 +92,17 @@ def test_each_engine_gets_the_same_structure_in_its_own_syntax() -> None:
     query = parse_query('ghost "london house" -grief or paris')
     assert match_expression(query) == '(("ghost" AND "london house") NOT "grief") OR ("paris")'
     assert websearch_text(query) == 'ghost "london house" -grief or paris'
-    card = f'{CARD_COLUMN_FILTER}: (("ghost" AND "london house") OR ("paris"))'
-    assert match_expression(query, Tier.CARD) == f"({card}) AND ({match_expression(query)})"
-    assert match_expression(query, Tier.TEXT) == f"({match_expression(query)}) NOT ({card})"
-    # Without exclusions, holding the words on the card is matching: one index read.
-    assert match_expression(parse_query("paris"), Tier.CARD) == (
-        f'{CARD_COLUMN_FILTER}: (("paris"))'
+    positive = '(("ghost" AND "london house") OR ("paris"))'
+    on_card, on_title = f"{CARD_COLUMN_FILTER}: {positive}", f"{TITLE_COLUMN_FILTER}: {positive}"
+    everything = match_expression(query)
+    assert match_expression(query, Tier.TITLE) == f"({on_title}) AND ({everything})"
+    assert match_expression(query, Tier.CARD) == (
+        f"(({on_card}) NOT ({on_title})) AND ({everything})"
+    )
+    assert match_expression(query, Tier.TEXT) == f"({everything}) NOT ({on_card})"
+    # Without exclusions, holding the words on the title is matching: one index read.
+    assert match_expression(parse_query("paris"), Tier.TITLE) == (
+        f'{TITLE_COLUMN_FILTER}: (("paris"))'
     )
 
 
@@ -187,7 +192,9 @@ def test_no_query_text_is_an_fts5_syntax_error(fts5: sqlite3.Connection, text: s
             "SELECT rowid FROM search_index WHERE search_index MATCH ?", [expression]
         ).fetchall()
         # Nothing but quoted strings, the card's column filter, operators and brackets.
-        bare = re.sub(r'"(?:[^"]|"")*"', " ", expression).replace(f"{CARD_COLUMN_FILTER}:", " ")
+        bare = re.sub(r'"(?:[^"]|"")*"', " ", expression)
+        for column_filter in (CARD_COLUMN_FILTER, TITLE_COLUMN_FILTER):
+            bare = bare.replace(f"{column_filter}:", " ")
         tokens = bare.replace("(", " ( ").replace(")", " ) ").split()
         assert set(tokens) <= {"AND", "OR", "NOT", "(", ")"}, expression
 
