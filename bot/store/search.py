@@ -70,6 +70,15 @@ class SearchEngine(Protocol):
         """A condition on ``r``: the review matches ``query``."""
         ...
 
+    def tier(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        """An expression: the index in :data:`RANKED_TIERS` of the tier of review ``r``,
+        which matches ``query`` (in :meth:`matches`' source for :attr:`Tier.ALL`)."""
+        ...
+
+    def tier_score(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        """An expression: :meth:`score` for the tier of review ``r`` (as :meth:`tier`)."""
+        ...
+
     def matched_terms(self, terms: Sequence[Term]) -> tuple[str, list[Any]]:
         """An expression: how many of ``terms`` review ``r`` holds."""
         ...
@@ -170,26 +179,40 @@ class Search(Picks):
 
         :data:`RANKED_TIERS` in order: reviews whose title or tagline holds the query,
         then those whose card does, then those matched only through their text, each
-        tier by the engine's score. Ranking a tier alone is what keeps a common word
-        fast: a word in nearly every review's text is on a few thousand taglines, and
-        only those are ranked unless the page reaches past them.
+        tier by the engine's score. Fewer matches than :data:`MAX_COUNTED` are ranked
+        in one query that tells each one's tier; more are ranked a tier at a time,
+        which is what keeps a common word fast: a word in nearly every review's text is
+        on a few thousand taglines, and only those are ranked unless the page reaches
+        past them.
         """
+        total = await self._count(query, where, params)
+        if total < MAX_COUNTED:
+            tier, tier_params = self._engine.tier(query)
+            score, score_params = self._engine.tier_score(query)
+            source, query_params = self._engine.matches(query, where)
+            rows = await self._db.fetchall(
+                f"SELECT id FROM (SELECT r.id AS id, {tier} AS tier, {score} AS score "
+                f"FROM {source}) AS hits ORDER BY tier, score {self._engine.order}, id "
+                "LIMIT ? OFFSET ?",
+                [*tier_params, *score_params, *query_params, *params, limit, offset],
+            )
+            return [int(row[0]) for row in rows], total
         ids: list[int] = []
         skip = offset  # rows of the tiers still to come that lie before the page
-        for tier in RANKED_TIERS:
-            found = await self._ranked_tier(query, tier, where, params, limit - len(ids), skip)
+        for tier_of in RANKED_TIERS:
+            found = await self._ranked_tier(query, tier_of, where, params, limit - len(ids), skip)
             ids += found
             if len(ids) == limit:
                 break
             if found or skip == 0:
                 skip = 0  # the page holds the end of this tier
             else:  # the page starts past this tier
-                source, query_params = self._engine.matches(query, where, tier)
+                source, query_params = self._engine.matches(query, where, tier_of)
                 row = await self._db.fetchone(
                     f"SELECT COUNT(*) FROM {source}", [*query_params, *params]
                 )
                 skip -= int(row[0])
-        return ids, await self._count(query, where, params)
+        return ids, total
 
     async def _ranked_tier(
         self,

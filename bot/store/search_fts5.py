@@ -66,17 +66,22 @@ def _clause(clause: Clause) -> str:
     return f"({expression})"
 
 
+def _held(query: SearchQuery, column_filter: str) -> str:
+    """The reviews whose ``column_filter`` columns hold the query's required words."""
+    positive = " OR ".join(_clause(Clause(clause.required)) for clause in query.clauses)
+    return f"{column_filter}: ({positive})"
+
+
 def match_expression(query: SearchQuery, tier: Tier = Tier.ALL) -> str:
     """The FTS5 MATCH expression of the reviews of ``tier`` matching a non-empty ``query``
     (:class:`Tier`: where its required words are)."""
     everything = " OR ".join(_clause(clause) for clause in query.clauses)
     if tier is Tier.ALL:
         return everything
-    positive = " OR ".join(_clause(Clause(clause.required)) for clause in query.clauses)
-    on_card = f"{CARD_COLUMN_FILTER}: ({positive})"
+    on_card = _held(query, CARD_COLUMN_FILTER)
     if tier is Tier.TEXT:
         return f"({everything}) NOT ({on_card})"
-    on_title = f"{TITLE_COLUMN_FILTER}: ({positive})"
+    on_title = _held(query, TITLE_COLUMN_FILTER)
     held = on_title if tier is Tier.TITLE else f"({on_card}) NOT ({on_title})"
     if any(clause.excluded for clause in query.clauses):
         return f"({held}) AND ({everything})"
@@ -104,6 +109,19 @@ class Fts5Search:
         return (
             "r.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)",
             [match_expression(query)],
+        )
+
+    def tier(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        # Each subquery is read once for the statement (as a list of rowids).
+        held = "r.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
+        on_title, on_card = _held(query, TITLE_COLUMN_FILTER), _held(query, CARD_COLUMN_FILTER)
+        return f"CASE WHEN {held} THEN 0 WHEN {held} THEN 1 ELSE 2 END", [on_title, on_card]
+
+    def tier_score(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        held = "r.id IN (SELECT rowid FROM search_index WHERE search_index MATCH ?)"
+        return (
+            f"CASE WHEN {held} THEN {SCORES[Tier.CARD]} ELSE {SCORES[Tier.TEXT]} END",
+            [_held(query, CARD_COLUMN_FILTER)],
         )
 
     def matched_terms(self, terms: Sequence[Term]) -> tuple[str, list[Any]]:

@@ -25,10 +25,16 @@ WEIGHTS = (0.1, 0.3, 0.5, 1.0)
 # 1: the rank divided by 1 + log(document length), as BM25 discounts long reviews.
 NORMALIZATION = 1
 _WEIGHTS = "'{" + ", ".join(f"{weight:g}" for weight in WEIGHTS) + "}'"
+
+
 # The TITLE and CARD tiers are ranked by the card's own document (search_card), the
 # rest by all of it.
+def _rank(column: str, tsquery: str = "q") -> str:
+    return f"ts_rank_cd({_WEIGHTS}, r.{column}, {tsquery}, {NORMALIZATION})"
+
+
 SCORES = {
-    tier: f"ts_rank_cd({_WEIGHTS}, r.{column}, q, {NORMALIZATION})"
+    tier: _rank(column)
     for tier, column in (
         (Tier.ALL, "search_document"),
         (Tier.TITLE, "search_card"),
@@ -104,6 +110,21 @@ class TsvectorSearch:
             source += f" AND r.search_document @@ {TSQUERY}"
             params.append(everything)
         return f"{source} AND {where}", params
+
+    def tier(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        card = f"r.search_card @@ {TSQUERY}"
+        on_title = f"ts_filter(r.search_card, '{{a}}') @@ {TSQUERY}"
+        positive = _positive(query)
+        return f"CASE WHEN {on_title} THEN 0 WHEN {card} THEN 1 ELSE 2 END", [positive, positive]
+
+    def tier_score(self, query: SearchQuery) -> tuple[str, list[Any]]:
+        # The card is scored for the required words (its q in matches()), the rest for all.
+        card_score = _rank("search_card", TSQUERY)
+        positive = _positive(query)
+        return (
+            f"CASE WHEN r.search_card @@ {TSQUERY} THEN {card_score} ELSE {SCORES[Tier.TEXT]} END",
+            [positive, positive],
+        )
 
     def matching_ids(self, query: SearchQuery) -> tuple[str, list[Any]]:
         return f"r.search_document @@ {TSQUERY}", [websearch_text(query)]

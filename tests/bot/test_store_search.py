@@ -213,6 +213,35 @@ async def test_pages_list_every_match_once_in_rank_order(store: Store) -> None:
     )
 
 
+async def test_ranking_a_tier_at_a_time_orders_as_ranking_all_at_once(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_COUNTED matches each tier is ranked alone; the order must not change."""
+    await store.import_reviews(
+        [
+            make_review(f"Film {n:02}", 2000 + n, body="ghost story " * (1 + n % 5))
+            for n in range(14)
+        ]
+        + [make_review(f"Ghost {n}", 1990 + n, tagline="a story") for n in range(4)]
+        + [
+            make_review(f"Tale {n}", 1980 + n, verdict_text=f"A ghost story, {n}") for n in range(5)
+        ],
+        actor_id=None,
+    )
+
+    async def listing() -> list[str]:
+        pages = [
+            await store.search("ghost story", guild_id=None, page=n, page_size=4) for n in range(7)
+        ]
+        return [hit.review.title for page in pages for hit in page.hits]
+
+    at_once = await listing()
+    monkeypatch.setattr(store_search, "MAX_COUNTED", 1)
+    assert await listing() == at_once
+    assert [title[:4] for title in at_once[:9]] == ["Ghos"] * 4 + ["Tale"] * 5
+    assert len(at_once) == 23
+
+
 async def test_matches_are_counted_up_to_a_cap(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
