@@ -29,7 +29,7 @@ from bench.bench_store import FILTER_CASES, percentile, timed
 from bench.movies import movie_reviews
 from bench.report import bench_main
 from bot.catalog import Catalog
-from bot.models import Review
+from bot.models import ReviewDraft
 from bot.store import Store
 from tests.pgserver import PostgresServer
 
@@ -37,19 +37,19 @@ FEED_WRITES = 300
 REPO = Path(__file__).resolve().parent.parent
 
 
-async def measure(target: str, reviews: list[Review], repeats: int) -> dict[str, str]:
+async def measure(target: str, reviews: list[ReviewDraft], repeats: int) -> dict[str, str]:
     """One column of the table: figures for the catalog at ``target``."""
     column: dict[str, str] = {}
     async with await Store.open(target) as store:
         start = time.perf_counter()
-        await store.import_reviews(reviews, actor_id=None)
+        await store.writes.import_reviews(reviews, actor_id=None)
         column["import into a new database"] = f"{time.perf_counter() - start:.1f} s"
         start = time.perf_counter()
         await Catalog.from_store(store)
         column["title index built from the store"] = f"{time.perf_counter() - start:.2f} s"
         for name, filters in FILTER_CASES.items():
             _, p99 = await timed(
-                lambda f=filters: store.random_pick(f, guild_id=None, channel_id=1), repeats
+                lambda f=filters: store.picks.random_pick(f, guild_id=None, channel_id=1), repeats
             )
             column[f"`/random` p99: {name}"] = f"{p99:.1f} ms"
         latencies, _ = await review_latencies(store, [r.title for r in reviews], repeats)
@@ -76,11 +76,11 @@ async def feed_latencies(url: str, writes: int) -> list[float]:
     everything = asyncio.Event()
 
     async def follow() -> None:
-        async for batch in catalog.feed.batches():
-            await catalog.apply_changes(batch)
+        async for batch in catalog.sync.feed.batches():
+            await catalog.sync.apply_changes(batch)
             now = time.time()
             for change in batch.changes:
-                if change.external and change.review_id in catalog.index:
+                if change.external and change.review_id in catalog.finder.index:
                     arrived.setdefault(change.review_id, now)
             if len(arrived) >= writes:
                 everything.set()

@@ -2,7 +2,7 @@
 
 Run: .venv/bin/python -m bench.bench_find [--repeats N] [--write-docs]
 
-Times ``Catalog.find_in_text`` (what Apps → Find review runs) for messages that name
+Times ``TitleFinder.find_in_text`` (what Apps → Find review runs) for messages that name
 a catalog title and for everyday chatter that names none, and counts how often the
 chatter is taken for a title (exact titles such as "Tonight" or "Thank You" exist).
 """
@@ -16,7 +16,8 @@ from pathlib import Path
 from bench.bench_store import timed
 from bench.movies import movie_reviews
 from bench.report import bench_main
-from bot.catalog import WORDS_READ, Catalog
+from bot.catalog import Catalog
+from bot.finder import WORDS_READ
 from bot.store import Store
 
 REPEATS = 200
@@ -56,30 +57,32 @@ async def run(repeats: int) -> str:
     reviews = movie_reviews()
     with tempfile.TemporaryDirectory() as folder:
         async with await Store.open(Path(folder) / "bench.db") as store:
-            await store.import_reviews(reviews, actor_id=None)
+            await store.writes.import_reviews(reviews, actor_id=None)
             catalog = await Catalog.from_store(store)
             naming = naming_messages([r.title for r in reviews], repeats)
             found = 0
             for message, title in naming:
-                review = await catalog.find_in_text(message, None)
+                review = await catalog.finder.find_in_text(message, None)
                 found += review is not None and review.title == title
             mistaken = {
                 line: review.display_title
                 for line in CHATTER
-                if (review := await catalog.find_in_text(line, None)) is not None
+                if (review := await catalog.finder.find_in_text(line, None)) is not None
             }
             long_chatter = " ".join(CHATTER)  # > WORDS_READ words: the most work a message costs
             cases = {
-                "names a title (multi-word, in a sentence)": lambda: catalog.find_in_text(
+                "names a title (multi-word, in a sentence)": lambda: catalog.finder.find_in_text(
                     naming[0][0], None
                 ),
-                "everyday chatter, 4–10 words": lambda: catalog.find_in_text(CHATTER[1], None),
+                "everyday chatter, 4–10 words": lambda: catalog.finder.find_in_text(
+                    CHATTER[1], None
+                ),
                 f"chatter of {len(long_chatter.split())} words (read: first {WORDS_READ})": (
-                    lambda: catalog.find_in_text(long_chatter, None)
+                    lambda: catalog.finder.find_in_text(long_chatter, None)
                 ),
             }
             lines = [
-                f"Catalog: {await store.count(guild_id=None):,} reviews. "
+                f"Catalog: {await store.reviews.count(guild_id=None):,} reviews. "
                 f"Found the intended title in {found}/{len(naming)} sentences naming a "
                 f"multi-word title; {len(mistaken)}/{len(CHATTER)} everyday lines were taken "
                 "for a title"

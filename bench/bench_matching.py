@@ -46,7 +46,7 @@ import numpy as np
 from rapidfuzz import process, utils
 
 from bench.movies import movie_rows
-from bot.catalog import MENU_SIZE, SUGGESTION_COUNT  # matches asked for; a no-card menu's size
+from bot.finder import MENU_SIZE, SUGGESTION_COUNT  # matches asked for; a no-card menu's size
 from bot.matching import Match, ScopedTitleIndex, TitleIndex, normalize_title, split_year
 from bot.matching import index as matching_index
 from bot.matching import scoring as matching_scoring
@@ -201,8 +201,9 @@ def write_review_db(films: Iterable[Film], path: Path) -> None:
 def load_index_from_sqlite(path: Path) -> TitleIndex:
     """Read every review and build the index: what the bot does at start-up.
 
-    This is the function to point at the real store (bot/store.py) once its
-    schema settles; the benchmark times exactly this call.
+    Over this benchmark's own three-column table, so it times the index and not the
+    store; bench/bench_backends.py times the real store's path ("title index built
+    from the store"). The benchmark times exactly this call.
     """
     with closing(sqlite3.connect(path)) as db:
         rows = db.execute("SELECT id, title, year FROM reviews").fetchall()
@@ -611,7 +612,7 @@ def timed_build(path: Path, repeats: int) -> tuple[TitleIndex, float, float]:
 
 def time_one_add_per_review(films: Sequence[Film]) -> float:
     """The same build through ScopedTitleIndex.add, one call per review, as
-    bot/catalog.py does today; add_many is the faster path."""
+    bot/finder.py does today; add_many is the faster path."""
     rows = [(film.review_id, film.title, film.year) for film in films]
     gc.collect()
     start = time.perf_counter()

@@ -7,9 +7,9 @@ frequencies, fixed seed). On each engine:
 - the import into a new database, once without the search index (its triggers,
   table and vocabulary dropped first; on PostgreSQL the generated column and the
   vocabulary triggers) and once with it, and what the index takes on disk;
-- ``Store.search`` p50 and p99 for one frequent word, one rare word, two and four
+- ``store.search.search`` p50 and p99 for one frequent word, one rare word, two and four
   words from one review's text, a phrase, and a mistyped word (corrected), each
-  without and with filters; and ``Store.random_match``.
+  without and with filters; and ``store.search.random_match``.
 
 Queries differ from one repeat to the next (drawn with a fixed seed), as members'
 do. PostgreSQL is a throwaway server started here (tests/pgserver.py), over
@@ -39,7 +39,7 @@ from bench.movies import movie_reviews
 from bench.report import replace_section
 from bench.review_texts import vocabulary, with_texts
 from bot.matching.query import STOP_WORDS
-from bot.models import Review, ReviewFilters
+from bot.models import ReviewDraft, ReviewFilters
 from bot.store import Store
 from tests.pgserver import PostgresServer
 
@@ -79,7 +79,7 @@ def _typo(word: str, chooser: random.Random) -> str:
     return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
 
 
-def query_cases(reviews: list[Review]) -> list[Case]:
+def query_cases(reviews: list[ReviewDraft]) -> list[Case]:
     words = [word for word in vocabulary().words if word not in STOP_WORDS]
     frequent = words[:FREQUENT_WORDS]
     rare = words[RARE_RANKS[0] : RARE_RANKS[1]]
@@ -118,7 +118,7 @@ def query_cases(reviews: list[Review]) -> list[Case]:
 
 
 async def import_seconds(
-    target: str, reviews: list[Review], *, with_index: bool
+    target: str, reviews: list[ReviewDraft], *, with_index: bool
 ) -> tuple[float, float]:
     """(wall, CPU) seconds of the import; CPU is this process's (SQLite imports in a
     thread of it; PostgreSQL's own work is in its server, so only wall time tells)."""
@@ -126,7 +126,7 @@ async def import_seconds(
         if not with_index:
             await _drop_index(store, target)
         wall, cpu = time.perf_counter(), time.process_time()
-        await store.import_reviews(reviews, actor_id=None)
+        await store.writes.import_reviews(reviews, actor_id=None)
         return time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -186,7 +186,7 @@ async def latencies(store: Store, case: Case, filters: ReviewFilters, repeats: i
     for _ in range(repeats):
         text = case.queries(chooser)
         wall, cpu = time.perf_counter(), time.process_time()
-        page = await store.search(text, filters, guild_id=None)
+        page = await store.search.search(text, filters, guild_id=None)
         walls.append((time.perf_counter() - wall) * 1000)
         cpus.append((time.process_time() - cpu) * 1000)
         totals.append(page.total)
@@ -206,13 +206,13 @@ async def random_match_latency(store: Store, repeats: int) -> tuple[float, float
     for _ in range(repeats):
         text = chooser.choice(words)
         start = time.perf_counter()
-        await store.random_match(text, guild_id=None, channel_id=1)
+        await store.search.random_match(text, guild_id=None, channel_id=1)
         samples.append((time.perf_counter() - start) * 1000)
     return statistics.median(samples), percentile(samples, 0.99)
 
 
 async def measure(
-    engine: str, make_target: Callable[[str], str], reviews: list[Review], repeats: int
+    engine: str, make_target: Callable[[str], str], reviews: list[ReviewDraft], repeats: int
 ) -> list[str]:
     lines = [f"### {engine}", ""]
     without = await import_seconds(make_target("without"), reviews, with_index=False)

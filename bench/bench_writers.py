@@ -40,14 +40,14 @@ from bench.movies import movie_reviews
 from bench.report import bench_main
 from bot.client import create_bot
 from bot.config import Settings
-from bot.importers import export_json
-from bot.loopback import default_stand_in, synced_against
-from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID
-from bot.models import Review
+from bot.formats.export import export_json
+from bot.models import ReviewDraft
 from bot.store import Store
-from bot.store import imports as bulk
-from bot.store.db import utc_now
+from bot.store.clock import utc_now
 from bot.store.schema import content_params
+from bot.store.sqlite import imports as bulk
+from standin import default_stand_in, synced_against
+from standin.defaults import APPLICATION_ID, MEMBER_ID
 
 SEED = 11
 # The child reports its own peak RSS (VmHWM: getrusage's ru_maxrss would include the
@@ -78,7 +78,7 @@ def cli_import(database: Path, file: Path) -> tuple[float, float, float, str]:
     return wall, cpu, rss_kib / 1024, done.stdout.strip()
 
 
-def raw_executemany(database: Path, reviews: list[Review]) -> float:
+def raw_executemany(database: Path, reviews: list[ReviewDraft]) -> float:
     """Seconds for sqlite3.executemany of the same rows into a new, migrated database."""
     asyncio.run(_create(database))
     rows = []
@@ -126,20 +126,22 @@ def chunk_timer() -> Iterator[list[float]]:
         bulk._next_chunk = original  # type: ignore[assignment]
 
 
-async def store_import(database: Path, reviews: list[Review]) -> tuple[float, float, list[float]]:
+async def store_import(
+    database: Path, reviews: list[ReviewDraft]
+) -> tuple[float, float, list[float]]:
     """(new database s, no-op again s, lock hold per transaction) through Store."""
     async with await Store.open(database) as store:
         with chunk_timer() as chunks:
             start = time.perf_counter()
-            await store.import_reviews(reviews, actor_id=None)
+            await store.writes.import_reviews(reviews, actor_id=None)
             first = time.perf_counter() - start
         start = time.perf_counter()
-        await store.import_reviews(reviews, actor_id=None)
+        await store.writes.import_reviews(reviews, actor_id=None)
         again = time.perf_counter() - start
     return first, again, chunks
 
 
-def other_films(reviews: list[Review]) -> list[Review]:
+def other_films(reviews: list[ReviewDraft]) -> list[ReviewDraft]:
     """58,788 films the catalog does not hold yet (for the import beside the bot)."""
     return [replace(review, title=f"{review.title} (second print)") for review in reviews]
 
@@ -192,14 +194,14 @@ class LoopWatch:
 
 
 async def review_during_import(
-    folder: Path, reviews: list[Review], file: Path
+    folder: Path, reviews: list[ReviewDraft], file: Path
 ) -> tuple[list[float], list[float], int, float, LoopWatch]:
     """Latencies (ms) of found and not-found /review while a CLI import runs beside the bot."""
     settings = Settings(database_path=folder / "live.db")
     busy = Unrecorded()
     logging.getLogger("cogs.reviews").addHandler(busy)
     async with await Store.open(settings.database_path) as store:
-        await store.import_reviews(reviews, actor_id=None)
+        await store.writes.import_reviews(reviews, actor_id=None)
         stand_in = default_stand_in()
         bot = create_bot(settings, store=store, application_id=APPLICATION_ID)
         async with synced_against(bot, stand_in):
@@ -244,15 +246,15 @@ async def review_during_import(
 
 async def similar_latencies(database: Path, repeats: int) -> tuple[float, float, float]:
     async with await Store.open(database) as store:
-        reviews = await store.list_reviews(guild_id=None, limit=100_000, order="id")
+        reviews = await store.reviews.list_reviews(guild_id=None, limit=100_000, order="id")
         chooser = random.Random(SEED)
         sample = [chooser.choice(reviews) for _ in range(repeats)]
         queue = iter(sample)
-        p50, p99 = await timed(lambda: store.related(next(queue), guild_id=None), repeats)
+        p50, p99 = await timed(lambda: store.insights.related(next(queue), guild_id=None), repeats)
         worst = 0.0
         for review in sample[:50]:
             start = time.perf_counter()
-            await store.related(review, guild_id=None)
+            await store.insights.related(review, guild_id=None)
             worst = max(worst, (time.perf_counter() - start) * 1000)
     return p50, p99, worst
 
@@ -295,8 +297,8 @@ async def run(repeats: int) -> str:
             "| | s | × raw |",
             "|---|---:|---:|",
             f"| raw `executemany` | {raw:.2f} | 1.0 |",
-            f"| `Store.import_reviews`, new database | {first:.2f} | {first / raw:.1f} |",
-            f"| `Store.import_reviews`, nothing changed | {again:.2f} | {again / raw:.1f} |",
+            f"| `store.writes.import_reviews`, new database | {first:.2f} | {first / raw:.1f} |",
+            f"| `store.writes.import_reviews`, nothing changed | {again:.2f} | {again / raw:.1f} |",
             "",
             f"Write transactions of the import: {len(chunks)}; the longest held the lock "
             f"{max(chunks) * 1000:.0f} ms (median {statistics.median(chunks) * 1000:.0f} ms, "
@@ -319,8 +321,8 @@ async def run(repeats: int) -> str:
             f"collections: {len(loop.full_collections)}, the longest "
             f"{max(loop.full_collections, default=0):.0f} ms.",
             "",
-            f"`/similar` (`Store.related`, ranked and limited in SQL) over {len(reviews):,} "
-            f"films, {repeats:,} random films: p50 {p50_similar:.2f} ms, "
+            "`/similar` (`store.insights.related`, ranked and limited in SQL) over "
+            f"{len(reviews):,} films, {repeats:,} random films: p50 {p50_similar:.2f} ms, "
             f"p99 {p99_similar:.2f} ms.",
         ]
     )

@@ -23,7 +23,7 @@ async def write(url: str, count: int) -> None:
         print("ready", flush=True)
         sys.stdin.readline()  # the reader is listening
         for n in range(count):
-            review = await store.add(make_review(f"Feed Film {n}", 2000), actor_id=None)
+            review = await store.writes.add(make_review(f"Feed Film {n}", 2000), actor_id=None)
             print(review.id, time.time(), flush=True)
             await asyncio.sleep(PAUSE_SECONDS)
 

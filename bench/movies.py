@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from functools import cache
 
-from bot.models import Review
+from bot.models import ReviewDraft
 
 GENRE_COLUMNS = ("Action", "Animation", "Comedy", "Drama", "Documentary", "Romance", "Short")
 VERDICTS = (
@@ -33,14 +33,14 @@ def movie_rows() -> list[dict[str, object]]:
     return frame.to_dict("records")  # type: ignore[no-any-return]
 
 
-def movie_reviews() -> list[Review]:
+def movie_reviews() -> list[ReviewDraft]:
     chooser = random.Random(SEED)
     reviews = []
     for row in movie_rows():
         score = round(float(row["rating"]), 1)  # type: ignore[arg-type]
         runtime = int(row["length"])  # type: ignore[call-overload]
         reviews.append(
-            Review(
+            ReviewDraft(
                 title=str(row["title"]),
                 year=int(row["year"]),  # type: ignore[call-overload]
                 runtime=runtime,  # every real runtime (1 to 5,220 minutes) is valid

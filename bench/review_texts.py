@@ -19,7 +19,7 @@ from functools import cache
 
 import numpy as np
 
-from bot.models import Review
+from bot.models import ReviewDraft
 
 SEED = 20261206
 VOCABULARY_SIZE = 30_000
@@ -92,7 +92,7 @@ class TextGenerator:
         return self.paragraphs(self._length(BODY_WORDS))
 
 
-def with_texts(reviews: list[Review], seed: int = SEED) -> list[Review]:
+def with_texts(reviews: list[ReviewDraft], seed: int = SEED) -> list[ReviewDraft]:
     """``reviews`` with a generated tagline, verdict text and body each."""
     generator = TextGenerator(seed)
     return [

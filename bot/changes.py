@@ -7,9 +7,11 @@ second bot, a moderator's CLI edit. Each committed change to a review is one
 batches and the catalog applies each batch incrementally (one film changed, one
 index entry touched).
 
-The SQLite feed (:class:`bot.store.changes.SqliteChangeFeed`) reads an append-only
-``changes`` table by cursor; a server database would implement the same protocol
-from its own notifications (PostgreSQL ``LISTEN``/``NOTIFY``), nothing else changes.
+Each engine implements the same protocol its own way, and nothing else knows which:
+the SQLite feed (:class:`bot.store.sqlite.feed.SqliteChangeFeed`) reads an append-only
+``changes`` table by cursor; the PostgreSQL feed
+(:class:`bot.store.postgres.feed.PostgresChangeFeed`) hears each commit through
+``LISTEN``/``NOTIFY``.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sqlite3
 import sys
 import threading
@@ -16,13 +17,17 @@ from rich.console import Console
 from rich.progress import Progress, TaskID
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.exceptions import UserError
-from bot.importers import EXPORTERS, FORMATS, ImportFailed, iter_reviews
-from bot.models import Review, elide
-from bot.store import TABLES, Store
+from bot.faults import OperatorFault
+from bot.formats.export import EXPORTERS
+from bot.importers import FORMATS, ImportFailed, iter_reviews
+from bot.member_errors import UserError
+from bot.models import Review, ReviewDraft
+from bot.services.curation import copy_catalog, import_into
+from bot.validation import elide
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
+    from bot.finder import Lookup
 
 NO_TOKEN_MESSAGE = (
     "DISCORD_TOKEN is not set: add DISCORD_TOKEN=<your bot token> to .env (see .env.example), "
@@ -33,7 +38,7 @@ MAX_ERROR_LINE = 400  # characters; long values inside are elided before this
 MAX_SQLITE_ID = 2**63 - 1  # ids are SQLite integers
 SQLITE_HEADER = b"SQLite format 3\x00"
 # Commands that only read: they never create a database (a typo must not make one).
-READ_ONLY = frozenset({"export", "search", "show", "stats", "backup"})
+READ_ONLY = frozenset({"export", "search", "show", "stats", "backup", "history"})
 
 
 class ProgressBar:
@@ -51,11 +56,14 @@ class ProgressBar:
         self._progress: Progress | None = None
         self._task: TaskID | None = None
         self._lock = threading.Lock()  # steps arrive from the import's thread
+        self._closed = False
 
     def __call__(self, done: int, total: int | None) -> None:
         # While the files are read their length in rows is unknown (total is None).
         percent = 50 * self._read() if total is None else 100 * done / max(total, 1)
         with self._lock:
+            if self._closed:
+                return
             if self._progress is None:
                 if done < PROGRESS_THRESHOLD:
                     return
@@ -66,9 +74,11 @@ class ProgressBar:
             self._progress.update(self._task, completed=percent)
 
     def close(self) -> None:
+        """Stop drawing (again is fine), so a line can follow the bar."""
         with self._lock:
-            if self._progress is not None:
+            if self._progress is not None and not self._closed:
                 self._progress.stop()
+            self._closed = True
 
 
 class CliError(Exception):
@@ -142,6 +152,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     commands.add_parser("stats", parents=[database], help="catalog size and score distribution")
 
+    history = commands.add_parser(
+        "history", parents=[database], help="what changed in one review, who and when"
+    )
+    history.add_argument(
+        "review", nargs="+", metavar="TITLE|ID", help="a review id, or a title as /review takes it"
+    )
+    history.add_argument("--guild", type=guild_id, help="find the title as this guild sees it")
+
     backing_up = commands.add_parser(
         "backup", parents=[database], help="consistent copy of the database, live"
     )
@@ -185,7 +203,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = load_settings(args.env_file).with_database(args.database)
         return asyncio.run(_dispatch(args, settings, stdout))
-    except (CliError, ConfigError, UserError) as error:
+    except (CliError, ConfigError, UserError, OperatorFault) as error:
         _print_error(str(error))
         return 2
     except (sqlite3.Error, OSError) as error:  # the disk or the file said no
@@ -240,8 +258,7 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
         for path in args.files:
             if not path.is_file():
                 raise CliError(f"{path}: no such file")
-        await _import(settings, args, out)
-        return 0
+        return await _import(settings, args, out)
     from bot.catalog import Catalog  # the title index: not for a one-off import
 
     handler = _CATALOG_COMMANDS[command]
@@ -292,7 +309,7 @@ class ImportFiles:
         reading = 0 if self._reading is None else self._reading.tell()
         return min(1.0, (self._bytes_done + reading) / max(self._size, 1))
 
-    def __iter__(self) -> Iterator[Review]:
+    def __iter__(self) -> Iterator[ReviewDraft]:
         came_from: dict[str, Path] = {}  # identity -> file, so two files cannot both hold one
         for path in self.paths:
             # newline="": the CSV reader sees quoted line breaks as written.
@@ -312,8 +329,20 @@ class ImportFiles:
             self._bytes_done += path.stat().st_size
 
 
-async def _import(settings: Settings, args: argparse.Namespace, out: Console) -> None:
-    """Straight into the store: a one-off process needs no title index."""
+INTERRUPTED = 130  # the shell's code for a command ended by Ctrl-C (128 + SIGINT)
+INTERRUPTED_IMPORT = "interrupted: nothing imported (all or nothing: what it had applied is undone)"
+INTERRUPTED_TOO_LATE = "interrupted after the import had finished: it is kept"
+
+
+async def _import(settings: Settings, args: argparse.Namespace, out: Console) -> int:
+    """Straight into the store: a one-off process needs no title index.
+
+    Ctrl-C (asyncio cancels this task on SIGINT) or SIGTERM stops the import and undoes
+    it, exit 130; one that had already finished is kept, and reported.
+    """
+    this = asyncio.current_task()
+    assert this is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, this.cancel)
     database = settings.database
     # A SQLite file this import creates; None when it exists already, or is PostgreSQL.
     created = (
@@ -322,25 +351,38 @@ async def _import(settings: Settings, args: argparse.Namespace, out: Console) ->
         else None
     )
     files = ImportFiles(args.files, fmt=args.format, scope=args.guild)
-    store = await Store.open(database, pool_size=settings.database_pool_size)
     bar = ProgressBar("Importing", files.read_share)
     refused = False
     try:
-        report = await store.import_reviews(
-            files, actor_id=None, dry_run=args.dry_run, progress=bar
+        report = await import_into(
+            database,
+            files,
+            pool_size=settings.database_pool_size,
+            actor_id=None,
+            dry_run=args.dry_run,
+            progress=bar,
         )
+    except asyncio.CancelledError:
+        refused = True
+        bar.close()
+        _print_error(INTERRUPTED_IMPORT)
+        return INTERRUPTED
     except (ImportFailed, CliError):
         refused = True
         raise
     finally:
         bar.close()
-        await store.close()
         # The files are read as they are imported, so a refused one is found after the
         # database was opened; one this import created is taken away again (it held
         # the import lock, so no other import has written to it).
         if refused and created is not None:
             _remove_database(created)
     out.print(report.summary())
+    if report.warning is not None:
+        _print_error(f"warning: {report.warning}")
+    if this.cancelling():
+        _print_error(INTERRUPTED_TOO_LATE)
+    return 0
 
 
 def _remove_database(path: Path) -> None:
@@ -350,13 +392,13 @@ def _remove_database(path: Path) -> None:
 
 async def _export(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
     if args.output is None:
-        await catalog.export(args.guild, args.format, sys.stdout)
+        await catalog.curation.export(args.guild, args.format, sys.stdout)
         return
     if args.output.is_dir():
         raise CliError(f"{args.output}: is a directory; name a file to write")
     try:
         with args.output.open("w", encoding="utf-8", newline="") as file:
-            written = await catalog.export(args.guild, args.format, file)
+            written = await catalog.curation.export(args.guild, args.format, file)
     except OSError as error:
         raise CliError(f"{args.output}: cannot write it ({error.strerror})") from None
     out.print(f"Wrote {written.count} review(s) to {args.output}")
@@ -364,11 +406,9 @@ async def _export(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
 
 async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
     query = " ".join(args.text)
-    found = await catalog.lookup(query, args.guild)
+    found = await catalog.finder.lookup(query, args.guild)
     if found.best is None:
-        nearest = ", ".join(review.display_title for review in found.menu)
-        hint = f" Nearest: {nearest}." if nearest else ""
-        raise CliError(f"no review matches {query!r}.{hint}")
+        raise _no_match(query, found)
     if not found.exact:
         from bot.embeds import closest_match_text
 
@@ -379,8 +419,14 @@ async def _search(catalog: Catalog, args: argparse.Namespace, out: Console) -> N
         out.print(f"Did you mean: {others}")
 
 
+def _no_match(query: str, found: Lookup) -> CliError:
+    nearest = ", ".join(review.display_title for review in found.menu)
+    hint = f" Nearest: {nearest}." if nearest else ""
+    return CliError(f"no review matches {query!r}.{hint}")
+
+
 async def _show(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
-    review = await catalog.store.get(args.id)
+    review = await catalog.curation.review(args.id)
     if review is None:
         raise CliError(f"no review with id {args.id}")
     _print_review(out, review)
@@ -393,8 +439,30 @@ def _print_review(out: Console, review: Review) -> None:
     render_message(out, {"embeds": [review_embed(review).to_dict()]})
 
 
+async def _history(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
+    from bot.embeds import history_pages
+    from bot.render import render_message
+
+    review = await _named_review(catalog, " ".join(args.review), args.guild)
+    for page in history_pages(review, await catalog.curation.history(review.id)):
+        render_message(out, {"embeds": [page.to_dict()]})
+
+
+async def _named_review(catalog: Catalog, text: str, guild: int | None) -> Review:
+    """The review with id ``text``, else the one the title ``text`` finds (a film may be
+    called "1917": digits that are no review's id are taken for a title)."""
+    if text.isascii() and text.isdigit() and int(text[:20]) <= MAX_SQLITE_ID:
+        review = await catalog.curation.review(int(text))
+        if review is not None:
+            return review
+    found = await catalog.finder.lookup(text, guild)
+    if found.best is None:
+        raise _no_match(text, found)
+    return found.best
+
+
 async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
-    stats = await catalog.stats(guild_id=None)
+    stats = await catalog.insights.stats(guild_id=None)
     out.print(f"Reviews: {stats.total}   average score: {stats.average_score}")
     for bucket, count in sorted(stats.score_buckets.items(), reverse=True):
         out.print(f"  {bucket:>2}–{bucket}.9  {count}")
@@ -404,16 +472,17 @@ async def _stats(catalog: Catalog, args: argparse.Namespace, out: Console) -> No
 
 async def _backup(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
     target: Path = args.path
-    if catalog.store.dialect != "sqlite":
+    source = catalog.curation.database_file
+    if source is None:
         raise CliError(
-            f"{catalog.store.location} is PostgreSQL: back it up with pg_dump (docs/deploy.md)"
+            f"{catalog.curation.location} is PostgreSQL: back it up with pg_dump (docs/deploy.md)"
         )
-    _check_backup_target(target, catalog.store.path)
+    _check_backup_target(target, source)
     try:
-        await catalog.store.backup(target)
+        await catalog.curation.backup(target)
     except (sqlite3.Error, OSError) as error:
         raise CliError(f"{target}: cannot write a backup there ({error})") from None
-    out.print(f"Backed up {catalog.store.path} to {target}")
+    out.print(f"Backed up {source} to {target}")
 
 
 def _check_backup_target(target: Path, source: Path) -> None:
@@ -437,7 +506,7 @@ def _is_sqlite_file(path: Path) -> bool:
 
 
 async def _samples(catalog: Catalog, args: argparse.Namespace, out: Console) -> None:
-    removed = await catalog.remove_samples(actor_id=None)
+    removed = await catalog.curation.remove_samples(actor_id=None)
     out.print(f"Removed {removed} sample review(s); each removal is in the audit log.")
 
 
@@ -446,16 +515,11 @@ async def _migrate(settings: Settings, target: str, out: Console) -> int:
     to = settings.with_database(target).database
     if str(to) == str(settings.database):
         raise CliError("--to names the database being copied; give another one")
-    async with (
-        await Store.open(settings.database, pool_size=settings.database_pool_size) as source,
-        await Store.open(to, pool_size=settings.database_pool_size) as copy,
-    ):
-        copied = await source.copy_to(copy)
-        for table in TABLES:
-            if await source.table_rows(table) != await copy.table_rows(table):
-                raise CliError(f"the copy of {table} differs from {source.location}'s")
-        summary = ", ".join(f"{rows} {table}" for table, rows in copied.items())
-        out.print(f"Copied {source.location} to {copy.location} and checked it: {summary}")
+    copy = await copy_catalog(settings.database, to, pool_size=settings.database_pool_size)
+    if copy.differs is not None:
+        raise CliError(f"the copy of {copy.differs} differs from {copy.source}'s")
+    summary = ", ".join(f"{rows} {table}" for table, rows in copy.copied.items())
+    out.print(f"Copied {copy.source} to {copy.target} and checked it: {summary}")
     return 0
 
 
@@ -464,6 +528,7 @@ _CATALOG_COMMANDS: dict[str, Callable[[Catalog, argparse.Namespace, Console], Aw
     "search": _search,
     "show": _show,
     "stats": _stats,
+    "history": _history,
     "backup": _backup,
     "samples": _samples,
 }

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import pkgutil
-import signal
 from typing import Any
 
 import aiohttp
@@ -17,9 +15,11 @@ from discord.ext import commands
 import cogs
 from bot.catalog import Catalog
 from bot.config import Settings
-from bot.errors import explain, reply_with_error, send_ephemeral
 from bot.heap import freeze_startup_heap
-from bot.ratelimit import AUTOCOMPLETE_RATE, MemberBudget
+from bot.pacing import Turns
+from bot.ratelimit import AUTOCOMPLETE_RATE, LOOKUP_RATE, MemberBudget
+from bot.replies import explain, reply_with_error, send_ephemeral
+from bot.shutdown import RESTARTING, InFlight, stop_on_signals
 from bot.store import Store
 from bot.sync import sync_key, tree_hash
 from bot.views import PERSISTENT_ITEMS, OwnedView
@@ -110,11 +110,17 @@ class ReviewBot(commands.AutoShardedBot):
         self.settings = settings
         # Shared by every autocompleted option, whichever cog answers it.
         self.autocomplete_budget = MemberBudget(AUTOCOMPLETE_RATE)
+        # Shared by every way of looking a title up: /review, !review, @bot, Find review.
+        self.lookup_budget = MemberBudget(LOOKUP_RATE)
+        # Lookups take turns, so a burst is answered in order and inside Discord's 3 s.
+        self.turns = Turns()
         self._given_store = store
         self._catalog: Catalog | None = None
         self._force_sync = force_sync
         self._sync_guild_id = sync_guild_id
-        self._follower: asyncio.Task[None] | None = None
+        # What members wait on, so that a stop lets it answer (bot/shutdown.py).
+        self.in_flight = InFlight()
+        self._stopping: asyncio.Future[None] | None = None
 
     @property
     def catalog(self) -> Catalog:
@@ -130,11 +136,14 @@ class ReviewBot(commands.AutoShardedBot):
                 self.settings.database, pool_size=self.settings.database_pool_size
             )
             await self._catalog.load_starter_if_empty()
-        log.info("title index holds %d reviews", len(self._catalog.index))
+        log.info("title index holds %d reviews", len(self._catalog.finder.index))
         # Public card buttons answer from any message, also ones sent before a restart.
         self.add_dynamic_items(*PERSISTENT_ITEMS)
-        # Changes other processes commit (a CLI import, bots on other shards) reach the index.
-        self._follower = asyncio.create_task(self._catalog.follow_changes())
+        # Changes other processes commit (a CLI import, bots on other shards) reach the
+        # index; and what reacts to a new review speaks only in this process's servers.
+        self._catalog.sync.serve_only(self.serves)
+        self._catalog.sync.start_following()
+        self.in_flight.watch(self._connection.parsers, self._refuse_while_stopping)
         for extension in extension_names():
             await self.load_extension(extension)
         freeze_startup_heap()
@@ -151,26 +160,53 @@ class ReviewBot(commands.AutoShardedBot):
             self.tree.copy_global_to(guild=guild)
         digest = tree_hash(self.tree, guild)
         key = sync_key(self.application_id, target)
-        if not force and await self.catalog.synced_tree(key) == digest:
+        if not force and await self.catalog.settings.synced_tree(key) == digest:
             log.info("commands unchanged since the last sync; not syncing")
             return False
         await self.tree.sync(guild=guild)
-        await self.catalog.set_synced_tree(key, digest)
+        await self.catalog.settings.set_synced_tree(key, digest)
         return True
 
+    def serves(self, guild_id: int) -> bool:
+        """Whether ``guild_id`` is on one of this process's shards (and so is its to
+        speak in)."""
+        return self.get_guild(guild_id) is not None
+
     async def close(self) -> None:
-        follower, self._follower = self._follower, None
-        if follower is not None:
-            follower.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await follower
+        """Stop in order, once however often it is called (a signal and the shutdown
+        racing): stop taking interactions and let those in flight answer, stop the
+        follower, close the gateway and HTTP session (unloading the cogs settles their
+        background work first), then the database."""
+        if self._stopping is None:
+            self._stopping = asyncio.ensure_future(self._stop_in_order())
+        await asyncio.shield(self._stopping)
+
+    async def _stop_in_order(self) -> None:
+        drained = await self.in_flight.drain()
+        if drained.received:
+            log.info("stopped taking interactions: %s", drained)
+        if self._catalog is not None:
+            await self._catalog.sync.stop_following()
         OwnedView.stop_all()  # their controls now answer that they expired
         await super().close()
-        # Taken before awaiting, so a second close() (signal and shutdown racing) is a no-op.
         catalog, self._catalog = self._catalog, None
         # A store handed in by the caller is the caller's to close.
         if catalog is not None and self._given_store is None:
             await catalog.close()
+
+    async def _refuse_while_stopping(self, event: str, data: Any) -> None:
+        """Answer an interaction that arrived after the stop began, instead of starting it."""
+        if event != "INTERACTION_CREATE":
+            return  # a message needs no answer to be over
+        # Built as discord.py's parser builds it, only to answer.
+        interaction = discord.Interaction(data=data, state=self._connection)
+        try:
+            if interaction.type is discord.InteractionType.autocomplete:
+                await interaction.response.autocomplete([])
+            else:
+                await interaction.response.send_message(RESTARTING, ephemeral=True)
+        except discord.HTTPException:
+            log.warning("could not tell interaction %s that the bot is restarting", data["id"])
 
     async def on_ready(self) -> None:
         log.info(
@@ -238,14 +274,14 @@ async def run_bot(settings: Settings) -> int:
     discord.utils.setup_logging(level=settings.log_level_number)
     logging.getLogger("discord.client").addFilter(_not_about_voice)
     bot = create_bot(settings)
-    loop = asyncio.get_running_loop()
     closing: list[asyncio.Future[None]] = []
-    signals = (signal.SIGINT, signal.SIGTERM)
-    for signum in signals:
-        with contextlib.suppress(NotImplementedError):  # not on Windows
-            loop.add_signal_handler(
-                signum, lambda: closing.append(asyncio.ensure_future(bot.close()))
-            )
+
+    def stop() -> None:
+        if not closing:  # a second signal changes nothing: the stop is bounded already
+            log.info("stopping: finishing the interactions in flight, then closing")
+            closing.append(asyncio.ensure_future(bot.close()))
+
+    undo_signals = stop_on_signals(stop)
     assert settings.discord_token is not None
     try:
         async with bot:
@@ -268,7 +304,5 @@ async def run_bot(settings: Settings) -> int:
         # that, inside the signal's close(), which must finish before we return.
         await asyncio.gather(*closing)
         await bot.close()
-        for signum in signals:
-            with contextlib.suppress(NotImplementedError):
-                loop.remove_signal_handler(signum)
+        undo_signals()
     return 0

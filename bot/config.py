@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,8 +25,17 @@ VARIABLES = (
     "OWNER_IDS",
     "DEV_GUILD_ID",
     "LOG_LEVEL",
+    "LOG_FORMAT",
+    "METRICS_PORT",
+    "METRICS_HOST",
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+# Metrics and health stay on this machine unless the operator says otherwise.
+DEFAULT_METRICS_HOST = "127.0.0.1"
+MAX_PORT = 65_535
+_HOST_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"  # one DNS label
+_HOST_NAME = re.compile(rf"{_HOST_LABEL}(?:\.{_HOST_LABEL})*")
 DATABASE_URL_SCHEMES = ("postgresql://", "postgres://")
 DEFAULT_POOL_SIZE = 10
 MAX_POOL_SIZE = 1_000
@@ -47,6 +58,9 @@ class Settings:
     database_pool_size: int = DEFAULT_POOL_SIZE
     shard_count: int | None = None  # None: as many as Discord recommends
     shard_ids: tuple[int, ...] | None = None  # None: all of them, in this process
+    log_format: str = "text"  # or "json": one object per line, for log collectors
+    metrics_port: int | None = None  # None: no /metrics, /healthz or /readyz
+    metrics_host: str = DEFAULT_METRICS_HOST
 
     @property
     def prefix_commands_enabled(self) -> bool:
@@ -126,6 +140,25 @@ def _parse_shards(count_text: str, ids_text: str) -> tuple[int | None, tuple[int
     return count, tuple(sorted(ids))
 
 
+def _parse_metrics(port_text: str, host_text: str) -> tuple[int | None, str]:
+    port = _parse_count("METRICS_PORT", port_text, MAX_PORT) if port_text else None
+    if not host_text:
+        return port, DEFAULT_METRICS_HOST
+    if port is None:
+        raise ConfigError(
+            "METRICS_HOST needs METRICS_PORT: the port to serve metrics and health on"
+        )
+    try:
+        ipaddress.ip_address(host_text)
+    except ValueError:
+        if len(host_text) > 253 or not _HOST_NAME.fullmatch(host_text):
+            raise ConfigError(
+                "METRICS_HOST must be an IP address or a host name such as 127.0.0.1 or "
+                f"0.0.0.0 (every interface), got {host_text[:40]!r}"
+            ) from None
+    return port, host_text
+
+
 def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     """Build settings from a mapping of variable names; raises :class:`ConfigError`."""
 
@@ -141,12 +174,16 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
     log_level = get("LOG_LEVEL").upper() or "INFO"
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, got {log_level!r}")
+    log_format = get("LOG_FORMAT").lower() or "text"
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be text or json, got {log_format[:40]!r}")
     prefix = values.get("COMMAND_PREFIX")
     if prefix is not None and len(prefix.strip()) > 5:
         raise ConfigError(f"COMMAND_PREFIX must be at most 5 characters, got {prefix!r}")
     dev_guild = get("DEV_GUILD_ID")
     pool_size = get("DATABASE_POOL_SIZE")
     shard_count, shard_ids = _parse_shards(get("SHARD_COUNT"), get("SHARD_IDS"))
+    metrics_port, metrics_host = _parse_metrics(get("METRICS_PORT"), get("METRICS_HOST"))
     return Settings(
         discord_token=token,
         database_path=Path(get("DATABASE_PATH")) if get("DATABASE_PATH") else DEFAULT_DATABASE_PATH,
@@ -162,6 +199,9 @@ def settings_from_mapping(values: Mapping[str, str | None]) -> Settings:
         ),
         shard_count=shard_count,
         shard_ids=shard_ids,
+        log_format=log_format,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
     )
 
 

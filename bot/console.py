@@ -29,7 +29,9 @@ from rich.text import Text
 
 from bot.client import create_bot
 from bot.config import Settings
-from bot.loopback import (
+from bot.ratelimit import LOOKUP_RATE
+from bot.render import render_message
+from standin import (
     InteractionResult,
     LoopbackDiscord,
     LoopbackError,
@@ -39,9 +41,7 @@ from bot.loopback import (
     default_stand_in,
     synced_against,
 )
-from bot.loopback.defaults import APPLICATION_ID, MEMBER_ID, MODERATOR_ID
-from bot.ratelimit import LOOKUP_RATE
-from bot.render import render_message
+from standin.defaults import APPLICATION_ID, MEMBER_ID, MODERATOR_ID
 
 HELP = (
     "Type what a member would: /review all of us strangrs · /random min_score:8 genre:Drama · "

@@ -8,8 +8,9 @@ reviewer wrapped in ``||spoiler||`` stays hidden even when cut or paginated.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlparse
 
@@ -17,7 +18,15 @@ import discord
 
 from bot.help import CommandHelp
 from bot.labels import ELLIPSIS
-from bot.models import AuditEntry, CatalogStats, Review, ReviewFilters
+from bot.models import (
+    AuditEntry,
+    CatalogStats,
+    FieldChange,
+    Review,
+    ReviewDraft,
+    ReviewFilters,
+    ServerConfig,
+)
 
 # Discord's documented embed limits.
 TITLE_LIMIT = 256
@@ -25,13 +34,13 @@ DESCRIPTION_LIMIT = 4096
 FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 FOOTER_LIMIT = 2048
-FIELD_COUNT_LIMIT = 25
 TOTAL_LIMIT = 6000
 URL_LIMIT = 2000
 
 EXCERPT_LIMIT = 420
 DIGEST_SHOWN = 10  # titles named in an announcement of many reviews
 CAST_SHOWN = 5
+GENRES_SHOWN = 6
 PAGE_LIMIT = 3900  # room below DESCRIPTION_LIMIT for the escape slack of the last word
 LONGEST_WORD = 80  # unbroken runs (URLs, keyboard mashing) are split so they can wrap
 
@@ -172,8 +181,9 @@ def plain(text: str, limit: int) -> str:
 
 
 def format_runtime(minutes: int | None) -> str:
+    """ "1h 45m"; "" when the runtime is not known."""
     if not minutes:
-        return "—"
+        return ""
     hours, rest = divmod(minutes, 60)
     if not hours:
         return f"{rest}m"
@@ -197,16 +207,19 @@ def score_colour(score: float | None) -> discord.Colour:
     return next(colour for floor, colour in SCORE_COLOURS if score >= floor)
 
 
-def format_names(names: Sequence[str], shown: int, limit: int = FIELD_VALUE_LIMIT) -> str:
-    """Up to ``shown`` names, then "and N more" counting every name the reader cannot see."""
+def format_names(
+    names: Sequence[str], shown: int, limit: int = FIELD_VALUE_LIMIT, *, separator: str = ", "
+) -> str:
+    """Up to ``shown`` names, then "and N more" counting every name the reader cannot see;
+    "" when there is no name to show."""
     # Each name is escaped on its own, so a spoiler cannot run from one name into the next;
     # names that are blank once rendered are no names at all.
     rendered = [(name, shown_name) for name in names if (shown_name := plain(name, limit))]
     if not rendered:
-        return "—"
+        return ""
     for count in range(min(shown, len(rendered)), 0, -1):
         more = len(rendered) - count
-        listed = ", ".join(shown_name for _, shown_name in rendered[:count])
+        listed = separator.join(shown_name for _, shown_name in rendered[:count])
         listed += f" and {more} more" if more else ""
         if len(listed) <= limit:
             return listed
@@ -258,29 +271,38 @@ def _link(url: str) -> str | None:
 # -- review embeds ------------------------------------------------------------------------
 
 
-def review_title(review: Review) -> str:
+def review_title(review: ReviewDraft) -> str:
     return plain(review.display_title, TITLE_LIMIT)
 
 
-def review_embed(review: Review) -> discord.Embed:
-    """The card a member sees for one review."""
+def review_embed(review: ReviewDraft) -> discord.Embed:
+    """The card a member sees for one review (a draft's is its preview).
+
+    It shows what is known and nothing that is not: a fact the review lacks has no
+    field, so a review of only a title, a year and a score is a short, clean card.
+    """
     embed = discord.Embed(
         title=review_title(review),
         url=_link(review.review_url),
         description=_tagline(review, DESCRIPTION_LIMIT - 2),
         colour=score_colour(review.score),
+        # Discord shows the embed's own timestamp beside the footer in each reader's
+        # time zone; a <t:…> tag in the footer would show as typed (footers are plain text).
+        timestamp=parse_time(review.created_at) if isinstance(review, Review) else None,
     )
     directors = [name for name in review.directors if name.strip()]
     director_label = "Directors" if len(directors) > 1 else "Director"
-    embed.add_field(name=director_label, value=format_names(review.directors, 3), inline=True)
-    embed.add_field(name="Runtime", value=format_runtime(review.runtime), inline=True)
+    _add_known(embed, director_label, format_names(review.directors, 3), inline=True)
+    _add_known(embed, "Runtime", format_runtime(review.runtime), inline=True)
     embed.add_field(name="Score", value=format_score(review.score), inline=True)
-    embed.add_field(name="Cast", value=format_names(review.cast, CAST_SHOWN), inline=False)
+    genres = [name for name in review.genres if name.strip()]
+    genre_label = "Genres" if len(genres) > 1 else "Genre"
+    _add_known(embed, genre_label, format_names(genres, GENRES_SHOWN, separator=" · "), inline=True)
+    _add_known(embed, "Cast", format_names(review.cast, CAST_SHOWN), inline=False)
     label = plain(review.verdict, 200)
     excerpt = safe_text(review.verdict_text, EXCERPT_LIMIT, prefer_sentence=True)
-    if label or excerpt:  # Discord rejects a field with a blank value
-        value = "\n".join(filter(None, (f"**{label}**" if label else "", excerpt)))
-        embed.add_field(name="Verdict", value=value, inline=False)
+    value = "\n".join(filter(None, (f"**{label}**" if label else "", excerpt)))
+    _add_known(embed, "Verdict", value, inline=False)
     poster = _link(review.poster_url)
     if poster:
         embed.set_thumbnail(url=poster)
@@ -288,23 +310,46 @@ def review_embed(review: Review) -> discord.Embed:
     return _within_total(embed, review)
 
 
-def _footer(review: Review) -> str:
+def _add_known(embed: discord.Embed, name: str, value: str, *, inline: bool) -> None:
+    """A field only for a fact the review has (Discord also rejects a blank value)."""
+    if value.strip():
+        embed.add_field(name=name, value=value, inline=inline)
+
+
+def _footer(review: ReviewDraft) -> str:
+    """Who wrote it, and which review it is; the date is the embed's timestamp."""
     parts = []
-    if review.reviewer:
+    if review.reviewer.strip():
         parts.append(f"Reviewed by {' '.join(review.reviewer.split())[:200]}")
-    if review.created_at:
-        parts.append(review.created_at[:10])
-    parts.append(f"#{review.id}" if review.id is not None else "preview")
+    parts.append(f"#{review.id}" if isinstance(review, Review) else "preview")
     return " · ".join(parts)[:FOOTER_LIMIT]
 
 
-def _tagline(review: Review, limit: int) -> str | None:
+def parse_time(stored: str) -> datetime | None:
+    """A stored ISO 8601 time as an aware datetime (UTC if it names no zone), or ``None``."""
+    try:
+        moment = datetime.fromisoformat(stored)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def discord_time(stored: str, style: str) -> str:
+    """``<t:…:style>``, which Discord shows in each reader's time zone (in descriptions
+    and field values only); the stored text itself if it is not a time."""
+    moment = parse_time(stored)
+    if moment is None:
+        return plain(stored, 40)
+    return f"<t:{int(moment.timestamp())}:{style}>"
+
+
+def _tagline(review: ReviewDraft, limit: int) -> str | None:
     """The tagline in italics within ``limit`` characters of text, or None if it is blank."""
     text = plain(review.tagline, limit)
     return f"*{text}*" if text else None
 
 
-def _within_total(embed: discord.Embed, review: Review) -> discord.Embed:
+def _within_total(embed: discord.Embed, review: ReviewDraft) -> discord.Embed:
     """Shorten the tagline until the whole embed fits Discord's 6000-character cap."""
     excess = len(embed) - TOTAL_LIMIT
     if excess > 0 and embed.description:
@@ -313,10 +358,24 @@ def _within_total(embed: discord.Embed, review: Review) -> discord.Embed:
     return embed
 
 
-def full_review_pages(review: Review) -> list[discord.Embed]:
-    """The whole review, one embed per page, for the "Read full review" button."""
-    text = review.body or review.verdict_text or "This review has no full text."
-    pages = paginate_text(text)
+ONLY_VERDICT_NOTE = "Only a verdict was written for this film; there is no full review."
+NO_TEXT_NOTE = "Nothing more was written about this film than its card shows."
+
+
+def full_review_pages(review: ReviewDraft) -> list[discord.Embed]:
+    """The whole review, one embed per page, for the "Read full review" button.
+
+    Without a full text it shows the verdict and says so, plainly, first.
+    """
+    if review.body.strip():
+        text, note = review.body, ""
+    elif review.verdict_text.strip():
+        text, note = review.verdict_text, ONLY_VERDICT_NOTE
+    else:
+        text, note = "", NO_TEXT_NOTE
+    lead = f"*{note}*" if note else ""
+    pages = paginate_text(text, PAGE_LIMIT - len(lead) - 2)
+    pages[0] = "\n\n".join(part for part in (lead, pages[0]) if part)
     embeds = []
     for number, page in enumerate(pages, start=1):
         suffix = f" — full review ({number}/{len(pages)})" if len(pages) > 1 else " — full review"
@@ -404,26 +463,103 @@ def _joined_within(items: Sequence[str], limit: int = FIELD_VALUE_LIMIT) -> str:
     return ", ".join(shown)
 
 
-def history_embed(review: Review, entries: Iterable[AuditEntry]) -> discord.Embed:
-    lines = []
-    for entry in entries:
-        who = f"<@{entry.actor_id}>" if entry.actor_id else "the catalog"
-        changed = entry.changed_fields() if entry.action in {"edit", "import"} else []
-        detail = f" ({', '.join(changed)})" if changed else ""
-        lines.append(f"`{entry.at[:16].replace('T', ' ')}` **{entry.action}** by {who}{detail}")
-    embed = discord.Embed(
-        title="History of " + plain(review.display_title, TITLE_LIMIT - 11),
-        description=_last_lines("\n".join(lines) or "No changes recorded.", DESCRIPTION_LIMIT),
-        colour=INFO_COLOUR,
+HISTORY_PER_PAGE = 8
+CHANGE_SHOWN = 60  # characters of an old or new value; longer ones are cut and counted
+ACTION_WORDS = {
+    "add": "added",
+    "edit": "edited",
+    "delete": "deleted",
+    "restore": "restored",
+    "import": "imported",
+    "remove sample": "removed (a sample review)",
+}
+
+
+def history_pages(review: Review, entries: Sequence[AuditEntry]) -> list[discord.Embed]:
+    """/catalog history: newest first, who and when, and each field's old → new value."""
+    title = "History of " + plain(review.display_title, TITLE_LIMIT - 11)
+    blocks = [_history_entry(entry) for entry in reversed(entries)]
+    pages: list[list[str]] = []
+    for block in blocks:
+        page = pages[-1] if pages else None
+        if (
+            page is None
+            or len(page) >= HISTORY_PER_PAGE
+            or len("\n\n".join([*page, block])) > PAGE_LIMIT
+        ):
+            pages.append([block])
+        else:
+            page.append(block)
+    if not pages:
+        return [discord.Embed(title=title, description="No changes recorded.", colour=INFO_COLOUR)]
+    embeds = []
+    for number, page in enumerate(pages, start=1):
+        embed = discord.Embed(title=title, description="\n\n".join(page), colour=INFO_COLOUR)
+        changes = f"{len(entries)} change" + ("" if len(entries) == 1 else "s")
+        embed.set_footer(text=f"Page {number}/{len(pages)} · {changes}, newest first")
+        embeds.append(embed)
+    return embeds
+
+
+def _history_entry(entry: AuditEntry) -> str:
+    """One change: when, what and who on the first line, then each field it changed."""
+    # No member: the command line, or the starter catalog the bot loaded at its start.
+    who = f"<@{entry.actor_id}>" if entry.actor_id else "the operator"
+    what = ACTION_WORDS.get(entry.action) or plain(entry.action, 40) or "changed"
+    changes: list[FieldChange] = []
+    if entry.action == "import" and entry.before is None:
+        what += f" ({entry.filled_fields()} fields)"  # a new review: all it brought
+    elif entry.action in {"edit", "import"}:
+        changes = entry.changes()
+    lines = [f"{discord_time(entry.at, 'f')} · **{what}** by {who}"]
+    lines += [
+        f"• {change.field}: {_shown_value(change.old)} → {_shown_value(change.new)}"
+        for change in changes
+    ]
+    return _lines_within(lines, PAGE_LIMIT)
+
+
+def _shown_value(value: Any) -> str:
+    """One old or new value on one line: lists joined, long text cut with its length."""
+    if value is None or value == "" or value == []:
+        return "(empty)"
+    if isinstance(value, list):
+        text = ", ".join(str(item) for item in value)
+    else:
+        text = " ".join(str(value).split())
+    if len(text) <= CHANGE_SHOWN:
+        return plain(text, CHANGE_SHOWN * 2)  # escaping may lengthen it: never cut it here
+    length = len(value) if isinstance(value, str) else len(text)
+    return f"{plain(text, CHANGE_SHOWN)} ({length:,} characters)"
+
+
+def server_config_embed(config: ServerConfig) -> discord.Embed:
+    """/config show: every setting of one server, each with the command that changes it."""
+    embed = discord.Embed(title="Server settings", colour=INFO_COLOUR)
+    if config.mod_role_id is None:
+        role = "None: only members with Manage Server can use /catalog."
+    else:
+        role = f"<@&{config.mod_role_id}>, and members with Manage Server, can use /catalog."
+    embed.add_field(
+        name="Moderator role",
+        value=f"{role}\nChange it: `/config modrole role:` (without a role it clears it)",
+        inline=False,
     )
+    announcing = config.announcements
+    if announcing is None:
+        announce = "Off.\nTurn on: `/config announce channel:`"
+    elif announcing.paused:
+        announce = (
+            f"<#{announcing.channel_id}>, **paused**: {plain(announcing.problem or '', 300)}.\n"
+            "Resume: `/config announce channel:` with a channel I can post in"
+        )
+    else:
+        announce = (
+            f"<#{announcing.channel_id}>: each newly published review is posted there.\n"
+            "Change it: `/config announce channel:` (without a channel it turns them off)"
+        )
+    embed.add_field(name="Announcements", value=announce, inline=False)
     return embed
-
-
-def _last_lines(text: str, limit: int) -> str:
-    """Keep the newest lines when a long history would overflow."""
-    while len(text) > limit:
-        text = text.split("\n", 1)[1] if "\n" in text else text[-limit:]
-    return text
 
 
 def wanted_embed(misses: Sequence[tuple[str, int]]) -> discord.Embed:

@@ -6,13 +6,13 @@ Below both the catalog (which answers autocomplete) and the embed builder
 
 from __future__ import annotations
 
-from bot.models import Review
+from bot.models import ReviewDraft
 
 ELLIPSIS = "…"
 CHOICE_LIMIT = 100  # Discord's limit on a choice name and a select option label
 
 
-def review_choice_label(review: Review, limit: int = CHOICE_LIMIT) -> str:
+def review_choice_label(review: ReviewDraft, limit: int = CHOICE_LIMIT) -> str:
     """ "Title (Year)" within a select-option or autocomplete-choice name."""
     return choice_label(review.title, review.year, limit)
 

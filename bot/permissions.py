@@ -12,12 +12,25 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import discord
+from discord import app_commands
+from discord.ext import commands
 
-from bot.errors import NotModerator, NotOwner
+
+class NotModerator(app_commands.CheckFailure, commands.CheckFailure):
+    def __init__(self) -> None:
+        super().__init__(
+            "Only this server's moderators can do that (Manage Server, or the moderator role "
+            "set with /config modrole)."
+        )
+
+
+class NotOwner(app_commands.CheckFailure, commands.CheckFailure):
+    def __init__(self) -> None:
+        super().__init__("Only the bot's owners can change the global catalog.")
 
 
 class ModRoles(Protocol):
-    """Where a guild's moderator role is kept (the catalog)."""
+    """Where a guild's moderator role is kept (the server settings)."""
 
     async def mod_role(self, guild_id: int) -> int | None: ...
 

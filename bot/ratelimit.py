@@ -1,9 +1,11 @@
 """Per-member budgets for actions that are not a single command.
 
-discord.py's cooldowns belong to one command. A re-roll budget is spent by
-``/random`` and by every "Another" press, a moderator's change budget by
-every ``/catalog`` subcommand that writes, and the autocomplete budget by every
-autocompleted option of every command, so they live here instead.
+discord.py's cooldowns belong to one command. The lookup budget is spent by
+``/review``, ``!review``, ``@bot <title>`` and Apps → Find review alike (one member,
+one budget, however they ask), a re-roll budget by ``/random`` and by every "Another"
+press, a moderator's change budget by every ``/catalog`` subcommand that writes, and
+the autocomplete budget by every autocompleted option of every command, so they live
+here instead.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from __future__ import annotations
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import cooldown_message
+from bot.replies import cooldown_message
 
-LOOKUP_RATE = (5, 10.0)  # title lookups per member per seconds (/review, Find review)
+# Title lookups per member per seconds: /review, !review, @bot <title> and Find review.
+LOOKUP_RATE = (5, 10.0)
 # Autocomplete requests per member per seconds: a fast typist sends about one
 # per keystroke, so the budget is wider than /review's, but a script is stopped.
 AUTOCOMPLETE_RATE = (20, 10.0)

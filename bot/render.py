@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from rich.console import Console
@@ -16,11 +17,53 @@ from rich.text import Text
 BUTTON_STYLES = {1: "blue", 2: "grey70", 3: "green", 4: "red", 5: "cyan"}
 _ESCAPED = re.compile(r"\\([\\*_~`|>#\-\[\]()])")
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
+_TIMESTAMP = re.compile(r"<t:(-?\d{1,13})(?::([tTdDfFR]))?>")
+# How Discord shows each timestamp style (en-GB), here in this machine's time zone.
+_TIME_STYLES = {
+    "t": "%H:%M",
+    "T": "%H:%M:%S",
+    "d": "%d/%m/%Y",
+    "D": "{day} %B %Y",
+    "f": "{day} %B %Y %H:%M",
+    "F": "%A, {day} %B %Y %H:%M",
+    "R": "{day} %B %Y %H:%M",  # relative ("3 days ago") would go stale in a transcript
+}
 
 
 def unescape(text: str) -> str:
     """Undo Discord markdown escaping and drop bold markers, for plain terminal text."""
     return _ESCAPED.sub(r"\1", _BOLD.sub(r"\1", text))
+
+
+def show_time(moment: datetime, style: str = "f") -> str:
+    """A time as Discord shows ``<t:…:style>``, in the local time zone."""
+    local = moment.astimezone()
+    return local.strftime(_TIME_STYLES[style].replace("{day}", str(local.day)))
+
+
+def show_times(text: str) -> str:
+    """Discord's ``<t:seconds:style>`` tags as the dates a reader would see (Discord
+    renders them in message text, embed descriptions and field values, nowhere else)."""
+
+    def shown(match: re.Match[str]) -> str:
+        try:
+            moment = datetime.fromtimestamp(int(match[1])).astimezone()
+        except (OverflowError, OSError, ValueError):  # out of the platform's range
+            return match[0]
+        return show_time(moment, match[2] or "f")
+
+    return _TIMESTAMP.sub(shown, text)
+
+
+def _footer(embed: Mapping[str, Any]) -> str:
+    """The footer text, then the embed's own timestamp, as Discord puts them side by side."""
+    parts = [unescape(embed.get("footer", {}).get("text") or "")]
+    if embed.get("timestamp"):
+        try:
+            parts.append(show_time(datetime.fromisoformat(embed["timestamp"]), "D"))
+        except ValueError:
+            parts.append(str(embed["timestamp"]))
+    return " · ".join(part for part in parts if part)
 
 
 def _colour(embed: Mapping[str, Any]) -> str:
@@ -35,9 +78,10 @@ def embed_lines(embed: Mapping[str, Any]) -> list[Text]:
     if embed.get("url"):
         lines.append(Text(embed["url"], style="underline cyan"))
     if embed.get("description"):
-        lines.extend(Text(unescape(line)) for line in embed["description"].split("\n"))
+        description = show_times(embed["description"])
+        lines.extend(Text(unescape(line)) for line in description.split("\n"))
     for field in embed.get("fields", []):
-        value = unescape(field.get("value", ""))
+        value = unescape(show_times(field.get("value", "")))
         name = unescape(field.get("name", ""))
         if field.get("inline") and "\n" not in value:
             lines.append(Text.assemble((f"{name}: ", "bold"), value))
@@ -46,8 +90,9 @@ def embed_lines(embed: Mapping[str, Any]) -> list[Text]:
             lines.extend(Text("  " + line) for line in value.split("\n"))
     if embed.get("thumbnail", {}).get("url"):
         lines.append(Text(f"poster: {embed['thumbnail']['url']}", style="dim"))
-    if embed.get("footer", {}).get("text"):
-        lines.append(Text(unescape(embed["footer"]["text"]), style="dim"))
+    footer = _footer(embed)
+    if footer:
+        lines.append(Text(footer, style="dim"))
     return lines
 
 
@@ -95,7 +140,7 @@ def render_message(
     if ephemeral:
         console.print(Text("(only you can see this)", style="dim italic"))
     if message.get("content"):
-        console.print(Text(unescape(message["content"])))
+        console.print(Text(unescape(show_times(message["content"]))))
     for embed in message.get("embeds", []):
         bar = Text("▌ ", style=_colour(embed))
         for line in embed_lines(embed):

@@ -22,9 +22,9 @@ from discord.utils import MISSING
 
 from bot import custom_ids
 from bot.embeds import full_review_pages, review_embed
-from bot.errors import explain, send_ephemeral
 from bot.labels import review_choice_label
 from bot.models import Review
+from bot.replies import explain, send_ephemeral
 
 if TYPE_CHECKING:
     from bot.catalog import Catalog
@@ -37,6 +37,9 @@ NOT_YOURS = (
     "Those controls belong to the member who asked; run the command yourself to get your own."
 )
 ENDED = "Those controls have expired: run the command again."
+STILL_WRITING = "Still saving your last press; its answer replaces this form."
+TRY_AGAIN = "Try again"
+DROPPED = "Dropped: nothing was changed."
 REVIEW_REMOVED = "That review was removed."
 CANNOT_POST = "You can't send messages in this channel, so I won't post it for you."
 
@@ -91,7 +94,6 @@ def post_in_channel_button(
 
 def card_view(review: Review, *, private: bool = False) -> discord.ui.View:
     """The controls under a review card; a private card can also be shared."""
-    assert review.id is not None
     view = discord.ui.View(timeout=None)
     view.add_item(full_review_button(review.id))
     if private:
@@ -101,7 +103,13 @@ def card_view(review: Review, *, private: bool = False) -> discord.ui.View:
 
 async def send_full_review(interaction: discord.Interaction, review: Review) -> None:
     """The full text, privately; long reviews get pages."""
-    pages = full_review_pages(review)
+    await send_private_pages(interaction, full_review_pages(review))
+
+
+async def send_private_pages(
+    interaction: discord.Interaction, pages: Sequence[discord.Embed]
+) -> None:
+    """One private embed, or the first of several with Previous / Next for the asker."""
     if len(pages) == 1:
         await interaction.response.send_message(embed=pages[0], ephemeral=True)
         return
@@ -127,7 +135,7 @@ class ReadFullReview(
         return cls(int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        review = await _catalog(interaction).get(self.review_id, interaction.guild_id)
+        review = await _catalog(interaction).finder.get(self.review_id, interaction.guild_id)
         if review is None:
             await send_ephemeral(interaction, REVIEW_REMOVED)
             return
@@ -154,7 +162,7 @@ class PostInChannel(
             # The bot would post for them: only where they may post themselves.
             await send_ephemeral(interaction, CANNOT_POST)
             return
-        review = await _catalog(interaction).get(self.review_id, interaction.guild_id)
+        review = await _catalog(interaction).finder.get(self.review_id, interaction.guild_id)
         if review is None:
             await send_ephemeral(interaction, REVIEW_REMOVED)
             return
@@ -333,12 +341,25 @@ class Confirmed:
     embed: discord.Embed | None = None  # replaces the prompt's card, if it had one
 
 
+KEPT = "Nothing was changed, and nothing you wrote is lost"
+
+
+def kept_for_another_try(reason: str, press: str) -> str:
+    """What a moderator reads when a write failed and its form stays for another try."""
+    return f"{reason}\n{KEPT}: press {press}."
+
+
 class ConfirmView(OwnedView):
     """Confirm / Cancel under a private prompt (:meth:`ask`); Confirm runs ``write``.
 
     ``write`` runs only after ``refuse`` (if given) lets the presser through: the
     refusal hook re-checks permissions at press time, because a role can be taken
     away between the command and the click.
+
+    A write that fails (the catalog busy behind an import, say) leaves the prompt, what
+    it carries (a draft of up to 8,000 typed characters) and both buttons as they were,
+    and says why privately: pressing Confirm again tries again. The buttons end only
+    when a write succeeds, Cancel is pressed, or the view times out.
     """
 
     def __init__(
@@ -356,16 +377,23 @@ class ConfirmView(OwnedView):
         self._cancel_text = cancel_text
         self._refuse = refuse
         self._has_card = False
+        self._writing = False  # a press is saving: another press waits for its answer
         self.confirm.label = confirm_label
         self.confirm.style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.success
 
     async def ask(
         self, interaction: discord.Interaction, prompt: str, *, embed: discord.Embed | None = None
     ) -> None:
-        """Send ``prompt`` (and its card, if any) privately, with these buttons under it."""
+        """Send ``prompt`` (and its card, if any) privately, with these buttons under it:
+        as the answer, or as a follow-up to an interaction already answered (deferred)."""
         self._has_card = embed is not None
         # MISSING, not None: None would send an empty embed list with a plain prompt.
         card = embed if embed is not None else MISSING
+        if interaction.response.is_done():
+            self.message = await interaction.followup.send(
+                prompt, embed=card, view=self, ephemeral=True, wait=True
+            )
+            return
         await interaction.response.send_message(prompt, embed=card, view=self, ephemeral=True)
         self.message = await interaction.original_response()
 
@@ -379,20 +407,65 @@ class ConfirmView(OwnedView):
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
     async def confirm(
-        self, interaction: discord.Interaction, _: discord.ui.Button[ConfirmView]
+        self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmView]
     ) -> None:
+        if self._writing:
+            await send_ephemeral(interaction, STILL_WRITING)
+            return
+        self._writing = True
+        await interaction.response.defer()  # a write: may wait behind an import
+        try:
+            done = await self._write(interaction)
+        except Exception as error:
+            self._writing = False
+            reason = explain(error, f"{button.label} by {interaction.user.id}")
+            await send_ephemeral(
+                interaction, kept_for_another_try(reason, f"**{button.label}** again")
+            )
+            return
         self.disable_all()
         self.stop()
-        await interaction.response.defer()  # a write: may wait behind an import
-        done = await self._write(interaction)
-        card = done.embed if self._has_card else MISSING  # a plain prompt stays plain
+        # A card is replaced (or removed); a plain prompt gains one only if the write has one.
+        card = done.embed if self._has_card or done.embed is not None else MISSING
         await interaction.edit_original_response(content=done.content, embed=card, view=self)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(
         self, interaction: discord.Interaction, _: discord.ui.Button[ConfirmView]
     ) -> None:
+        if self._writing:
+            await send_ephemeral(interaction, STILL_WRITING)
+            return
         await self.finish(interaction, content=self._cancel_text, embeds=[])
+
+
+async def write_or_offer_again(
+    interaction: discord.Interaction,
+    write: Callable[[discord.Interaction], Awaitable[Confirmed]],
+    *,
+    refuse: Refusal | None = None,
+) -> None:
+    """Run a deferred command's ``write`` and answer privately with what it did.
+
+    If it fails, the answer says why, under **Try again** (which runs the same write
+    with the same values) and Cancel: the command and whatever was typed into it are
+    kept, not lost to a busy catalog.
+    """
+    try:
+        done = await write(interaction)
+    except Exception as error:
+        reason = explain(error, f"a write by {interaction.user.id}")
+        view = ConfirmView(
+            interaction.user.id,
+            confirm_label=TRY_AGAIN,
+            write=write,
+            cancel_text=DROPPED,
+            refuse=refuse,
+        )
+        await view.ask(interaction, kept_for_another_try(reason, f"**{TRY_AGAIN}**"))
+        return
+    card = done.embed if done.embed is not None else MISSING
+    await interaction.followup.send(done.content, embed=card, ephemeral=True)
 
 
 class ReviewView(OwnedView):
@@ -436,7 +509,6 @@ class ReviewView(OwnedView):
 
     def point_at(self, review: Review) -> None:
         """Show ``review``: its public buttons must name it, not the previous film."""
-        assert review.id is not None
         self.review = review
         if self._full is None:  # a menu-only reply gains its buttons with its card
             self._full = full_review_button(review.id)

@@ -1,6 +1,6 @@
 """Announcements: every newly published review is posted to the channel a server chose.
 
-The catalog calls :meth:`Announcements.announce` for each publication (an add, an
+The catalog sync calls :meth:`AnnouncementsCog.announce` for each publication (an add, an
 import, or a change another process made). Posting runs in the background, so a
 moderator's Publish never waits on other servers' channels, and goes through
 discord.py's rate limiting. A channel the bot cannot post in pauses that server's
@@ -18,10 +18,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import Published
+from bot.catalog_sync import Published
 from bot.embeds import digest_embed, review_embed
+from bot.faults import CatalogUnavailable
 from bot.models import Announcements, Review
 from bot.permissions import Actor, is_moderator
+from bot.replies import report_unexpected
+from bot.shutdown import settle
 from bot.views import card_view
 
 if TYPE_CHECKING:
@@ -53,13 +56,12 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
         self._untold: set[int] = set()  # guilds whose moderators must hear of a problem
 
     async def cog_load(self) -> None:
-        targets = await self.bot.catalog.announcements()
+        targets = await self.bot.catalog.settings.announcements()
         self._untold = {t.guild_id for t in targets if t.paused and not t.problem_told}
-        self.bot.catalog.on_published(self.announce)
+        self.bot.catalog.sync.on_published(self.announce)
 
     async def cog_unload(self) -> None:
-        for task in self._posting:
-            task.cancel()
+        await settle(self._posting, "announcement(s)")  # a stop lets them be posted
 
     async def settled(self) -> None:
         """Wait for the posts already started (tests; an orderly shutdown)."""
@@ -72,7 +74,19 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
         task.add_done_callback(self._posting.discard)
 
     async def _post_everywhere(self, reviews: Sequence[Review]) -> None:
-        for target in await self.bot.catalog.announcements():
+        """Post in every server this process serves; nothing dropped goes unsaid."""
+        try:
+            await self._post_where_served(reviews)
+        except CatalogUnavailable:  # the outage is logged once; this says what it cost
+            log.warning("%d new review(s) not announced: the catalog is unavailable", len(reviews))
+        except Exception as error:
+            report_unexpected(error, f"announcing {len(reviews)} new review(s)")
+
+    async def _post_where_served(self, reviews: Sequence[Review]) -> None:
+        sync = self.bot.catalog.sync
+        for target in await self.bot.catalog.settings.announcements():
+            if not sync.serves(target.guild_id):
+                continue  # another process serves it, and announces there
             # A server hears of global reviews and its own, never another server's.
             visible = [review for review in reviews if review.scope in (None, target.guild_id)]
             if visible and not target.paused:
@@ -86,10 +100,13 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
                 await channel.send(NEW_REVIEW, embed=review_embed(review), view=card_view(review))
             else:
                 await channel.send(embed=digest_embed(reviews))
+            log.info("announced %d new review(s) in guild %s", len(reviews), target.guild_id)
         except (discord.Forbidden, discord.NotFound) as error:
             # Retrying would fail the same way for every review: pause and tell once.
             log.warning("announcements paused in guild %s: %s", target.guild_id, error)
-            await self.bot.catalog.pause_announcements(target.guild_id, problem_text(error))
+            await self.bot.catalog.settings.pause_announcements(
+                target.guild_id, problem_text(error)
+            )
             self._untold.add(target.guild_id)
         except discord.HTTPException:
             log.warning("could not announce in guild %s", target.guild_id, exc_info=True)
@@ -105,10 +122,10 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
         if interaction.response.type is discord.InteractionResponseType.modal:
             return  # a form is open; the next command can carry the note
         actor = Actor.from_user(interaction.user, interaction.permissions)
-        catalog = self.bot.catalog
-        if not await is_moderator(actor, catalog, self.bot.settings.owner_ids):
+        settings = self.bot.catalog.settings
+        if not await is_moderator(actor, settings, self.bot.settings.owner_ids):
             return
-        targets = await catalog.announcements(guild_id)
+        targets = await settings.announcements(guild_id)
         target = targets[0] if targets else None
         if target is None or not target.paused:
             self._untold.discard(guild_id)
@@ -119,7 +136,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
             log.warning("could not tell guild %s's moderators", guild_id, exc_info=True)
             return
         self._untold.discard(guild_id)
-        await catalog.mark_announce_problem_told(guild_id)
+        await settings.mark_announce_problem_told(guild_id)
 
 
 async def setup(bot: ReviewBot) -> None:

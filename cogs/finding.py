@@ -10,7 +10,6 @@ from discord.ext import commands
 
 from bot.embeds import review_embed
 from bot.help import DESCRIPTION_EXTRA
-from bot.ratelimit import LOOKUP_RATE, MemberBudget
 from bot.views import card_view
 
 if TYPE_CHECKING:
@@ -29,7 +28,6 @@ def message_text(message: discord.Message) -> str:
 class Finding(commands.Cog):
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
-        self.lookups = MemberBudget(LOOKUP_RATE)
         self.menu = app_commands.ContextMenu(
             name=FIND_REVIEW,
             callback=self.find_review,
@@ -43,11 +41,13 @@ class Finding(commands.Cog):
         self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
 
     async def find_review(self, interaction: discord.Interaction, message: discord.Message) -> None:
-        self.lookups.spend(interaction.user.id)
+        self.bot.lookup_budget.spend(interaction.user.id)  # the one /review spends too
         # Reading a long message against a large catalog takes a moment; the answer is
         # private, so that is decided here, before anything could defer it publicly.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        review = await self.bot.catalog.find_in_text(message_text(message), interaction.guild_id)
+        review = await self.bot.catalog.finder.find_in_text(
+            message_text(message), interaction.guild_id
+        )
         if review is None:
             await interaction.followup.send(NOTHING_FOUND, ephemeral=True)
             return

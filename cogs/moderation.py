@@ -14,15 +14,16 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import Lookup
-from bot.embeds import history_embed, review_embed
-from bot.errors import NotModerator, explain, send_ephemeral
-from bot.exceptions import UserError
+from bot.embeds import history_pages, review_embed
+from bot.finder import Lookup
 from bot.importers import parse_upload
-from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, review_from_fields, validate_field
-from bot.permissions import Actor, is_moderator, moderation_scope
+from bot.member_errors import UserError
+from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, ReviewDraft
+from bot.permissions import Actor, NotModerator, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
-from bot.views import Confirmed, ConfirmView
+from bot.replies import explain, send_ephemeral
+from bot.validation import review_from_fields, validate_field
+from bot.views import Confirmed, ConfirmView, send_private_pages, write_or_offer_again
 from cogs.reviews import title_choices
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ class Moderation(
         if interaction.guild_id is None and interaction.user.id not in self.bot.settings.owner_ids:
             raise app_commands.NoPrivateMessage()
         if not await is_moderator(
-            _actor(interaction), self.bot.catalog, self.bot.settings.owner_ids
+            _actor(interaction), self.bot.catalog.settings, self.bot.settings.owner_ids
         ):
             raise NotModerator()
         if interaction.command is not None and interaction.command.name in CHANGES:
@@ -77,14 +78,16 @@ class Moderation(
     async def _scope(self, interaction: discord.Interaction, scope: Scope) -> int | None:
         return await moderation_scope(
             _actor(interaction),
-            self.bot.catalog,
+            self.bot.catalog.settings,
             self.bot.settings.owner_ids,
             global_catalog=scope == "global",
         )
 
     async def refuse_non_moderators(self, interaction: discord.Interaction) -> str | None:
         """For buttons: the same rule as the commands, checked when pressed."""
-        if await is_moderator(_actor(interaction), self.bot.catalog, self.bot.settings.owner_ids):
+        if await is_moderator(
+            _actor(interaction), self.bot.catalog.settings, self.bot.settings.owner_ids
+        ):
             return None
         return str(NotModerator())
 
@@ -94,10 +97,10 @@ class Moderation(
         """The review ``title`` names, if the moderator may change it in ``scope``."""
         scope_id = await self._scope(interaction, scope)
         if deleted:
-            review = await self.bot.catalog.find_deleted(title, scope_id)
+            review = await self.bot.catalog.finder.find_deleted(title, scope_id)
         else:
             review = _in_scope_first(
-                await self.bot.catalog.resolve(title, interaction.guild_id), scope_id
+                await self.bot.catalog.finder.resolve(title, interaction.guild_id), scope_id
             )
         if review is None or review.scope not in (None, interaction.guild_id):
             # Another guild's review (e.g. an ``id:`` value typed by hand): say nothing
@@ -135,6 +138,7 @@ class Moderation(
         poster_url="Link to a poster image",
         genres="Genres, separated by ;",
         aliases="Other titles it's known by, separated by ;",
+        reviewer="Who wrote it, as the card credits them (default: your name in this server)",
         scope="Where it goes: this server (default) or the global catalog (owners only)",
     )
     async def add(
@@ -152,6 +156,7 @@ class Moderation(
         poster_url: str | None = None,
         genres: str | None = None,
         aliases: str | None = None,
+        reviewer: str | None = None,
         scope: Scope = "server",
     ) -> None:
         scope_id = await self._scope(interaction, scope)
@@ -168,25 +173,28 @@ class Moderation(
             "poster_url": poster_url,
             "genres": genres,
             "aliases": aliases,
+            # Stored as text, so a card keeps its credit if the member leaves or is
+            # renamed; `/catalog edit field: reviewer` changes it.
+            "reviewer": interaction.user.display_name if reviewer is None else reviewer,
         }
         # Fail before the form, not after; the verdict itself comes with the form.
         draft = review_from_fields(fields, scope=scope_id, complete=False)
         await self._refuse_duplicate(draft)
         await interaction.response.send_modal(VerdictModal(self, draft))
 
-    async def _refuse_duplicate(self, draft: Review) -> None:
-        existing = await self.bot.catalog.find_identity(draft)
+    async def _refuse_duplicate(self, draft: ReviewDraft) -> None:
+        existing = await self.bot.catalog.curation.find_identity(draft)
         if existing is not None:
             raise UserError(
                 f"{existing.display_title} is already in this catalog. Change it with "
                 f"`{edit_command(existing)}` instead."
             )
 
-    async def preview(self, interaction: discord.Interaction, draft: Review) -> None:
+    async def preview(self, interaction: discord.Interaction, draft: ReviewDraft) -> None:
         """Show exactly what will be published; nothing is written until Publish."""
 
         async def publish(press: discord.Interaction) -> Confirmed:
-            stored = await self.bot.catalog.add(draft, actor_id=press.user.id)
+            stored = await self.bot.catalog.curation.add(draft, actor_id=press.user.id)
             return Confirmed(
                 f"Published {stored.display_title} (#{stored.id}).", review_embed(stored)
             )
@@ -246,17 +254,16 @@ class Moderation(
         field: str,
         value: Any,
     ) -> None:
-        assert review.id is not None
         parsed = validate_field(field, value)
         await defer_privately(interaction)
-        updated = await self.bot.catalog.update(
-            review.id, {field: parsed}, actor_id=interaction.user.id, scope=scope_id
-        )
-        await interaction.followup.send(
-            f"Updated {field} of {updated.display_title}.",
-            embed=review_embed(updated),
-            ephemeral=True,
-        )
+
+        async def update(press: discord.Interaction) -> Confirmed:
+            updated = await self.bot.catalog.curation.update(
+                review.id, {field: parsed}, actor_id=press.user.id, scope=scope_id
+            )
+            return Confirmed(f"Updated {field} of {updated.display_title}.", review_embed(updated))
+
+        await write_or_offer_again(interaction, update, refuse=self.refuse_non_moderators)
 
     # -- delete / restore --------------------------------------------------------------
 
@@ -266,11 +273,10 @@ class Moderation(
         self, interaction: discord.Interaction, title: str, scope: Scope = "server"
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope)
-        assert review.id is not None
         review_id = review.id
 
         async def confirm(press: discord.Interaction) -> Confirmed:
-            deleted = await self.bot.catalog.delete(
+            deleted = await self.bot.catalog.curation.delete(
                 review_id, actor_id=press.user.id, scope=scope_id
             )
             return Confirmed(
@@ -293,14 +299,15 @@ class Moderation(
         self, interaction: discord.Interaction, title: str, scope: Scope = "server"
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope, deleted=True)
-        assert review.id is not None
         await defer_privately(interaction)
-        restored = await self.bot.catalog.restore(
-            review.id, actor_id=interaction.user.id, scope=scope_id
-        )
-        await interaction.followup.send(
-            f"Restored {restored.display_title}.", embed=review_embed(restored), ephemeral=True
-        )
+
+        async def restore(press: discord.Interaction) -> Confirmed:
+            restored = await self.bot.catalog.curation.restore(
+                review.id, actor_id=press.user.id, scope=scope_id
+            )
+            return Confirmed(f"Restored {restored.display_title}.", review_embed(restored))
+
+        await write_or_offer_again(interaction, restore, refuse=self.refuse_non_moderators)
 
     # -- import / export ------------------------------------------------------------------
 
@@ -330,7 +337,7 @@ class Moderation(
         data = await file.read()
         # Decoded and parsed as the import stages it, in the import's worker thread:
         # 2 MiB takes a second or two, in which the bot keeps answering (and heartbeating).
-        report = await self.bot.catalog.import_reviews(
+        report = await self.bot.catalog.curation.import_reviews(
             parse_upload(data, file.filename, scope_id),
             actor_id=interaction.user.id,
             dry_run=dry_run,
@@ -354,7 +361,9 @@ class Moderation(
         with tempfile.TemporaryFile("w+b") as raw:
             text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             try:
-                written = await self.bot.catalog.export(scope_id, format, text, max_bytes=limit)
+                written = await self.bot.catalog.curation.export(
+                    scope_id, format, text, max_bytes=limit
+                )
                 text.flush()
             finally:
                 text.detach()  # the `with` closes the file, not the wrapper
@@ -384,27 +393,25 @@ class Moderation(
         self, interaction: discord.Interaction, title: str, alias: str, scope: Scope = "server"
     ) -> None:
         review, scope_id = await self._editable(interaction, title, scope)
-        assert review.id is not None
         await defer_privately(interaction)
-        updated = await self.bot.catalog.add_alias(
-            review.id, alias, actor_id=interaction.user.id, scope=scope_id
-        )
-        names = ", ".join(updated.aliases)
-        await interaction.followup.send(
-            f"{updated.display_title} is now also found as: {discord.utils.escape_markdown(names)}",
-            ephemeral=True,
-        )
 
-    @app_commands.command(name="history", description="Who changed a review, and when")
+        async def add_alias(press: discord.Interaction) -> Confirmed:
+            updated = await self.bot.catalog.curation.add_alias(
+                review.id, alias, actor_id=press.user.id, scope=scope_id
+            )
+            names = discord.utils.escape_markdown(", ".join(updated.aliases))
+            return Confirmed(f"{updated.display_title} is now also found as: {names}")
+
+        await write_or_offer_again(interaction, add_alias, refuse=self.refuse_non_moderators)
+
+    @app_commands.command(name="history", description="What changed in a review, who and when")
     @app_commands.describe(title="The review")
     async def history(self, interaction: discord.Interaction, title: str) -> None:
-        found = await self.bot.catalog.resolve(title, interaction.guild_id)
-        if found.best is None or found.best.id is None:
+        found = await self.bot.catalog.finder.resolve(title, interaction.guild_id)
+        if found.best is None:
             raise UserError(f"No review matches “{title[:80]}”.")
-        entries = await self.bot.catalog.history(found.best.id)
-        await interaction.response.send_message(
-            embed=history_embed(found.best, entries), ephemeral=True
-        )
+        entries = await self.bot.catalog.curation.history(found.best.id)
+        await send_private_pages(interaction, history_pages(found.best, entries))
 
     @edit.autocomplete("title")
     @delete.autocomplete("title")
@@ -428,7 +435,7 @@ class Moderation(
             and interaction.user.id in self.bot.settings.owner_ids
         ):
             scope_id = None
-        choices = await self.bot.catalog.deleted_choices(current, scope_id)
+        choices = await self.bot.catalog.finder.deleted_choices(current, scope_id)
         return [app_commands.Choice(name=name, value=value) for name, value in choices]
 
 
@@ -507,7 +514,7 @@ class VerdictModal(_ModeratorModal, title="The verdict"):
         required=False,
     )
 
-    def __init__(self, cog: Moderation, draft: Review) -> None:
+    def __init__(self, cog: Moderation, draft: ReviewDraft) -> None:
         super().__init__()
         self.cog = cog
         self.draft = draft

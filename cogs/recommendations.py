@@ -18,10 +18,11 @@ from bot.embeds import (
     similar_embed,
     stats_embed,
 )
-from bot.exceptions import UserError
 from bot.hybrid import hybrid_command
-from bot.models import MAX_RUNTIME_MINUTES, MAX_YEAR, MIN_YEAR, Review, ReviewFilters
+from bot.member_errors import UserError
+from bot.models import Review, ReviewFilters
 from bot.ratelimit import MemberBudget
+from bot.validation import MAX_RUNTIME_MINUTES, MAX_YEAR, MIN_YEAR
 from bot.views import PaginatorView, ReviewView
 from cogs.reviews import title_choices
 
@@ -128,7 +129,10 @@ class RandomView(ReviewView):
         private: bool = False,
     ) -> None:
         super().__init__(
-            owner_id, review, load=lambda rid: cog.bot.catalog.get(rid, guild_id), private=private
+            owner_id,
+            review,
+            load=lambda rid: cog.bot.catalog.finder.get(rid, guild_id),
+            private=private,
         )
         self.cog = cog
         self.filters = filters
@@ -160,7 +164,7 @@ class Recommendations(commands.Cog):
     async def pick(
         self, flags: RecommendationFilters, guild_id: int | None, channel_id: int
     ) -> Review:
-        review = await self.bot.catalog.random_pick(
+        review = await self.bot.catalog.insights.random_pick(
             flags.to_filters(), guild_id=guild_id, channel_id=channel_id
         )
         if review is None:
@@ -169,7 +173,7 @@ class Recommendations(commands.Cog):
 
     async def why_empty(self, flags: RecommendationFilters, guild_id: int | None) -> str:
         """Which option emptied the pool, named as the member typed it (``decade``, ``cast``)."""
-        return await self.bot.catalog.explain_empty(
+        return await self.bot.catalog.insights.explain_empty(
             flags.steps(), describe_options(flags.chosen()), guild_id
         )
 
@@ -190,10 +194,10 @@ class Recommendations(commands.Cog):
     @commands.cooldown(*REROLL_RATE, commands.BucketType.user)
     async def similar(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
         guild_id = ctx.guild.id if ctx.guild else None
-        found = await self.bot.catalog.resolve(title, guild_id)
+        found = await self.bot.catalog.finder.resolve(title, guild_id)
         if found.best is None:
             raise UserError(f"No review matches “{discord.utils.escape_markdown(title[:80])}”.")
-        related = await self.bot.catalog.related(found.best, guild_id=guild_id)
+        related = await self.bot.catalog.insights.related(found.best, guild_id=guild_id)
         await ctx.send(embed=similar_embed(found.best, related))
 
     @similar.autocomplete("title")
@@ -209,7 +213,7 @@ class Recommendations(commands.Cog):
     ) -> None:
         chosen = filters.to_filters()
         guild_id = ctx.guild.id if ctx.guild else None
-        reviews = await self.bot.catalog.top(chosen, guild_id=guild_id, limit=TOP_LIMIT)
+        reviews = await self.bot.catalog.insights.top(chosen, guild_id=guild_id, limit=TOP_LIMIT)
         if not reviews:
             raise UserError(await self.why_empty(filters, guild_id))
         chunks = [reviews[i : i + TOP_PAGE_SIZE] for i in range(0, len(reviews), TOP_PAGE_SIZE)]
@@ -229,7 +233,7 @@ class Recommendations(commands.Cog):
 
     @hybrid_command(name="stats", description="Catalog size, scores and verdicts")
     async def stats(self, ctx: commands.Context[ReviewBot]) -> None:
-        stats = await self.bot.catalog.stats(guild_id=ctx.guild.id if ctx.guild else None)
+        stats = await self.bot.catalog.insights.stats(guild_id=ctx.guild.id if ctx.guild else None)
         await ctx.send(embed=stats_embed(stats))
 
     # Autocomplete for the filter options, shared by /random and /top.
@@ -238,7 +242,7 @@ class Recommendations(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         if not self.bot.autocomplete_budget.try_spend(interaction.user.id):
             return []
-        labels = await self.bot.catalog.verdict_labels(guild_id=interaction.guild_id)
+        labels = await self.bot.catalog.insights.verdict_labels(guild_id=interaction.guild_id)
         wanted = current.casefold()
         return [
             app_commands.Choice(name=label[:100], value=label[:100])
@@ -253,9 +257,9 @@ class Recommendations(commands.Cog):
             return []
         catalog, guild_id = self.bot.catalog, interaction.guild_id
         if kind == "genre":
-            labels = await catalog.term_labels(kind, current, guild_id=guild_id)
+            labels = await catalog.insights.term_labels(kind, current, guild_id=guild_id)
         else:  # people are found by surname or a misspelt name too
-            labels = await catalog.person_choices(kind, current, guild_id=guild_id)
+            labels = await catalog.finder.person_choices(kind, current, guild_id=guild_id)
         return [app_commands.Choice(name=label[:100], value=label[:100]) for label in labels]
 
     async def _directors(

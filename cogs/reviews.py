@@ -11,14 +11,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.catalog import Lookup
 from bot.embeds import closest_match_text, no_match_text, review_embed, wanted_embed
-from bot.errors import reply_with_error
-from bot.exceptions import UserError
+from bot.faults import CatalogUnavailable, OperatorFault
+from bot.finder import Lookup
 from bot.hybrid import hybrid_command
+from bot.member_errors import UserError
 from bot.models import Review
 from bot.permissions import Actor, is_moderator
-from bot.ratelimit import LOOKUP_RATE
+from bot.replies import reply_with_error, report_unexpected
+from bot.shutdown import settle
 from bot.views import ReviewView
 
 if TYPE_CHECKING:
@@ -38,7 +39,6 @@ class Reviews(commands.Cog):
 
     @hybrid_command(name="review", description="Show a critic's review of a film")
     @app_commands.describe(title="The film's title; typos are fine, add a year to pick one")
-    @commands.cooldown(*LOOKUP_RATE, commands.BucketType.user)
     async def review(self, ctx: commands.Context[ReviewBot], *, title: str) -> None:
         await self.answer(ctx, title)
 
@@ -55,10 +55,10 @@ class Reviews(commands.Cog):
         actor = Actor.from_user(
             ctx.author, ctx.interaction.permissions if ctx.interaction else None
         )
-        if not await is_moderator(actor, self.bot.catalog, self.bot.settings.owner_ids):
+        if not await is_moderator(actor, self.bot.catalog.settings, self.bot.settings.owner_ids):
             raise commands.CheckFailure("Only this server's moderators can see /wanted.")
         await self.misses_recorded()
-        misses = await self.bot.catalog.top_misses(ctx.guild.id if ctx.guild else None)
+        misses = await self.bot.catalog.insights.top_misses(ctx.guild.id if ctx.guild else None)
         await ctx.send(embed=wanted_embed(misses), ephemeral=True)
 
     async def cog_command_error(self, ctx: commands.Context[Any], error: Exception) -> None:
@@ -84,19 +84,26 @@ class Reviews(commands.Cog):
             await reply_with_error(ctx, error, f"mention by {message.author.id}")
 
     async def answer(self, ctx: commands.Context[ReviewBot], query: str) -> None:
+        self.bot.lookup_budget.spend(ctx.author.id)  # /review, !review and @bot alike
         query = " ".join(query.split())
         if not query:
             raise UserError("Tell me which film: `/review title: all of us strangers`.")
         if len(query) > MAX_QUERY_LENGTH:
             raise UserError(f"That title is too long (at most {MAX_QUERY_LENGTH} characters).")
         guild_id = ctx.guild.id if ctx.guild else None
-        found = await self.bot.catalog.resolve(query, guild_id)
-        if found.best is None:
-            await self._no_card(ctx, found, guild_id)
-            return
-        # A closest match is shown as what it is, with the other close titles.
-        content = None if found.exact else closest_match_text(found.query)
-        await send_review(ctx, found.best, alternatives=found.menu, content=content)
+        finder = self.bot.catalog.finder
+        # In turn with every other lookup, so a burst is answered in order and in time;
+        # deferred publicly only when the answer is sure to be a (public) card.
+        async with self.bot.turns.take(
+            ctx.interaction, private=lambda: not finder.surely_shows_card(query, guild_id)
+        ):
+            found = await finder.resolve(query, guild_id)
+            if found.best is None:
+                await self._no_card(ctx, found, guild_id)
+                return
+            # A closest match is shown as what it is, with the other close titles.
+            content = None if found.exact else closest_match_text(found.query)
+            await send_review(ctx, found.best, alternatives=found.menu, content=content)
 
     async def _no_card(
         self, ctx: commands.Context[ReviewBot], found: Lookup, guild_id: int | None
@@ -114,10 +121,18 @@ class Reviews(commands.Cog):
         task.add_done_callback(self._recording.discard)
 
     async def _record_miss(self, guild_id: int | None, query: str) -> None:
+        """Record a miss in the background; whatever stops it is told, never lost in a task."""
         try:
-            await self.bot.catalog.record_miss(guild_id, query)
-        except UserError as error:  # CatalogBusy: a busy catalog is not a bug
+            await self.bot.catalog.insights.record_miss(guild_id, query)
+        except CatalogUnavailable:
+            pass  # counted among the requests its outage refused, in the outage's log line
+        except (UserError, OperatorFault) as error:  # CatalogBusy, a read-only file: not bugs
             log.warning("miss for %r not recorded: %s", query, error)
+        except Exception as error:
+            report_unexpected(error, f"recording the miss {query!r} in guild {guild_id}")
+
+    async def cog_unload(self) -> None:
+        await settle(self._recording, "miss(es) for /wanted")  # written before the database closes
 
     async def misses_recorded(self) -> None:
         """Wait for the misses answered so far to be written (so /wanted counts them)."""
@@ -136,7 +151,7 @@ async def send_review(
     guild_id = ctx.guild.id if ctx.guild else None
 
     async def load(review_id: int) -> Review | None:
-        return await ctx.bot.catalog.get(review_id, guild_id)
+        return await ctx.bot.catalog.finder.get(review_id, guild_id)
 
     view = ReviewView(ctx.author.id, review, load=load, alternatives=alternatives)
     if review is not None:
@@ -155,7 +170,7 @@ async def title_choices(
     """
     if not bot.autocomplete_budget.try_spend(interaction.user.id):
         return []
-    choices = await bot.catalog.choices(current[:MAX_QUERY_LENGTH], interaction.guild_id)
+    choices = await bot.catalog.finder.choices(current[:MAX_QUERY_LENGTH], interaction.guild_id)
     return [app_commands.Choice(name=name, value=value) for name, value in choices]
 
 

@@ -8,10 +8,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.views import Confirmed, ConfirmView
+from bot.embeds import server_config_embed
+from bot.views import Confirmed, ConfirmView, write_or_offer_again
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
+
+
+def server_id(interaction: discord.Interaction) -> int:
+    """The server a /config command was used in. Discord offers the group only in
+    servers; should a use come from elsewhere, the member reads why it did nothing."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id
 
 
 @app_commands.default_permissions(manage_guild=True)
@@ -21,6 +30,13 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
         self.bot = bot
         super().__init__()
 
+    @app_commands.command(name="show", description="Every setting of this server, privately")
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def show(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        config = await self.bot.catalog.settings.overview(interaction.guild_id)
+        await interaction.response.send_message(embed=server_config_embed(config), ephemeral=True)
+
     @app_commands.command(
         name="modrole", description="Let members with this role curate the catalog"
     )
@@ -29,7 +45,7 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
     async def modrole(
         self, interaction: discord.Interaction, role: discord.Role | None = None
     ) -> None:
-        assert interaction.guild_id is not None
+        guild_id = server_id(interaction)
         if role is not None and role.is_default():
             # Every member holds @everyone: it would hand the catalog to all of them.
             await interaction.response.send_message(
@@ -38,21 +54,23 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
                 ephemeral=True,
             )
             return
-        guild_id = interaction.guild_id
         if role is None:
             await self._confirm_clear(interaction, guild_id)
             return
         await interaction.response.defer(ephemeral=True, thinking=True)  # a write: may wait
-        await self.bot.catalog.set_mod_role(guild_id, role.id)
-        await interaction.followup.send(
-            f"Members with {role.mention} can now use /catalog. Server admins may also need to "
-            "allow that role in Server Settings → Integrations.",
-            ephemeral=True,
-        )
+
+        async def set_role(press: discord.Interaction) -> Confirmed:
+            await self.bot.catalog.settings.set_mod_role(guild_id, role.id)
+            return Confirmed(
+                f"Members with {role.mention} can now use /catalog. Server admins may also "
+                "need to allow that role in Server Settings → Integrations."
+            )
+
+        await write_or_offer_again(interaction, set_role, refuse=refuse_without_manage_server)
 
     async def _confirm_clear(self, interaction: discord.Interaction, guild_id: int) -> None:
         """Leaving ``role`` out is easy to do by accident; clearing takes a second press."""
-        current = await self.bot.catalog.mod_role(guild_id)
+        current = await self.bot.catalog.settings.mod_role(guild_id)
         if current is None:
             await interaction.response.send_message(
                 "No moderator role is set: only members with Manage Server can use /catalog. "
@@ -62,7 +80,7 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
             return
 
         async def clear(press: discord.Interaction) -> Confirmed:
-            await self.bot.catalog.set_mod_role(guild_id, None)
+            await self.bot.catalog.settings.set_mod_role(guild_id, None)
             return Confirmed("Cleared: only members with Manage Server can use /catalog.")
 
         view = ConfirmView(
@@ -84,8 +102,8 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
     async def announce(
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
-        assert interaction.guild_id is not None
-        catalog = self.bot.catalog
+        guild_id = server_id(interaction)
+        settings = self.bot.catalog.settings
         if channel is not None:
             missing = missing_post_permissions(channel)
             if missing:
@@ -95,39 +113,43 @@ class ServerSettings(commands.GroupCog, group_name="config", group_description="
                 )
                 return
             await interaction.response.defer(ephemeral=True, thinking=True)  # a write
-            await catalog.set_announce_channel(interaction.guild_id, channel.id)
-            await interaction.followup.send(
-                f"New reviews will be posted in {channel.mention}; an import of many posts "
-                "one summary.",
-                ephemeral=True,
-            )
+
+            async def turn_on(press: discord.Interaction) -> Confirmed:
+                await settings.set_announce_channel(guild_id, channel.id)
+                return Confirmed(
+                    f"New reviews will be posted in {channel.mention}; an import of many "
+                    "posts one summary."
+                )
+
+            await write_or_offer_again(interaction, turn_on, refuse=refuse_without_manage_server)
             return
-        current = await catalog.announcements(interaction.guild_id)
+        current = await settings.announcements(guild_id)
         if not current:
             await interaction.response.send_message(
                 "Announcements are off. `/config announce channel:` turns them on.",
                 ephemeral=True,
             )
             return
-        guild_id = interaction.guild_id
 
         async def turn_off(press: discord.Interaction) -> Confirmed:
-            await catalog.set_announce_channel(guild_id, None)
+            await settings.set_announce_channel(guild_id, None)
             return Confirmed("Announcements are off.")
-
-        async def refuse(press: discord.Interaction) -> str | None:
-            allowed = press.permissions.manage_guild
-            return None if allowed else "Only members with Manage Server can change this."
 
         view = ConfirmView(
             interaction.user.id,
             confirm_label="Turn off",
             write=turn_off,
             cancel_text=f"Announcements stay on in <#{current[0].channel_id}>.",
-            refuse=refuse,
+            refuse=refuse_without_manage_server,
             danger=True,
         )
         await view.ask(interaction, f"Stop posting new reviews in <#{current[0].channel_id}>?")
+
+
+async def refuse_without_manage_server(press: discord.Interaction) -> str | None:
+    """For buttons: /config's rule, checked again when pressed."""
+    allowed = press.permissions.manage_guild
+    return None if allowed else "Only members with Manage Server can change this."
 
 
 # What an announcement needs in its channel, by the names Discord's settings use.

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+import subprocess
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
-from bot.models import Review, film_key, identity_key
+from bot.models import ReviewDraft, film_key, identity_key
 from bot.store import MIGRATIONS, Store
 from tests.pgserver import HOW_TO_RUN, PostgresServer, find_bin_dir
 
@@ -50,7 +52,7 @@ settings.register_profile("quick", UNTIMED, max_examples=quick_count(HYPOTHESIS_
 settings.load_profile(PROFILE)
 
 
-def make_review(title: str = "Heat", year: int = 1995, **fields: Any) -> Review:
+def make_review(title: str = "Heat", year: int = 1995, **fields: Any) -> ReviewDraft:
     """A valid review with sensible defaults; override any field."""
     defaults: dict[str, Any] = {
         "directors": ("Michael Mann",),
@@ -61,7 +63,7 @@ def make_review(title: str = "Heat", year: int = 1995, **fields: Any) -> Review:
         "verdict_text": "A crime epic about two lonely professionals.",
         "genres": ("Crime", "Thriller"),
     }
-    return Review(title=title, year=year, **{**defaults, **fields})
+    return ReviewDraft(title=title, year=year, **{**defaults, **fields})
 
 
 @pytest.fixture
@@ -74,7 +76,7 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 def make_old_database(path: Path, version: int) -> Path:
     """A file at schema ``version`` holding one review, as an older reviewbot left it."""
     db = sqlite3.connect(path)
-    # Functions the migrations call, as bot.store.migrate registers them.
+    # Functions the migrations call, as bot.store.sqlite.migrate registers them.
     db.create_function("review_identity", 3, identity_key, deterministic=True)
     db.create_function("review_film", 2, film_key, deterministic=True)
     try:
@@ -97,6 +99,18 @@ def make_old_database(path: Path, version: int) -> Path:
     finally:
         db.close()
     return path
+
+
+def make_read_only(path: Path) -> Callable[[], None]:
+    """Read-only even for root (the immutable flag) when possible, else by mode; returns
+    what undoes it."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        return lambda: path.chmod(0o644)
+    chattr = shutil.which("chattr")
+    if chattr and subprocess.run([chattr, "+i", str(path)], check=False).returncode == 0:
+        return lambda: subprocess.run([chattr, "-i", str(path)], check=True) and None
+    pytest.skip("running as root where the immutable flag is unavailable: nothing is read-only")
 
 
 @pytest.fixture(scope="session")

@@ -78,25 +78,33 @@ class PostgresServer:
             "--no-locale",
             "--no-sync",
         )
+        server.resume()
+        return server
+
+    def resume(self) -> None:
+        """Start the server (again, after :meth:`halt`) on the same port and data."""
         options = (
-            f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
+            f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off "
             # synchronous_commit stays on: with it off, a VACUUM right after a commit
             # cannot mark pages all-visible (the commit record is not flushed yet), and
             # index-only scans, which the store's filtered picks rely on, read the heap.
             "-c full_page_writes=off -c max_connections=200"
         )
-        server._run(
+        self._run(
             "pg_ctl",
             "-D",
-            str(server.data_dir),
+            str(self.data_dir),
             "-o",
             options,
             "-l",
-            str(root / "log"),
+            str(self.root / "log"),
             "-w",
             "start",
         )
-        return server
+
+    def halt(self) -> None:
+        """Stop the server at once, as a crash or an operator would, keeping its data."""
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
 
     def create_database(self, name: str) -> str:
         """A new empty database on this server; returns its URL."""
@@ -105,7 +113,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         try:
-            self._run("pg_ctl", "-D", str(self.data_dir), "-m", "immediate", "-w", "stop")
+            self.halt()
         finally:
             shutil.rmtree(self.root, ignore_errors=True)
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.models import review_from_fields
 from bot.store import Store
+from bot.validation import review_from_fields
 
 REVIEWS: list[dict[str, Any]] = [
     {
@@ -658,10 +658,12 @@ class Ranked:
 
 async def evaluate(store: Store) -> list[Ranked]:
     """Load the set into the empty ``store`` and rank every query."""
-    await store.import_reviews([review_from_fields(fields) for fields in REVIEWS], actor_id=None)
+    await store.writes.import_reviews(
+        [review_from_fields(fields) for fields in REVIEWS], actor_id=None
+    )
     ranked = []
     for query, expected in QUERIES:
-        page = await store.search(query, guild_id=None, page_size=3)
+        page = await store.search.search(query, guild_id=None, page_size=3)
         ranked.append(Ranked(query, expected, tuple(hit.review.title for hit in page.hits)))
     return ranked
 

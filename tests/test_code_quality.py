@@ -2,8 +2,8 @@
 
 Each tool runs from this interpreter's environment (the ``test`` extra pins their
 versions, so a new release cannot change the verdict on unchanged code) over the
-whole project, or for mypy over ``bot/`` and ``cogs/``. A failure shows the tool's
-own report.
+whole project, or for mypy over ``bot/``, ``cogs/`` and ``standin/``. A failure shows
+the tool's own report.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 CHECKS = {
     "ruff check": ("ruff", "check", "."),
     "ruff format": ("ruff", "format", "--check", "."),
-    "mypy --strict": ("mypy", "--strict", "bot", "cogs"),
+    "mypy --strict": ("mypy", "--strict", "bot", "cogs", "standin"),
 }
 
 

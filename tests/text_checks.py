@@ -1,6 +1,6 @@
 """The "invisible characters" rule every test of cleaned text checks against.
 
-It spells out, independently of ``bot.models._INVISIBLE``, what ``clean_text``
+It spells out, independently of ``bot.validation._INVISIBLE``, what ``clean_text``
 promises to strip, so a test cannot share the code's mistake: zero-width and
 other invisible format characters, bidi controls, and C0 controls but tab and
 newline.

@@ -28,38 +28,21 @@ The package splits by concern: ``normalize`` (keys and years), ``scoring``
 (bands, ambiguity) and ``index`` (candidates, edits, scopes).
 """
 
-from bot.matching.index import (
-    CANDIDATES_BY_HITS,
-    CANDIDATES_BY_OVERLAP,
-    MIN_TRIGRAM_SHARE,
-    ScopedTitleIndex,
-    TitleIndex,
-    _bulk_gram_pairs,
-    _gram_codes,
-)
-from bot.matching.normalize import (
-    LATEST_YEAR,
-    MAX_QUERY_CHARS,
-    normalize_title,
-    split_year,
-)
+from bot.matching.index import TitleIndex
+from bot.matching.normalize import LATEST_YEAR, normalize_title, split_year
+from bot.matching.scoped import ScopedTitleIndex
 from bot.matching.scoring import Match
-from bot.models import MAX_YEAR, MIN_YEAR, TitleEntry
+from bot.models import TitleEntry
+from bot.validation import MAX_YEAR, MIN_YEAR
 
 __all__ = [
-    "CANDIDATES_BY_HITS",
-    "CANDIDATES_BY_OVERLAP",
     "LATEST_YEAR",
-    "MAX_QUERY_CHARS",
     "MAX_YEAR",
-    "MIN_TRIGRAM_SHARE",
     "MIN_YEAR",
     "Match",
     "ScopedTitleIndex",
     "TitleEntry",
     "TitleIndex",
-    "_bulk_gram_pairs",
-    "_gram_codes",
     "normalize_title",
     "split_year",
 ]

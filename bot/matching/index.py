@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import math
 from array import array
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeAlias
 
@@ -14,7 +14,7 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.matching.normalize import MAX_QUERY_CHARS, _literal, _split_article, split_year
+from bot.matching.normalize import MAX_QUERY_CHARS, split_article, split_year, with_article
 from bot.matching.scoring import (
     ARTICLE_ONLY_PENALTY,
     COMPLETE_CUTOFF,
@@ -27,13 +27,13 @@ from bot.matching.scoring import (
     YEAR_UNKNOWN_PENALTY,
     FloatArray,
     IntArray,
+    KeyScorer,
     Match,
     WordCounts,
-    _is_ambiguous,
-    _KeyScorer,
-    _match_order,
+    are_ambiguous,
     completion_scores,
     is_weak,
+    match_order,
     nearest_scores,
     search_scores,
 )
@@ -78,13 +78,13 @@ def _entry_fields(entry: EntryLike) -> tuple[int, str, int | None, Iterable[str]
 _CODE_BITS = 21
 
 
-def _gram_codes(key: str, *, open_end: bool = False) -> set[int]:
+def gram_codes(key: str, *, open_end: bool = False) -> set[int]:
     """Padded per-word trigrams as integers: " da", "dar", "ark", "rk " for "dark".
 
     Per-word padding makes word order irrelevant for candidate generation and
     marks where words start and end. With ``open_end`` the last word is still
     being typed, so its closing trigram ("rk ") must not be required.
-    Must agree with _bulk_gram_pairs, which does the same for many keys at once.
+    Must agree with bulk_gram_pairs, which does the same for many keys at once.
     """
     codes: set[int] = set()
     words = key.split(" ")
@@ -99,10 +99,10 @@ def _gram_codes(key: str, *, open_end: bool = False) -> set[int]:
     return codes
 
 
-def _bulk_gram_pairs(keys: Sequence[str], docs: Sequence[int]) -> tuple[IntArray, IntArray]:
+def bulk_gram_pairs(keys: Sequence[str], docs: Sequence[int]) -> tuple[IntArray, IntArray]:
     """Distinct (trigram code, doc) pairs for many keys, sorted by code then doc.
 
-    Same trigrams as _gram_codes, computed with numpy: the keys are laid end to
+    Same trigrams as gram_codes, computed with numpy: the keys are laid end to
     end as "\\0 word \\0 word " and every window of three code points without a
     NUL is a trigram; one stable sort groups them by trigram. Far faster than
     appending to posting lists from a Python loop.
@@ -147,12 +147,12 @@ class _Query:
 def _parse_query(text: str, *, typing: bool = False) -> _Query:
     text = text[:MAX_QUERY_CHARS]
     title, year = split_year(text)
-    article, key = _split_article(text, open_end=typing)
+    article, key = split_article(text, open_end=typing)
     if year is None:
         title_article, title_key = article, key
     else:
-        title_article, title_key = _split_article(title, open_end=typing)
-    literal, title_literal = _literal(article, key), _literal(title_article, title_key)
+        title_article, title_key = split_article(title, open_end=typing)
+    literal, title_literal = with_article(article, key), with_article(title_article, title_key)
     return _Query(key, literal, title_key, title_literal, year)
 
 
@@ -238,11 +238,11 @@ class TitleIndex:
         self, review_id: int, title: str, year: int | None, aliases: Iterable[str]
     ) -> _Review:
         """Allocate document slots for a title and its distinct aliases."""
-        article, key = _split_article(title)
+        article, key = split_article(title)
         docs = [self._new_doc(review_id, article, key)]
         seen = {key}
         for alias in aliases:
-            alias_article, alias_key = _split_article(alias)
+            alias_article, alias_key = split_article(alias)
             if alias_key and alias_key not in seen:
                 seen.add(alias_key)
                 docs.append(self._new_doc(review_id, alias_article, alias_key))
@@ -276,7 +276,7 @@ class TitleIndex:
     def _post_many(self, docs: list[int]) -> None:
         """Add documents to the postings: one numpy pass, then one append per trigram."""
         keys = [self._doc_key[doc] for doc in docs]
-        codes, owners = _bulk_gram_pairs(keys, docs)
+        codes, owners = bulk_gram_pairs(keys, docs)
         self._doc_grams[docs] = np.bincount(owners, minlength=len(self._doc_key))[docs]
         self._doc_first[docs] = [ord(key[0]) if key else 0 for key in keys]
         self._doc_last[docs] = [ord(key[-1]) if key else 0 for key in keys]
@@ -303,7 +303,7 @@ class TitleIndex:
 
     def _unpost(self, doc: int) -> None:
         key = self._doc_key[doc]
-        for code in _gram_codes(key):
+        for code in gram_codes(key):
             posting = self._postings[code]
             # numpy finds the slot much faster than array.index on long lists;
             # the temporary view is gone before the array shrinks.
@@ -380,12 +380,12 @@ class TitleIndex:
     # -- scoring ----------------------------------------------------------------------
 
     def _score(
-        self, query: _Query, docs: list[int], score_keys: _KeyScorer
+        self, query: _Query, docs: list[int], score_keys: KeyScorer
     ) -> tuple[FloatArray, list[bool]]:
         """Each document's score, and whether the query names it exactly."""
         keys = [self._doc_key[doc] for doc in docs]
         articles = self._doc_article
-        literals = [_literal(articles.get(d, ""), k) for d, k in zip(docs, keys, strict=True)]
+        literals = [with_article(articles.get(d, ""), k) for d, k in zip(docs, keys, strict=True)]
         words = self._words
         scores = score_keys(query.key, query.literal, keys, literals, words)
         exact = [key == query.key for key in keys]
@@ -438,7 +438,7 @@ class TitleIndex:
             self._match(review_id, score, query.year, is_exact)
             for review_id, (score, is_exact) in best.items()
         ]
-        matches.sort(key=_match_order)
+        matches.sort(key=match_order)
         return matches[:limit]
 
     def _match(
@@ -465,11 +465,11 @@ class TitleIndex:
         parsed = self._query(query, limit)
         if parsed is None or not parsed.key:
             return []
-        docs = self._candidates(_gram_codes(parsed.key), min_share=_min_share(parsed.key))
+        docs = self._candidates(gram_codes(parsed.key), min_share=_min_share(parsed.key))
         if parsed.title_key != parsed.key:
             # "heat 1995" also means the film "Heat": its trigrams alone are too
             # small a share of the whole query's to pass the first filter.
-            titled_codes = _gram_codes(parsed.title_key)
+            titled_codes = gram_codes(parsed.title_key)
             titled = self._candidates(titled_codes, min_share=_min_share(parsed.title_key))
             docs = sorted(set(docs).union(titled))
         short = len(parsed.title_key.replace(" ", "")) < SHORT_QUERY_CHARS
@@ -491,7 +491,7 @@ class TitleIndex:
         its first or its last character."""
         count = len(self._doc_key)
         grams = self._doc_grams[:count]
-        size = len(_gram_codes(key))
+        size = len(gram_codes(key))
         # Length first: it leaves a small share of a large catalog for the other tests.
         docs = np.flatnonzero((grams >= max(1, size - 2)) & (grams <= size + 2))
         same_end = (self._doc_first[docs] == ord(key[0])) | (self._doc_last[docs] == ord(key[-1]))
@@ -516,7 +516,7 @@ class TitleIndex:
         if not parsed.key:
             return self._first_titles(limit)
         prefix_docs = self._sorted_prefix(parsed.key, CANDIDATES_BY_HITS)
-        codes = _gram_codes(parsed.key, open_end=True)
+        codes = gram_codes(parsed.key, open_end=True)
         found = self._candidates(codes, min_share=MIN_TRIGRAM_SHARE) if codes else []
         docs = sorted(set(prefix_docs).union(found))
         if not docs:
@@ -549,7 +549,7 @@ class TitleIndex:
         parsed = self._query(query, limit)
         if parsed is None or not parsed.title_key:
             return []
-        codes = _gram_codes(parsed.title_key)
+        codes = gram_codes(parsed.title_key)
         docs = self._candidates(codes, min_share=SHORT_MIN_TRIGRAM_SHARE)
         if not docs:
             return []
@@ -570,8 +570,8 @@ class TitleIndex:
         return matches
 
     def is_ambiguous(self, matches: Sequence[Match]) -> bool:
-        """Whether the best match is not clearly the one meant (see _is_ambiguous)."""
-        return _is_ambiguous(matches)
+        """Whether the best match is not clearly the one meant (see are_ambiguous)."""
+        return are_ambiguous(matches)
 
 
 def _grown(values: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -593,108 +593,3 @@ def _top(values: npt.NDArray[np.generic], count: int) -> IntArray:
     if len(values) <= count:
         return np.arange(len(values))
     return np.argpartition(values, -count)[-count:]
-
-
-# --------------------------------------------------------------------------
-# Scoped indexes: global reviews plus one set per guild
-# --------------------------------------------------------------------------
-
-
-# One of TitleIndex's lookups (search, exact, nearest, complete), called unbound.
-_Lookup: TypeAlias = Callable[[TitleIndex, str, int], list[Match]]
-
-
-class ScopedTitleIndex:
-    """One :class:`TitleIndex` per scope; a guild sees global reviews and its own."""
-
-    def __init__(self) -> None:
-        self._indexes: dict[int | None, TitleIndex] = {None: TitleIndex()}
-        self._scope_of: dict[int, int | None] = {}
-
-    def __len__(self) -> int:
-        return len(self._scope_of)
-
-    def __contains__(self, review_id: object) -> bool:
-        return review_id in self._scope_of
-
-    def scope_of(self, review_id: int) -> int | None:
-        """The scope a review was added under (KeyError if unknown)."""
-        return self._scope_of[review_id]
-
-    def add(
-        self,
-        review_id: int,
-        title: str,
-        year: int | None = None,
-        aliases: Iterable[str] = (),
-        scope: int | None = None,
-    ) -> None:
-        """Index a review in ``scope`` (None = global); re-adding an id replaces it."""
-        self.remove(review_id)
-        self._index_for(scope).add(review_id, title, year, aliases)
-        self._scope_of[review_id] = scope
-
-    def add_many(
-        self,
-        entries: Iterable[tuple[int, str, int | None, Iterable[str], int | None]],
-    ) -> None:
-        """Bulk add (review_id, title, year, aliases, scope) tuples."""
-        by_scope: dict[int | None, list[TitleEntry]] = {}
-        for review_id, title, year, aliases, scope in entries:
-            self.remove(review_id)
-            by_scope.setdefault(scope, []).append(
-                TitleEntry(review_id, title, year, tuple(aliases))
-            )
-            self._scope_of[review_id] = scope
-        for scope, scoped in by_scope.items():
-            self._index_for(scope).add_many(scoped)
-
-    def _index_for(self, scope: int | None) -> TitleIndex:
-        """The scope's index, made on its first review (:meth:`remove` drops it when empty)."""
-        index = self._indexes.get(scope)
-        if index is None:
-            index = self._indexes[scope] = TitleIndex()
-        return index
-
-    def remove(self, review_id: int) -> None:
-        """Forget a review wherever it lives; unknown ids are ignored."""
-        if review_id not in self._scope_of:
-            return
-        scope = self._scope_of.pop(review_id)
-        index = self._indexes[scope]
-        index.remove(review_id)
-        if scope is not None and not len(index):
-            del self._indexes[scope]
-
-    def _visible(self, guild_id: int | None) -> list[TitleIndex]:
-        indexes = [self._indexes[None]]
-        if guild_id is not None and guild_id in self._indexes:
-            indexes.append(self._indexes[guild_id])
-        return indexes
-
-    def _merged(self, lookup: _Lookup, query: str, guild_id: int | None, limit: int) -> list[Match]:
-        # Each visible index gives its own best ``limit``; merging them by score lets a
-        # guild's own review outrank a global one and the other way round.
-        found = [m for index in self._visible(guild_id) for m in lookup(index, query, limit)]
-        found.sort(key=_match_order)
-        return found[:limit]
-
-    def search(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
-        """Search global reviews and ``guild_id``'s own, merged by score."""
-        return self._merged(TitleIndex.search, query, guild_id, limit)
-
-    def exact(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
-        """Exact titles or aliases over global reviews and ``guild_id``'s own."""
-        return self._merged(TitleIndex.exact, query, guild_id, limit)
-
-    def nearest(self, query: str, guild_id: int | None, limit: int = 5) -> list[Match]:
-        """The nearest titles over global reviews and ``guild_id``'s own (never a card)."""
-        return self._merged(TitleIndex.nearest, query, guild_id, limit)
-
-    def complete(self, text: str, guild_id: int | None, limit: int = 25) -> list[Match]:
-        """Autocomplete over global reviews and ``guild_id``'s own."""
-        return self._merged(TitleIndex.complete, text, guild_id, limit)
-
-    def is_ambiguous(self, matches: Sequence[Match]) -> bool:
-        """Whether the best match is not clearly the one meant (see _is_ambiguous)."""
-        return _is_ambiguous(matches)

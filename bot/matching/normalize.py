@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
-from bot.models import MIN_YEAR
+from bot.validation import MIN_YEAR
 
 # Titles are never this long; capping the query keeps a pasted 100 kB message
 # from costing more than an ordinary lookup.
@@ -52,7 +52,7 @@ _LEADING_ELISION = re.compile(r"^l'\s*")
 _ACRONYM = re.compile(r"\b(?:[^\W\d_]\.){2,}")
 # "WALL·E", "WALL-E": a single trailing letter glued on is part of the word.
 _GLUED_LETTER = re.compile(r"(?<=[^\W\d_]{2})[-·](?=[^\W\d_](?:[^\w]|$))")
-_NON_WORD = re.compile(r"[\W_]+")
+NON_WORD = re.compile(r"[\W_]+")
 
 _DROPPED_ARTICLES = frozenset(
     {"the", "a", "an", "le", "la", "les", "l", "el", "los", "las", "der", "die", "das"}
@@ -143,7 +143,7 @@ def _join_spelled_out(tokens: list[str]) -> list[str]:
     return out
 
 
-def _fold(text: str) -> str:
+def fold_characters(text: str) -> str:
     """Case, accents, compatibility forms and invisible characters, nothing else."""
     text = text[:MAX_QUERY_CHARS]
     if text.isascii():
@@ -156,14 +156,14 @@ def _fold(text: str) -> str:
     return text.translate(_CHAR_MAP).lower()
 
 
-def _split_article(text: str, *, open_end: bool = False) -> tuple[str, str]:
+def split_article(text: str, *, open_end: bool = False) -> tuple[str, str]:
     """(dropped leading article or "", normalised title): normalize_title's work.
 
     The article is kept aside so a literal match ("die hard" for "Die Hard")
     can outrank one that only agrees without it (a film called "Hard").
     ``open_end`` marks text that is still being typed (see _canonical_tokens).
     """
-    folded = _fold(text)
+    folded = fold_characters(text)
     text = folded.replace("&", " and ") if "&" in folded else folded
     if "." in text:
         text = _ACRONYM.sub(lambda m: m.group(0).replace(".", ""), text)
@@ -178,7 +178,7 @@ def _split_article(text: str, *, open_end: bool = False) -> tuple[str, str]:
             text = f"{article}{glue}{moved['body']}"
     if "'" in text:
         text = _LEADING_ELISION.sub("l ", text).replace("'", "")
-    tokens = [token for token in _NON_WORD.split(text) if token]
+    tokens = [token for token in NON_WORD.split(text) if token]
     if list(map(len, tokens)).count(1) >= 3:
         tokens = _join_spelled_out(tokens)
     tokens = _canonical_tokens(tokens, open_end=open_end)
@@ -190,7 +190,7 @@ def _split_article(text: str, *, open_end: bool = False) -> tuple[str, str]:
     return "", " ".join("".join(ch for ch in folded if ch.isprintable()).split())
 
 
-def _literal(article: str, key: str) -> str:
+def with_article(article: str, key: str) -> str:
     return f"{article} {key}" if article else key
 
 
@@ -209,7 +209,7 @@ def normalize_title(text: str) -> str:
     >>> normalize_title("The Godfather: Part II")
     'godfather 2'
     """
-    return _split_article(text)[1]
+    return split_article(text)[1]
 
 
 def split_year(query: str) -> tuple[str, int | None]:

@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from bot.matching.normalize import _NON_WORD, MAX_QUERY_CHARS, _fold
+from bot.matching.normalize import MAX_QUERY_CHARS, NON_WORD, fold_characters
 
 # Score bands: the whole name; its surname (the last words, "de niro"); any
 # other run of its words ("christopher"); a name or surname within a slip or two.
@@ -33,8 +33,8 @@ MIN_FUZZY_SURNAME = 4
 
 def person_key(name: str) -> str:
     """Case, accents and punctuation folded: "Robert De Niro" -> "robert de niro"."""
-    folded = _fold(name[:MAX_QUERY_CHARS])
-    return " ".join(token for token in _NON_WORD.split(folded) if token)
+    folded = fold_characters(name[:MAX_QUERY_CHARS])
+    return " ".join(token for token in NON_WORD.split(folded) if token)
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,7 +80,7 @@ YEAR_UNKNOWN_PENALTY = 4.0
 IntArray: TypeAlias = npt.NDArray[np.int64]
 FloatArray: TypeAlias = npt.NDArray[np.float64]
 # Scores a query key against candidate keys; search and completion differ here.
-_KeyScorer: TypeAlias = Callable[[str, str, list[str], list[str], "WordCounts"], FloatArray]
+KeyScorer: TypeAlias = Callable[[str, str, list[str], list[str], "WordCounts"], FloatArray]
 
 
 class WordCounts:
@@ -147,7 +147,7 @@ def is_weak(query_words: int, score: float, exact: bool) -> bool:
     return not exact and query_words <= WEAK_MAX_WORDS and score < WEAK_BELOW
 
 
-def _is_ambiguous(matches: Sequence[Match]) -> bool:
+def are_ambiguous(matches: Sequence[Match]) -> bool:
     """Whether the best match is not clearly the one the member meant.
 
     True when the runner-up scores within AMBIGUITY_MARGIN of the best, or when
@@ -165,7 +165,7 @@ def _is_ambiguous(matches: Sequence[Match]) -> bool:
     return False
 
 
-def _match_order(match: Match) -> tuple[float, str, int, int]:
+def match_order(match: Match) -> tuple[float, str, int, int]:
     return (-match.score, match.key, -(match.year or 0), match.review_id)
 
 

@@ -1,82 +1,117 @@
 """The review store: every line of SQL in the project lives in this package.
 
-:class:`Store` is the one object the rest of the bot holds. It is composed of
-one class per concern, each in its own module:
+:class:`Store` is the one object the catalog opens. It holds one
+:class:`~bot.store.engine.Database`, and never asks which engine that is; what
+concerns the database as a whole (open, close, the change feed, backup, copying,
+integrity) is the store's own. Everything else is one of its parts, each a class with
+one job over that same database (and the genre bits, for those that filter):
 
-- ``sql``: what the SQL needs from an engine (:class:`~bot.store.sql.Database`);
-- ``db``: SQLite's connections, one-writer transaction, backup, integrity check;
-- ``postgres``: PostgreSQL's pool, serialised writers, LISTEN/NOTIFY, migrations;
-- ``migrate``: the schema migrations of both dialects, and SQLite's runner;
+- ``store.reviews`` (:class:`~bot.store.reviews.ReviewReads`): reading reviews and
+  their history;
+- ``store.writes`` (:class:`~bot.store.writes.ReviewWrites`): changing them, audited;
+- ``store.insights`` (:class:`~bot.store.insights.Insights`): stats, histograms,
+  related reviews, autocomplete labels, the people lists;
+- ``store.picks`` (:class:`~bot.store.picks.Picks`): random picks that do not repeat
+  in a channel;
+- ``store.search`` (:class:`~bot.store.search.Search`): reviews found by their words,
+  each engine writing the query in its own syntax (``sqlite/search``, ``postgres/search``);
+- ``store.guilds`` (:class:`~bot.store.guild.GuildState`): per-guild state (misses,
+  moderator role, announcements, synced commands).
+
+Callers hold the parts they need, not the store. Engine-neutral modules here:
+
+- ``engine``: the engine interface (:class:`~bot.store.engine.Database`,
+  :class:`~bot.store.engine.Connection`); ``dialect``: the few spellings that differ;
 - ``schema``: the ``reviews`` columns, derived from :class:`~bot.models.Review`;
-- ``filters``: the WHERE clause for filters and the term rows it reads;
-- ``reviews`` / ``writes``: reading and changing reviews (with the audit log);
-- ``insights``: stats, related reviews, autocomplete labels;
-- ``picks``: random picks that do not repeat in a channel;
-- ``search``: reviews found by their words (``search_fts5``/``search_tsvector`` per engine);
-- ``guild``: per-guild misses and moderator role;
-- ``imports``: bulk import in short transactions, all or nothing through a journal;
+- ``filters``: the WHERE clause for filters, the term rows and genre bits it reads;
+- ``reviews`` / ``writes`` / ``insights`` / ``picks`` / ``search`` / ``guild``: the parts above;
 - ``identity``: which stored review an incoming one is a copy of;
-- ``changes``: the change feed other processes' writes reach the catalog through.
+- ``importing``: what a bulk import is on any engine (options, shared SQL);
+- ``transfer``: copying a whole catalog between databases, row for row;
+- ``migrations``: the numbered schema migrations, as every engine loads them;
+- ``clock``: timestamps as stored; ``errors``: what the store raises.
+
+Each engine is a package, with its migration SQL in ``migrations/`` beside it:
+
+- ``sqlite``: ``database`` (the WAL file's writer and reader, one-writer transactions,
+  backup, recovery on open), ``feed`` (the change feed: triggers into a table, read
+  by cursor), ``imports`` (bulk import in short transactions, all or nothing through
+  a journal), ``intent`` (short writers announce themselves, so an import lets them
+  in first), ``migrate`` (the runner, backing the file up first), ``search`` (FTS5),
+  ``dialect``;
+- ``postgres``: ``database`` (a pool, writers serialised across processes),
+  ``connection`` (``?`` placeholders as ``$N``, COPY), ``feed`` (LISTEN/NOTIFY),
+  ``imports`` (COPY and set-based SQL in one transaction), ``migrate``, ``search``
+  (tsvector), ``dialect``.
 """
 
 from __future__ import annotations
 
-import asyncio
-import random
-import sqlite3
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-import asyncpg
-
 from bot.changes import ChangeFeed
-from bot.models import CONTENT_FIELDS, TitleEntry
-from bot.store.db import SqliteDatabase
+from bot.store.engine import Database
 from bot.store.errors import CatalogBusy, DuplicateReview, ReviewNotFound, StoreError
-from bot.store.filters import GenreBits, fold
+from bot.store.filters import GenreBits
 from bot.store.guild import GuildState
-from bot.store.imports import ImportRunning, recover_file
 from bot.store.insights import Insights
-from bot.store.migrate import LATEST_VERSION, MIGRATIONS, POSTGRESQL_MIGRATIONS, migrate
-from bot.store.postgres import DEFAULT_POOL_SIZE, PostgresDatabase, is_postgres_url
-from bot.store.schema import GLOBAL_SCOPE
+from bot.store.picks import Picks
+from bot.store.postgres.database import DEFAULT_POOL_SIZE, PostgresDatabase, is_postgres_url
+from bot.store.postgres.migrate import MIGRATIONS as POSTGRESQL_MIGRATIONS
+from bot.store.reviews import ReviewReads
 from bot.store.search import Search
-from bot.store.sql import Database
+from bot.store.sqlite.database import SqliteDatabase
+from bot.store.sqlite.imports import ImportRunning
+from bot.store.sqlite.migrate import MIGRATIONS
 from bot.store.transfer import TABLES, copy_catalog, table_rows
 from bot.store.writes import ReviewWrites
 
+# Both engines' migrations are numbered together: either's last is the schema version.
+LATEST_VERSION = MIGRATIONS[-1].version
 # What a database may raise when it is briefly unreachable or busy: worth a retry.
-DATABASE_ERRORS: tuple[type[Exception], ...] = (sqlite3.Error, asyncpg.PostgresError, OSError)
+DATABASE_ERRORS: tuple[type[Exception], ...] = (
+    *SqliteDatabase.errors,
+    *PostgresDatabase.errors,
+    OSError,
+)
 
 
-class Store(ReviewWrites, Insights, Search, GuildState):
-    """Async access to the review catalog. Create with :meth:`open`."""
+async def open_database(target: Path | str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Database:
+    """The engine ``target`` names, opened (created and migrated if needed): a
+    ``postgresql://`` URL is PostgreSQL (with a pool of up to ``pool_size``
+    connections); anything else is a SQLite file path."""
+    if is_postgres_url(target):
+        return await PostgresDatabase.open(str(target), pool_size=pool_size)
+    return await SqliteDatabase.open(Path(target))
+
+
+class Store:
+    """Async access to the review catalog. Create with :meth:`open`.
+
+    The database itself (open, close, feed, backup, copy) is the store's; everything
+    about reviews and guilds is one of its parts, each over the same database:
+    ``reviews`` (reads), ``writes``, ``insights``, ``picks``, ``search`` and ``guilds``.
+    """
 
     def __init__(self, db: Database, genres: GenreBits) -> None:
         self._db = db
         self._genres = genres
-        self._random = random.Random()
         db.on_rollback(partial(genres.reload, db))
+        self.reviews = ReviewReads(db, genres)
+        self.writes = ReviewWrites(db, genres)
+        self.insights = Insights(db, genres, self.reviews)
+        self.picks = Picks(db, genres, self.reviews)
+        self.search = Search(db, genres, self.reviews, self.picks)
+        self.guilds = GuildState(db)
 
     @classmethod
     async def open(cls, target: Path | str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Store:
-        """Open (creating and migrating if needed) the database at ``target``.
-
-        A ``postgresql://`` URL selects PostgreSQL (with a pool of up to
-        ``pool_size`` connections); anything else is a SQLite file path.
-        """
-        db: Database
-        if is_postgres_url(target):
-            db = await PostgresDatabase.open(str(target), pool_size=pool_size)
-        else:
-            db = await SqliteDatabase.open(Path(target))
+        """Open (creating and migrating if needed) the database at ``target``
+        (see :func:`open_database`)."""
+        db = await open_database(target, pool_size=pool_size)
         try:
-            # An import whose process died half-way is taken back before anyone reads.
-            if isinstance(db, SqliteDatabase) and await db.fetchone(
-                "SELECT 1 FROM imports WHERE state = 'applying' LIMIT 1"
-            ):
-                await asyncio.to_thread(recover_file, db.path, db.origin)
             genres = GenreBits()
             await genres.reload(db)
         except BaseException:
@@ -90,10 +125,9 @@ class Store(ReviewWrites, Insights, Search, GuildState):
         await self._genres.reload(self._db)
 
     @property
-    def path(self) -> Path:
-        """The SQLite file (tools that work on the file itself need it)."""
-        if not isinstance(self._db, SqliteDatabase):
-            raise StoreError(f"{self.location} is not a SQLite file")
+    def path(self) -> Path | None:
+        """The SQLite file (tools that work on the file itself need it); ``None`` on
+        PostgreSQL."""
         return self._db.path
 
     @property
@@ -119,11 +153,8 @@ class Store(ReviewWrites, Insights, Search, GuildState):
         await self.close()
 
     async def backup(self, destination: Path | str) -> None:
-        """A consistent copy via SQLite's online backup, safe while writes go on."""
-        if not isinstance(self._db, SqliteDatabase):
-            raise StoreError(
-                f"{self.location} is PostgreSQL: back it up with pg_dump (see docs/deploy.md)"
-            )
+        """A consistent copy, safe while writes go on (SQLite's online backup; a
+        PostgreSQL catalog is backed up with pg_dump, and this says so)."""
         await self._db.backup(Path(destination))
 
     async def copy_to(self, target: Store) -> dict[str, int]:
@@ -145,10 +176,8 @@ class Store(ReviewWrites, Insights, Search, GuildState):
 
 
 __all__ = [
-    "CONTENT_FIELDS",
     "DATABASE_ERRORS",
     "DEFAULT_POOL_SIZE",
-    "GLOBAL_SCOPE",
     "LATEST_VERSION",
     "MIGRATIONS",
     "POSTGRESQL_MIGRATIONS",
@@ -159,7 +188,5 @@ __all__ = [
     "ReviewNotFound",
     "Store",
     "StoreError",
-    "TitleEntry",
-    "fold",
-    "migrate",
+    "open_database",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.exceptions import UserError
+from bot.member_errors import UserError
 from bot.models import Review
 
 

@@ -10,11 +10,13 @@ from functools import lru_cache
 from typing import Any
 
 from bot.models import Review, ReviewFilters
+from bot.store.dialect import Dialect
+from bot.store.engine import Connection, Database
 from bot.store.schema import GLOBAL_SCOPE
-from bot.store.sql import Connection, Database, Dialect
 
 NO_FILTERS = ReviewFilters()
 TERM_KINDS = ("director", "cast", "genre")
+MAX_GENRE_BIT = 61  # the last bit of reviews.genre_mask a genre gets: 62 genres have one
 
 
 def column_conditions(dialect: Dialect) -> dict[str, str]:
@@ -62,7 +64,8 @@ class GenreBits:
             return self.bits[value]
         await db.execute(
             "INSERT INTO genre_bits (value, bit) SELECT CAST(? AS TEXT), COALESCE(MAX(bit) + 1, 0) "
-            "FROM genre_bits HAVING COALESCE(MAX(bit) + 1, 0) <= 61 ON CONFLICT DO NOTHING",
+            f"FROM genre_bits HAVING COALESCE(MAX(bit) + 1, 0) <= {MAX_GENRE_BIT} "
+            "ON CONFLICT DO NOTHING",
             [value],
         )
         row = await db.fetchone("SELECT bit FROM genre_bits WHERE value = ?", [value])

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from bot.matching import normalize_title
 from bot.models import Announcements
-from bot.store.db import utc_now
+from bot.store.clock import utc_now
+from bot.store.engine import Database
 from bot.store.schema import GLOBAL_SCOPE, db_scope
-from bot.store.sql import Database
 
 MAX_MISS_TEXT = 200
 # Enough for /wanted's top ten to be meaningful; the table stays bounded however
@@ -17,7 +17,10 @@ MAX_MISSES_PER_SCOPE = 1_000
 
 
 class GuildState:
-    _db: Database
+    """One small table per concern, keyed by guild (or scope, or command-tree key)."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     async def record_miss(self, guild_id: int | None, query: str) -> None:
         key = normalize_title(query)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.models import Review
+from bot.models import ReviewDraft
 from bot.store.schema import db_scope
 
 IDENTITY_COLUMNS = ("scope", "identity")
@@ -25,7 +25,7 @@ def same_review(existing: str, incoming: str) -> str:
     return " AND ".join(f"{existing}.{name} = {incoming}.{name}" for name in IDENTITY_COLUMNS)
 
 
-def incoming_row(review: Review) -> tuple[str, list[Any]]:
+def incoming_row(review: ReviewDraft) -> tuple[str, list[Any]]:
     """A one-row SQL source named ``incoming`` holding ``review``'s identity columns."""
     values = {"scope": db_scope(review.scope), "identity": review.identity}
     # Typed, as PostgreSQL takes an untyped parameter for text.

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.models import CatalogStats, Review
-from bot.store.filters import NO_FILTERS, filter_clause, fold, visible_clause
+from bot.histograms import SCORE_STEP, CatalogHistograms
+from bot.models import CatalogStats, Review, ReviewFilters
+from bot.store.engine import Database
+from bot.store.filters import NO_FILTERS, GenreBits, filter_clause, fold, visible_clause
 from bot.store.reviews import ReviewReads
 from bot.store.schema import GLOBAL_SCOPE, REVIEW_COLUMNS, decode_review
 
@@ -45,12 +47,19 @@ def _like_prefix(text: str) -> str:
     return escaped + "%"
 
 
-class Insights(ReviewReads):
+class Insights:
+    """Aggregates over what a guild sees (its shadowed global reviews left out)."""
+
+    def __init__(self, db: Database, genres: GenreBits, reads: ReviewReads) -> None:
+        self._db = db
+        self._genres = genres
+        self._reads = reads
+
     async def term_labels(
         self, kind: str, prefix: str, *, guild_id: int | None, limit: int = 25
     ) -> list[str]:
         """Director, cast or genre names that start with ``prefix`` (for autocomplete)."""
-        visible, params = visible_clause(guild_id, await self.shadowed(guild_id))
+        visible, params = visible_clause(guild_id, await self._reads.shadowed(guild_id))
         rows = await self._db.fetchall(
             "SELECT MIN(t.label), COUNT(*) AS n FROM review_terms t "
             "JOIN reviews r ON r.id = t.review_id "
@@ -73,7 +82,7 @@ class Insights(ReviewReads):
         return [(label, int(n)) for label, n in rows]
 
     async def verdict_labels(self, *, guild_id: int | None) -> list[str]:
-        visible, params = visible_clause(guild_id, await self.shadowed(guild_id))
+        visible, params = visible_clause(guild_id, await self._reads.shadowed(guild_id))
         rows = await self._db.fetchall(
             f"SELECT MIN(verdict), COUNT(*) AS n FROM reviews r WHERE {visible} "
             "AND deleted_at IS NULL AND verdict != '' "
@@ -85,7 +94,7 @@ class Insights(ReviewReads):
     async def stats(self, *, guild_id: int | None, top: int = 5) -> CatalogStats:
         dialect = self._db.dialect
         where, params = filter_clause(
-            NO_FILTERS, guild_id, self._genres.bits, dialect, await self.shadowed(guild_id)
+            NO_FILTERS, guild_id, self._genres.bits, dialect, await self._reads.shadowed(guild_id)
         )
         total_row = await self._db.fetchone(
             f"SELECT COUNT(*), AVG(score) FROM reviews r WHERE {where}", params
@@ -115,6 +124,43 @@ class Insights(ReviewReads):
             average_score=None if average is None else round(float(average), 2),
         )
 
+    async def histograms(
+        self, filters: ReviewFilters, *, guild_id: int | None, genres: int = 10
+    ) -> CatalogHistograms:
+        """The slice of the catalog ``guild_id`` sees through ``filters``, counted by
+        half-point score, by decade and by its ``genres`` most common genres."""
+        dialect = self._db.dialect
+        where, params = filter_clause(
+            filters, guild_id, self._genres.bits, dialect, await self._reads.shadowed(guild_id)
+        )
+        total, average = await self._db.fetchone(
+            f"SELECT COUNT(*), AVG(score) FROM reviews r WHERE {where}", params
+        )
+        steps = await self._db.fetchall(
+            f"SELECT {dialect.whole_part(f'r.score / {SCORE_STEP}')}, COUNT(*) FROM reviews r "
+            f"WHERE {where} AND r.score IS NOT NULL GROUP BY 1 ORDER BY 1",
+            params,
+        )
+        # Integer division on both engines: the year is an INTEGER column.
+        decades = await self._db.fetchall(
+            f"SELECT (r.year / 10) * 10, COUNT(*) FROM reviews r WHERE {where} "
+            "GROUP BY 1 ORDER BY 1",
+            params,
+        )
+        genre_counts = await self._db.fetchall(
+            "SELECT MIN(t.label), COUNT(*) FROM review_terms t "
+            "JOIN reviews r ON r.id = t.review_id "
+            f"WHERE t.kind = 'genre' AND {where} GROUP BY t.value ORDER BY 2 DESC, 1 LIMIT ?",
+            [*params, genres],
+        )
+        return CatalogHistograms(
+            total=int(total),
+            average_score=None if average is None else round(float(average), 2),
+            by_score={int(step) * SCORE_STEP: int(n) for step, n in steps},
+            by_decade={int(decade): int(n) for decade, n in decades},
+            by_genre=[(label, int(n)) for label, n in genre_counts],
+        )
+
     async def related(
         self, review: Review, *, guild_id: int | None, limit: int = 10
     ) -> list[tuple[Review, list[tuple[str, str]]]]:
@@ -123,7 +169,7 @@ class Insights(ReviewReads):
         Returns each with the shared (kind, label) pairs, most shared first
         by :data:`RELATION_WEIGHTS`.
         """
-        shadowed = await self.shadowed(guild_id)
+        shadowed = await self._reads.shadowed(guild_id)
         visible, params = visible_clause(guild_id, shadowed)
         # Never the film itself: not this row, nor another scope's review of it.
         live = f"{visible} AND r.deleted_at IS NULL AND r.film_key != ?"
@@ -162,7 +208,6 @@ class Insights(ReviewReads):
         found: dict[int, tuple[Review, list[tuple[str, str]]]] = {}
         for row in rows:
             other = decode_review(row[:width])
-            assert other.id is not None
             entry = found.setdefault(other.id, (other, []))
             entry[1].append((row[width], row[width + 1]))
         results = [found[review_id] for review_id in chosen if review_id in found]

@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.models import Review, ReviewFilters
-from bot.store.db import precise_now
-from bot.store.filters import filter_clause
+from bot.store.clock import precise_now
+from bot.store.engine import Connection, Database
+from bot.store.filters import GenreBits, filter_clause
 from bot.store.reviews import ReviewReads
-from bot.store.sql import Connection
 
 REDRAWS = 20  # at most half the pool is seen, so 20 misses in a row has odds under 1e-6
 # A channel remembers this many picks: no repeat within 500 re-rolls, and the table
@@ -27,8 +27,14 @@ MAX_DRAWS = 2_000  # beyond this the pool is a sliver of the ids: the offset wal
 ID_SPAN_SQL = "SELECT (SELECT MIN(id) FROM reviews), (SELECT MAX(id) FROM reviews)"
 
 
-class Picks(ReviewReads):
-    _random: random.Random
+class Picks:
+    """One random review per call, remembered per channel so it does not repeat."""
+
+    def __init__(self, db: Database, genres: GenreBits, reads: ReviewReads) -> None:
+        self._db = db
+        self._genres = genres
+        self._reads = reads
+        self._random = random.Random()
 
     async def random_pick(
         self, filters: ReviewFilters, *, guild_id: int | None, channel_id: int
@@ -40,7 +46,11 @@ class Picks(ReviewReads):
         immediate repeat of the last pick when the pool allows it).
         """
         where, params = filter_clause(
-            filters, guild_id, self._genres.bits, self._db.dialect, await self.shadowed(guild_id)
+            filters,
+            guild_id,
+            self._genres.bits,
+            self._db.dialect,
+            await self._reads.shadowed(guild_id),
         )
         return await self.pick_where(where, params, channel_id)
 
@@ -76,7 +86,7 @@ class Picks(ReviewReads):
                 f"ORDER BY picked_at DESC {db.dialect.no_limit} OFFSET ?2)",
                 [channel_id, MAX_PICKS_PER_CHANNEL],
             )
-        return await self.get(chosen)
+        return await self._reads.get(chosen)
 
     async def _pick_unseen(
         self, db: Connection, where: str, params: list[Any], pool: int, seen: set[int]

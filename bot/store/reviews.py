@@ -7,7 +7,9 @@ from collections.abc import AsyncIterator, Collection, Sequence
 from typing import Any
 
 from bot.matching import normalize_title
-from bot.models import AuditEntry, Review, ReviewFilters, TitleEntry
+from bot.models import AuditEntry, Review, ReviewDraft, ReviewFilters, TitleEntry
+from bot.store.dialect import Dialect, placeholders
+from bot.store.engine import Connection, Database
 from bot.store.filters import NO_FILTERS, SHADOWED_SQL, GenreBits, filter_clause
 from bot.store.schema import (
     GLOBAL_SCOPE,
@@ -18,7 +20,6 @@ from bot.store.schema import (
     py_scope,
     select_list,
 )
-from bot.store.sql import Connection, Database, Dialect, placeholders
 
 ORDERS = ("score", "title", "id")
 
@@ -26,7 +27,10 @@ ORDERS = ("score", "title", "id")
 def order_by(order: str, dialect: Dialect) -> str:
     """The ORDER BY list for one of :data:`ORDERS`."""
     return {
-        "score": "r.score IS NULL, r.score DESC, r.title",
+        # The bare column: SQLite then reads the best scores from reviews_visible and
+        # sorts only the titles within each score, stopping at the LIMIT; "score IS
+        # NULL, score DESC" sorted every matching row, 22 ms for /top's 15,511.
+        "score": f"{dialect.descending('r.score')}, r.title",
         "title": f"{dialect.nocase('r.title')}, r.year",
         "id": "r.id",
     }[order]
@@ -46,8 +50,9 @@ async def select_review(db: Connection, where: str, params: Sequence[Any]) -> Re
 class ReviewReads:
     """Lookups on the reader connection; they never wait on a write."""
 
-    _db: Database
-    _genres: GenreBits
+    def __init__(self, db: Database, genres: GenreBits) -> None:
+        self._db = db
+        self._genres = genres
 
     async def get(self, review_id: int, *, include_deleted: bool = False) -> Review | None:
         row = await self._db.fetchone(
@@ -92,7 +97,7 @@ class ReviewReads:
         rows = await self._db.fetchall(sql + " ORDER BY year", params)
         return [decode_review(row) for row in rows]
 
-    async def find_identity(self, review: Review) -> Review | None:
+    async def find_identity(self, review: ReviewDraft) -> Review | None:
         """The live review in ``review``'s scope that an import of it would update."""
         row = await self._db.fetchone(
             f"SELECT {REVIEW_SELECT} FROM reviews "
@@ -108,16 +113,32 @@ class ReviewReads:
         rows = await self._db.fetchall(SHADOWED_SQL, [GLOBAL_SCOPE, guild_id])
         return [int(review_id) for (review_id,) in rows]
 
-    async def own_copy(self, review: Review, guild_id: int | None) -> Review | None:
-        """The guild's own live review of ``review``'s film, which shadows a global one."""
-        if guild_id is None or review.scope == guild_id:
-            return None
-        row = await self._db.fetchone(
-            f"SELECT {REVIEW_SELECT} FROM reviews "
-            "WHERE scope = ? AND film_key = ? AND deleted_at IS NULL ORDER BY id LIMIT 1",
-            [guild_id, review.film],
+    async def cards(self, review_ids: Sequence[int], guild_id: int | None) -> dict[int, Review]:
+        """The card ``guild_id`` is shown for each of ``review_ids`` it may see, by the
+        id asked for: the review itself, or, for a global review, the guild's own live
+        review of the same film, which shadows it (one film, one card per server).
+
+        One query however many ids: a lookup's menu offers up to 25 titles, and reading
+        them one by one (the review, then its guild copy) took up to 50 round trips.
+        """
+        if not review_ids:
+            return {}
+        guild = db_scope(guild_id)
+        rows = await self._db.fetchall(
+            f"WITH wanted(id) AS ({self._db.dialect.json_ids()}), "
+            "shown AS (SELECT r.id AS wanted, CASE WHEN r.scope = ?2 THEN r.id ELSE COALESCE("
+            "(SELECT o.id FROM reviews o WHERE o.scope = ?2 AND o.film_key = r.film_key "
+            "AND o.deleted_at IS NULL ORDER BY o.id LIMIT 1), r.id) END AS card "
+            "FROM reviews r JOIN wanted w ON r.id = w.id "
+            f"WHERE r.deleted_at IS NULL AND r.scope IN ({GLOBAL_SCOPE}, ?2)) "
+            f"SELECT shown.wanted, {REVIEW_SELECT} "
+            "FROM shown JOIN reviews ON reviews.id = shown.card",
+            [json.dumps(list(review_ids)), guild],
         )
-        return None if row is None else decode_review(row)
+        cards: dict[int, Review] = {}
+        for wanted, *values in rows:
+            cards[int(wanted)] = decode_review(values)
+        return cards
 
     async def list_reviews(
         self,

@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import Any
 
 from bot.matching import normalize_title
-from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review
+from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, ReviewDraft
 
 GLOBAL_SCOPE = 0  # how the global catalog is stored; ``None`` in Python
 
@@ -114,7 +114,7 @@ _ENCODED = tuple(
 _encode_sample = COLUMNS["sample"].encode
 
 
-def content_values(review: Review) -> tuple[Any, ...]:
+def content_values(review: ReviewDraft) -> tuple[Any, ...]:
     """The stored values of :data:`CONTENT_PARAMS`: everything a person writes, the keys
     derived from it, and whether it is a sample (a person's own write makes it theirs).
     A tuple, for a bulk import's ``executemany``."""
@@ -125,6 +125,6 @@ def content_values(review: Review) -> tuple[Any, ...]:
     return (*values, title_key, review.identity, review.film, _encode_sample(review.sample))
 
 
-def content_params(review: Review) -> dict[str, Any]:
+def content_params(review: ReviewDraft) -> dict[str, Any]:
     """Column → stored value of :func:`content_values`, for named parameters."""
     return dict(zip(CONTENT_PARAMS, content_values(review), strict=True))

@@ -1,8 +1,8 @@
 """Finding reviews by what they say: ranked pages, snippets, typo correction, random picks.
 
 The query is parsed once (:mod:`bot.matching.query`) and each engine writes it in its
-own syntax: FTS5 ranked by BM25 on SQLite (:mod:`bot.store.search_fts5`), a tsvector
-ranked by ``ts_rank_cd`` on PostgreSQL (:mod:`bot.store.search_tsvector`). Everything
+own syntax: FTS5 ranked by BM25 on SQLite (:mod:`bot.store.sqlite.search`), a tsvector
+ranked by ``ts_rank_cd`` on PostgreSQL (:mod:`bot.store.postgres.search`). Everything
 else is shared: which reviews a server may see (the filters' clause, own reviews
 shadowing global ones), paging, snippets cut from the engine's marked text
 (:mod:`bot.search_results`), and typo correction against the engine's vocabulary
@@ -35,11 +35,12 @@ from bot.search_results import (
     SearchPick,
     best_snippet,
 )
-from bot.store.filters import NO_FILTERS, filter_clause
+from bot.store.engine import Database
+from bot.store.filters import NO_FILTERS, GenreBits, filter_clause
 from bot.store.picks import Picks
-from bot.store.search_fts5 import Fts5Search
-from bot.store.search_tsvector import TsvectorSearch
-from bot.store.sql import Database
+from bot.store.postgres.search import TsvectorSearch
+from bot.store.reviews import ReviewReads
+from bot.store.sqlite.search import Fts5Search
 
 PAGE_SIZE = 10
 # Matches are counted up to here ("1,000 or more"): counting every review that holds a
@@ -97,8 +98,15 @@ def _word_query(word: str) -> SearchQuery:
     return SearchQuery((Clause((Term((word,)),)),))
 
 
-class Search(Picks):
-    """Search by the words of reviews (``/discover``, ``/random about:``)."""
+class Search:
+    """Search by the words of reviews (``/discover``, ``/random about:``); a random
+    match is drawn by the picks part, so it does not repeat in a channel either."""
+
+    def __init__(self, db: Database, genres: GenreBits, reads: ReviewReads, picks: Picks) -> None:
+        self._db = db
+        self._genres = genres
+        self._reads = reads
+        self._picks = picks
 
     @property
     def _engine(self) -> SearchEngine:
@@ -133,7 +141,7 @@ class Search(Picks):
         if total == 0 and query.can_relax:
             query, relaxed = query.relaxed(), True
             ids, total = await self._ranked_relaxed(query, where, params, page_size, offset)
-        reviews = {review.id: review for review in await self.get_many(ids)}
+        reviews = {review.id: review for review in await self._reads.get_many(ids)}
         marked = await self._engine.marked_fields(self._db, query, ids)
         hits = tuple(
             SearchHit(reviews[review_id], best_snippet(marked.get(review_id, {})))
@@ -160,7 +168,7 @@ class Search(Picks):
         if not await self._any_match(query, where, params):
             query, corrections = await self._corrected(query, guild_id)
         matching, match_params = self._engine.matching_ids(query)
-        review = await self.pick_where(
+        review = await self._picks.pick_where(
             f"{where} AND {matching}", [*params, *match_params], channel_id
         )
         return SearchPick(review, corrections)
@@ -169,7 +177,11 @@ class Search(Picks):
         self, filters: ReviewFilters, guild_id: int | None
     ) -> tuple[str, list[Any]]:
         return filter_clause(
-            filters, guild_id, self._genres.bits, self._db.dialect, await self.shadowed(guild_id)
+            filters,
+            guild_id,
+            self._genres.bits,
+            self._db.dialect,
+            await self._reads.shadowed(guild_id),
         )
 
     async def _ranked(

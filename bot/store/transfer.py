@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from bot.store.dialect import placeholders
+from bot.store.engine import Database
 from bot.store.errors import StoreError
-from bot.store.sql import Database, placeholders
 
 # Parents before children (foreign keys), each with its primary key for a stable order.
 TABLES: dict[str, str] = {

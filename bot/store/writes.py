@@ -2,28 +2,31 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable, Mapping
 from typing import Any, Unpack
 
-from bot.models import ImportReport, Review, has_substance, review_from_fields
-from bot.store import pg_imports
-from bot.store.db import SqliteDatabase, utc_now
+from bot.models import ImportReport, Review, ReviewDraft
+from bot.store.clock import utc_now
+from bot.store.dialect import placeholders
+from bot.store.engine import Connection, Database
 from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
 from bot.store.filters import GenreBits, write_terms
 from bot.store.identity import incoming_row, same_review
-from bot.store.imports import ImportOptions, import_reviews
-from bot.store.postgres import PostgresDatabase
-from bot.store.reviews import ReviewReads, select_review
+from bot.store.importing import ImportOptions
+from bot.store.reviews import select_review
 from bot.store.schema import REVIEW_SELECT, content_params, db_scope, decode_review
-from bot.store.sql import Connection, placeholders
+from bot.validation import has_substance, review_from_fields
 
 
-class ReviewWrites(ReviewReads):
+class ReviewWrites:
     """Every write runs in one transaction that checks scope and duplicates first."""
 
-    async def add(self, review: Review, *, actor_id: int | None) -> Review:
+    def __init__(self, db: Database, genres: GenreBits) -> None:
+        self._db = db
+        self._genres = genres
+
+    async def add(self, review: ReviewDraft, *, actor_id: int | None) -> Review:
         """Insert a new review; raises :class:`DuplicateReview` if its identity exists."""
         async with self._db.transaction() as db:
             existing = await _find_existing(db, review)
@@ -88,30 +91,14 @@ class ReviewWrites(ReviewReads):
             samples = [decode_review(row) for row in rows]
             for review in samples:
                 await _mark_deleted(db, review, actor_id, "remove sample")
-        return [review.id for review in samples if review.id is not None]
+        return [review.id for review in samples]
 
     async def import_reviews(
-        self, reviews: Iterable[Review], **options: Unpack[ImportOptions]
+        self, reviews: Iterable[ReviewDraft], **options: Unpack[ImportOptions]
     ) -> ImportReport:
-        """Upsert by identity (:mod:`bot.store.identity`): all rows or none.
-
-        SQLite: in a worker thread on its own connection, in short transactions, so
-        the bot keeps answering and writing meanwhile (see :mod:`bot.store.imports`);
-        raises :class:`ImportRunning` if another import into this file is under way.
-        PostgreSQL: COPY and set-based SQL in one transaction (:mod:`bot.store.pg_imports`).
-        """
-        report: ImportReport
-        if isinstance(self._db, PostgresDatabase):
-            report = await pg_imports.import_reviews(self._db, reviews, **options)
-        else:
-            assert isinstance(self._db, SqliteDatabase)
-            report = await asyncio.to_thread(
-                import_reviews,
-                self._db.path,
-                reviews,
-                origin=self._db.origin,
-                **options,
-            )
+        """Upsert by identity (:mod:`bot.store.identity`): all rows or none, each engine
+        its own way (:meth:`bot.store.engine.Database.import_reviews`)."""
+        report = await self._db.import_reviews(reviews, **options)
         await self._genres.reload(self._db)  # the import may have given new genres bits
         return report
 
@@ -127,7 +114,7 @@ async def _get_in_scope(
 
 
 async def _find_existing(
-    db: Connection, review: Review, *, include_deleted: bool = False
+    db: Connection, review: ReviewDraft, *, include_deleted: bool = False
 ) -> Review | None:
     """The row with ``review``'s identity in its scope (the one upsert key)."""
     incoming, params = incoming_row(review)
@@ -156,7 +143,7 @@ async def _mark_deleted(db: Connection, current: Review, actor_id: int | None, a
 
 
 async def _insert(
-    db: Connection, review: Review, actor_id: int | None, action: str, genres: GenreBits
+    db: Connection, review: ReviewDraft, actor_id: int | None, action: str, genres: GenreBits
 ) -> Review:
     params = content_params(review)
     now = utc_now()
@@ -177,12 +164,11 @@ async def _insert(
 async def _rewrite(
     db: Connection,
     current: Review,
-    updated: Review,
+    updated: ReviewDraft,
     actor_id: int | None,
     action: str,
     genres: GenreBits,
 ) -> Review:
-    assert current.id is not None
     params = content_params(updated)
     assignments = ", ".join(f"{name} = ?" for name in params)
     await db.execute(

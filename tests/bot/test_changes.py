@@ -16,13 +16,13 @@ import pytest
 from bot.catalog import Catalog
 from bot.changes import ChangeBatch
 from bot.models import TitleEntry
-from bot.store.pg_changes import parse_payload
+from bot.store.postgres.feed import parse_payload
 from tests.conftest import make_review, new_postgres_database
 from tests.pgserver import PostgresServer
 
 MOD = 42
 GUILD = 111
-SETTLE_SECONDS = 10.0  # a bound on waiting, not a speed claim (bench/bench_changes.py has those)
+SETTLE_SECONDS = 10.0  # a bound on waiting, not a speed claim (bench/bench_backends.py has those)
 
 
 async def eventually(check: Callable[[], Awaitable[bool]]) -> None:
@@ -40,7 +40,7 @@ async def two_processes(
     url = new_postgres_database(postgres_server)
     writer = await Catalog.open(url)
     reader = await Catalog.open(url)
-    tasks = [asyncio.create_task(catalog.follow_changes()) for catalog in (writer, reader)]
+    tasks = [asyncio.create_task(catalog.sync.follow_changes()) for catalog in (writer, reader)]
     yield writer, reader
     for task in tasks:
         task.cancel()
@@ -50,7 +50,7 @@ async def two_processes(
 
 
 async def found(catalog: Catalog, query: str, guild_id: int | None = None) -> bool:
-    return (await catalog.lookup(query, guild_id)).found
+    return (await catalog.finder.lookup(query, guild_id)).found
 
 
 async def test_a_review_added_in_one_process_is_found_and_completed_in_the_other(
@@ -58,9 +58,9 @@ async def test_a_review_added_in_one_process_is_found_and_completed_in_the_other
 ) -> None:
     writer, reader = two_processes
     assert not await found(reader, "Paddington 2")
-    stored = await writer.add(make_review("Paddington 2", 2017, scope=GUILD), actor_id=MOD)
+    stored = await writer.curation.add(make_review("Paddington 2", 2017, scope=GUILD), actor_id=MOD)
     await eventually(lambda: found(reader, "paddington 2", GUILD))
-    labels = await reader.choices("paddin", GUILD)
+    labels = await reader.finder.choices("paddin", GUILD)
     assert ("Paddington 2 (2017)", f"id:{stored.id}") in labels
     assert not await found(reader, "paddington 2", 999)  # still scoped to its guild
 
@@ -69,15 +69,17 @@ async def test_edits_deletes_and_restores_follow_across_processes(
     two_processes: tuple[Catalog, Catalog],
 ) -> None:
     writer, reader = two_processes
-    stored = await writer.add(make_review("Heat", 1995), actor_id=MOD)
+    stored = await writer.curation.add(make_review("Heat", 1995), actor_id=MOD)
     assert stored.id is not None
     await eventually(lambda: found(reader, "heat"))
-    await writer.update(stored.id, {"title": "Collateral", "year": 2004}, actor_id=MOD, scope=None)
+    await writer.curation.update(
+        stored.id, {"title": "Collateral", "year": 2004}, actor_id=MOD, scope=None
+    )
     await eventually(lambda: found(reader, "collateral"))
     assert not await found(reader, "heat")
-    await writer.delete(stored.id, actor_id=MOD, scope=None)
+    await writer.curation.delete(stored.id, actor_id=MOD, scope=None)
     await eventually(lambda: _not(found(reader, "collateral")))
-    await writer.restore(stored.id, actor_id=MOD, scope=None)
+    await writer.curation.restore(stored.id, actor_id=MOD, scope=None)
     await eventually(lambda: found(reader, "collateral"))
 
 
@@ -86,8 +88,8 @@ async def test_an_import_in_one_process_reaches_the_other_whole(
 ) -> None:
     writer, reader = two_processes
     films = [make_review(f"Film Number {n}", 1950 + n) for n in range(300)]
-    await writer.import_reviews(films, actor_id=None)
-    await eventually(lambda: _true(len(reader.index) == 300))
+    await writer.curation.import_reviews(films, actor_id=None)
+    await eventually(lambda: _true(len(reader.finder.index) == 300))
     assert await found(reader, "film number 299")
 
 
@@ -98,11 +100,13 @@ async def test_a_process_skips_its_own_changes_in_the_feed(
     writer = await Catalog.open(url)
     other = await Catalog.open(url)
     try:
-        await writer.add(make_review("Heat", 1995), actor_id=MOD)
-        await other.add(make_review("Alien", 1979), actor_id=MOD)
+        await writer.curation.add(make_review("Heat", 1995), actor_id=MOD)
+        await other.curation.add(make_review("Alien", 1979), actor_id=MOD)
         batches: list[ChangeBatch] = []
         while not any(c.external for batch in batches for c in batch.changes):
-            batches.append(await asyncio.wait_for(_next(writer.feed.batches()), SETTLE_SECONDS))
+            batches.append(
+                await asyncio.wait_for(_next(writer.sync.feed.batches()), SETTLE_SECONDS)
+            )
         changes = [change for batch in batches for change in batch.changes]
         kinds = {(change.kind, change.external) for change in changes}
         assert ("insert", False) in kinds  # Heat: its own
@@ -117,7 +121,7 @@ async def test_a_dropped_listener_reconnects_and_rebuilds_with_what_it_missed(
     postgres_server: PostgresServer,
 ) -> None:
     writer, reader = two_processes
-    url = writer.store.location
+    url = writer._store.location
     admin = await asyncpg.connect(url)
     try:
         # Cut every LISTENing session (the readers' feeds), then write while they are away.
@@ -126,7 +130,7 @@ async def test_a_dropped_listener_reconnects_and_rebuilds_with_what_it_missed(
             "WHERE query LIKE 'LISTEN%' AND pid <> pg_backend_pid()"
         )
         assert cut == 2
-        await writer.add(make_review("Arrival", 2016), actor_id=MOD)
+        await writer.curation.add(make_review("Arrival", 2016), actor_id=MOD)
     finally:
         await admin.close()
     await eventually(lambda: found(reader, "arrival"))
@@ -138,7 +142,7 @@ async def test_a_bot_starting_on_an_empty_postgresql_catalog_loads_the_samples(
     catalog = await Catalog.open(new_postgres_database(postgres_server))
     try:
         report = await catalog.load_starter_if_empty()
-        assert report is not None and report.added == len(catalog.index) > 0
+        assert report is not None and report.added == len(catalog.finder.index) > 0
         assert await catalog.load_starter_if_empty() is None  # only into an empty one
     finally:
         await catalog.close()
@@ -169,7 +173,7 @@ async def test_a_batch_that_fails_to_apply_is_made_up_by_a_rebuild(
     url = new_postgres_database(postgres_server)
     writer = await Catalog.open(url)
     reader = await Catalog.open(url)
-    original = reader.store.title_entries
+    original = reader._store.reviews.title_entries
     failures = []
 
     async def briefly_unreachable(ids: Collection[int] | None = None) -> list[TitleEntry]:
@@ -178,13 +182,13 @@ async def test_a_batch_that_fails_to_apply_is_made_up_by_a_rebuild(
             raise ConnectionError("the database is briefly unreachable")
         return await original(ids)
 
-    monkeypatch.setattr(reader.store, "title_entries", briefly_unreachable)
-    following = asyncio.create_task(reader.follow_changes())
+    monkeypatch.setattr(reader._store.reviews, "title_entries", briefly_unreachable)
+    following = asyncio.create_task(reader.sync.follow_changes())
     try:
-        await writer.add(make_review("Heat", 1995), actor_id=MOD)
+        await writer.curation.add(make_review("Heat", 1995), actor_id=MOD)
         await eventually(lambda: _true(bool(failures)))
         assert not await found(reader, "heat")  # its batch was lost...
-        await writer.add(make_review("Alien", 1979), actor_id=MOD)
+        await writer.curation.add(make_review("Alien", 1979), actor_id=MOD)
         await eventually(lambda: found(reader, "alien"))
         assert await found(reader, "heat")  # ...and made up by the rebuild
         assert following.done() is False

@@ -279,3 +279,41 @@ def test_shards_split_across_processes() -> None:
     assert settings.shard_count == 4
     assert settings.shard_ids == (2, 3)
     assert settings_from_mapping({"SHARD_COUNT": "4"}).shard_ids is None
+
+
+def test_observability_settings_default_to_off_on_this_machine_and_readable_logs() -> None:
+    settings = settings_from_mapping({})
+    assert settings.metrics_port is None
+    assert settings.metrics_host == "127.0.0.1"
+    assert settings.log_format == "text"
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::1", "10.1.2.3", "localhost", "metrics.internal"])
+def test_metrics_port_and_host_are_parsed(host: str) -> None:
+    settings = settings_from_mapping(
+        {"METRICS_PORT": " 9108 ", "METRICS_HOST": f" {host} ", "LOG_FORMAT": "JSON"}
+    )
+    assert settings.metrics_port == 9108
+    assert settings.metrics_host == host
+    assert settings.log_format == "json"
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"METRICS_PORT": "0"}, "METRICS_PORT must be a whole number from 1 to 65535, got '0'"),
+        ({"METRICS_PORT": "65536"}, "METRICS_PORT must be a whole number from 1 to 65535"),
+        ({"METRICS_PORT": "http"}, "METRICS_PORT must be a whole number"),
+        ({"METRICS_HOST": "0.0.0.0"}, "METRICS_HOST needs METRICS_PORT"),
+        ({"METRICS_PORT": "9108", "METRICS_HOST": "a b"}, "METRICS_HOST must be an IP address"),
+        ({"METRICS_PORT": "9108", "METRICS_HOST": "-x.example"}, "got '-x.example'"),
+        ({"METRICS_PORT": "9108", "METRICS_HOST": "http://h"}, "METRICS_HOST must be an IP"),
+        ({"LOG_FORMAT": "yaml"}, "LOG_FORMAT must be text or json, got 'yaml'"),
+    ],
+)
+def test_malformed_observability_settings_are_one_line_errors(
+    values: dict[str, str], message: str
+) -> None:
+    error = config_error(values)
+    assert message in error
+    assert "\n" not in error

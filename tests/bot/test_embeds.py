@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import discord
@@ -17,7 +18,7 @@ from bot.embeds import (
     format_runtime,
     format_score,
     full_review_pages,
-    history_embed,
+    history_pages,
     no_match_text,
     paginate_text,
     plain,
@@ -31,7 +32,7 @@ from bot.embeds import (
     wanted_embed,
 )
 from bot.labels import review_choice_label
-from bot.models import AuditEntry, CatalogStats, Review, ReviewFilters
+from bot.models import AuditEntry, CatalogStats, Review, ReviewDraft, ReviewFilters
 from tests.embed_checks import assert_within_discord_limits, split_spoilers
 
 STRANGERS = Review(
@@ -101,7 +102,6 @@ def test_review_without_tagline_has_no_description() -> None:
     [
         (("Andrew Haigh",), "Director", "Andrew Haigh"),
         (("Joel Coen", "Ethan Coen"), "Directors", "Joel Coen, Ethan Coen"),
-        ((), "Director", "—"),
     ],
 )
 def test_director_field_names_each_director(
@@ -109,6 +109,61 @@ def test_director_field_names_each_director(
 ) -> None:
     embed = review_embed(replace(STRANGERS, directors=directors))
     assert field_value(embed, label) == value
+
+
+def field_names(embed: discord.Embed) -> list[str]:
+    return [str(field.name) for field in embed.fields]
+
+
+@pytest.mark.parametrize(
+    ("missing", "field"),
+    [
+        ({"directors": ()}, "Director"),
+        ({"runtime": None}, "Runtime"),
+        ({"runtime": 0}, "Runtime"),
+        ({"cast": ()}, "Cast"),
+        ({"genres": ()}, "Genre"),
+        ({"verdict": "", "verdict_text": ""}, "Verdict"),
+    ],
+)
+def test_a_fact_the_review_lacks_has_no_field(missing: dict[str, Any], field: str) -> None:
+    embed = review_embed(replace(STRANGERS, **missing))
+    assert not {field, field + "s"} & set(field_names(embed))
+    assert all("—" not in str(f.value) for f in embed.fields)
+
+
+def test_a_title_year_and_score_make_a_clean_card() -> None:
+    embed = review_embed(Review(title="Aftersun", year=2022, score=8.0, id=7))
+    assert embed.title == "Aftersun (2022)"
+    assert embed.description is None
+    assert [(f.name, f.value) for f in embed.fields] == [("Score", format_score(8.0))]
+    assert embed.footer.text == "#7"
+    assert "—" not in str(embed.to_dict())
+
+
+@pytest.mark.parametrize(
+    ("genres", "label", "value"),
+    [
+        (("Drama",), "Genre", "Drama"),
+        (("Drama", "Romance", "Fantasy"), "Genres", "Drama · Romance · Fantasy"),
+        (("Drama", " ", "Romance"), "Genres", "Drama · Romance"),
+        (tuple(f"G{n}" for n in range(8)), "Genres", "G0 · G1 · G2 · G3 · G4 · G5 and 2 more"),
+        (("Sci_Fi",), "Genre", r"Sci\_Fi"),
+    ],
+)
+def test_genres_show_on_the_card(genres: tuple[str, ...], label: str, value: str) -> None:
+    assert field_value(review_embed(replace(STRANGERS, genres=genres)), label) == value
+
+
+def test_genres_come_after_the_facts_and_before_the_cast() -> None:
+    assert field_names(review_embed(STRANGERS)) == [
+        "Director",
+        "Runtime",
+        "Score",
+        "Genres",
+        "Cast",
+        "Verdict",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -124,10 +179,11 @@ def test_director_field_names_each_director(
 )
 def test_cast_shows_first_five_then_how_many_more(size: int, expected_tail: str | None) -> None:
     cast = tuple(f"Actor {n}" for n in range(size))
-    value = field_value(review_embed(replace(STRANGERS, cast=cast)), "Cast")
+    embed = review_embed(replace(STRANGERS, cast=cast))
     if size == 0:
-        assert value == "—"
+        assert "Cast" not in field_names(embed)
         return
+    value = field_value(embed, "Cast")
     shown = ", ".join(cast[:CAST_SHOWN])
     assert value == shown + (expected_tail or "")
 
@@ -145,11 +201,16 @@ def test_cast_more_count_covers_every_name_cut_for_length() -> None:
 
 @pytest.mark.parametrize(
     ("minutes", "shown"),
-    [(105, "1h 45m"), (120, "2h"), (45, "45m"), (60, "1h"), (170, "2h 50m"), (None, "—"), (0, "—")],
+    [(105, "1h 45m"), (120, "2h"), (45, "45m"), (60, "1h"), (170, "2h 50m")],
 )
 def test_runtime_reads_as_hours_and_minutes(minutes: int | None, shown: str) -> None:
     assert format_runtime(minutes) == shown
     assert field_value(review_embed(replace(STRANGERS, runtime=minutes)), "Runtime") == shown
+
+
+@pytest.mark.parametrize("minutes", [None, 0])
+def test_unknown_runtime_reads_as_nothing(minutes: int | None) -> None:
+    assert format_runtime(minutes) == ""
 
 
 @pytest.mark.parametrize(
@@ -197,14 +258,37 @@ def test_colour_follows_score_band(score: float | None, colour: discord.Colour) 
     assert review_embed(replace(STRANGERS, score=score)).colour == colour
 
 
-def test_footer_has_reviewer_date_and_id() -> None:
-    footer = review_embed(STRANGERS).footer.text
-    assert footer == "Reviewed by Mina Okafor · 2024-01-31 · #42"
+def test_footer_credits_the_reviewer_and_the_embed_carries_the_date() -> None:
+    embed = review_embed(STRANGERS)
+    assert embed.footer.text == "Reviewed by Mina Okafor · #42"
+    # Discord shows the embed timestamp beside the footer, in each reader's time zone.
+    assert embed.timestamp == datetime(2024, 1, 31, 20, 15, tzinfo=UTC)
+    assert embed.to_dict()["timestamp"] == "2024-01-31T20:15:00+00:00"
+
+
+def test_footer_without_a_reviewer_names_only_the_review() -> None:
+    assert review_embed(replace(STRANGERS, reviewer=" ")).footer.text == "#42"
+
+
+@pytest.mark.parametrize("created_at", ["", "yesterday", "2024-13-45", "2024-01-31" * 300])
+def test_a_stored_time_that_is_not_a_time_gives_no_timestamp(created_at: str) -> None:
+    assert review_embed(replace(STRANGERS, created_at=created_at)).timestamp is None
+
+
+def test_a_time_without_a_zone_is_taken_as_utc() -> None:
+    embed = review_embed(replace(STRANGERS, created_at="2024-01-31T20:15:00"))
+    assert embed.timestamp == datetime(2024, 1, 31, 20, 15, tzinfo=UTC)
 
 
 def test_footer_of_unsaved_review_says_preview() -> None:
-    footer = review_embed(replace(STRANGERS, id=None, reviewer="", created_at="")).footer.text
-    assert footer == "preview"
+    embed = review_embed(ReviewDraft(title=STRANGERS.title, year=STRANGERS.year))
+    assert embed.footer.text == "preview"
+    assert embed.timestamp is None
+
+
+def test_preview_credits_its_reviewer() -> None:
+    draft = ReviewDraft(title="Heat", year=1995, reviewer="moderator")
+    assert review_embed(draft).footer.text == "Reviewed by moderator · preview"
 
 
 def test_footer_keeps_reviewer_name_literally_because_footers_ignore_markdown() -> None:
@@ -470,9 +554,9 @@ def test_crowded_card_trim_keeps_tagline_spoiler_hidden() -> None:
 @pytest.mark.parametrize(
     ("blank", "field", "expected"),
     [
-        ({"cast": ("   ",)}, "Cast", "—"),
-        ({"cast": ("\n", "\t")}, "Cast", "—"),
-        ({"directors": (" ",)}, "Director", "—"),
+        ({"cast": ("   ",)}, "Cast", None),
+        ({"cast": ("\n", "\t")}, "Cast", None),
+        ({"directors": (" ",)}, "Director", None),
         ({"verdict": "", "verdict_text": "   "}, "Verdict", None),
         ({"verdict": "  ", "verdict_text": ""}, "Verdict", None),
     ],
@@ -575,15 +659,32 @@ def test_short_review_is_one_unnumbered_page() -> None:
 @pytest.mark.parametrize(
     ("body", "verdict_text", "shown"),
     [
-        ("", "Only the verdict.", "Only the verdict."),
-        ("", "", "This review has no full text."),
+        (
+            "",
+            "Only the verdict.",
+            "*Only a verdict was written for this film; there is no full review.*\n\n"
+            "Only the verdict.",
+        ),
+        (" \n ", "", "*Nothing more was written about this film than its card shows.*"),
     ],
 )
-def test_full_review_falls_back_to_verdict_then_placeholder(
+def test_full_review_says_plainly_when_there_is_only_the_verdict_or_nothing(
     body: str, verdict_text: str, shown: str
 ) -> None:
     pages = full_review_pages(replace(STRANGERS, body=body, verdict_text=verdict_text))
     assert [page.description for page in pages] == [shown]
+
+
+def test_a_long_verdict_without_a_full_text_is_paged_with_the_note_first() -> None:
+    review = replace(STRANGERS, body="", verdict_text=_long_body())
+    pages = full_review_pages(review)
+    assert len(pages) > 1
+    assert (pages[0].description or "").startswith("*Only a verdict was written")
+    assert not any("Only a verdict" in (page.description or "") for page in pages[1:])
+    for page in pages:
+        assert_within_discord_limits(page)
+    words = re.findall(r"w\d{4}", "\n".join(page.description or "" for page in pages))
+    assert words == NUMBERED_WORDS
 
 
 def _long_body() -> str:
@@ -644,7 +745,7 @@ def test_page_never_starts_with_a_paragraph_gap() -> None:
     ],
 )
 def test_choice_label_is_title_and_year_within_100(title: str, expected: str) -> None:
-    label = review_choice_label(Review(title=title, year=1995))
+    label = review_choice_label(ReviewDraft(title=title, year=1995))
     assert label == expected
     assert len(label) <= 100
 
@@ -754,7 +855,13 @@ def test_stats_with_huge_breakdowns_fit() -> None:
     assert_within_discord_limits(stats_embed(stats))
 
 
-def _entry(n: int, action: str = "edit", actor: int | None = 99) -> AuditEntry:
+def _entry(
+    n: int,
+    action: str = "edit",
+    actor: int | None = 99,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> AuditEntry:
     return AuditEntry(
         id=n,
         review_id=42,
@@ -762,26 +869,113 @@ def _entry(n: int, action: str = "edit", actor: int | None = 99) -> AuditEntry:
         actor_id=actor,
         action=action,
         at=f"2024-02-{n % 28 + 1:02d}T10:30:00+00:00",
-        before={"score": 9.0},
-        after={"score": 9.5},
+        before={"score": 8.0} if before is None else before,
+        after={"score": 9.3} if after is None else after,
     )
 
 
-def test_history_lists_each_change_with_who_and_what() -> None:
-    embed = history_embed(STRANGERS, [_entry(1, "add", None), _entry(2, "edit", 99)])
-    assert embed.title == "History of All of Us Strangers (2023)"
-    assert embed.description == (
-        "`2024-02-02 10:30` **add** by the catalog\n`2024-02-03 10:30` **edit** by <@99> (score)"
-    )
+def _at(n: int) -> str:
+    """The Discord timestamp of _entry(n)."""
+    moment = datetime(2024, 2, n % 28 + 1, 10, 30, tzinfo=UTC)
+    return f"<t:{int(moment.timestamp())}:f>"
 
 
-def test_long_history_keeps_the_newest_lines_within_limit() -> None:
-    entries = [_entry(n) for n in range(500)]
-    embed = history_embed(STRANGERS, entries)
-    assert_within_discord_limits(embed)
-    assert (embed.description or "").endswith(
-        f"`{entries[-1].at[:16].replace('T', ' ')}` **edit** by <@99> (score)"
+def test_history_shows_who_when_and_each_old_and_new_value_newest_first() -> None:
+    added = _entry(1, "add", 99, before={}, after={"title": "All of Us Strangers"})
+    added = replace(added, before=None)
+    [page] = history_pages(STRANGERS, [added, _entry(2, "edit", 99)])
+    assert page.title == "History of All of Us Strangers (2023)"
+    assert page.description == (
+        f"{_at(2)} · **edited** by <@99>\n• score: 8.0 → 9.3\n\n{_at(1)} · **added** by <@99>"
     )
+    assert page.footer.text == "Page 1/1 · 2 changes, newest first"
+
+
+def test_history_without_a_member_names_the_operator() -> None:
+    [page] = history_pages(STRANGERS, [_entry(1, "delete", None, after={})])
+    assert page.description == f"{_at(1)} · **deleted** by the operator"
+
+
+def test_an_import_of_a_new_review_says_how_many_fields_it_brought() -> None:
+    after = {"title": "Aftersun", "year": 2022, "score": 8.0, "cast": [], "tagline": ""}
+    entry = replace(_entry(1, "import", None, after=after), before=None)
+    [page] = history_pages(STRANGERS, [entry])
+    assert page.description == f"{_at(1)} · **imported (3 fields)** by the operator"
+
+
+def test_an_import_over_an_existing_review_lists_what_it_changed() -> None:
+    before = {"title": "Heat", "year": 1995, "score": 8.0, "genres": ["Crime"], "runtime": None}
+    after = {**before, "score": 9.0, "genres": ["Crime", "Drama"], "runtime": 170}
+    [page] = history_pages(STRANGERS, [_entry(1, "import", 5, before=before, after=after)])
+    assert (page.description or "").splitlines() == [
+        f"{_at(1)} · **imported** by <@5>",
+        "• runtime: (empty) → 170",
+        "• score: 8.0 → 9.0",
+        "• genres: Crime → Crime, Drama",
+    ]
+
+
+def test_long_text_in_history_is_shortened_with_its_length() -> None:
+    old, new = "word " * 100, "Quiet_and sure. " * 40
+    entry = _entry(1, before={"verdict_text": old}, after={"verdict_text": new})
+    [page] = history_pages(STRANGERS, [entry])
+    change = (page.description or "").splitlines()[1]
+    assert change.startswith("• verdict_text: word word")
+    assert "… (500 characters) → Quiet\\_and sure." in change
+    assert change.endswith("… (640 characters)")
+    assert len(change) < 200
+
+
+def test_a_spoiler_in_a_changed_value_stays_hidden() -> None:
+    entry = _entry(1, before={"tagline": ""}, after={"tagline": "He was ||a ghost|| all along"})
+    [page] = history_pages(STRANGERS, [entry])
+    outside, inside, balanced = split_spoilers(page.description or "")
+    assert balanced
+    assert "ghost" in inside
+    assert "ghost" not in outside
+
+
+def test_an_empty_history_says_so() -> None:
+    [page] = history_pages(STRANGERS, [])
+    assert page.description == "No changes recorded."
+
+
+def test_a_long_history_is_paged_newest_first_and_every_page_fits() -> None:
+    entries = [_entry(n) for n in range(50)]
+    pages = history_pages(STRANGERS, entries)
+    assert len(pages) == 7  # eight entries a page
+    assert (pages[0].description or "").startswith(_at(49))
+    assert (pages[-1].description or "").endswith("• score: 8.0 → 9.3")
+    shown = "\n\n".join(page.description or "" for page in pages).count("**edited**")
+    assert shown == 50
+    assert [page.footer.text for page in pages][-1] == "Page 7/7 · 50 changes, newest first"
+    for page in pages:
+        assert_within_discord_limits(page)
+
+
+HUGE_VALUES: dict[str, Any] = {
+    "title": "🎬" * 200,
+    "tagline": "\\|*_`~" * 500,
+    "directors": ["D" * 300] * 10,
+    "cast": ["C_" * 150] * 500,
+    "verdict": "*" * 300,
+    "verdict_text": "||word|| " * 2000,
+    "body": "word " * 20_000,
+    "reviewer": "R" * 300,
+    "genres": ["G" * 300] * 50,
+    "aliases": ["A" * 300] * 50,
+}
+
+
+def test_history_of_huge_changes_in_every_field_fits_discords_limits() -> None:
+    emptied = {name: "" for name in HUGE_VALUES}
+    entries = [_entry(n, before=emptied, after=HUGE_VALUES, actor=2**63 - 1) for n in range(40)]
+    entries.append(_entry(41, action="*" * 500, after=HUGE_VALUES))
+    entries.append(replace(_entry(42, after=HUGE_VALUES), at="not a time " * 50))
+    pages = history_pages(STRANGERS, entries)
+    for page in pages:
+        assert_within_discord_limits(page)
+    assert sum((page.description or "").count(" · **") for page in pages) == 42
 
 
 def test_wanted_lists_misses_with_counts() -> None:
@@ -811,3 +1005,43 @@ def test_no_card_reply_with_titles_to_offer_asks_did_you_mean() -> None:
 def test_no_card_reply_with_nothing_to_offer_says_no_review_matches() -> None:
     text = no_match_text("**qwzx**", offered=False)
     assert text.startswith("No review matches “\\*\\*qwzx\\*\\*”.")
+
+
+# -- /config show ---------------------------------------------------------------------
+
+
+def _settings(**announcing: Any) -> discord.Embed:
+    from bot.embeds import server_config_embed
+    from bot.models import Announcements, ServerConfig
+
+    announcements = Announcements(1, 2001, **announcing) if announcing else None
+    return server_config_embed(ServerConfig(1, 4001 if announcing else None, announcements))
+
+
+def test_config_with_nothing_set_says_so_and_names_the_commands() -> None:
+    embed = _settings()
+    assert field_value(embed, "Moderator role").startswith(
+        "None: only members with Manage Server can use /catalog."
+    )
+    assert "`/config modrole role:`" in field_value(embed, "Moderator role")
+    assert field_value(embed, "Announcements") == "Off.\nTurn on: `/config announce channel:`"
+
+
+def test_config_shows_the_role_and_channel_as_mentions_with_their_commands() -> None:
+    embed = _settings(problem=None)
+    assert field_value(embed, "Moderator role").startswith("<@&4001>, and members with Manage")
+    announce = field_value(embed, "Announcements")
+    assert announce.startswith("<#2001>: each newly published review is posted there.")
+    assert "`/config announce channel:`" in announce
+
+
+def test_config_says_announcements_are_paused_and_why() -> None:
+    announce = field_value(_settings(problem="that channel no longer exists"), "Announcements")
+    assert announce.startswith("<#2001>, **paused**: that channel no longer exists.")
+    assert "Resume: `/config announce channel:`" in announce
+
+
+def test_config_with_a_hostile_problem_text_fits() -> None:
+    embed = _settings(problem="**x** @everyone " * 500)
+    assert_within_discord_limits(embed)
+    assert "@everyone" in field_value(embed, "Announcements")

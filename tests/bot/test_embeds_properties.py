@@ -10,13 +10,23 @@ from hypothesis import strategies as st
 
 from bot.embeds import (
     full_review_pages,
+    history_pages,
     paginate_text,
     review_embed,
     safe_text,
     score_bar,
+    server_config_embed,
 )
 from bot.labels import review_choice_label
-from bot.models import Review
+from bot.models import (
+    CONTENT_FIELDS,
+    LIST_FIELDS,
+    Announcements,
+    AuditEntry,
+    Review,
+    ReviewDraft,
+    ServerConfig,
+)
 from tests.conftest import max_examples
 from tests.embed_checks import assert_within_discord_limits, split_spoilers
 
@@ -74,8 +84,7 @@ urls = st.one_of(
     messy_text,
 )
 
-reviews = st.builds(
-    Review,
+review_fields = dict(
     title=st.one_of(messy_text, st.builds(operator.mul, messy_text, st.integers(1, 20))),
     year=st.integers(1870, 2100),
     tagline=long_text,
@@ -89,20 +98,23 @@ reviews = st.builds(
     reviewer=messy_text,
     review_url=urls,
     poster_url=urls,
-    id=st.one_of(st.none(), st.integers(1, 10**12)),
-    created_at=messy_text,
+    genres=st.lists(messy_text, max_size=60).map(tuple),
+)
+reviews = st.one_of(
+    st.builds(ReviewDraft, **review_fields),  # a preview: not stored, no id
+    st.builds(Review, **review_fields, id=st.integers(1, 10**12), created_at=messy_text),
 )
 
 
 @SETTINGS
 @given(reviews)
-def test_review_embed_never_raises_and_respects_every_limit(review: Review) -> None:
+def test_review_embed_never_raises_and_respects_every_limit(review: ReviewDraft) -> None:
     assert_within_discord_limits(review_embed(review))
 
 
 @SETTINGS
 @given(reviews)
-def test_review_embed_fields_are_never_blank(review: Review) -> None:
+def test_review_embed_fields_are_never_blank(review: ReviewDraft) -> None:
     """Discord rejects the whole message when a field name or value is empty."""
     for field in review_embed(review).to_dict().get("fields", []):
         assert field["name"].strip()
@@ -111,7 +123,16 @@ def test_review_embed_fields_are_never_blank(review: Review) -> None:
 
 @SETTINGS
 @given(reviews)
-def test_full_review_pages_fit_and_keep_spoiler_markers_balanced(review: Review) -> None:
+def test_review_embed_never_shows_a_dash_for_a_missing_fact(review: ReviewDraft) -> None:
+    """A fact the review lacks has no field; "—" in a value is only ever the review's own text."""
+    written = "".join(map(str, review.content().values()))
+    for field in review_embed(review).to_dict().get("fields", []):
+        assert field["value"].strip() != "—" or "—" in written
+
+
+@SETTINGS
+@given(reviews)
+def test_full_review_pages_fit_and_keep_spoiler_markers_balanced(review: ReviewDraft) -> None:
     pages = full_review_pages(review)
     assert pages
     for page in pages:
@@ -180,6 +201,49 @@ def test_score_bar_is_ten_cells_and_grows_with_score(low: float, high: float) ->
 @SETTINGS
 @given(messy_text.filter(lambda t: t.strip()), st.integers(1870, 2100))
 def test_choice_label_fits_select_option(title: str, year: int) -> None:
-    label = review_choice_label(Review(title=title, year=year))
+    label = review_choice_label(ReviewDraft(title=title, year=year))
     assert 0 < len(label) <= 100
     assert label.endswith(f" ({year})")
+
+
+# An audit entry's values as the store keeps them: JSON of any content, hostile included.
+content_values = st.fixed_dictionaries(
+    {},
+    optional={
+        name: (st.lists(messy_text, max_size=50) if name in LIST_FIELDS else long_text)
+        for name in CONTENT_FIELDS
+    },
+)
+audit_entries = st.builds(
+    AuditEntry,
+    id=st.integers(1, 10**9),
+    review_id=st.just(1),
+    scope=st.none(),
+    actor_id=st.one_of(st.none(), st.integers(1, 2**63 - 1)),
+    action=st.one_of(st.sampled_from(["add", "edit", "import", "delete", "restore"]), messy_text),
+    at=st.one_of(st.just("2024-01-31T20:15:00+00:00"), messy_text),
+    before=st.one_of(st.none(), content_values),
+    after=st.one_of(st.none(), content_values),
+)
+
+
+@settings(
+    max_examples=max_examples(150),
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(st.lists(audit_entries, max_size=30))
+def test_history_pages_fit_and_keep_spoilers_hidden(entries: list[AuditEntry]) -> None:
+    pages = history_pages(Review(title="Heat", year=1995, id=1), entries)
+    assert pages
+    for page in pages:
+        assert_within_discord_limits(page)
+        assert split_spoilers(page.description or "")[2]
+    shown = sum((page.description or "").count("** by ") for page in pages)
+    assert shown == len(entries), "every entry is on a page, once"
+
+
+@SETTINGS
+@given(messy_text, st.one_of(st.none(), st.integers(1, 2**63 - 1)))
+def test_server_settings_fit_whatever_the_problem_text(problem: str, role: int | None) -> None:
+    config = ServerConfig(1, role, Announcements(1, 2**63 - 1, problem * 100))
+    assert_within_discord_limits(server_config_embed(config))

@@ -11,9 +11,11 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from bot.importers import export_csv, export_json, parse_reviews
-from bot.models import Review, ValidationError, review_from_fields
+from bot.formats.export import export_csv, export_json
+from bot.importers import parse_reviews
+from bot.models import Review, ReviewDraft
 from bot.store import Store
+from bot.validation import ValidationError, review_from_fields
 from tests.bot.test_importers_properties import one_line, valid_raw_reviews, valid_reviews
 
 IDENTITY_SETTINGS = settings(
@@ -34,16 +36,16 @@ def counts(path: Path) -> tuple[int, int]:
 def import_twice(reviews: list[Review]) -> tuple[Any, Any, tuple[int, int], tuple[int, int]]:
     async def go(path: Path) -> tuple[Any, Any, tuple[int, int], tuple[int, int]]:
         async with await Store.open(path) as store:
-            first = await store.import_reviews(reviews, actor_id=None)
+            first = await store.writes.import_reviews(reviews, actor_id=None)
             after_first = counts(path)
-            second = await store.import_reviews(reviews, actor_id=None)
+            second = await store.writes.import_reviews(reviews, actor_id=None)
             return first, second, after_first, counts(path)
 
     with tempfile.TemporaryDirectory() as folder:
         return asyncio.run(go(Path(folder) / "reviews.db"))
 
 
-def review(title: str, year: int = 2000) -> Review:
+def review(title: str, year: int = 2000) -> ReviewDraft:
     try:
         return review_from_fields({"title": title, "year": year, "score": 7})
     except ValidationError:

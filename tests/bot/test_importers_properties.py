@@ -12,21 +12,13 @@ from typing import Any
 from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
-from bot import importers
-from bot.importers import (
-    FORMATS,
-    FORMULA_START,
-    ImportFailed,
-    export_csv,
-    export_json,
-    neutralise,
-    parse_reviews,
-    unneutralise,
-)
-from bot.models import (
-    CONTENT_FIELDS,
+from bot.formats import json_reader
+from bot.formats.export import export_csv, export_json
+from bot.formats.spreadsheet import FORMULA_START, neutralise, unneutralise
+from bot.importers import FORMATS, ImportFailed, parse_reviews
+from bot.models import CONTENT_FIELDS, LIST_FIELDS, ReviewDraft
+from bot.validation import (
     FIELD_ALIASES,
-    LIST_FIELDS,
     MAX_BODY,
     MAX_LIST_ITEMS,
     MAX_RUNTIME_MINUTES,
@@ -35,7 +27,6 @@ from bot.models import (
     MAX_VERDICT_TEXT,
     MAX_YEAR,
     MIN_YEAR,
-    Review,
     ValidationError,
     review_from_fields,
 )
@@ -104,7 +95,7 @@ field_names = st.one_of(
 )
 
 
-def assert_respects_limits(review: Review) -> None:
+def assert_respects_limits(review: ReviewDraft) -> None:
     text_limits = {
         "title": MAX_TITLE_LENGTH,
         "tagline": MAX_SHORT_TEXT * 10,
@@ -367,7 +358,7 @@ valid_raw_reviews = st.fixed_dictionaries(
 )
 
 
-def valid_reviews(raws: list[dict[str, Any]]) -> list[Review]:
+def valid_reviews(raws: list[dict[str, Any]]) -> list[ReviewDraft]:
     reviews = []
     for raw in raws:
         try:
@@ -436,15 +427,15 @@ def test_the_json_reader_gives_the_same_reviews_whatever_its_window(
     """Items, strings and numbers cut at any point by the reader's window come out whole."""
     text = json.dumps(raws, indent=indent, ensure_ascii=False)
     whole = _outcome(text)
-    original = importers.JSON_READ_CHARS
-    importers.JSON_READ_CHARS = window
+    original = json_reader.JSON_READ_CHARS
+    json_reader.JSON_READ_CHARS = window
     try:
         assert _outcome(text) == whole
     finally:
-        importers.JSON_READ_CHARS = original
+        json_reader.JSON_READ_CHARS = original
 
 
-def _outcome(text: str) -> list[Review] | list[str]:
+def _outcome(text: str) -> list[ReviewDraft] | list[str]:
     """The reviews of a JSON text, or the problems it was refused for."""
     try:
         return parse_reviews(text, filename="films.json")

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from bot.matching.people import PeopleIndex, person_key
 from tests.conftest import max_examples
 
-# (name, how many reviews carry it), as Store.term_names lists them.
+# (name, how many reviews carry it), as store.insights.term_names lists them.
 DIRECTORS = [
     ("Christopher Nolan", 9),
     ("Jonathan Nolan", 1),

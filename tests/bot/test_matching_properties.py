@@ -14,11 +14,10 @@ from bot.matching import (
     MIN_YEAR,
     ScopedTitleIndex,
     TitleIndex,
-    _bulk_gram_pairs,
-    _gram_codes,
     normalize_title,
     split_year,
 )
+from bot.matching.index import bulk_gram_pairs, gram_codes
 from bot.matching.normalize import numbers
 from bot.matching.scoring import WordCounts, words_agree
 from tests.conftest import max_examples
@@ -233,8 +232,8 @@ def test_removed_titles_never_come_back(entries: list[tuple[str, bool]]) -> None
 def test_query_trigrams_are_exactly_the_indexed_trigrams(text: str) -> None:
     # Removal and lookup depend on the two trigram paths agreeing.
     key = normalize_title(text)
-    codes, owners = _bulk_gram_pairs([key], [0])
-    assert set(codes.tolist()) == _gram_codes(key)
+    codes, owners = bulk_gram_pairs([key], [0])
+    assert set(codes.tolist()) == gram_codes(key)
     assert set(owners.tolist()) <= {0}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -12,12 +13,15 @@ from hypothesis import strategies as st
 
 from bot.models import (
     CONTENT_FIELDS,
+    AuditEntry,
+    FieldChange,
+    ImportReport,
+    ReviewDraft,
+    ReviewFilters,
+)
+from bot.validation import (
     MAX_LIST_ITEMS,
     NO_SUBSTANCE,
-    AuditEntry,
-    ImportReport,
-    Review,
-    ReviewFilters,
     ValidationError,
     canonical_field_name,
     review_from_fields,
@@ -27,7 +31,7 @@ from bot.models import (
 BASE = {"title": "Heat", "year": 1995}
 
 
-def build(**changes: Any) -> Review:
+def build(**changes: Any) -> ReviewDraft:
     return review_from_fields({**BASE, **changes})
 
 
@@ -421,7 +425,9 @@ def test_unknown_field_may_be_ignored_on_request() -> None:
 
 def test_bookkeeping_fields_are_ignored_not_rejected() -> None:
     review = review_from_fields({**BASE, "id": 7, "scope": 99, "created_at": "then"}, scope=5)
-    assert (review.id, review.scope, review.created_at) == (None, 5, "")
+    # A draft has no id or created_at at all (only the store gives them): read as unset.
+    unset = (getattr(review, "id", None), review.scope, getattr(review, "created_at", ""))
+    assert unset == (None, 5, "")
 
 
 @pytest.mark.parametrize(
@@ -476,10 +482,10 @@ def test_content_holds_only_written_fields_as_json_values() -> None:
     assert "scope" not in content and "id" not in content
 
 
-def test_display_title_and_with_content() -> None:
+def test_display_title_and_replacing_a_field_leaves_the_original() -> None:
     review = build()
     assert review.display_title == "Heat (1995)"
-    changed = review.with_content(score=9.0)
+    changed = replace(review, score=9.0)
     assert (changed.score, review.score) == (9.0, None)
 
 
@@ -507,13 +513,6 @@ def test_active_filters_keep_declaration_order_and_count_zero_as_set() -> None:
         ("genre", "Drama"),
         ("max_runtime", 120),
     ]
-
-
-def test_without_clears_one_filter_and_leaves_the_original_alone() -> None:
-    filters = ReviewFilters(verdict="Masterpiece", director="Mann")
-    narrower = filters.without("verdict")
-    assert narrower.active() == {"director": "Mann"}
-    assert filters.active() == {"verdict": "Masterpiece", "director": "Mann"}
 
 
 @pytest.mark.parametrize(
@@ -574,3 +573,25 @@ def test_identity_is_the_title_as_written_not_its_normalised_key() -> None:
     assert identity("The Heat!") != identity("Heat")
     assert identity("HEAT ") == identity("heat")
     assert identity("Heat", "https://a.example/1") != identity("Heat", "https://a.example/2")
+
+
+def test_audit_entry_lists_each_change_with_its_old_and_new_value() -> None:
+    before = {"title": "Heat", "score": 8.0, "genres": ["Crime"]}
+    after = {"title": "Heat", "score": 9.3, "genres": ["Crime", "Drama"]}
+    entry = AuditEntry(1, 2, None, 3, "edit", "now", before, after)
+    assert entry.changes() == [
+        FieldChange("score", 8.0, 9.3),
+        FieldChange("genres", ["Crime"], ["Crime", "Drama"]),
+    ]
+
+
+def test_audit_entry_counts_the_fields_a_new_review_brought() -> None:
+    after = {
+        "title": "Heat",
+        "year": 1995,
+        "score": 8.0,
+        "cast": [],
+        "tagline": "",
+        "runtime": None,
+    }
+    assert AuditEntry(1, 2, None, None, "import", "now", None, after).filled_fields() == 3

@@ -40,7 +40,7 @@ def build_wheel(tmp_path: Path) -> Path:
     source = tmp_path / "source"
     source.mkdir()
     skip = shutil.ignore_patterns("__pycache__", "*.pyc")
-    for name in ("bot", "cogs"):
+    for name in ("bot", "cogs", "standin"):
         shutil.copytree(REPO / name, source / name, ignore=skip)
     for name in ("pyproject.toml", "README.md"):
         shutil.copy(REPO / name, source / name)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import re
+import time
+from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -84,12 +86,53 @@ def test_card_shows_block_fields_indented_under_their_names() -> None:
     ]
 
 
-def test_card_shows_poster_and_footer_last() -> None:
+@pytest.fixture
+def in_tokyo(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """This process's local time zone is Tokyo's (UTC+9) for the test."""
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_card_shows_poster_and_footer_last_with_the_date_in_local_time(in_tokyo: None) -> None:
     lines = card()
     assert lines[-2:] == [
         "▌ poster: https://img.example/strangers.jpg",
-        "▌ Reviewed by Mina Okafor · 2024-01-31 · #42",
+        # Stored 2024-01-31 20:15 UTC: the next morning in Tokyo.
+        "▌ Reviewed by Mina Okafor · #42 · 1 February 2024",
     ]
+
+
+@pytest.mark.parametrize(
+    ("style", "shown"),
+    [
+        ("D", "1 February 2024"),
+        ("d", "01/02/2024"),
+        ("f", "1 February 2024 05:15"),
+        ("F", "Thursday, 1 February 2024 05:15"),
+        ("t", "05:15"),
+        ("T", "05:15:00"),
+        ("R", "1 February 2024 05:15"),
+    ],
+)
+def test_discord_timestamps_read_as_local_dates(in_tokyo: None, style: str, shown: str) -> None:
+    lines, _ = rendered({"embeds": [{"description": f"edited <t:1706732100:{style}> by x"}]})
+    assert lines == [f"▌ edited {shown} by x"]
+
+
+def test_timestamps_in_content_and_field_values_read_as_dates(in_tokyo: None) -> None:
+    embed = {"fields": [{"name": "When <t:1706732100>", "value": "<t:1706732100>"}]}
+    lines, _ = rendered({"content": "at <t:1706732100:D>", "embeds": [embed]})
+    # Discord renders tags in text and values only: a field name shows the tag as typed.
+    assert lines == ["at 1 February 2024", "▌ When <t:1706732100>:", "▌   1 February 2024 05:15"]
+
+
+@pytest.mark.parametrize("tag", ["<t:99999999999999:D>", "<t:abc:D>", "<t:1706732100:Q>"])
+def test_a_timestamp_tag_that_is_no_time_stays_as_typed(tag: str) -> None:
+    lines, _ = rendered({"embeds": [{"description": tag}]})
+    assert lines == [f"▌ {tag}"]
 
 
 @pytest.mark.parametrize(

@@ -23,10 +23,10 @@ from bot.matching.query import (
     parse_query,
     words_of,
 )
-from bot.models import Review, film_key, identity_key
+from bot.models import ReviewDraft, film_key, identity_key
 from bot.store import MIGRATIONS, Store
-from bot.store.search_fts5 import CARD_COLUMN_FILTER, TITLE_COLUMN_FILTER, match_expression
-from bot.store.search_tsvector import websearch_text
+from bot.store.postgres.search import websearch_text
+from bot.store.sqlite.search import CARD_COLUMN_FILTER, TITLE_COLUMN_FILTER, match_expression
 from tests.conftest import max_examples
 from tests.reliability.checks import hostile_text, weighted
 
@@ -233,8 +233,11 @@ def reference_matches(query: SearchQuery, title: str, body: str) -> bool:
 async def corpus(database: str) -> AsyncIterator[Store]:
     async with await Store.open(database) as store:
         # Nothing but a title and the body to match, so the reference sees every word.
-        await store.import_reviews(
-            [Review(f"Film {n}", 2000 + n, score=5.0, body=body) for n, body in enumerate(BODIES)],
+        await store.writes.import_reviews(
+            [
+                ReviewDraft(f"Film {n}", 2000 + n, score=5.0, body=body)
+                for n, body in enumerate(BODIES)
+            ],
             actor_id=None,
         )
         yield store
@@ -268,7 +271,7 @@ async def test_both_engines_find_exactly_the_reviews_the_query_describes(
             for term in (*clause.required, *clause.excluded)
         )
     )
-    page = await corpus.search(text, guild_id=None)
+    page = await corpus.search.search(text, guild_id=None)
     query = query.replaced({c.typed: c.searched for c in page.corrections})
     if page.relaxed:  # no review held every word: those holding any of them, most first
         query = query.relaxed()

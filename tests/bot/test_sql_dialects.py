@@ -8,8 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.config import ConfigError, settings_from_mapping
-from bot.store.postgres import numbered, redact
-from bot.store.sql import POSTGRESQL, SQLITE
+from bot.store.postgres.connection import numbered
+from bot.store.postgres.database import redact
+from bot.store.postgres.dialect import POSTGRESQL
+from bot.store.sqlite.dialect import SQLITE
 
 SQL_WORDS = st.sampled_from(["SELECT", "x", "=", "AND", "(", ")", ",", "?", "'a?b'", "''", "'?'"])
 

@@ -14,16 +14,17 @@ from typing import Any
 
 import pytest
 
-from bot.catalog import Catalog, Published
+from bot.catalog import Catalog
+from bot.catalog_sync import Published
 from bot.importers import ImportFailed
-from bot.models import Review, ReviewFilters
+from bot.models import Review, ReviewDraft, ReviewFilters
 from bot.store import CatalogBusy, ImportRunning, Store
-from bot.store import imports as bulk
-from bot.store.changes import SqliteChangeFeed
 from bot.store.guild import MAX_MISSES_PER_SCOPE
-from bot.store.imports import import_lock
-from bot.store.intent import WriteIntent
 from bot.store.picks import MAX_PICKS_PER_CHANNEL
+from bot.store.sqlite import imports as bulk
+from bot.store.sqlite.feed import SqliteChangeFeed
+from bot.store.sqlite.imports import import_lock
+from bot.store.sqlite.intent import WriteIntent
 from tests.conftest import make_review
 
 GUILD = 111
@@ -50,26 +51,26 @@ async def test_a_write_cancelled_while_awaiting_begin_leaves_the_writer_usable(
         return execute(sql, *args)
 
     monkeypatch.setattr(writer, "execute", spying)
-    write = asyncio.create_task(store.record_miss(GUILD, "Paddington 3"))
+    write = asyncio.create_task(store.guilds.record_miss(GUILD, "Paddington 3"))
     await at_begin.wait()
     write.cancel()  # while the BEGIN is running in aiosqlite's thread
     with pytest.raises(asyncio.CancelledError):
         await write
 
     assert not writer.in_transaction
-    await store.add(make_review("Heat", 1995), actor_id=None)  # the next write works
+    await store.writes.add(make_review("Heat", 1995), actor_id=None)  # the next write works
     assert rows(store.path, "SELECT title FROM reviews") == [("Heat",)]
 
 
 async def test_a_write_waits_for_a_short_lock_and_then_lands(store: Store) -> None:
     other = sqlite3.connect(store.path, isolation_level=None, check_same_thread=False)
     other.execute("BEGIN IMMEDIATE")
-    write = asyncio.create_task(store.record_miss(GUILD, "Alien"))
+    write = asyncio.create_task(store.guilds.record_miss(GUILD, "Alien"))
     await asyncio.sleep(0.3)
     other.execute("ROLLBACK")
     await write
     other.close()
-    assert await store.top_misses(GUILD) == [("Alien", 1)]
+    assert await store.guilds.top_misses(GUILD) == [("Alien", 1)]
 
 
 async def test_a_write_behind_a_lock_that_is_never_released_gets_catalog_busy(
@@ -79,11 +80,11 @@ async def test_a_write_behind_a_lock_that_is_never_released_gets_catalog_busy(
     other.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(CatalogBusy, match="busy"):
-            await store.record_miss(GUILD, "Alien")
+            await store.guilds.record_miss(GUILD, "Alien")
     finally:
         other.execute("ROLLBACK")
         other.close()
-    await store.record_miss(GUILD, "Alien")  # and the writer is fine afterwards
+    await store.guilds.record_miss(GUILD, "Alien")  # and the writer is fine afterwards
 
 
 # -- imports ---------------------------------------------------------------------------------
@@ -97,7 +98,7 @@ async def test_an_import_applies_in_several_short_transactions(
     progress: list[tuple[int, int]] = []
 
     films = [make_review(f"Film {n}", 1990 + n % 30) for n in range(200)]
-    report = await store.import_reviews(
+    report = await store.writes.import_reviews(
         films, actor_id=None, progress=lambda done, total: progress.append((done, total))
     )
 
@@ -112,7 +113,7 @@ async def test_an_import_applies_in_several_short_transactions(
 async def test_an_import_failing_in_a_later_chunk_takes_back_the_earlier_ones(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    heat = await store.add(make_review("Heat", 1995, score=9.0), actor_id=None)
+    heat = await store.writes.add(make_review("Heat", 1995, score=9.0), actor_id=None)
     monkeypatch.setattr(bulk, "FIRST_CHUNK_ROWS", 10)
     monkeypatch.setattr(bulk, "MAX_CHUNK_ROWS", 10)
     apply_chunk = bulk.BulkImport._apply_chunk
@@ -127,16 +128,16 @@ async def test_an_import_failing_in_a_later_chunk_takes_back_the_earlier_ones(
     films += [make_review(f"Film {n}", 2000) for n in range(50)]
 
     with pytest.raises(sqlite3.OperationalError):
-        await store.import_reviews(films, actor_id=None)
+        await store.writes.import_reviews(films, actor_id=None)
 
-    assert await store.count(guild_id=None) == 1
-    assert await store.get(heat.id or 0) == heat  # restored as it was
+    assert await store.reviews.count(guild_id=None) == 1
+    assert await store.reviews.get(heat.id or 0) == heat  # restored as it was
     assert sorted(rows(store.path, "SELECT kind, label FROM review_terms")) == sorted(
         [("director", d) for d in heat.directors]
         + [("cast", c) for c in heat.cast]
         + [("genre", g) for g in heat.genres]
     )
-    assert [entry.action for entry in await store.history(heat.id or 0)] == ["add"]
+    assert [entry.action for entry in await store.reviews.history(heat.id or 0)] == ["add"]
     assert rows(store.path, "SELECT state FROM imports") == [("undone",)]
 
 
@@ -145,7 +146,7 @@ async def test_an_import_left_applying_by_a_dead_process_is_undone_at_the_next_o
 ) -> None:
     database = tmp_path / "reviews.db"
     async with await Store.open(database) as store:
-        await store.import_reviews([make_review("Heat", 1995)], actor_id=None)
+        await store.writes.import_reviews([make_review("Heat", 1995)], actor_id=None)
     # What a killed import leaves: its journal entry and a row it added, uncommitted to 'done'.
     with sqlite3.connect(database) as db:
         db.execute(
@@ -159,7 +160,7 @@ async def test_an_import_left_applying_by_a_dead_process_is_undone_at_the_next_o
         db.execute("INSERT INTO import_changes VALUES (7, last_insert_rowid(), NULL)")
 
     async with await Store.open(database) as store:
-        assert [entry.title for entry in await store.title_entries()] == ["Heat"]
+        assert [entry.title for entry in await store.reviews.title_entries()] == ["Heat"]
     assert rows(database, "SELECT id, state FROM imports ORDER BY id") == [
         (1, "done"),
         (7, "undone"),
@@ -170,19 +171,19 @@ async def test_a_second_import_into_the_same_file_is_refused_while_one_runs(
     store: Store,
 ) -> None:
     with import_lock(store.path), pytest.raises(ImportRunning, match="another import"):
-        await store.import_reviews([make_review()], actor_id=None)
-    assert await store.is_empty()
+        await store.writes.import_reviews([make_review()], actor_id=None)
+    assert await store.reviews.is_empty()
 
 
 async def test_a_file_holding_a_film_twice_imports_it_once_as_its_last_copy(
     store: Store,
 ) -> None:
-    report = await store.import_reviews(
+    report = await store.writes.import_reviews(
         [make_review("Heat", 1995, score=5.0), make_review("heat", 1995, score=8.0)],
         actor_id=None,
     )
     assert (report.added, report.updated, report.unchanged) == (1, 1, 0)
-    [heat] = await store.find_by_title("Heat", 1995, scope=None)
+    [heat] = await store.reviews.find_by_title("Heat", 1995, scope=None)
     assert heat.score == 8.0
 
 
@@ -196,22 +197,22 @@ async def test_a_change_from_another_store_reaches_the_catalog_index_incremental
     catalog = await Catalog.open(database)
     try:
         async with await Store.open(database) as other:  # another process, as far as SQLite knows
-            await other.import_reviews([make_review("Arrival", 2016)], actor_id=None)
-            added = await catalog.apply_changes(await catalog.feed.catch_up())
-            assert (await catalog.lookup("arrival", None)).best is not None
+            await other.writes.import_reviews([make_review("Arrival", 2016)], actor_id=None)
+            added = await catalog.sync.apply_changes(await catalog.sync.feed.catch_up())
+            assert (await catalog.finder.lookup("arrival", None)).best is not None
             assert len(added) == 1
 
-            [arrival] = await other.find_by_title("Arrival", 2016, scope=None)
-            await other.delete(arrival.id or 0, actor_id=None, scope=None)
-            assert await catalog.apply_changes(await catalog.feed.catch_up()) == []
-            assert (await catalog.lookup("arrival", None)).best is None
+            [arrival] = await other.reviews.find_by_title("Arrival", 2016, scope=None)
+            await other.writes.delete(arrival.id or 0, actor_id=None, scope=None)
+            assert await catalog.sync.apply_changes(await catalog.sync.feed.catch_up()) == []
+            assert (await catalog.finder.lookup("arrival", None)).best is None
     finally:
         await catalog.close()
 
 
 async def test_own_changes_are_in_the_feed_but_not_external(store: Store) -> None:
     feed = await store.change_feed()
-    await store.add(make_review("Heat", 1995), actor_id=None)
+    await store.writes.add(make_review("Heat", 1995), actor_id=None)
     batch = await feed.catch_up()
     assert [(c.kind, c.external) for c in batch.changes][:1] == [("insert", False)]
 
@@ -223,18 +224,18 @@ async def test_misses_are_capped_per_server_dropping_the_least_asked(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("bot.store.guild.MAX_MISSES_PER_SCOPE", 3)
-    await store.record_miss(GUILD, "Asked Twice")
-    await store.record_miss(GUILD, "asked twice")
+    await store.guilds.record_miss(GUILD, "Asked Twice")
+    await store.guilds.record_miss(GUILD, "asked twice")
     for title in ("Old Once", "Newer Once", "Newest Once"):
-        await store.record_miss(GUILD, title)
-    await store.record_miss(GUILD + 1, "Elsewhere")
+        await store.guilds.record_miss(GUILD, title)
+    await store.guilds.record_miss(GUILD + 1, "Elsewhere")
 
-    assert await store.top_misses(GUILD) == [
+    assert await store.guilds.top_misses(GUILD) == [
         ("asked twice", 2),
         ("Newest Once", 1),
         ("Newer Once", 1),
     ]
-    assert await store.top_misses(GUILD + 1) == [("Elsewhere", 1)]
+    assert await store.guilds.top_misses(GUILD + 1) == [("Elsewhere", 1)]
     assert MAX_MISSES_PER_SCOPE >= 10  # /wanted's top ten stays meaningful
 
 
@@ -242,12 +243,12 @@ async def test_recent_picks_are_bounded_per_channel(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("bot.store.picks.MAX_PICKS_PER_CHANNEL", 5)
-    await store.import_reviews(
+    await store.writes.import_reviews(
         [make_review(f"Film {n}", 2000 + n) for n in range(20)], actor_id=None
     )
     for _ in range(12):
-        await store.random_pick(ReviewFilters(), guild_id=None, channel_id=1)
-    await store.random_pick(ReviewFilters(), guild_id=None, channel_id=2)
+        await store.picks.random_pick(ReviewFilters(), guild_id=None, channel_id=1)
+    await store.picks.random_pick(ReviewFilters(), guild_id=None, channel_id=2)
 
     assert rows(store.path, "SELECT channel_id, COUNT(*) FROM recent_picks GROUP BY 1") == [
         (1, 5),
@@ -260,7 +261,7 @@ async def test_the_change_feed_is_pruned_to_its_last_rows_by_an_import(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bulk, "KEEP_CHANGES", 10)
-    await store.import_reviews(
+    await store.writes.import_reviews(
         [make_review(f"Film {n}", 2000 + n) for n in range(30)], actor_id=None
     )
     assert rows(store.path, "SELECT COUNT(*), MIN(id), MAX(id) FROM changes") == [(10, 21, 30)]
@@ -302,8 +303,8 @@ async def test_related_ranks_in_sql_exactly_as_counting_shared_names_would(store
         )
         for n in range(120)
     ]
-    await store.import_reviews(films, actor_id=None)
-    stored = await store.list_reviews(guild_id=None, limit=200, order="id")
+    await store.writes.import_reviews(films, actor_id=None)
+    stored = await store.reviews.list_reviews(guild_id=None, limit=200, order="id")
     weights = {"director": 3, "cast": 2, "genre": 1}
 
     def names(review: Review) -> set[tuple[str, str]]:
@@ -319,7 +320,7 @@ async def test_related_ranks_in_sql_exactly_as_counting_shared_names_would(store
             for other in stored
             if other.id != review.id and names(review) & names(other)
         )[:10]
-        related = await store.related(review, guild_id=None)
+        related = await store.insights.related(review, guild_id=None)
         assert [other.id for other, _ in related] == [other_id for _, other_id in expected]
         for other, reasons in related:
             assert set(reasons) == names(review) & names(other)
@@ -335,16 +336,18 @@ async def test_films_another_process_adds_are_announced_once_as_external(tmp_pat
         events.append(event)
         heard.set()
 
-    catalog.on_published(listener)
-    follower = asyncio.create_task(catalog.follow_changes())
+    catalog.sync.on_published(listener)
+    follower = asyncio.create_task(catalog.sync.follow_changes())
     try:
         async with await Store.open(database) as other:
-            await other.import_reviews(
+            await other.writes.import_reviews(
                 [make_review("Arrival", 2016), make_review("Heat", 1995)], actor_id=None
             )
             await asyncio.wait_for(heard.wait(), 10)
-        await catalog.add(make_review("Collateral", 2004), actor_id=None)  # this process's own
-        await asyncio.sleep(3 * SqliteChangeFeed(catalog.store._db, 0).poll_seconds)
+        await catalog.curation.add(
+            make_review("Collateral", 2004), actor_id=None
+        )  # this process's own
+        await asyncio.sleep(3 * SqliteChangeFeed(catalog._store._db, 0).poll_seconds)
     finally:
         follower.cancel()
         await asyncio.gather(follower, return_exceptions=True)
@@ -358,15 +361,15 @@ async def test_a_stream_refused_at_its_last_row_writes_nothing(store: Store) -> 
     """Reviews are staged as a parser yields them; one that fails at the end leaves no
     row, no genre bit, no import behind (the catalog is only written after staging)."""
 
-    def films() -> Iterator[Review]:
+    def films() -> Iterator[ReviewDraft]:
         for n in range(2 * bulk.STAGE_BATCH + 1):
             yield make_review(f"Film {n}", 2000, genres=("Noir",))
         raise ImportFailed("films.json", ["item 4002, year: year is required"])
 
     with pytest.raises(ImportFailed):
-        await store.import_reviews(films(), actor_id=None)
+        await store.writes.import_reviews(films(), actor_id=None)
 
-    assert await store.count(guild_id=None) == 0
+    assert await store.reviews.count(guild_id=None) == 0
     assert rows(store.path, "SELECT COUNT(*) FROM genre_bits") == [(0,)]
     assert rows(store.path, "SELECT COUNT(*) FROM imports") == [(0,)]
 
@@ -380,13 +383,13 @@ async def test_a_large_import_from_another_process_is_read_in_slices_announced_w
     database = tmp_path / "reviews.db"
     catalog = await Catalog.open(database)
     reads: list[int] = []
-    get_many = catalog.store.get_many
+    get_many = catalog._store.reviews.get_many
 
     async def counted(ids: Any) -> list[Review]:
         reads.append(len(ids))
         return await get_many(ids)
 
-    monkeypatch.setattr(catalog.store, "get_many", counted)
+    monkeypatch.setattr(catalog._store.reviews, "get_many", counted)
     events: list[Published] = []
     heard = asyncio.Event()
 
@@ -394,13 +397,13 @@ async def test_a_large_import_from_another_process_is_read_in_slices_announced_w
         events.append(event)
         heard.set()
 
-    catalog.on_published(listener)
+    catalog.sync.on_published(listener)
     async with await Store.open(database) as other:  # committed before the catalog looks
-        await other.import_reviews(
+        await other.writes.import_reviews(
             [make_review(f"Film {n}", 2000) for n in range(1_200)], actor_id=None
         )
     frozen_before = gc.get_freeze_count()
-    follower = asyncio.create_task(catalog.follow_changes())
+    follower = asyncio.create_task(catalog.sync.follow_changes())
     try:
         await asyncio.wait_for(heard.wait(), 10)
         frozen_after = gc.get_freeze_count()

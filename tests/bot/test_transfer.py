@@ -10,7 +10,7 @@ import pytest
 
 from bot.catalog import STARTER_CATALOG
 from bot.cli import main
-from bot.importers import EXPORTERS
+from bot.formats.export import EXPORTERS
 from bot.models import ReviewFilters
 from bot.store import TABLES, Store, StoreError
 from bot.store.transfer import SQLITE_ONLY_TABLES
@@ -23,30 +23,30 @@ MOD = 42
 
 async def fill(store: Store) -> None:
     """A catalog with a bit of everything: scopes, edits, a deletion, settings, picks, misses."""
-    heat = await store.add(make_review("Heat", 1995, aliases=("Heat '95",)), actor_id=MOD)
+    heat = await store.writes.add(make_review("Heat", 1995, aliases=("Heat '95",)), actor_id=MOD)
     assert heat.id is not None
-    await store.add(make_review("Amélie", 2001, score=None, runtime=None), actor_id=MOD)
-    local = await store.add(make_review("Paddington 2", 2017, scope=GUILD), actor_id=MOD)
+    await store.writes.add(make_review("Amélie", 2001, score=None, runtime=None), actor_id=MOD)
+    local = await store.writes.add(make_review("Paddington 2", 2017, scope=GUILD), actor_id=MOD)
     assert local.id is not None
-    await store.update(
+    await store.writes.update(
         heat.id, {"score": 9.5, "tagline": "“A Los Angeles crime saga”"}, actor_id=7, scope=None
     )
-    await store.delete(local.id, actor_id=MOD, scope=GUILD)
-    await store.import_reviews(
+    await store.writes.delete(local.id, actor_id=MOD, scope=GUILD)
+    await store.writes.import_reviews(
         [make_review(f"Film {n}", 1990 + n, genres=(f"Genre {n % 3}",)) for n in range(12)],
         actor_id=None,
     )
-    await store.set_mod_role(GUILD, 999_888_777_666_555_444)
-    await store.record_miss(GUILD, "The Lantern Keeper")
-    await store.record_miss(None, "Alien")
+    await store.guilds.set_mod_role(GUILD, 999_888_777_666_555_444)
+    await store.guilds.record_miss(GUILD, "The Lantern Keeper")
+    await store.guilds.record_miss(None, "Alien")
     for _ in range(4):
-        await store.random_pick(ReviewFilters(), guild_id=GUILD, channel_id=55)
+        await store.picks.random_pick(ReviewFilters(), guild_id=GUILD, channel_id=55)
 
 
 async def exported(store: Store, scope: int | None) -> str:
     out = io.StringIO()
     exporter = EXPORTERS["json"](out)
-    exporter.write(await store.scope_reviews(scope, include_deleted=True))
+    exporter.write(await store.reviews.scope_reviews(scope, include_deleted=True))
     exporter.close()
     return out.getvalue()
 
@@ -80,17 +80,19 @@ async def test_the_copy_keeps_working_new_ids_follow_the_copied_ones(
         await fill(original)
         async with await Store.open(new_postgres_database(postgres_server)) as moved:
             await original.copy_to(moved)
-            added = await moved.add(make_review("Arrival", 2016, genres=("Genre 1",)), actor_id=1)
+            added = await moved.writes.add(
+                make_review("Arrival", 2016, genres=("Genre 1",)), actor_id=1
+            )
             assert added.id == 16
-            assert [e.action for e in await moved.history(added.id)] == ["add"]
-            genre = await moved.list_reviews(ReviewFilters(genre="genre 1"), guild_id=None)
+            assert [e.action for e in await moved.reviews.history(added.id)] == ["add"]
+            genre = await moved.reviews.list_reviews(ReviewFilters(genre="genre 1"), guild_id=None)
             assert "Arrival" in {r.title for r in genre}
-            assert await moved.mod_role(GUILD) == 999_888_777_666_555_444
+            assert await moved.guilds.mod_role(GUILD) == 999_888_777_666_555_444
 
 
 async def test_a_catalog_is_copied_only_into_an_empty_one(database: str, tmp_path: Path) -> None:
     async with await Store.open(tmp_path / "a.db") as source, await Store.open(database) as target:
-        await target.add(make_review(), actor_id=None)
+        await target.writes.add(make_review(), actor_id=None)
         with pytest.raises(StoreError, match="already holds reviews"):
             await source.copy_to(target)
 

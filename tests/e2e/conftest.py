@@ -11,7 +11,7 @@ from bot.catalog import STARTER_CATALOG
 from bot.client import create_bot
 from bot.config import Settings
 from bot.importers import read_review_file
-from bot.models import Review
+from bot.models import ReviewDraft
 from bot.store import Store
 from tests.conftest import make_review
 from tests.e2e.harness import APPLICATION_ID, OWNER_ID, BotRun, running_bot
@@ -58,7 +58,7 @@ EXTRA_FILMS = [
 ]
 
 
-def with_starter(*films: Review) -> list[Review]:
+def with_starter(*films: ReviewDraft) -> list[ReviewDraft]:
     """The starter catalog plus ``films``, which replace its reviews of the same films
     (the test review of a film has its own link, so it is another review to the store)."""
     replaced = {film.film for film in films}
@@ -80,7 +80,7 @@ def settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 async def catalog_store(settings: Settings) -> AsyncIterator[Store]:
     store = await Store.open(settings.database_path)
-    await store.import_reviews(with_starter(*EXTRA_FILMS), actor_id=None)
+    await store.writes.import_reviews(with_starter(*EXTRA_FILMS), actor_id=None)
     yield store
     await store.close()
 

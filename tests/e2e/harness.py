@@ -24,8 +24,8 @@ from typing import Literal
 import discord
 from discord.ext import commands
 
-from bot.loopback import LoopbackDiscord, connected, default_stand_in
-from bot.loopback.defaults import (
+from standin import LoopbackDiscord, connected, default_stand_in
+from standin.defaults import (
     APPLICATION_ID,
     BOT_USER_ID,
     CHANNEL_ID,

@@ -4,12 +4,14 @@
 
 runs the real reviewbot (``create_bot``, as ``reviewbot run`` does) pointed at a
 stand-in that another process serves, until SIGTERM; it prints ``ready`` once
-every one of its shards is READY. Only the stand-in's URLs differ from a real run.
+every one of its shards is READY, and logs to stderr as ``reviewbot run`` does (at
+INFO). Only the stand-in's URLs differ from a real run.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import signal
 import sys
 
@@ -18,8 +20,8 @@ import yarl
 
 from bot.client import create_bot
 from bot.config import settings_from_mapping
-from bot.loopback.defaults import APPLICATION_ID, OWNER_ID
-from bot.loopback.runner import make_fast
+from standin.defaults import APPLICATION_ID, OWNER_ID
+from standin.runner import make_fast
 
 
 async def serve(api_url: str, gateway_url: str, database_url: str, count: str, ids: str) -> None:
@@ -34,6 +36,7 @@ async def serve(api_url: str, gateway_url: str, database_url: str, count: str, i
             "DATABASE_POOL_SIZE": "4",
         }
     )
+    discord.utils.setup_logging(level=logging.INFO)
     bot = create_bot(settings, application_id=APPLICATION_ID)
     make_fast(bot)
     stop = asyncio.Event()

@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from bot.client import ReviewBot
-from bot.loopback import LoopbackFile, SentMessage
-from bot.loopback.world import DEFAULT_BOT_PERMISSIONS
 from cogs.announcements import NEW_REVIEW, AnnouncementsCog
+from standin import LoopbackFile, SentMessage
+from standin.world import DEFAULT_BOT_PERMISSIONS
 from tests.conftest import make_review
 from tests.e2e.harness import (
     CHANNEL_ID,
@@ -103,7 +103,7 @@ async def test_an_import_of_fifty_reviews_posts_one_digest(run: BotRun) -> None:
 
 async def test_updates_and_dry_runs_are_not_announced(run: BotRun) -> None:
     local = make_review("Local Film", 2015, scope=GUILD_ID)
-    await bot_of(run).catalog.add(local, actor_id=None)
+    await bot_of(run).catalog.curation.add(local, actor_id=None)
     await settled(run)
     await announce_in(run)
     row = [{"title": "Local Film", "year": 2015, "score": 4.5, "verdict": "Changed"}]
@@ -121,8 +121,10 @@ async def test_a_guilds_own_review_is_announced_only_in_that_guild(run: BotRun) 
     await announce_in(run)
     await announce_in(run, OTHER_CHANNEL_ID, user=OTHER_MODERATOR_ID)
 
-    await bot_of(run).catalog.add(make_review("Only Here", 2020, scope=GUILD_ID), actor_id=None)
-    await bot_of(run).catalog.add(make_review("Everywhere", 2021), actor_id=None)
+    await bot_of(run).catalog.curation.add(
+        make_review("Only Here", 2020, scope=GUILD_ID), actor_id=None
+    )
+    await bot_of(run).catalog.curation.add(make_review("Everywhere", 2021), actor_id=None)
 
     await settled(run)
     titles = [m.embed(0)["title"] for m in announcements(run, CHANNEL_ID)]
@@ -138,7 +140,7 @@ async def test_turning_announcements_off_asks_first(run: BotRun) -> None:
     asked = await run.discord.slash("config announce", user=MODERATOR_ID)
     assert asked.ephemeral and asked.message.content.startswith("Stop posting new reviews")
     await run.discord.click(asked.message, label="Turn off")
-    await bot_of(run).catalog.add(make_review("Quiet Film", 2022), actor_id=None)
+    await bot_of(run).catalog.curation.add(make_review("Quiet Film", 2022), actor_id=None)
     await settled(run)
 
     assert announcements(run) == []
@@ -162,9 +164,9 @@ async def test_a_lost_permission_pauses_announcements_and_moderators_hear_once(
     await forbid_posting(run)
     catalog = bot_of(run).catalog
 
-    await catalog.add(make_review("First Lost", 2020), actor_id=None)
+    await catalog.curation.add(make_review("First Lost", 2020), actor_id=None)
     await settled(run)
-    await catalog.add(make_review("Second Lost", 2021), actor_id=None)
+    await catalog.curation.add(make_review("Second Lost", 2021), actor_id=None)
     await settled(run)
 
     member = await run.discord.slash("review", {"title": "heat 1995"}, user=MEMBER_ID)
@@ -186,7 +188,7 @@ async def test_an_announcement_rate_limited_by_discord_is_retried_and_posted(
     await announce_in(run)
     run.discord.fail_next("POST", "/channels/{channel_id}/messages", 429, retry_after=0.05)
 
-    await bot_of(run).catalog.add(make_review("Patient Film", 2020), actor_id=None)
+    await bot_of(run).catalog.curation.add(make_review("Patient Film", 2020), actor_id=None)
     await settled(run)
 
     statuses = [r.status for r in run.discord.requests("POST", "/channels/{channel_id}/messages")]

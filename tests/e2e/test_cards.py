@@ -15,9 +15,9 @@ import pytest
 
 from bot.client import ReviewBot, create_bot, sync_now
 from bot.config import Settings
-from bot.loopback import LoopbackDiscord, SentMessage, default_stand_in
 from bot.views import CANNOT_POST, ENDED, REVIEW_REMOVED, OwnedView
 from cogs.finding import FIND_REVIEW, NOTHING_FOUND
+from standin import LoopbackDiscord, SentMessage, default_stand_in
 from tests.e2e.harness import (
     APPLICATION_ID,
     CHANNEL_ID,
@@ -75,7 +75,7 @@ async def test_read_full_review_works_after_the_bot_restarts(
 async def test_a_removed_review_says_so_instead_of_staying_silent(run: BotRun) -> None:
     old = await card(run, "heat 1986")
     review_id = int(old.button("Read full review")["custom_id"].rsplit(":", 1)[1])
-    await catalog_of(run).delete(review_id, actor_id=None, scope=None)
+    await catalog_of(run).curation.delete(review_id, actor_id=None, scope=None)
 
     pressed = await run.discord.click(old, label="Read full review")
 

@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from bot.client import ReviewBot
-from bot.loopback import InteractionResult
 from bot.store import CatalogBusy
+from standin import InteractionResult
 from tests.conftest import make_review
 from tests.e2e.harness import GUILD_ID, MEMBER_ID, MODERATOR_ID, BotRun
 from tests.e2e.test_reviews import reviews_cog
@@ -35,17 +35,19 @@ def bot_of(run: BotRun) -> ReviewBot:
 def slow_alias(run: BotRun, monkeypatch: pytest.MonkeyPatch, seconds: float) -> None:
     """/catalog alias's write takes ``seconds`` before it starts."""
     catalog = bot_of(run).catalog
-    add_alias = catalog.add_alias
+    add_alias = catalog.curation.add_alias
 
     async def slow(*args: Any, **kwargs: Any) -> Any:
         await asyncio.sleep(seconds)
         return await add_alias(*args, **kwargs)
 
-    monkeypatch.setattr(catalog, "add_alias", slow)
+    monkeypatch.setattr(catalog.curation, "add_alias", slow)
 
 
 async def alias(run: BotRun) -> InteractionResult:
-    await bot_of(run).catalog.add(make_review("Lantern", 2019, scope=GUILD_ID), actor_id=None)
+    await bot_of(run).catalog.curation.add(
+        make_review("Lantern", 2019, scope=GUILD_ID), actor_id=None
+    )
     pending = await run.discord.slash(
         "catalog alias", {"title": "lantern 2019", "alias": "LK"}, user=MODERATOR_ID, wait=False
     )
@@ -103,21 +105,21 @@ async def test_no_match_is_answered_privately_at_once_while_another_writer_holds
     run: BotRun,
 ) -> None:
     bot = bot_of(run)
-    async with write_lock_held(bot.catalog.store.path) as release:
+    async with write_lock_held(bot.catalog._store.path) as release:
         result = await run.discord.slash("review", {"title": "qwzx plorf"}, user=MEMBER_ID)
         assert result.callback_types == [4]  # answered, not deferred: it never waited
         assert result.ephemeral
         assert result.message.content.startswith("No review matches “qwzx plorf”.")
         release()
         await reviews_cog(run).misses_recorded()  # the miss is written once the lock is free
-    assert await bot.catalog.store.top_misses(GUILD_ID) == [("qwzx plorf", 1)]
+    assert await bot.catalog._store.guilds.top_misses(GUILD_ID) == [("qwzx plorf", 1)]
 
 
 async def test_another_while_the_lock_stays_taken_says_the_catalog_is_busy_privately(
     run: BotRun,
 ) -> None:
     card = await run.discord.slash("random", user=MEMBER_ID)
-    async with write_lock_held(bot_of(run).catalog.store.path):
+    async with write_lock_held(bot_of(run).catalog._store.path):
         pressed = await run.discord.click(card.message, label="Another", user=MEMBER_ID)
         busy = await pressed.wait_for_followup()
     assert pressed.callback_types == [6]  # acknowledged before waiting for the lock

@@ -12,7 +12,7 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
-from bot.loopback import LoopbackFile, LoopbackTimeout, LoopbackUsageError, default_stand_in
+from standin import LoopbackFile, LoopbackTimeout, LoopbackUsageError, default_stand_in
 from tests.e2e.harness import (
     BOT_USER_ID,
     CHANNEL_ID,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -16,11 +17,11 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.importers import export_json
-from bot.loopback import InteractionResult, LoopbackFile, SentMessage
+from bot.formats.export import export_json
 from bot.models import Review
 from bot.store import Store
 from cogs.moderation import MAX_IMPORT_BYTES
+from standin import InteractionResult, LoopbackFile, SentMessage
 from tests.conftest import make_review
 from tests.e2e.harness import (
     GUILD_ID,
@@ -48,12 +49,14 @@ LANTERN_CARD = "The Lantern Keeper (2019)"
 
 # ----- helpers ---------------------------------------------------------------------------
 def store_of(run: BotRun) -> Store:
-    return run.bot.catalog.store  # type: ignore[attr-defined,no-any-return]
+    return run.bot.catalog._store  # type: ignore[attr-defined,no-any-return]
 
 
 async def guild_copies(run: BotRun, title: str, year: int) -> list[Review]:
     """Every stored review (deleted too) of title+year in the moderator's guild."""
-    return await store_of(run).find_by_title(title, year, scope=GUILD_ID, include_deleted=True)
+    return await store_of(run).reviews.find_by_title(
+        title, year, scope=GUILD_ID, include_deleted=True
+    )
 
 
 async def open_preview(
@@ -90,7 +93,7 @@ async def seed_lantern(run: BotRun) -> Review:
         genres=("Drama",),
         scope=GUILD_ID,
     )
-    return await run.bot.catalog.add(review, actor_id=MODERATOR_ID)  # type: ignore[attr-defined,no-any-return]
+    return await run.bot.catalog.curation.add(review, actor_id=MODERATOR_ID)  # type: ignore[attr-defined,no-any-return]
 
 
 async def member_review(run: BotRun, title: str) -> InteractionResult:
@@ -263,7 +266,7 @@ async def test_submitting_the_edit_form_saves_the_new_value(run: BotRun) -> None
     assert saved.ephemeral
     assert saved.message.content == f"Updated directors of {LANTERN_CARD}."
     assert seeded.id is not None
-    stored = await store_of(run).get(seeded.id)
+    stored = await store_of(run).reviews.get(seeded.id)
     assert stored is not None and stored.directors == ("Wren Calloway", "Ida Nest")
 
 
@@ -292,7 +295,7 @@ async def test_invalid_edit_value_is_refused_privately_naming_the_field(
     assert result.ephemeral
     assert message in result.message.content
     assert seeded.id is not None
-    assert await store_of(run).get(seeded.id) == seeded
+    assert await store_of(run).reviews.get(seeded.id) == seeded
 
 
 async def test_invalid_value_in_the_edit_form_is_refused_privately_naming_the_field(
@@ -308,13 +311,13 @@ async def test_invalid_value_in_the_edit_form_is_refused_privately_naming_the_fi
     assert result.ephemeral
     assert "score must be between 0 and 10, got 11" in result.message.content
     assert seeded.id is not None
-    assert await store_of(run).get(seeded.id) == seeded
+    assert await store_of(run).reviews.get(seeded.id) == seeded
 
 
 async def test_guilds_own_copy_of_a_global_title_is_edited_by_typing_its_title(
     run: BotRun,
 ) -> None:
-    own = await run.bot.catalog.add(  # type: ignore[attr-defined]
+    own = await run.bot.catalog.curation.add(  # type: ignore[attr-defined]
         make_review("Heat", 1995, score=2.0, scope=GUILD_ID), actor_id=MODERATOR_ID
     )
 
@@ -323,7 +326,7 @@ async def test_guilds_own_copy_of_a_global_title_is_edited_by_typing_its_title(
     )
 
     assert result.message.content == "Updated score of Heat (1995)."
-    stored = await store_of(run).get(own.id)
+    stored = await store_of(run).reviews.get(own.id)
     assert stored is not None and stored.score == 3.0
 
 
@@ -371,7 +374,7 @@ async def test_delete_is_not_done_until_confirmed(run: BotRun) -> None:
 async def test_restore_brings_a_deleted_review_back_for_members(run: BotRun) -> None:
     seeded = await seed_lantern(run)
     assert seeded.id is not None
-    await run.bot.catalog.delete(seeded.id, actor_id=MODERATOR_ID, scope=GUILD_ID)  # type: ignore[attr-defined]
+    await run.bot.catalog.curation.delete(seeded.id, actor_id=MODERATOR_ID, scope=GUILD_ID)  # type: ignore[attr-defined]
 
     restored = await run.discord.slash(
         "catalog restore", {"title": "The Lantern Keeper 2019"}, user=MODERATOR_ID
@@ -383,9 +386,9 @@ async def test_restore_brings_a_deleted_review_back_for_members(run: BotRun) -> 
 
 
 async def test_restore_autocomplete_offers_global_deleted_reviews_to_owners(run: BotRun) -> None:
-    [heat] = await store_of(run).find_by_title("Heat", 1995, scope=None)
+    [heat] = await store_of(run).reviews.find_by_title("Heat", 1995, scope=None)
     assert heat.id is not None
-    await run.bot.catalog.delete(heat.id, actor_id=OWNER_ID, scope=None)  # type: ignore[attr-defined]
+    await run.bot.catalog.curation.delete(heat.id, actor_id=OWNER_ID, scope=None)  # type: ignore[attr-defined]
 
     choices = await run.discord.autocomplete(
         "catalog restore", {"title": "he", "scope": "global"}, focused="title", user=OWNER_ID
@@ -394,7 +397,7 @@ async def test_restore_autocomplete_offers_global_deleted_reviews_to_owners(run:
     assert choices == [{"name": "Heat (1995)", "value": f"id:{heat.id}"}]
 
 
-async def test_history_lists_add_edit_delete_and_restore_in_order(run: BotRun) -> None:
+async def test_history_lists_add_edit_delete_and_restore_newest_first(run: BotRun) -> None:
     await publish(run)
     await run.discord.slash(
         "catalog edit",
@@ -412,13 +415,14 @@ async def test_history_lists_add_edit_delete_and_restore_in_order(run: BotRun) -
     )
 
     assert history.ephemeral
-    lines = history.message.embed()["description"].splitlines()
-    assert [line.split("`", 2)[2].strip() for line in lines] == [
-        f"**add** by <@{MODERATOR_ID}>",
-        f"**edit** by <@{MODERATOR_ID}> (score)",
-        f"**delete** by <@{MODERATOR_ID}>",
-        f"**restore** by <@{MODERATOR_ID}>",
+    entries = [block.splitlines() for block in history.message.embed()["description"].split("\n\n")]
+    assert [re.sub(r"^<t:\d+:f> · ", "", lines[0]) for lines in entries] == [
+        f"**restored** by <@{MODERATOR_ID}>",
+        f"**deleted** by <@{MODERATOR_ID}>",
+        f"**edited** by <@{MODERATOR_ID}>",
+        f"**added** by <@{MODERATOR_ID}>",
     ]
+    assert [lines[1:] for lines in entries] == [[], [], ["• score: 8.0 → 7.0"], []]
 
 
 # ----- import ------------------------------------------------------------------------------
@@ -507,7 +511,7 @@ async def test_attachment_within_the_size_limit_is_downloaded(
 # ----- export ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("fmt", ["json", "csv"])
 async def test_export_returns_a_file_that_reimports_unchanged(run: BotRun, fmt: str) -> None:
-    everything = await store_of(run).scope_reviews(None)
+    everything = await store_of(run).reviews.scope_reviews(None)
 
     exported = await run.discord.slash(
         "catalog export", {"format": fmt, "scope": "global"}, user=OWNER_ID
@@ -545,9 +549,9 @@ async def test_export_of_an_empty_server_catalog_is_a_valid_empty_file(run: BotR
 async def test_export_past_the_attachment_limit_says_so_and_names_the_cli_command(
     run: BotRun, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    everything = await store_of(run).scope_reviews(None)
+    everything = await store_of(run).reviews.scope_reviews(None)
     whole = len(export_json(everything).encode("utf-8"))
-    monkeypatch.setattr("bot.loopback.interactions.ATTACHMENT_SIZE_LIMIT", whole // 2)
+    monkeypatch.setattr("standin.interactions.ATTACHMENT_SIZE_LIMIT", whole // 2)
 
     exported = await run.discord.slash(
         "catalog export", {"format": "json", "scope": "global"}, user=OWNER_ID
@@ -650,7 +654,7 @@ async def test_owner_adding_an_existing_global_film_is_pointed_to_a_global_edit(
 
 
 async def test_the_restore_hint_after_a_global_delete_works_as_written(run: BotRun) -> None:
-    [heat] = await store_of(run).find_by_title("Heat", 1995, scope=None)
+    [heat] = await store_of(run).reviews.find_by_title("Heat", 1995, scope=None)
     asked = await run.discord.slash(
         "catalog delete", {"title": "Heat (1995)", "scope": "global"}, user=OWNER_ID
     )
@@ -663,4 +667,4 @@ async def test_the_restore_hint_after_a_global_delete_works_as_written(run: BotR
     )
 
     assert restored.message.content == "Restored Heat (1995)."
-    assert await store_of(run).get(heat.id or 0) is not None
+    assert await store_of(run).reviews.get(heat.id or 0) is not None

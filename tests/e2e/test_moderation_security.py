@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from bot.errors import NotModerator, NotOwner
-from bot.loopback import InteractionResult, LoopbackFile, SentMessage
-from bot.loopback.commands import build_options, resolve_path
-from bot.loopback.interactions import Resolver, Where, interaction_payload, new_token
 from bot.models import Review
+from bot.permissions import NotModerator, NotOwner
 from bot.store import Store
+from standin import InteractionResult, LoopbackFile, SentMessage
+from standin.commands import build_options, resolve_path
+from standin.interactions import Resolver, Where, interaction_payload, new_token
 from tests.conftest import make_review
 from tests.e2e.harness import (
     CHANNEL_ID,
@@ -58,7 +58,7 @@ Patient and luminous.
 
 # ----- helpers: the world and the catalog ---------------------------------------------------
 def store_of(run: BotRun) -> Store:
-    return run.bot.catalog.store  # type: ignore[attr-defined,no-any-return]
+    return run.bot.catalog._store  # type: ignore[attr-defined,no-any-return]
 
 
 async def everything(run: BotRun) -> list[Review]:
@@ -67,15 +67,17 @@ async def everything(run: BotRun) -> list[Review]:
     return [
         review
         for scope in (None, GUILD_ID, OTHER_GUILD_ID)
-        for review in await store.scope_reviews(scope, include_deleted=True)
+        for review in await store.reviews.scope_reviews(scope, include_deleted=True)
     ]
 
 
 async def seed(run: BotRun, title: str, *, scope: int | None, deleted: bool = False) -> Review:
     catalog = run.bot.catalog  # type: ignore[attr-defined]
-    review = await catalog.add(make_review(title, 2019, scope=scope), actor_id=MODERATOR_ID)
+    review = await catalog.curation.add(
+        make_review(title, 2019, scope=scope), actor_id=MODERATOR_ID
+    )
     if deleted:
-        review = await catalog.delete(review.id, actor_id=MODERATOR_ID, scope=scope)
+        review = await catalog.curation.delete(review.id, actor_id=MODERATOR_ID, scope=scope)
     return review  # type: ignore[no-any-return]
 
 
@@ -345,7 +347,9 @@ async def other_guild_film(run: BotRun) -> Review:
         run, user=OTHER_MODERATOR_ID, channel=OTHER_CHANNEL_ID, title="Other Club Film"
     )
     await run.discord.click(preview, label="Publish")
-    [review] = await store_of(run).find_by_title("Other Club Film", 2019, scope=OTHER_GUILD_ID)
+    [review] = await store_of(run).reviews.find_by_title(
+        "Other Club Film", 2019, scope=OTHER_GUILD_ID
+    )
     return review
 
 
@@ -477,7 +481,9 @@ async def test_owner_publishes_to_the_global_catalog_seen_in_every_guild(run: Bo
     )
 
     assert found.message.embed()["title"] == "The Lantern Keeper (2019)"
-    assert len(await store_of(run).find_by_title("The Lantern Keeper", 2019, scope=None)) == 1
+    assert (
+        len(await store_of(run).reviews.find_by_title("The Lantern Keeper", 2019, scope=None)) == 1
+    )
 
 
 async def test_owner_edits_a_global_review_with_the_global_scope(run: BotRun) -> None:
@@ -488,7 +494,7 @@ async def test_owner_edits_a_global_review_with_the_global_scope(run: BotRun) ->
     )
 
     assert result.message.content == "Updated score of Heat (1995)."
-    [heat] = await store_of(run).find_by_title("Heat", 1995, scope=None)
+    [heat] = await store_of(run).reviews.find_by_title("Heat", 1995, scope=None)
     assert heat.score == 9.9
 
 
@@ -514,7 +520,7 @@ async def test_modrole_confirms_privately_without_pinging_the_role(
     assert result.ephemeral
     assert result.message.content.startswith(f"Members with <@&{CRITIC_ROLE_ID}> can now use")
     assert not result.message.pings().anyone
-    assert await store_of(run).mod_role(GUILD_ID) == CRITIC_ROLE_ID
+    assert await store_of(run).guilds.mod_role(GUILD_ID) == CRITIC_ROLE_ID
 
 
 async def test_role_member_can_publish_after_modrole(run: BotRun, critic: int) -> None:
@@ -524,7 +530,7 @@ async def test_role_member_can_publish_after_modrole(run: BotRun, critic: int) -
     published = await run.discord.click(preview, label="Publish")
 
     assert published.message.content.startswith("Published The Lantern Keeper (2019)")
-    [stored] = await store_of(run).find_by_title("The Lantern Keeper", 2019, scope=GUILD_ID)
+    [stored] = await store_of(run).reviews.find_by_title("The Lantern Keeper", 2019, scope=GUILD_ID)
     assert stored.created_by == critic
 
 
@@ -533,7 +539,7 @@ async def test_clearing_modrole_refuses_role_members_again(run: BotRun, critic: 
 
     asked = await set_modrole(run, None)
     assert asked.ephemeral and "Clear the moderator role" in asked.message.content
-    assert await store_of(run).mod_role(GUILD_ID) == CRITIC_ROLE_ID  # not before the press
+    assert await store_of(run).guilds.mod_role(GUILD_ID) == CRITIC_ROLE_ID  # not before the press
     cleared = await run.discord.click(asked.message, label="Clear", user=MODERATOR_ID)
     result = await run.discord.slash("catalog add", FILM, user=critic)
 
@@ -550,7 +556,7 @@ async def test_modrole_without_a_role_clears_nothing_until_confirmed(
     kept = await run.discord.click(asked.message, label="Cancel", user=MODERATOR_ID)
 
     assert kept.message.content == "Kept: the moderator role is unchanged."
-    assert await store_of(run).mod_role(GUILD_ID) == CRITIC_ROLE_ID
+    assert await store_of(run).guilds.mod_role(GUILD_ID) == CRITIC_ROLE_ID
     assert asked.message.allowed_mentions == {"parse": []}
 
 
@@ -559,7 +565,7 @@ async def test_modrole_without_a_role_when_none_is_set_says_how_to_set_one(run: 
 
     assert answer.ephemeral and answer.message.components == []
     assert "`/config modrole role: @Moderators`" in answer.message.content
-    assert await store_of(run).mod_role(GUILD_ID) is None
+    assert await store_of(run).guilds.mod_role(GUILD_ID) is None
 
 
 async def test_modrole_does_not_reach_another_guild(run: BotRun, critic: int) -> None:
@@ -581,7 +587,7 @@ async def test_modrole_is_refused_without_manage_server(
     result = await forge_slash(run, "config modrole", {"role": GUILD_ID}, user=asker)
 
     assert refused(result, "You are missing Manage Server permission(s) to run this command.")
-    assert await store_of(run).mod_role(GUILD_ID) == CRITIC_ROLE_ID
+    assert await store_of(run).guilds.mod_role(GUILD_ID) == CRITIC_ROLE_ID
 
 
 def test_default_permissions_hide_config_from_members_without_manage_server(
@@ -596,4 +602,4 @@ async def test_modrole_refuses_the_everyone_role(run: BotRun) -> None:
 
     assert result.ephemeral
     assert "@everyone" in result.message.content
-    assert await store_of(run).mod_role(GUILD_ID) is None
+    assert await store_of(run).guilds.mod_role(GUILD_ID) is None

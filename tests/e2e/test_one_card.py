@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.loopback import SentMessage
-from bot.models import Review
+from bot.models import Review, ReviewDraft
 from bot.ratelimit import MemberBudget
 from bot.store import Store
+from standin import SentMessage
 from tests.conftest import make_review
 from tests.e2e.harness import GUILD_ID, MODERATOR_ID, OTHER_CHANNEL_ID, BotRun
 
@@ -20,21 +20,21 @@ OUR_HEAT = make_review(
 
 
 def store_of(run: BotRun) -> Store:
-    return run.bot.catalog.store  # type: ignore[attr-defined,no-any-return]
+    return run.bot.catalog._store  # type: ignore[attr-defined,no-any-return]
 
 
 @pytest.fixture
 async def ours(run: BotRun) -> Review:
     """This server's own review of Heat (1995), which the global catalog also has."""
-    review: Review = await run.bot.catalog.add(  # type: ignore[attr-defined]
-        Review(**{**OUR_HEAT.content(), "directors": ("Michael Mann",)}, scope=GUILD_ID),
+    review: Review = await run.bot.catalog.curation.add(  # type: ignore[attr-defined]
+        ReviewDraft(**{**OUR_HEAT.content(), "directors": ("Michael Mann",)}, scope=GUILD_ID),
         actor_id=MODERATOR_ID,
     )
     return review
 
 
 async def global_heat(run: BotRun) -> Review:
-    [heat] = await store_of(run).find_by_title("Heat", 1995, scope=None)
+    [heat] = await store_of(run).reviews.find_by_title("Heat", 1995, scope=None)
     return heat
 
 
@@ -96,7 +96,7 @@ async def test_random_never_picks_the_shadowed_global_copy(run: BotRun, ours: Re
 
 
 async def test_similar_lists_the_servers_copy_once(run: BotRun, ours: Review) -> None:
-    await run.bot.catalog.add(make_review("Collateral", 2004), actor_id=MODERATOR_ID)  # type: ignore[attr-defined]
+    await run.bot.catalog.curation.add(make_review("Collateral", 2004), actor_id=MODERATOR_ID)  # type: ignore[attr-defined]
 
     result = await run.discord.slash("similar", {"title": "Collateral"})
 

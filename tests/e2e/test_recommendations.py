@@ -21,12 +21,12 @@ import pytest
 
 from bot.client import create_bot
 from bot.config import Settings
-from bot.loopback import SentMessage
 from bot.models import Review
 from bot.ratelimit import MemberBudget
 from bot.store import Store
 from bot.views import NOT_YOURS
 from cogs.recommendations import REROLL_RATE
+from standin import SentMessage
 from tests.conftest import make_review
 from tests.e2e.conftest import EXTRA_FILMS, with_starter
 from tests.e2e.harness import (
@@ -89,7 +89,9 @@ FILTERS: dict[str, tuple[dict[str, Any], Callable[[Review], bool]]] = {
 @pytest.fixture
 async def catalog_store(settings: Settings) -> AsyncIterator[Store]:
     store = await Store.open(settings.database_path)
-    await store.import_reviews([*with_starter(*EXTRA_FILMS, COLLATERAL), *GIALLI], actor_id=None)
+    await store.writes.import_reviews(
+        [*with_starter(*EXTRA_FILMS, COLLATERAL), *GIALLI], actor_id=None
+    )
     yield store
     await store.close()
 

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 
 from bot.client import ReviewBot
-from bot.ratelimit import AUTOCOMPLETE_RATE
+from bot.ratelimit import AUTOCOMPLETE_RATE, LOOKUP_RATE, MemberBudget
 from bot.store import Store
 from bot.views import OwnedView
+from cogs.finding import FIND_REVIEW
 from tests.conftest import make_review
 from tests.e2e.harness import MEMBER_ID, MODERATOR_ID, BotRun
 
@@ -163,7 +164,9 @@ async def test_no_match_is_ephemeral_and_counted(run: BotRun, catalog_store: Sto
     assert result.message.embeds == []
     assert result.message.select_menus() == []
     await reviews_cog(run).misses_recorded()  # written after the answer
-    assert await catalog_store.top_misses(run.discord.default_guild_id) == [("qwzx plorf", 1)]
+    assert await catalog_store.guilds.top_misses(run.discord.default_guild_id) == [
+        ("qwzx plorf", 1)
+    ]
 
 
 async def test_a_weak_match_gets_no_card_but_a_did_you_mean_menu(
@@ -179,7 +182,7 @@ async def test_a_weak_match_gets_no_card_but_a_did_you_mean_menu(
     assert labels[0] == "Moonlight (2016)"
     assert not any(option.get("default") for option in menu["options"])
     await reviews_cog(run).misses_recorded()  # written after the answer
-    assert await catalog_store.top_misses(run.discord.default_guild_id) == [("moonlit", 1)]
+    assert await catalog_store.guilds.top_misses(run.discord.default_guild_id) == [("moonlit", 1)]
 
 
 async def test_picking_from_the_did_you_mean_menu_shows_that_card(run: BotRun) -> None:
@@ -271,7 +274,7 @@ async def test_read_full_review_answers_privately_with_the_body(run: BotRun) -> 
 
 async def test_long_body_is_paginated(run: BotRun, catalog_store: Store) -> None:
     body = "\n\n".join(f"Paragraph {n} " + "word " * 150 for n in range(20))
-    await run.bot.catalog.add(make_review("Long Film", 2010, body=body), actor_id=None)  # type: ignore[attr-defined]
+    await run.bot.catalog.curation.add(make_review("Long Film", 2010, body=body), actor_id=None)  # type: ignore[attr-defined]
     result = await review(run, "long film")
     full = await run.discord.click(result.message, label="Read full review")
     first = full.message.embed(0)
@@ -288,7 +291,7 @@ async def test_huge_tagline_and_cast_still_make_a_valid_embed(run: BotRun) -> No
     bot = run.bot
     assert isinstance(bot, ReviewBot)
     cast = tuple(f"Actor Number {n}" for n in range(200))
-    await bot.catalog.add(
+    await bot.catalog.curation.add(
         make_review("Crowded Picture", 2001, tagline="t" * 2999 + " x", cast=cast), actor_id=None
     )
     embed = (await review(run, "crowded picture")).message.embed(0)
@@ -300,7 +303,7 @@ async def test_huge_tagline_and_cast_still_make_a_valid_embed(run: BotRun) -> No
 async def test_everyone_in_review_text_pings_nobody(run: BotRun) -> None:
     bot = run.bot
     assert isinstance(bot, ReviewBot)
-    await bot.catalog.add(
+    await bot.catalog.curation.add(
         make_review("Ping Film", 2002, tagline="@everyone <@&4001> <@3001>"), actor_id=None
     )
     result = await review(run, "ping film")
@@ -320,7 +323,7 @@ async def test_unexpected_error_gives_an_apology_with_an_error_id(
 
     bot = run.bot
     assert isinstance(bot, ReviewBot)
-    monkeypatch.setattr(bot.catalog, "resolve", broken)
+    monkeypatch.setattr(bot.catalog.finder, "resolve", broken)
     result = await review(run, "heat")
     assert result.ephemeral
     assert "something went wrong on my side (error id `" in result.message.content
@@ -333,6 +336,44 @@ async def test_lookups_beyond_the_cooldown_get_a_friendly_message(run: BotRun) -
     refused = results[-1]
     assert refused.ephemeral
     assert refused.message.content.startswith("Slow down a little")
+
+
+async def test_review_prefix_mention_and_find_review_spend_one_lookup_budget(
+    run: BotRun,
+) -> None:
+    allowed, _ = LOOKUP_RATE
+    # The same number of lookups, refilled only after an hour: however slow the run,
+    # none comes back before the test ends.
+    run.bot.lookup_budget = MemberBudget((allowed, 3600.0))  # type: ignore[attr-defined]
+
+    async def slash() -> str:
+        answer = await review(run, "heat 1995")
+        return answer.message.content or title_of(answer.message)
+
+    async def prefix() -> str:
+        [answer] = await run.discord.send_message("!review heat 1995")
+        return answer.content or title_of(answer)
+
+    async def mention() -> str:
+        [answer] = await run.discord.send_message("heat 1995", mentions_bot=True)
+        return answer.content or title_of(answer)
+
+    async def find() -> str:
+        said = await run.discord.send_message(
+            "has anyone seen Heat?", expect_reply=False, quiet_period=0.05
+        )
+        answer = await run.discord.message_command(FIND_REVIEW, said.prompt)
+        return answer.message.content or title_of(answer.message)
+
+    kinds = [slash, prefix, mention, find]
+    spent = [await kinds[n % len(kinds)]() for n in range(allowed)]
+    after = [await ask() for ask in kinds]
+
+    assert spent == ["Heat (1995)"] * allowed
+    assert all(answer.startswith("Slow down a little") for answer in after), after
+    # Another member's budget is their own.
+    other = await review(run, "heat 1995", user=MODERATOR_ID)
+    assert title_of(other.message) == "Heat (1995)"
 
 
 async def test_out_of_range_text_flag_names_the_option_and_its_range(run: BotRun) -> None:
@@ -386,7 +427,7 @@ async def test_a_year_the_film_does_not_have_gets_the_closest_match_label(
 
 
 async def test_a_sequel_the_catalog_lacks_is_never_shown_as_the_original(run: BotRun) -> None:
-    await run.bot.catalog.add(make_review("Blade Runner", 1982), actor_id=None)  # type: ignore[attr-defined]
+    await run.bot.catalog.curation.add(make_review("Blade Runner", 1982), actor_id=None)  # type: ignore[attr-defined]
     result = await review(run, "blade runner 2049")
     shown_as_answer = (
         not result.ephemeral

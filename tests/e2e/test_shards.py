@@ -10,24 +10,25 @@ not shown again when another process serves that channel.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
-from bot.loopback import LoopbackDiscord
-from bot.loopback.defaults import (
+from bot.store import Store
+from standin import LoopbackDiscord
+from standin.defaults import (
     APPLICATION_ID,
     MODERATOR_PERMISSIONS,
     OWNER_ID,
 )
-from bot.loopback.gateway import shard_of
-from bot.store import Store
+from standin.gateway import shard_of
 from tests.conftest import make_review, new_postgres_database
 from tests.pgserver import PostgresServer
 
@@ -38,7 +39,7 @@ CHANNELS = [guild + 1 for guild in GUILDS]
 MEMBER = 5001
 REPO = Path(__file__).resolve().parents[2]
 START_WITHIN = 60.0  # two cold Python processes on a busy 2-core machine
-SETTLE_SECONDS = 10.0  # a bound on waiting, not a speed claim (see bench/bench_changes.py)
+SETTLE_SECONDS = 10.0  # a bound on waiting, not a speed claim (bench/bench_backends.py has those)
 NOIR = [make_review(f"Noir Number {n}", 1940 + n, genres=("Noir",)) for n in range(6)]
 
 pytestmark = pytest.mark.usefixtures("postgres_server")
@@ -60,9 +61,21 @@ def sharded_world() -> LoopbackDiscord:
 
 @asynccontextmanager
 async def bot_process(
-    stand_in: LoopbackDiscord, database: str, shard_ids: str
+    stand_in: LoopbackDiscord, database: str, shard_ids: str, *, log: Path | None = None
 ) -> AsyncIterator[None]:
-    """The real bot in its own process, serving ``shard_ids``; stopped with SIGTERM."""
+    """The real bot in its own process, serving ``shard_ids``; stopped with SIGTERM.
+
+    Its log (stderr) goes to the file ``log``, or to this process's stderr.
+    """
+    with log.open("wb") if log else contextlib.nullcontext() as log_file:
+        async with _bot_process(stand_in, database, shard_ids, log_file):
+            yield
+
+
+@asynccontextmanager
+async def _bot_process(
+    stand_in: LoopbackDiscord, database: str, shard_ids: str, log: IO[bytes] | None
+) -> AsyncIterator[None]:
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -74,6 +87,7 @@ async def bot_process(
         shard_ids,
         cwd=REPO,
         stdout=asyncio.subprocess.PIPE,
+        stderr=log,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
     try:
@@ -92,7 +106,7 @@ async def bot_process(
 async def catalog_url(postgres_server: PostgresServer) -> str:
     url = new_postgres_database(postgres_server)
     async with await Store.open(url) as store:
-        await store.import_reviews(NOIR, actor_id=None)
+        await store.writes.import_reviews(NOIR, actor_id=None)
     return url
 
 

@@ -18,8 +18,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from bot.loopback import SentMessage
 from bot.ratelimit import MemberBudget
+from standin import SentMessage
 from tests.e2e.harness import BotRun
 from tests.embed_checks import assert_embed_payload_within_limits
 
@@ -168,9 +168,10 @@ def lift_cooldowns(run: BotRun) -> None:
 
     Hybrid commands keep theirs in ``_buckets``; /random and "Another" share the
     Recommendations cog's budget, /catalog's changes the Moderation cog's, and
-    every autocomplete the bot's own.
+    every autocomplete and every lookup the bot's own.
     """
     run.bot.autocomplete_budget = MemberBudget((10**9, 1.0))  # type: ignore[attr-defined]
+    run.bot.lookup_budget = MemberBudget((10**9, 1.0))  # type: ignore[attr-defined]
     for command in run.bot.walk_commands():
         command._buckets._cooldown = None
     recommendations = run.bot.get_cog("Recommendations")

@@ -12,11 +12,11 @@ import asyncio
 import re
 from collections.abc import Awaitable
 
-from bot.loopback import InteractionResult, LoopbackFile
 from bot.models import Review
 from bot.ratelimit import LOOKUP_RATE
 from cogs.moderation import MAX_IMPORT_BYTES, MODERATION_RATE
 from cogs.recommendations import REROLL_RATE
+from standin import InteractionResult, LoopbackFile
 from tests.conftest import make_review
 from tests.e2e.harness import GUILD_ID, MODERATOR_ID, MODERATOR_ROLE_ID, BotRun
 from tests.reliability.checks import fingerprint, message_problems
@@ -76,7 +76,9 @@ async def test_a_flood_of_another_presses_rerolls_only_within_the_budget(run: Bo
 async def guild_film(run: BotRun, title: str) -> Review:
     """A review of this guild's own, which its moderators may change."""
     catalog = run.bot.catalog  # type: ignore[attr-defined]
-    return await catalog.add(make_review(title, 2012, scope=GUILD_ID), actor_id=MODERATOR_ID)  # type: ignore[no-any-return]
+    return await catalog.curation.add(
+        make_review(title, 2012, scope=GUILD_ID), actor_id=MODERATOR_ID
+    )  # type: ignore[no-any-return]
 
 
 def edit_tagline(run: BotRun, film: Review, value: str) -> Awaitable[InteractionResult]:
@@ -89,7 +91,7 @@ async def test_a_moderator_flooding_edits_is_stopped_at_the_moderation_rate(
 ) -> None:
     allowed, _ = MODERATION_RATE
     film = await guild_film(run, "Flooded Film")
-    path = run.bot.catalog.store.path  # type: ignore[attr-defined]
+    path = run.bot.catalog._store.path  # type: ignore[attr-defined]
     before = fingerprint(path)
 
     edits = await asyncio.gather(*(edit_tagline(run, film, f"flood {n}") for n in range(FLOOD)))

@@ -8,19 +8,17 @@ so a hang fails the test instead of stalling the suite.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from bot.cli import MAX_ERROR_LINE, main
+from tests.conftest import make_read_only
 from tests.reliability.processes import REPO, child_environment
 
 FIXTURES = REPO / "tests" / "fixtures"
@@ -102,20 +100,9 @@ def test_a_path_under_proc(tmp_path: Path, command: list[str]) -> None:
     assert_one_line(result, "/proc/x.db")
 
 
-def _make_read_only(path: Path) -> Callable[[], None]:
-    """Read-only even for root (the immutable flag) when possible, else by mode."""
-    if os.geteuid() != 0:
-        path.chmod(0o444)
-        return lambda: path.chmod(0o644)
-    chattr = shutil.which("chattr")
-    if chattr and subprocess.run([chattr, "+i", str(path)], check=False).returncode == 0:
-        return lambda: subprocess.run([chattr, "-i", str(path)], check=True) and None
-    pytest.skip("running as root where the immutable flag is unavailable: nothing is read-only")
-
-
 def test_a_read_only_file(database: Path, tmp_path: Path) -> None:
     before = snapshot(database)
-    undo = _make_read_only(database)
+    undo = make_read_only(database)
     try:
         result = run_cli("--database", str(database), "import", str(FIXTURES / "reviews.csv"))
         assert_one_line(result, str(database), "read-only")

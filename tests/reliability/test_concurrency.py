@@ -44,9 +44,9 @@ async def test_a_thousand_lookups_racing_writes_from_two_stores_lose_nothing(
     await catalog.load_starter_if_empty()
     second = await Store.open(path)
     try:
-        seed = await catalog.store.scope_reviews(None)
+        seed = await catalog._store.reviews.scope_reviews(None)
         to_edit = [
-            await catalog.add(make_review(f"Edit Me {n}", 1999, scope=GUILD), actor_id=1)
+            await catalog.curation.add(make_review(f"Edit Me {n}", 1999, scope=GUILD), actor_id=1)
             for n in range(WRITES // 2)
         ]
         rng = random.Random(20261125)
@@ -55,29 +55,31 @@ async def test_a_thousand_lookups_racing_writes_from_two_stores_lose_nothing(
             wanted = rng.choice(seed)
             kind = n % 4
             if kind == 0:
-                return wanted.title, (await catalog.lookup(wanted.title.lower(), GUILD)).best
+                return wanted.title, (await catalog.finder.lookup(wanted.title.lower(), GUILD)).best
             if kind == 1:
-                return wanted.title, await catalog.get(wanted.id or 0, GUILD)
+                return wanted.title, await catalog.finder.get(wanted.id or 0, GUILD)
             if kind == 2:
-                listed = await catalog.store.list_reviews(
+                listed = await catalog._store.reviews.list_reviews(
                     ReviewFilters(), guild_id=GUILD, limit=200, order="id"
                 )
                 return wanted.title, next((r for r in listed if r.id == wanted.id), None)
-            return wanted.title, (await catalog.lookup(f"{wanted.title} {wanted.year}", None)).best
+            return wanted.title, (
+                await catalog.finder.lookup(f"{wanted.title} {wanted.year}", None)
+            ).best
 
         async def write(n: int) -> Review:
             if n % 2:
-                return await catalog.add(
+                return await catalog.curation.add(
                     make_review(f"Load Film {n}", 2000, scope=GUILD), actor_id=n
                 )
             film = to_edit[n // 2]
             assert film.id is not None
-            return await catalog.update(
+            return await catalog.curation.update(
                 film.id, {"tagline": f"edited {n}"}, actor_id=n, scope=GUILD
             )
 
         async def write_elsewhere(n: int) -> Review:
-            return await second.add(make_review(f"Second Store Film {n}", 2001), actor_id=n)
+            return await second.writes.add(make_review(f"Second Store Film {n}", 2001), actor_id=n)
 
         work = [
             *(lookup(n) for n in range(LOOKUPS)),
@@ -91,14 +93,14 @@ async def test_a_thousand_lookups_racing_writes_from_two_stores_lose_nothing(
         assert len(found) == LOOKUPS
         assert all(best is not None and best.title == title for title, best in found)
         global_reviews = len(seed) + SECOND_STORE_WRITES
-        assert await second.count(guild_id=None) == global_reviews
+        assert await second.reviews.count(guild_id=None) == global_reviews
         # The guild sees the global catalog and its own reviews.
         own = len(to_edit) + WRITES // 2
-        assert await catalog.store.count(guild_id=GUILD) == global_reviews + own
+        assert await catalog._store.reviews.count(guild_id=GUILD) == global_reviews + own
         for n, film in enumerate(to_edit):
-            stored = await catalog.get(film.id or 0, GUILD)
+            stored = await catalog.finder.get(film.id or 0, GUILD)
             assert stored is not None and stored.tagline == f"edited {2 * n}"
-        assert await catalog.store.integrity_check() == "ok"
+        assert await catalog._store.integrity_check() == "ok"
     finally:
         await second.close()
         await catalog.close()
@@ -108,15 +110,18 @@ async def test_aliases_added_at_once_to_one_film_are_all_kept(tmp_path: Path) ->
     catalog = await Catalog.open(tmp_path / "reviews.db")
     await catalog.load_starter_if_empty()
     try:
-        [film, *_] = await catalog.store.scope_reviews(None)
+        [film, *_] = await catalog._store.reviews.scope_reviews(None)
         assert film.id is not None
         aliases = [f"alias {n}" for n in range(20)]
 
         await asyncio.gather(
-            *(catalog.add_alias(film.id, alias, actor_id=1, scope=None) for alias in aliases)
+            *(
+                catalog.curation.add_alias(film.id, alias, actor_id=1, scope=None)
+                for alias in aliases
+            )
         )
 
-        stored = await catalog.get(film.id, None)
+        stored = await catalog.finder.get(film.id, None)
         assert stored is not None
         assert set(aliases) <= set(stored.aliases)
     finally:
@@ -127,18 +132,20 @@ async def test_lookups_during_edits_never_see_half_an_edit(tmp_path: Path) -> No
     catalog = await Catalog.open(tmp_path / "reviews.db")
     await catalog.load_starter_if_empty()
     try:
-        [target, *_] = await catalog.store.scope_reviews(None)
+        [target, *_] = await catalog._store.reviews.scope_reviews(None)
         assert target.id is not None
         review_id = target.id
-        await catalog.update(review_id, {"tagline": "v0", "verdict": "v0"}, actor_id=1, scope=None)
+        await catalog.curation.update(
+            review_id, {"tagline": "v0", "verdict": "v0"}, actor_id=1, scope=None
+        )
 
         async def edit(n: int) -> None:
-            await catalog.update(
+            await catalog.curation.update(
                 review_id, {"tagline": f"v{n}", "verdict": f"v{n}"}, actor_id=1, scope=None
             )
 
         async def read() -> tuple[str, str]:
-            seen = await catalog.get(review_id, None)
+            seen = await catalog.finder.get(review_id, None)
             assert seen is not None
             return seen.tagline, seen.verdict
 
@@ -162,7 +169,9 @@ async def test_a_busy_guild_gets_every_lookup_and_edit_answered(run: BotRun) -> 
     await run.discord.sync_guild(GUILD_ID)
     catalog = run.bot.catalog  # type: ignore[attr-defined]
     films = [
-        await catalog.add(make_review(f"Busy Film {n}", 2010, scope=GUILD_ID), actor_id=None)
+        await catalog.curation.add(
+            make_review(f"Busy Film {n}", 2010, scope=GUILD_ID), actor_id=None
+        )
         for n in range(MODERATORS)
     ]
 
@@ -187,7 +196,7 @@ async def test_a_busy_guild_gets_every_lookup_and_edit_answered(run: BotRun) -> 
     assert all(c.message.content.startswith("Updated tagline of") for c in confirmations)
     assert all(not message_problems(result.message) for result in answered)
     for film, user in zip(films, moderators, strict=True):
-        stored = await catalog.get(film.id, GUILD_ID)
+        stored = await catalog.finder.get(film.id, GUILD_ID)
         assert stored.tagline == f"busy {user}"
 
 

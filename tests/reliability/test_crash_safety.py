@@ -132,9 +132,9 @@ async def test_a_killed_import_leaves_a_database_the_next_process_can_write(
         await kill(process)
 
     async with await Store.open(seeded) as store:
-        first = (await store.scope_reviews(None))[0]
+        first = (await store.reviews.scope_reviews(None))[0]
         assert first.id is not None
-        edited = await store.update(
+        edited = await store.writes.update(
             first.id, {"tagline": "after the crash"}, actor_id=1, scope=None
         )
         assert edited.tagline == "after the crash"
@@ -150,7 +150,7 @@ async def main(path, ids):
     n = 0
     while True:
         review_id = ids[n % len(ids)]
-        await store.update(review_id, {"tagline": f"edit {n}"}, actor_id=7, scope=None)
+        await store.writes.update(review_id, {"tagline": f"edit {n}"}, actor_id=7, scope=None)
         print(review_id, n, flush=True)  # only after update() returned: committed
         n += 1
 

@@ -1,7 +1,7 @@
 """Backups taken while another process writes, and migrations run by the real CLI.
 
 Every earlier schema is migrated in-process by
-tests/bot/test_store.py::test_every_earlier_schema_migrates_keeping_its_reviews_and_a_backup;
+tests/bot/test_store.py::test_every_earlier_sqlite_schema_migrates_keeping_its_reviews_and_a_backup;
 here the same happens through ``python -m bot`` on a file, as an operator would run it.
 """
 
@@ -29,15 +29,15 @@ WRITES_DURING_BACKUP = 200
 
 ADD_BURST = """
 import asyncio, sys
-from bot.models import Review
+from bot.models import ReviewDraft
 from bot.store import Store
 
 async def main(path):
     store = await Store.open(path)
     n = 0
     while True:
-        added = await store.add(Review(title=f"Backup Film {n}", year=2000, body="x" * 2000),
-                                actor_id=7)
+        draft = ReviewDraft(title=f"Backup Film {n}", year=2000, body="x" * 2000)
+        added = await store.writes.add(draft, actor_id=7)
         print(added.id, flush=True)  # only after add() returned: committed
         n += 1
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from bot.client import ReviewBot
-from bot.loopback import InteractionResult, LoopbackFile
+from standin import InteractionResult, LoopbackFile
 from tests.e2e.harness import MODERATOR_ID, OWNER_ID, BotRun
 from tests.reliability.checks import message_problems
 
@@ -129,14 +129,14 @@ def held_alias(run: BotRun, monkeypatch: pytest.MonkeyPatch) -> Callable[[], Non
     """Make /catalog alias's write wait until the test lets it go; returns the release."""
     bot = run.bot
     assert isinstance(bot, ReviewBot)
-    add_alias = bot.catalog.add_alias
+    add_alias = bot.catalog.curation.add_alias
     released = asyncio.Event()
 
     async def held(*args: Any, **kwargs: Any) -> Any:
         await released.wait()
         return await add_alias(*args, **kwargs)
 
-    monkeypatch.setattr(bot.catalog, "add_alias", held)
+    monkeypatch.setattr(bot.catalog.curation, "add_alias", held)
     return released.set
 
 

@@ -18,9 +18,10 @@ import pytest
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
-from bot.loopback import InteractionResult, LoopbackFile
-from bot.models import CONTENT_FIELDS, Review, ValidationError, clean_text, validate_field
+from bot.models import CONTENT_FIELDS, Review
 from bot.store import Store
+from bot.validation import ValidationError, clean_text, validate_field
+from standin import InteractionResult, LoopbackFile
 from tests.conftest import make_review, max_examples
 from tests.e2e.harness import GUILD_ID, MEMBER_ID, MODERATOR_ID, BotRun
 from tests.reliability.checks import (
@@ -69,7 +70,7 @@ async def message(run: BotRun, watch: Watch, text: str, *, mention: bool = False
 
 
 def store_of(run: BotRun) -> Store:
-    return run.bot.catalog.store  # type: ignore[attr-defined,no-any-return]
+    return run.bot.catalog._store  # type: ignore[attr-defined,no-any-return]
 
 
 # -- member commands ---------------------------------------------------------------------
@@ -280,7 +281,7 @@ async def test_catalog_add_of_any_options_stores_exactly_one_review_or_nothing(
         return
     event("previewed, then published")
     assert (after.reviews, after.audit_rows) == (before.reviews + 1, before.audit_rows + 1)
-    [entry] = await store_of(run).history(after.last_review)
+    [entry] = await store_of(run).reviews.history(after.last_review)
     assert entry.action == "add"
     card = await slash(run, watch, "review", {"title": f"id:{after.last_review}"})
     watch.assert_clean()  # the published card, as members see it, fits Discord too
@@ -290,7 +291,7 @@ async def test_catalog_add_of_any_options_stores_exactly_one_review_or_nothing(
 @pytest.fixture
 async def guild_review(run: BotRun) -> Review:
     review = make_review("Edit Target", 2010, scope=GUILD_ID)
-    return await run.bot.catalog.add(review, actor_id=MODERATOR_ID)  # type: ignore[attr-defined,no-any-return]
+    return await run.bot.catalog.curation.add(review, actor_id=MODERATOR_ID)  # type: ignore[attr-defined,no-any-return]
 
 
 @examples(500)
@@ -301,7 +302,7 @@ async def test_catalog_edit_with_any_value_changes_that_field_only_or_nothing(
     store = store_of(run)
     assert guild_review.id is not None
     watch = hostile()
-    before_review = await store.get(guild_review.id)
+    before_review = await store.reviews.get(guild_review.id)
     assert before_review is not None
     before = fingerprint(store.path)
 
@@ -315,7 +316,7 @@ async def test_catalog_edit_with_any_value_changes_that_field_only_or_nothing(
 
     watch.assert_clean()
     assert result.ephemeral
-    after_review = await store.get(guild_review.id)
+    after_review = await store.reviews.get(guild_review.id)
     assert after_review is not None
     changed = {
         name

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from bot.config import LOG_LEVELS, ConfigError, load_settings, settings_from_mapping
 from bot.importers import ImportFailed, parse_reviews, read_review_file
-from bot.models import (
-    CONTENT_FIELDS,
+from bot.models import CONTENT_FIELDS, ReviewDraft
+from bot.validation import (
     MAX_BODY,
     MAX_LIST_ITEMS,
     MAX_RUNTIME_MINUTES,
@@ -31,7 +31,6 @@ from bot.models import (
     MAX_VERDICT_TEXT,
     MAX_YEAR,
     MIN_YEAR,
-    Review,
     ValidationError,
     review_from_fields,
 )
@@ -66,7 +65,7 @@ TEXT_LIMITS = {
 }
 
 
-def review_problems(review: Review) -> list[str]:
+def review_problems(review: ReviewDraft) -> list[str]:
     """Every documented limit an accepted review breaks (empty when it is valid)."""
     problems = []
     if not review.title or review.title != review.title.strip() or "\n" in review.title:
