@@ -13,6 +13,8 @@ one job over that same database (and the genre bits, for those that filter):
   related reviews, autocomplete labels, the people lists;
 - ``store.picks`` (:class:`~bot.store.picks.Picks`): random picks that do not repeat
   in a channel;
+- ``store.search`` (:class:`~bot.store.search.Search`): reviews found by their words,
+  each engine writing the query in its own syntax (``sqlite/search``, ``postgres/search``);
 - ``store.guilds`` (:class:`~bot.store.guild.GuildState`): per-guild state (misses,
   moderator role, announcements, synced commands).
 
@@ -22,7 +24,7 @@ Callers hold the parts they need, not the store. Engine-neutral modules here:
   :class:`~bot.store.engine.Connection`); ``dialect``: the few spellings that differ;
 - ``schema``: the ``reviews`` columns, derived from :class:`~bot.models.Review`;
 - ``filters``: the WHERE clause for filters, the term rows and genre bits it reads;
-- ``reviews`` / ``writes`` / ``insights`` / ``picks`` / ``guild``: the parts above;
+- ``reviews`` / ``writes`` / ``insights`` / ``picks`` / ``search`` / ``guild``: the parts above;
 - ``identity``: which stored review an incoming one is a copy of;
 - ``importing``: what a bulk import is on any engine (options, shared SQL);
 - ``transfer``: copying a whole catalog between databases, row for row;
@@ -35,10 +37,12 @@ Each engine is a package, with its migration SQL in ``migrations/`` beside it:
   backup, recovery on open), ``feed`` (the change feed: triggers into a table, read
   by cursor), ``imports`` (bulk import in short transactions, all or nothing through
   a journal), ``intent`` (short writers announce themselves, so an import lets them
-  in first), ``migrate`` (the runner, backing the file up first), ``dialect``;
+  in first), ``migrate`` (the runner, backing the file up first), ``search`` (FTS5),
+  ``dialect``;
 - ``postgres``: ``database`` (a pool, writers serialised across processes),
   ``connection`` (``?`` placeholders as ``$N``, COPY), ``feed`` (LISTEN/NOTIFY),
-  ``imports`` (COPY and set-based SQL in one transaction), ``migrate``, ``dialect``.
+  ``imports`` (COPY and set-based SQL in one transaction), ``migrate``, ``search``
+  (tsvector), ``dialect``.
 """
 
 from __future__ import annotations
@@ -57,6 +61,7 @@ from bot.store.picks import Picks
 from bot.store.postgres.database import DEFAULT_POOL_SIZE, PostgresDatabase, is_postgres_url
 from bot.store.postgres.migrate import MIGRATIONS as POSTGRESQL_MIGRATIONS
 from bot.store.reviews import ReviewReads
+from bot.store.search import Search
 from bot.store.sqlite.database import SqliteDatabase
 from bot.store.sqlite.imports import ImportRunning
 from bot.store.sqlite.migrate import MIGRATIONS
@@ -87,7 +92,7 @@ class Store:
 
     The database itself (open, close, feed, backup, copy) is the store's; everything
     about reviews and guilds is one of its parts, each over the same database:
-    ``reviews`` (reads), ``writes``, ``insights``, ``picks`` and ``guilds``.
+    ``reviews`` (reads), ``writes``, ``insights``, ``picks``, ``search`` and ``guilds``.
     """
 
     def __init__(self, db: Database, genres: GenreBits) -> None:
@@ -98,6 +103,7 @@ class Store:
         self.writes = ReviewWrites(db, genres)
         self.insights = Insights(db, genres, self.reviews)
         self.picks = Picks(db, genres, self.reviews)
+        self.search = Search(db, genres, self.reviews, self.picks)
         self.guilds = GuildState(db)
 
     @classmethod

@@ -149,7 +149,7 @@ class Database(ABC):
 
     @abstractmethod
     async def columns(self, table: str) -> list[str]:
-        """The columns of ``table``, in their declared order."""
+        """The stored columns of ``table`` (not generated ones), in their declared order."""
 
     @abstractmethod
     async def schema_version(self) -> int: ...

@@ -52,6 +52,11 @@ class Picks:
             self._db.dialect,
             await self._reads.shadowed(guild_id),
         )
+        return await self.pick_where(where, params, channel_id)
+
+    async def pick_where(self, where: str, params: list[Any], channel_id: int) -> Review | None:
+        """:meth:`random_pick` over the reviews ``r`` matching ``where`` (a filter clause,
+        maybe narrowed further, as a search narrows it)."""
         async with self._db.transaction() as db:
             pool = await _scalar(db, f"SELECT COUNT(*) FROM reviews r WHERE {where}", params)
             if pool == 0:

@@ -29,9 +29,20 @@ TABLES: dict[str, str] = {
 }
 # Tables whose ids a sequence hands out (PostgreSQL), to move past the copied ids.
 IDENTITY_TABLES = ("reviews", "imports", "audit_log")
-# SQLite's own, not copied: its change feed (PostgreSQL NOTIFYs instead) and the undo
-# journal of an import under way (empty once every import is done or undone).
-SQLITE_ONLY_TABLES = ("changes", "import_changes")
+# SQLite's own, not copied: its change feed (PostgreSQL NOTIFYs instead), the undo
+# journal of an import under way (empty once every import is done or undone), and the
+# search index with its vocabulary, which triggers fill as the reviews are copied in
+# (PostgreSQL computes its search column).
+SQLITE_ONLY_TABLES = (
+    "changes",
+    "import_changes",
+    "search_index",
+    "search_index_data",
+    "search_index_idx",
+    "search_index_docsize",
+    "search_index_config",
+    "search_vocabulary",
+)
 BATCH_ROWS = 5_000
 
 

@@ -103,15 +103,20 @@ async def test_every_review_field_has_exactly_one_column_in_the_latest_schema(
     if store.dialect == "sqlite":
         with sqlite3.connect(database) as db:
             table = {row[1] for row in db.execute("PRAGMA table_info(reviews)")}
+        generated: set[str] = set()  # SQLite's search index is a table of its own
     else:
         connection = await asyncpg.connect(database)
         try:
             rows = await connection.fetch(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'reviews'"
+                "SELECT column_name, is_generated FROM information_schema.columns "
+                "WHERE table_name = 'reviews'"
             )
         finally:
             await connection.close()
-        table = {row[0] for row in rows}
+        table = {row[0] for row in rows if row[1] == "NEVER"}
+        generated = {row[0] for row in rows if row[1] != "NEVER"}
+    searched = {"search_document", "search_card"}
+    assert generated == (searched if store.dialect == "postgresql" else set())
     declared = {column.name for column in REVIEW_COLUMNS}
     assert len(declared) == len(fields(Review))
     assert table == declared | set(DERIVED_COLUMNS)

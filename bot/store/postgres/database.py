@@ -184,9 +184,11 @@ class PostgresDatabase(Database):
         await self._pool.execute("VACUUM (ANALYZE) reviews, review_terms")
 
     async def columns(self, table: str) -> list[str]:
+        # Generated columns (the search document) are computed, never written or copied.
         rows = await self._pool.fetch(
             "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+            "WHERE table_schema = current_schema() AND table_name = $1 "
+            "AND is_generated = 'NEVER' ORDER BY ordinal_position",
             table,
         )
         return [str(row[0]) for row in rows]
