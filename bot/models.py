@@ -65,6 +65,9 @@ class Review(ReviewDraft):
     updated_by: int | None = None
     updated_at: str = ""
     deleted_at: str | None = None
+    # Bumped by every write: an edit names the version it started from, so the store
+    # can refuse it over a newer one instead of silently overwriting another's change.
+    version: int = 1
 
 
 def film_key(title: str, year: int) -> str:
@@ -152,17 +155,11 @@ class AuditEntry:
     after: dict[str, Any] | None
 
     def changed_fields(self) -> list[str]:
-        before = self.before or {}
-        after = self.after or {}
-        return [name for name in CONTENT_FIELDS if before.get(name) != after.get(name)]
+        return [change.field for change in self.changes()]
 
     def changes(self) -> list[FieldChange]:
         """Each content field this entry changed, with its value before and after."""
-        before = self.before or {}
-        after = self.after or {}
-        return [
-            FieldChange(name, before.get(name), after.get(name)) for name in self.changed_fields()
-        ]
+        return field_changes(self.before or {}, self.after or {})
 
     def filled_fields(self) -> int:
         """How many content fields hold a value afterwards (what an import brought)."""
@@ -177,6 +174,16 @@ class FieldChange:
     field: str
     old: Any
     new: Any
+
+
+def field_changes(before: dict[str, Any], after: dict[str, Any]) -> list[FieldChange]:
+    """Each content field whose value differs between two :meth:`ReviewDraft.content`
+    snapshots (an audit entry's, or a review as an edit began and as it is now)."""
+    return [
+        FieldChange(name, before.get(name), after.get(name))
+        for name in CONTENT_FIELDS
+        if before.get(name) != after.get(name)
+    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -53,7 +53,13 @@ from typing import Any
 
 from bot.changes import ChangeFeed
 from bot.store.engine import Database, QueryObserver
-from bot.store.errors import CatalogBusy, DuplicateReview, ReviewNotFound, StoreError
+from bot.store.errors import (
+    CatalogBusy,
+    DuplicateReview,
+    ReviewNotFound,
+    StaleReview,
+    StoreError,
+)
 from bot.store.filters import GenreBits
 from bot.store.guild import GuildState
 from bot.store.insights import Insights
@@ -200,6 +206,7 @@ __all__ = [
     "ImportRunning",
     "QueryObserver",
     "ReviewNotFound",
+    "StaleReview",
     "Store",
     "StoreError",
     "open_database",

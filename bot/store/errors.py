@@ -22,6 +22,18 @@ class DuplicateReview(StoreError):
         self.existing = existing
 
 
+class StaleReview(StoreError):
+    """An edit that began from an older version of a review than the stored one: someone
+    else changed it meanwhile, so nothing was written. ``current`` is the review now."""
+
+    def __init__(self, current: Review) -> None:
+        super().__init__(
+            f"{current.display_title} was changed by someone else since this edit began; "
+            "nothing was saved"
+        )
+        self.current = current
+
+
 class CatalogBusy(StoreError):
     """Another writer held the database for longer than a member should wait."""
 

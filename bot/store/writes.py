@@ -10,7 +10,7 @@ from bot.models import ImportReport, Review, ReviewDraft
 from bot.store.clock import utc_now
 from bot.store.dialect import placeholders
 from bot.store.engine import Connection, Database
-from bot.store.errors import DuplicateReview, ReviewNotFound, StoreError
+from bot.store.errors import DuplicateReview, ReviewNotFound, StaleReview, StoreError
 from bot.store.filters import GenreBits, write_terms
 from bot.store.identity import incoming_row, same_review
 from bot.store.importing import ImportOptions
@@ -35,11 +35,24 @@ class ReviewWrites:
             return await _insert(db, review, actor_id, "add", self._genres)
 
     async def update(
-        self, review_id: int, changes: Mapping[str, Any], *, actor_id: int | None, scope: int | None
+        self,
+        review_id: int,
+        changes: Mapping[str, Any],
+        *,
+        actor_id: int | None,
+        scope: int | None,
+        expected_version: int | None = None,
     ) -> Review:
-        """Change content fields of a review stored in ``scope``; validates like an import."""
+        """Change content fields of a review stored in ``scope``; validates like an import.
+
+        With ``expected_version`` (the version the edit began from), a review written
+        since is left as it is and :class:`StaleReview` carries it: checked and written
+        in one transaction, so two editors never both succeed over the same version.
+        """
         async with self._db.transaction() as db:
             current = await _get_in_scope(db, review_id, scope)
+            if expected_version is not None and current.version != expected_version:
+                raise StaleReview(current)
             merged = {**current.content(), **changes}
             # An edit may not empty a card that said something (older imports may not have).
             complete = has_substance(current.content())
@@ -52,7 +65,8 @@ class ReviewWrites:
     async def add_alias(
         self, review_id: int, alias: str, *, actor_id: int | None, scope: int | None
     ) -> Review:
-        # Read and write in one transaction, so concurrent aliases all land.
+        # Merged into the aliases as stored, read and written in one transaction (writers
+        # are serialised on every engine), so concurrent additions all land.
         async with self._db.transaction() as db:
             current = await _get_in_scope(db, review_id, scope)
             updated = review_from_fields(
@@ -129,7 +143,8 @@ async def _mark_deleted(db: Connection, current: Review, actor_id: int | None, a
     deleting = action != "restore"
     now = utc_now()
     await db.execute(
-        "UPDATE reviews SET deleted_at = ?, updated_by = ?, updated_at = ? WHERE id = ?",
+        "UPDATE reviews SET deleted_at = ?, updated_by = ?, updated_at = ?, "
+        "version = version + 1 WHERE id = ?",
         [now if deleting else None, actor_id, now, current.id],
     )
     await _audit(
@@ -173,7 +188,7 @@ async def _rewrite(
     assignments = ", ".join(f"{name} = ?" for name in params)
     await db.execute(
         f"UPDATE reviews SET {assignments}, updated_by = ?, updated_at = ?, "
-        "deleted_at = NULL WHERE id = ?",
+        "deleted_at = NULL, version = version + 1 WHERE id = ?",
         [*params.values(), actor_id, utc_now(), current.id],
     )
     stored = await select_review(db, "id = ?", [current.id])

@@ -241,7 +241,8 @@ async def _apply(connection: PostgresConnection, actor_id: int | None, rows: int
     assignments = ", ".join(f"{name} = s.{name}" for name in (*CONTENT, *DERIVED))
     await connection.execute(
         f"UPDATE reviews SET {assignments}, genre_mask = s.genre_mask, updated_by = ?, "
-        "updated_at = ?, deleted_at = NULL FROM stage s WHERE s.review_id = reviews.id "
+        "updated_at = ?, deleted_at = NULL, version = version + 1 "
+        "FROM stage s WHERE s.review_id = reviews.id "
         "AND s.action = 'update'",
         [actor_id, now],
     )

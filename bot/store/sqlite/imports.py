@@ -445,7 +445,8 @@ class BulkImport:
         assignments = ", ".join(f"{name} = s.{name}" for name in (*CONTENT, *DERIVED))
         self.db.execute(
             f"UPDATE reviews SET {assignments}, genre_mask = {mask}, updated_by = ?, "
-            "updated_at = ?, deleted_at = NULL FROM plan p JOIN stage s ON s.seq = p.seq "
+            "updated_at = ?, deleted_at = NULL, version = version + 1 "
+            "FROM plan p JOIN stage s ON s.seq = p.seq "
             "WHERE p.review_id = reviews.id AND p.seq BETWEEN ? AND ? AND p.action = 'update'",
             (self.actor_id, now, *chunk),
         )
@@ -569,7 +570,9 @@ def undo(db: sqlite3.Connection, import_id: int) -> None:
             restored = [(review_id, json.loads(before)) for review_id, before in batch if before]
             db.executemany("DELETE FROM reviews WHERE id = ?", added)
             db.executemany(
-                f"UPDATE reviews SET {restore} WHERE id = ?",
+                # Forward, not back: a form opened on the import's version must not
+                # pass for the one before it.
+                f"UPDATE reviews SET {restore}, version = version + 1 WHERE id = ?",
                 [(*values, review_id) for review_id, values in restored],
             )
             db.executemany(
