@@ -514,21 +514,30 @@ def history_pages(review: Review, entries: Sequence[AuditEntry]) -> list[discord
 
 
 def _history_entry(entry: AuditEntry) -> str:
-    """One change: when, what and who on the first line, then each field it changed."""
-    # No member: the command line, or the starter catalog the bot loaded at its start.
-    who = f"<@{entry.actor_id}>" if entry.actor_id else "the operator"
+    """One audited change, as :func:`change_block` shows it."""
     what = ACTION_WORDS.get(entry.action) or plain(entry.action, 40) or "changed"
     changes: list[FieldChange] = []
     if entry.action == "import" and entry.before is None:
         what += f" ({entry.filled_fields()} fields)"  # a new review: all it brought
     elif entry.action in {"edit", "import"}:
         changes = entry.changes()
-    lines = [f"{discord_time(entry.at, 'f')} · **{what}** by {who}"]
+    return change_block(entry.at, entry.actor_id, what, changes, PAGE_LIMIT)
+
+
+def change_block(
+    at: str, actor_id: int | None, what: str, changes: Sequence[FieldChange], limit: int
+) -> str:
+    """A change to a review within ``limit`` characters: when, what and who on the first
+    line, then each field it changed, ``old → new`` (in /catalog history, and for an edit
+    told what changed since it began)."""
+    # No member: the command line, or the starter catalog the bot loaded at its start.
+    who = f"<@{actor_id}>" if actor_id else "the operator"
+    lines = [f"{discord_time(at, 'f')} · **{what}** by {who}"]
     lines += [
         f"• {change.field}: {_shown_value(change.old)} → {_shown_value(change.new)}"
         for change in changes
     ]
-    return _lines_within(lines, PAGE_LIMIT)
+    return _lines_within(lines, limit)
 
 
 def _shown_value(value: Any) -> str:

@@ -339,10 +339,16 @@ class PaginatorView(OwnedView):
 
 @dataclass(frozen=True)
 class Confirmed:
-    """What a confirmed write leaves in its prompt's place."""
+    """What a confirmed write leaves in its prompt's place.
+
+    A write that must ask first instead (an edit over a review someone changed since
+    it began) writes nothing and leaves ``question``: its buttons go under ``content``
+    and ``embed``, in the prompt's place (or as the answer, for a command's first try).
+    """
 
     content: str
     embed: discord.Embed | None = None  # replaces the prompt's card, if it had one
+    question: ConfirmView | None = None
 
 
 KEPT = "Nothing was changed, and nothing you wrote is lost"
@@ -375,15 +381,20 @@ class ConfirmView(OwnedView):
         cancel_text: str,
         refuse: Refusal | None = None,
         danger: bool = False,
+        cancel_label: str = "Cancel",
+        cancel_keeps_card: bool = False,
     ) -> None:
         super().__init__(owner_id)
         self._write = write
         self._cancel_text = cancel_text
         self._refuse = refuse
         self._has_card = False
+        # The card stays after Cancel when it holds what the member typed, to copy.
+        self._cancel_keeps_card = cancel_keeps_card
         self._writing = False  # a press is saving: another press waits for its answer
         self.confirm.label = confirm_label
         self.confirm.style = discord.ButtonStyle.danger if danger else discord.ButtonStyle.success
+        self.cancel.label = cancel_label
 
     async def ask(
         self, interaction: discord.Interaction, prompt: str, *, embed: discord.Embed | None = None
@@ -400,6 +411,15 @@ class ConfirmView(OwnedView):
             return
         await interaction.response.send_message(prompt, embed=card, view=self, ephemeral=True)
         self.message = await interaction.original_response()
+
+    async def replace(
+        self, interaction: discord.Interaction, prompt: str, *, embed: discord.Embed | None
+    ) -> None:
+        """Ask in place of the prompt ``interaction`` (a press, deferred) came from."""
+        self._has_card = embed is not None
+        self.message = await interaction.edit_original_response(
+            content=prompt, embed=embed, view=self
+        )
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if self._refuse is not None:
@@ -429,6 +449,9 @@ class ConfirmView(OwnedView):
             return
         self.disable_all()
         self.stop()
+        if done.question is not None:
+            await done.question.replace(interaction, done.content, embed=done.embed)
+            return
         # A card is replaced (or removed); a plain prompt gains one only if the write has one.
         card = done.embed if self._has_card or done.embed is not None else MISSING
         await interaction.edit_original_response(content=done.content, embed=card, view=self)
@@ -439,6 +462,9 @@ class ConfirmView(OwnedView):
     ) -> None:
         if self._writing:
             await send_ephemeral(interaction, STILL_WRITING)
+            return
+        if self._cancel_keeps_card:
+            await self.finish(interaction, content=self._cancel_text)
             return
         await self.finish(interaction, content=self._cancel_text, embeds=[])
 
@@ -467,6 +493,9 @@ async def write_or_offer_again(
             refuse=refuse,
         )
         await view.ask(interaction, kept_for_another_try(reason, f"**{TRY_AGAIN}**"))
+        return
+    if done.question is not None:
+        await done.question.ask(interaction, done.content, embed=done.embed)
         return
     card = done.embed if done.embed is not None else MISSING
     await interaction.followup.send(done.content, embed=card, ephemeral=True)

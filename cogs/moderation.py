@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -15,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.embeds import history_pages, review_embed
+from bot.embeds_conflict import edit_conflict_embed
 from bot.finder import Lookup
 from bot.importers import parse_upload
 from bot.member_errors import UserError
@@ -22,6 +24,7 @@ from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, ReviewDraft
 from bot.permissions import Actor, NotModerator, is_moderator, moderation_scope
 from bot.ratelimit import MemberBudget
 from bot.replies import Where, explain, send_ephemeral
+from bot.services.curation import EditConflict
 from bot.validation import review_from_fields, validate_field
 from bot.views import Confirmed, ConfirmView, send_private_pages, write_or_offer_again
 from cogs.reviews import title_choices
@@ -256,14 +259,46 @@ class Moderation(
     ) -> None:
         parsed = validate_field(field, value)
         await defer_privately(interaction)
+        update = self._field_write(review, scope_id, field, parsed, str(value))
+        await write_or_offer_again(interaction, update, refuse=self.refuse_non_moderators)
+
+    def _field_write(
+        self, started: Review, scope_id: int | None, field: str, parsed: Any, typed: str
+    ) -> Callable[[discord.Interaction], Awaitable[Confirmed]]:
+        """Write ``field`` over the review as the edit began from it (``started``). If
+        someone changed that field since, nothing is written: the moderator is shown
+        what changed and asked, with what they typed kept in the question."""
 
         async def update(press: discord.Interaction) -> Confirmed:
-            updated = await self.bot.catalog.curation.update(
-                review.id, {field: parsed}, actor_id=press.user.id, scope=scope_id
-            )
+            try:
+                updated = await self.bot.catalog.curation.update(
+                    started.id,
+                    {field: parsed},
+                    actor_id=press.user.id,
+                    scope=scope_id,
+                    started=started,
+                )
+            except EditConflict as conflict:
+                current = conflict.current
+                question = ConfirmView(
+                    press.user.id,
+                    confirm_label="Overwrite",
+                    cancel_label="Keep theirs",
+                    write=self._field_write(current, scope_id, field, parsed, typed),
+                    cancel_text=f"Kept {current.display_title} as it is; yours is below to copy.",
+                    cancel_keeps_card=True,
+                    refuse=self.refuse_non_moderators,
+                )
+                return Confirmed(
+                    f"Someone changed {current.display_title} since you began this edit, so "
+                    "nothing is saved yet. **Overwrite** puts yours in its place; "
+                    "**Keep theirs** leaves it as it is.",
+                    edit_conflict_embed(started, current, field, typed),
+                    question,
+                )
             return Confirmed(f"Updated {field} of {updated.display_title}.", review_embed(updated))
 
-        await write_or_offer_again(interaction, update, refuse=self.refuse_non_moderators)
+        return update
 
     # -- delete / restore --------------------------------------------------------------
 

@@ -21,10 +21,22 @@ from bot.formats.export import EXPORTERS
 from bot.member_errors import UserError
 from bot.metrics import NO_METRICS, ImportedAs, Metrics
 from bot.models import AuditEntry, ImportReport, Review, ReviewDraft
-from bot.store import TABLES, Store
+from bot.store import TABLES, StaleReview, Store
 from bot.store.importing import ImportOptions
 
 log = logging.getLogger(__name__)
+
+
+class EditConflict(UserError):
+    """An edit over a review someone else changed since it began: nothing was written.
+
+    The store's :class:`~bot.store.errors.StaleReview`, for the cogs, which ask the
+    moderator what to do with ``current`` (the review as it is now) in view.
+    """
+
+    def __init__(self, stale: StaleReview) -> None:
+        super().__init__(str(stale))
+        self.current = stale.current
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +84,32 @@ class Curation:
         return stored
 
     async def update(
-        self, review_id: int, changes: Mapping[str, Any], *, actor_id: int | None, scope: int | None
+        self,
+        review_id: int,
+        changes: Mapping[str, Any],
+        *,
+        actor_id: int | None,
+        scope: int | None,
+        started: Review | None = None,
     ) -> Review:
-        stored = await self._writes.update(review_id, changes, actor_id=actor_id, scope=scope)
+        """Change fields of a review.
+
+        ``started`` is the review as the edit began from it (the form showed it). If a
+        write since changed any field this edit changes, nothing is written and
+        :class:`EditConflict` carries the review as it is now; changes to other fields
+        meanwhile are kept, and this edit goes on over them.
+        """
+        version = None if started is None else started.version
+        while True:
+            try:
+                stored = await self._writes.update(
+                    review_id, changes, actor_id=actor_id, scope=scope, expected_version=version
+                )
+                break
+            except StaleReview as stale:
+                if started is None or _changed_meanwhile(started, stale.current, changes):
+                    raise EditConflict(stale) from stale
+                version = stale.current.version  # checked again: another write may come first
         self._sync.stored(stored)
         return stored
 
@@ -162,6 +197,11 @@ class Curation:
     async def backup(self, destination: Path) -> None:
         """A consistent copy of the SQLite file, safe while writes go on."""
         await self._store.backup(destination)
+
+
+def _changed_meanwhile(started: Review, current: Review, changes: Mapping[str, Any]) -> bool:
+    before, now = started.content(), current.content()
+    return any(before[name] != now[name] for name in changes)
 
 
 async def import_into(
