@@ -104,14 +104,27 @@ async def test_a_stale_edit_form_asks_before_overwriting_another_moderators_chan
     )
     assert (await stored(run)).verdict_text == "B's verdict."  # nothing overwritten yet
 
+    # B changes it again before A decides: Overwrite asks again, over B's latest.
+    await run.discord.slash(
+        "catalog edit",
+        {"title": FILM, "field": "verdict_text", "value": "B's second."},
+        user=SECOND_MODERATOR_ID,
+    )
+    asked = (await run.discord.click(asked, label="Overwrite")).message
+    assert asked.embed()["fields"][0]["value"].endswith(
+        "• verdict_text: B's verdict. → B's second."
+    )
+    assert (await stored(run)).verdict_text == "B's second."
+
     overwritten = (await run.discord.click(asked, label="Overwrite")).message
 
     assert overwritten.content == f"Updated verdict_text of {CARD}."
     assert all(button["disabled"] for button in overwritten.buttons())
     assert (await stored(run)).verdict_text == "A's verdict."
-    assert (await history_lines(run))[-2:] == [
+    assert (await history_lines(run))[-3:] == [
         f"**edited** by <@{SECOND_MODERATOR_ID}>\n• verdict_text: A's first. → B's verdict.",
-        f"**edited** by <@{MODERATOR_ID}>\n• verdict_text: B's verdict. → A's verdict.",
+        f"**edited** by <@{SECOND_MODERATOR_ID}>\n• verdict_text: B's verdict. → B's second.",
+        f"**edited** by <@{MODERATOR_ID}>\n• verdict_text: B's second. → A's verdict.",
     ]
 
     # An alias added while A's aliases form is open: Keep theirs writes nothing.
