@@ -237,7 +237,7 @@ class Moderation(
         if field not in CONTENT_FIELDS:
             raise UserError(f"There is no field called {field!r}.")
         if value is not None:
-            await self.apply_edit(interaction, review, scope_id, field, value)
+            await self.apply_edit(interaction, review, scope_id, field, value, shown=False)
             return
         current = review.content()[field]
         text = (
@@ -256,14 +256,25 @@ class Moderation(
         scope_id: int | None,
         field: str,
         value: Any,
+        *,
+        shown: bool,
     ) -> None:
+        """Set ``field`` of ``review`` to ``value``. A form ``shown`` the review's value
+        may have gone stale; a ``value:`` typed outright sets the field as it says."""
         parsed = validate_field(field, value)
         await defer_privately(interaction)
-        update = self._field_write(review, scope_id, field, parsed, str(value))
+        started = review if shown else None
+        update = self._field_write(review.id, started, scope_id, field, parsed, str(value))
         await write_or_offer_again(interaction, update, refuse=self.refuse_non_moderators)
 
     def _field_write(
-        self, started: Review, scope_id: int | None, field: str, parsed: Any, typed: str
+        self,
+        review_id: int,
+        started: Review | None,
+        scope_id: int | None,
+        field: str,
+        parsed: Any,
+        typed: str,
     ) -> Callable[[discord.Interaction], Awaitable[Confirmed]]:
         """Write ``field`` over the review as the edit began from it (``started``). If
         someone changed that field since, nothing is written: the moderator is shown
@@ -272,7 +283,7 @@ class Moderation(
         async def update(press: discord.Interaction) -> Confirmed:
             try:
                 updated = await self.bot.catalog.curation.update(
-                    started.id,
+                    review_id,
                     {field: parsed},
                     actor_id=press.user.id,
                     scope=scope_id,
@@ -284,7 +295,7 @@ class Moderation(
                     press.user.id,
                     confirm_label="Overwrite",
                     cancel_label="Keep theirs",
-                    write=self._field_write(current, scope_id, field, parsed, typed),
+                    write=self._field_write(review_id, current, scope_id, field, parsed, typed),
                     cancel_text=f"Kept {current.display_title} as it is; yours is below to copy.",
                     cancel_keeps_card=True,
                     refuse=self.refuse_non_moderators,
@@ -293,7 +304,7 @@ class Moderation(
                     f"Someone changed {current.display_title} since you began this edit, so "
                     "nothing is saved yet. **Overwrite** puts yours in its place; "
                     "**Keep theirs** leaves it as it is.",
-                    edit_conflict_embed(started, current, field, typed),
+                    edit_conflict_embed(conflict.started, current, field, typed),
                     question,
                 )
             return Confirmed(f"Updated {field} of {updated.display_title}.", review_embed(updated))
@@ -582,7 +593,7 @@ class EditFieldModal(_ModeratorModal, title="Edit review"):
 
     async def on_submit(self, interaction: discord.Interaction) -> None:
         await self.cog.apply_edit(
-            interaction, self.review, self.scope_id, self.field, self.value.value
+            interaction, self.review, self.scope_id, self.field, self.value.value, shown=True
         )
 
 

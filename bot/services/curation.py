@@ -31,11 +31,13 @@ class EditConflict(UserError):
     """An edit over a review someone else changed since it began: nothing was written.
 
     The store's :class:`~bot.store.errors.StaleReview`, for the cogs, which ask the
-    moderator what to do with ``current`` (the review as it is now) in view.
+    moderator what to do, with the review as the edit began from it (``started``) and
+    as it is now (``current``) in view.
     """
 
-    def __init__(self, stale: StaleReview) -> None:
+    def __init__(self, started: Review, stale: StaleReview) -> None:
         super().__init__(str(stale))
+        self.started = started
         self.current = stale.current
 
 
@@ -99,19 +101,31 @@ class Curation:
         :class:`EditConflict` carries the review as it is now; changes to other fields
         meanwhile are kept, and this edit goes on over them.
         """
-        version = None if started is None else started.version
-        while True:
-            try:
-                stored = await self._writes.update(
-                    review_id, changes, actor_id=actor_id, scope=scope, expected_version=version
-                )
-                break
-            except StaleReview as stale:
-                if started is None or _changed_meanwhile(started, stale.current, changes):
-                    raise EditConflict(stale) from stale
-                version = stale.current.version  # checked again: another write may come first
+        if started is None:
+            stored = await self._writes.update(review_id, changes, actor_id=actor_id, scope=scope)
+        else:
+            stored = await self._update_from(started, changes, actor_id=actor_id, scope=scope)
         self._sync.stored(stored)
         return stored
+
+    async def _update_from(
+        self,
+        started: Review,
+        changes: Mapping[str, Any],
+        *,
+        actor_id: int | None,
+        scope: int | None,
+    ) -> Review:
+        version = started.version
+        while True:
+            try:
+                return await self._writes.update(
+                    started.id, changes, actor_id=actor_id, scope=scope, expected_version=version
+                )
+            except StaleReview as stale:
+                if _changed_meanwhile(started, stale.current, changes):
+                    raise EditConflict(started, stale) from stale
+                version = stale.current.version  # checked again: another write may come first
 
     async def add_alias(
         self, review_id: int, alias: str, *, actor_id: int | None, scope: int | None
