@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import discord
@@ -300,10 +301,12 @@ class Moderation(
                     cancel_keeps_card=True,
                     refuse=self.refuse_non_moderators,
                 )
+                question.add_item(EditAgain(self, current, scope_id, field, typed))
                 return Confirmed(
                     f"Someone changed {current.display_title} since you began this edit, so "
                     "nothing is saved yet. **Overwrite** puts yours in its place; "
-                    "**Keep theirs** leaves it as it is.",
+                    "**Keep theirs** leaves it as it is; **Edit again** opens the form "
+                    "with yours, over theirs.",
                     edit_conflict_embed(conflict.started, current, field, typed),
                     question,
                 )
@@ -595,6 +598,20 @@ class EditFieldModal(_ModeratorModal, title="Edit review"):
         await self.cog.apply_edit(
             interaction, self.review, self.scope_id, self.field, self.value.value, shown=True
         )
+
+
+class EditAgain(discord.ui.Button[ConfirmView]):
+    """Under an edit's conflict question: the form again, holding exactly what was typed
+    (the card above shows it escaped for reading), over the review as it is now."""
+
+    def __init__(
+        self, cog: Moderation, current: Review, scope_id: int | None, field: str, typed: str
+    ) -> None:
+        super().__init__(label="Edit again", style=discord.ButtonStyle.secondary)
+        self.form = partial(EditFieldModal, cog, current, scope_id, field, typed)
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        await interaction.response.send_modal(self.form())
 
 
 async def setup(bot: ReviewBot) -> None:

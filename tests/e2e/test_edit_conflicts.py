@@ -93,7 +93,11 @@ async def test_a_stale_edit_form_asks_before_overwriting_another_moderators_chan
 
     assert asked.ephemeral
     assert asked.content.startswith(f"Someone changed {CARD} since you began this edit")
-    assert [button["label"] for button in asked.buttons()] == ["Overwrite", "Keep theirs"]
+    assert [button["label"] for button in asked.buttons()] == [
+        "Overwrite",
+        "Keep theirs",
+        "Edit again",
+    ]
     card = asked.embed()
     assert card["description"] == "A's verdict."  # what A typed, kept in the question
     [meanwhile] = card["fields"]
@@ -135,6 +139,9 @@ async def test_a_stale_edit_form_asks_before_overwriting_another_moderators_chan
     assert added.message.content == f"{CARD} is now also found as: Lantern"
     asked = (await run.discord.submit_modal(form_a.modal, {"aliases": "Keeper"})).message
     assert asked.embed()["fields"][0]["value"].endswith("• aliases: (empty) → Lantern")
+    reopened = await run.discord.click(asked, label="Edit again")
+    [text_input] = reopened.modal.text_inputs()
+    assert (text_input["label"], text_input["value"]) == ("aliases", "Keeper")
 
     kept = (await run.discord.click(asked, label="Keep theirs")).message
 
