@@ -148,7 +148,15 @@ class Search:
             for review_id in ids
             if review_id in reviews
         )
-        return SearchPage(hits, total, page, page_size, corrections, relaxed and total > 0)
+        return SearchPage(
+            hits,
+            total,
+            page,
+            page_size,
+            corrections,
+            relaxed=relaxed and total > 0,
+            counted_to_cap=total >= MAX_COUNTED,
+        )
 
     async def random_match(
         self,

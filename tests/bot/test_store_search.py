@@ -262,6 +262,8 @@ async def test_matches_are_counted_up_to_a_cap(
     )
     page = await store.search.search("ghost", guild_id=None, page_size=3)
     assert page.total == 5 and len(page.hits) == 3
+    assert page.counted_to_cap
+    assert not (await store.search.search("ghost film 1", guild_id=None)).counted_to_cap
 
 
 # -- snippets --------------------------------------------------------------------------------------
