@@ -8,7 +8,9 @@ are made bold, by this module. Spoilers the reviewer hid stay hidden.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 import discord
 
@@ -23,6 +25,7 @@ from bot.embeds import (
     plain,
 )
 from bot.labels import ELLIPSIS
+from bot.models import Review
 from bot.search_results import Correction, SearchPage, Snippet
 
 QUERY_SHOWN = 80  # characters of the query in a title or a line
@@ -38,25 +41,21 @@ def _shown_query(query: str) -> str:
     return _escaped(" ".join(query.split())[:QUERY_SHOWN])
 
 
-def _marked(text: str, *, matched: bool, spoiler: bool) -> str:
-    """One run of a snippet, escaped, bold if matched, hidden if a spoiler; markers go
-    inside the run's outer spaces, where Discord reads them."""
+def _around(text: str, marker: str) -> str:
+    """``text`` between ``marker``s placed inside its outer spaces, where Discord reads them."""
     core = text.strip()
     if not core:
         return text
-    start = text.index(core[0])
-    shown = _escaped(core)
-    if matched:
-        shown = f"**{shown}**"
-    if spoiler:
-        shown = f"||{shown}||"
-    return text[:start] + shown + text[start + len(core) :]
+    lead = text[: len(text) - len(text.lstrip())]
+    return f"{lead}{marker}{core}{marker}{text[len(lead) + len(core) :]}"
 
 
-def _runs(snippet: Snippet) -> list[tuple[str, bool, bool]]:
-    """The snippet as (text, matched, spoiler) runs of one word or one space each, so it
-    can be cut between words."""
-    runs: list[tuple[str, bool, bool]] = []
+Run = tuple[str, bool, bool]  # text, matched, in a spoiler
+
+
+def _runs(snippet: Snippet) -> list[Run]:
+    """The snippet as runs of one word or one space each, so it can be cut between words."""
+    runs: list[Run] = []
     for part in snippet.parts:
         for index, word in enumerate(part.text.split(" ")):
             if index:
@@ -66,34 +65,39 @@ def _runs(snippet: Snippet) -> list[tuple[str, bool, bool]]:
     return runs
 
 
-def _render(runs: Sequence[tuple[str, bool, bool]], before: str, after: str) -> str:
-    merged: list[tuple[str, bool, bool]] = []
-    for text, matched, spoiler in runs:  # one marker pair around each stretch, not each word
-        if merged and merged[-1][1:] == (matched, spoiler):
-            merged[-1] = (merged[-1][0] + text, matched, spoiler)
-        else:
-            merged.append((text, matched, spoiler))
-    body = "".join(_marked(text, matched=m, spoiler=s) for text, m, s in merged)
-    return before + body.strip() + after
+def _stretch(runs: Iterable[Run], *, matched: bool) -> str:
+    text = _escaped("".join(run[0] for run in runs))
+    return _around(text, "**") if matched else text
+
+
+def _render(runs: Sequence[Run], before: str, after: str) -> str:
+    """Each stretch of spoiler hidden once, each stretch of matched words in it bold once."""
+    shown: list[str] = []
+    for spoiler, hidden in itertools.groupby(runs, key=itemgetter(2)):
+        inner = "".join(
+            _stretch(same, matched=matched)
+            for matched, same in itertools.groupby(hidden, key=itemgetter(1))
+        )
+        shown.append(_around(inner, "||") if spoiler else inner)
+    return before + "".join(shown).strip() + after
 
 
 def snippet_line(snippet: Snippet | None, limit: int = FIELD_VALUE_LIMIT) -> str:
     """The snippet as one line of Markdown within ``limit`` characters: "…" where the
     review's text goes on, its matched words in bold."""
-    if snippet is None:
-        return NO_TEXT
-    runs = _runs(snippet)
+    runs = [] if snippet is None else _runs(snippet)
+    if snippet is None or not runs:
+        return NO_TEXT if len(NO_TEXT) <= limit else ELLIPSIS
     before = ELLIPSIS if snippet.cut_before else ""
-    after = ELLIPSIS if snippet.cut_after else ""
-    line = _render(runs, before, after)
-    while len(line) > limit and runs:  # escapes can lengthen it: drop words from the end
+    line = _render(runs, before, ELLIPSIS if snippet.cut_after else "")
+    while len(line) > limit and len(runs) > 1:  # escapes lengthen it: drop words from the end
         runs = runs[:-1]
         line = _render(runs, before, ELLIPSIS)
-    return line if runs else NO_TEXT[:limit]
+    return line if len(line) <= limit else ELLIPSIS
 
 
-def _result_name(rank: int, page: SearchPage, index: int, limit: int) -> str:
-    review = page.hits[index].review
+def _result_name(rank: int, review: Review, limit: int) -> str:
+    """ "3. Title (Year) — 8/10 · Verdict" within ``limit`` characters."""
     score = "unscored" if review.score is None else f"{review.score:g}/10"
     verdict = f" · {plain(review.verdict, 40)}" if review.verdict else ""
     tail = f" — {score}{verdict}"
@@ -121,7 +125,7 @@ def discover_embed(page: SearchPage, query: str, *, filters: str = "") -> discor
     budget = (TOTAL_LIMIT - used) // max(len(page.hits), 1)
     first_rank = page.page * page.page_size + 1
     for index, hit in enumerate(page.hits):
-        name = _result_name(first_rank + index, page, index, min(FIELD_NAME_LIMIT, budget // 3))
+        name = _result_name(first_rank + index, hit.review, min(FIELD_NAME_LIMIT, budget // 3))
         value = snippet_line(hit.snippet, min(FIELD_VALUE_LIMIT, budget - len(name)))
         embed.add_field(name=name, value=value, inline=False)
     return embed
