@@ -20,6 +20,7 @@ import pytest_asyncio
 
 from bot.client import create_bot
 from bot.config import Settings
+from bot.embeds_discover import RELAXED_NOTE
 from bot.importers import read_review_file
 from bot.models import ReviewDraft
 from bot.store import Store
@@ -155,6 +156,15 @@ async def test_filters_narrow_a_search_and_people_are_placed_as_random_places_th
     assert nothing.message.content == (
         "No review says anything matching “lantern” among the films matching score ≥ 9.5."
     )
+
+
+async def test_when_no_review_holds_every_word_those_holding_most_are_listed_and_it_says_so(
+    run: BotRun,
+) -> None:
+    message = await discover(run, "lighthouse procession")
+
+    assert message.embed()["description"] == RELAXED_NOTE
+    assert "The Loud Lighthouse (2011)" in titles(message) and len(titles(message)) == 10
 
 
 async def test_a_review_can_neither_format_the_list_nor_ping(run: BotRun) -> None:
