@@ -321,6 +321,32 @@ async def test_an_unknown_word_is_searched_as_the_nearest_word_and_said(store: S
     assert [(c.typed, c.searched) for c in page.corrections] == [("storeis", "stories")]
 
 
+async def test_a_slip_in_the_second_letter_reads_the_whole_first_letter_only_when_it_must(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.writes.add(make_review("Ghosts", 2010, body="ghost stories"), actor_id=MOD)
+    engine = store.search._engine
+    read: list[str] = []
+    vocabulary = engine.vocabulary
+
+    async def recorded(db: object, first: str) -> list[tuple[str, int]]:
+        read.append(first)
+        return await vocabulary(db, first)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "vocabulary", recorded)
+    corrected = {}
+    for typed in ("gohst", "gxhost", "gost"):
+        read.clear()
+        page = await store.search.search(typed, guild_id=None)
+        corrected[typed] = ([(c.typed, c.searched) for c in page.corrections], list(read))
+
+    assert corrected == {
+        "gohst": ([("gohst", "ghost")], ["go", "gh"]),  # swapped with the third
+        "gxhost": ([("gxhost", "ghost")], ["gx", "gh"]),  # a letter slipped in before it
+        "gost": ([("gost", "ghost")], ["go", "gs", "g"]),  # dropped: the whole letter
+    }
+
+
 async def test_known_words_nonsense_and_short_words_are_not_corrected(store: Store) -> None:
     await store.writes.add(make_review("Aftersun", 2022, body="grief and summer"), actor_id=MOD)
     await store.writes.add(make_review("Heat", 1995, body="a heist"), actor_id=MOD)
