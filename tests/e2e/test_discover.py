@@ -150,6 +150,9 @@ async def test_filters_narrow_a_search_and_people_are_placed_as_random_places_th
 ) -> None:
     message = await discover(run, "professionals", cast="de niro")
     assert titles(message) == ["Heat (1995)"]
+    for option, typed, offered in (("director", "mann", "Michael Mann"), ("genre", "dra", "Drama")):
+        choices = await run.discord.autocomplete("discover", {option: typed}, focused=option)
+        assert offered in [choice["name"] for choice in choices], (option, choices)
 
     nothing = await run.discord.slash("discover", {"query": "lantern", "min_score": 9.5})
     assert nothing.ephemeral
