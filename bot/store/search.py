@@ -313,11 +313,13 @@ class Search:
 
         Stems sharing the word's first two letters are read first (a range of the
         vocabulary, a few milliseconds). When none of those is one slip away, the slip
-        is in the second letter: the stems starting with the first and third letters
-        are read next (the second letter swapped with the third, "gohst", or a letter
-        slipped in before it, "gxhost"), as cheap; and only when none of those is one slip away
-        either, the whole first letter's (the second letter dropped or replaced:
-        "gost" for ghost), which at 58,788 reviews costs 30-90 ms.
+        may be in the second letter: the stems starting with the first and third
+        letters are read too (the second letter swapped with the third, "gohst", or a
+        letter slipped in before it, "gxhost"), as cheap. Only when neither range holds
+        a stem within the word's slips is the whole first letter's read (the second
+        letter dropped or replaced: "gost" for ghost): at 58,788 reviews that is 30-90
+        ms, and a stem two slips away in the cheap ranges is taken rather than paying it
+        for one slip away elsewhere.
         """
         folded = fold(word)
         candidates = nearest_stems(word, await self._engine.vocabulary(self._db, folded[:2]))
@@ -325,7 +327,7 @@ class Search:
             swapped = await self._engine.vocabulary(self._db, folded[0] + folded[2])
             candidates = sorted([*candidates, *nearest_stems(word, swapped)], key=itemgetter(1))
             candidates = candidates[:CANDIDATES]
-        if not _one_slip(candidates):
+        if not candidates:
             candidates = nearest_stems(word, await self._engine.vocabulary(self._db, folded[0]))
         for stem, _ in candidates:
             stem_query = _word_query(stem)

@@ -321,7 +321,7 @@ async def test_an_unknown_word_is_searched_as_the_nearest_word_and_said(store: S
     assert [(c.typed, c.searched) for c in page.corrections] == [("storeis", "stories")]
 
 
-async def test_a_slip_in_the_second_letter_reads_the_whole_first_letter_only_when_it_must(
+async def test_the_whole_first_letter_is_read_only_for_a_slip_no_cheaper_range_mends(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await store.writes.add(make_review("Ghosts", 2010, body="ghost stories"), actor_id=MOD)
@@ -335,7 +335,7 @@ async def test_a_slip_in_the_second_letter_reads_the_whole_first_letter_only_whe
 
     monkeypatch.setattr(engine, "vocabulary", recorded)
     corrected = {}
-    for typed in ("gohst", "gxhost", "gost"):
+    for typed in ("gohst", "gxhost", "gost", "ghoxtz"):
         read.clear()
         page = await store.search.search(typed, guild_id=None)
         corrected[typed] = ([(c.typed, c.searched) for c in page.corrections], list(read))
@@ -344,6 +344,8 @@ async def test_a_slip_in_the_second_letter_reads_the_whole_first_letter_only_whe
         "gohst": ([("gohst", "ghost")], ["go", "gh"]),  # swapped with the third
         "gxhost": ([("gxhost", "ghost")], ["gx", "gh"]),  # a letter slipped in before it
         "gost": ([("gost", "ghost")], ["go", "gs", "g"]),  # dropped: the whole letter
+        # Two slips from a stem of the cheap ranges: taken, not the whole letter read.
+        "ghoxtz": ([("ghoxtz", "ghost")], ["gh", "go"]),
     }
 
 
