@@ -7,8 +7,8 @@ the console hold, each with one job:
 - ``sync`` (:class:`~bot.catalog_sync.CatalogSync`): keeps the index in step with every
   change, this process's and (through the change feed) other processes', and tells
   the publish listeners;
-- ``curation``, ``settings``, ``insights`` (:mod:`bot.services`): what cogs and the
-  CLI change and read.
+- ``curation``, ``settings``, ``insights``, ``discovery`` (:mod:`bot.services`): what
+  cogs and the CLI change and read.
 
 The store itself stays inside: nothing outside these owners touches it. Each owner
 records what it does to the process's :class:`~bot.metrics.Metrics` (a no-op unless
@@ -27,6 +27,7 @@ from bot.importers import read_review_file
 from bot.metrics import NO_METRICS, Metrics
 from bot.models import ImportReport
 from bot.services.curation import Curation
+from bot.services.discovery import Discovery
 from bot.services.insights import Insights
 from bot.services.settings import GuildSettings
 from bot.store import DEFAULT_POOL_SIZE, Store
@@ -52,6 +53,7 @@ class Catalog:
         self.curation = Curation(store, sync, metrics)
         self.settings = GuildSettings(store.guilds)
         self.insights = Insights(store, finder)
+        self.discovery = Discovery(store, finder)
 
     @classmethod
     async def open(

@@ -76,7 +76,7 @@ class _Word:
     new_paragraph: bool
 
 
-def _escape(text: str) -> str:
+def escape_text(text: str) -> str:
     """Markdown-escape one word (or one line) so every character shows literally."""
     escaped = discord.utils.escape_markdown(text)
     return _STILL_LIVE.sub(lambda m: m[0] if m[0].startswith("\\") else "\\" + m[0], escaped)
@@ -117,7 +117,7 @@ def _render(words: Sequence[_Word], *, ellipsis: bool = False) -> str:
         if word.spoiler and not in_spoiler:
             parts.append("||")
             in_spoiler = True
-        parts.append(_escape(word.text))
+        parts.append(escape_text(word.text))
     if ellipsis:
         parts.append(ELLIPSIS)
     if in_spoiler:
@@ -253,7 +253,7 @@ def describe_options(chosen: Mapping[str, Any]) -> str:
             parts.append(f"decade: {value - value % 10}s")
         else:
             # Escaped because it is shown in message content, where markdown renders.
-            parts.append(f"{name}: {_escape(' '.join(str(value).split())[:60])}")
+            parts.append(f"{name}: {escape_text(' '.join(str(value).split())[:60])}")
     return " · ".join(parts)
 
 
@@ -635,7 +635,7 @@ def _lines_within(lines: Sequence[str], limit: int) -> str:
 
 
 def _shown_query(query: str) -> str:
-    return _escape(" ".join(query.split())[:80])
+    return escape_text(" ".join(query.split())[:80])
 
 
 def closest_match_text(query: str) -> str:
@@ -666,7 +666,7 @@ def no_match_text(query: str, *, offered: bool) -> str:
 
 def shared_text(sharer: str) -> str:
     """Above a card a member posted in the channel from a private reply."""
-    return f"{_escape(' '.join(sharer.split()))} shared this review."
+    return f"{escape_text(' '.join(sharer.split()))} shared this review."
 
 
 def only_film_text(described: str) -> str:

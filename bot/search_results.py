@@ -83,6 +83,8 @@ class SearchPage:
     corrections: tuple[Correction, ...] = ()
     # No review holds every word: these hold the most of them (then rank best).
     relaxed: bool = False
+    # Counting stopped at ``total``: at least that many match.
+    counted_to_cap: bool = False
 
     @property
     def pages(self) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import discord
 from discord import app_commands
@@ -20,14 +20,17 @@ from bot.embeds import (
     ranked_list_embed,
     stats_embed,
 )
+from bot.embeds_discover import corrections_text, no_discoveries_text
 from bot.hybrid import hybrid_command
 from bot.member_errors import UserError
 from bot.models import Review, ReviewFilters
 from bot.ratelimit import MemberBudget
+from bot.search_results import Correction, SearchPick
 from bot.validation import MAX_RUNTIME_MINUTES, MAX_YEAR, MIN_YEAR
 from bot.views import PaginatorView, ReviewView, Shown, show_card
 
 if TYPE_CHECKING:
+    from bot.catalog import Catalog
     from bot.client import ReviewBot
 
 REROLL_RATE = (10, 30.0)  # re-rolls and /random per member per seconds
@@ -84,6 +87,17 @@ class FilterOptions(commands.FlagConverter, delimiter=":", prefix=""):
         return [(name, review_filters(dict(chosen[: n + 1]))) for n, (name, _) in enumerate(chosen)]
 
 
+async def why_empty(
+    catalog: Catalog, flags: FilterOptions, guild_id: int | None, *, about: str | None = None
+) -> str:
+    """Which option emptied the pool, named as the member typed it (``decade``, ``cast``);
+    or, when the filters leave films but none says ``about``, that."""
+    insights, described = catalog.insights, describe_options(flags.chosen())
+    if about is not None and await insights.pool_size(flags.to_filters(), guild_id=guild_id):
+        return no_discoveries_text(about, filters=described)
+    return await insights.explain_empty(flags.steps(), described, guild_id)
+
+
 class RecommendationFilters(FilterOptions):
     """Shared by /random and /top."""
 
@@ -119,15 +133,29 @@ class StatsFilters(FilterOptions):
 
 
 class RandomOptions(RecommendationFilters):
-    """/random's filters, and whether the recommendation is for the member alone."""
+    """/random's filters, whether the recommendation is for the member alone, and words
+    the review must say (``about``)."""
 
     private: bool = commands.flag(
         default=False, description="Only you see it, with a button to post it in the channel"
     )
+    about: str | None = commands.flag(
+        default=None, description="Only reviews that say this, e.g. grief or a ghost in London"
+    )
 
     def chosen(self) -> dict[str, Any]:
-        """The filters set; ``private`` decides who sees the answer, not what it is."""
-        return {name: value for name, value in super().chosen().items() if name != "private"}
+        """The filters set; ``private`` decides who sees the answer, and ``about`` is a
+        search among the films the filters leave, not a filter of the catalog."""
+        return {
+            name: value
+            for name, value in super().chosen().items()
+            if name not in {"private", "about"}
+        }
+
+    def described(self) -> str:
+        """Every option that shaped the pool, ``about`` too, as the member typed them."""
+        about = {"about": self.about} if self.about is not None else {}
+        return describe_options({**self.chosen(), **about})
 
 
 class RandomView(ReviewView):
@@ -139,7 +167,7 @@ class RandomView(ReviewView):
         owner_id: int,
         reply: CardReply,
         shown: Shown,
-        filters: RecommendationFilters,
+        filters: RandomOptions,
         guild_id: int | None,
         channel_id: int,
     ) -> None:
@@ -160,12 +188,13 @@ class RandomView(ReviewView):
         # first. A deferred update keeps the card as it is (public), and an error
         # after it is a new, private follow-up.
         await interaction.response.defer()
-        review = await self.cog.pick(self.filters, self.guild_id, self.channel_id)
+        # Any corrected word is already said in the line above the card.
+        review, _corrected = await self.cog.pick(self.filters, self.guild_id, self.channel_id)
         # The same film again means the pool is that one film (unless another card in
         # this channel re-rolled in between): say so rather than re-show it.
         repeated = self.review is not None and review.id == self.review.id
         if repeated and await self.cog.pool_size(self.filters, self.guild_id) == 1:
-            described = describe_options(self.filters.chosen())
+            described = self.filters.described()
             await interaction.followup.send(only_film_text(described), ephemeral=True)
             return
         shown = await show_card(review, self.reply)
@@ -182,36 +211,48 @@ class Recommendations(commands.Cog):
         self.reroll_budget = MemberBudget(REROLL_RATE)
 
     async def pick(
-        self, flags: RecommendationFilters, guild_id: int | None, channel_id: int
-    ) -> Review:
-        review = await self.bot.catalog.insights.random_pick(
-            flags.to_filters(), guild_id=guild_id, channel_id=channel_id
-        )
-        if review is None:
-            raise UserError(await self.why_empty(flags, guild_id))
-        return review
+        self, flags: RandomOptions, guild_id: int | None, channel_id: int
+    ) -> tuple[Review, tuple[Correction, ...]]:
+        """A film not shown in the channel yet; with ``about``, one among the reviews that
+        say it (and the query words it corrected)."""
+        catalog = self.bot.catalog
+        if flags.about is None:
+            found = SearchPick(
+                await catalog.insights.random_pick(
+                    flags.to_filters(), guild_id=guild_id, channel_id=channel_id
+                )
+            )
+        else:
+            found = await catalog.discovery.random_match(
+                flags.about, flags.to_filters(), guild_id=guild_id, channel_id=channel_id
+            )
+        if found.review is None:
+            raise UserError(await why_empty(self.bot.catalog, flags, guild_id, about=flags.about))
+        return found.review, found.corrections
 
-    async def pool_size(self, flags: RecommendationFilters, guild_id: int | None) -> int:
-        return await self.bot.catalog.insights.pool_size(flags.to_filters(), guild_id=guild_id)
-
-    async def why_empty(self, flags: FilterOptions, guild_id: int | None) -> str:
-        """Which option emptied the pool, named as the member typed it (``decade``, ``cast``)."""
-        return await self.bot.catalog.insights.explain_empty(
-            flags.steps(), describe_options(flags.chosen()), guild_id
-        )
+    async def pool_size(self, flags: RandomOptions, guild_id: int | None) -> int:
+        catalog, filters = self.bot.catalog, flags.to_filters()
+        if flags.about is not None:
+            return await catalog.discovery.count(flags.about, filters, guild_id=guild_id)
+        return await catalog.insights.pool_size(filters, guild_id=guild_id)
 
     @hybrid_command(name="random", description="Recommend a film from the catalog")
     async def random(self, ctx: commands.Context[ReviewBot], *, filters: RandomOptions) -> None:
         self.reroll_budget.spend(ctx.author.id)
         guild_id = ctx.guild.id if ctx.guild else None
-        review = await self.pick(filters, guild_id, ctx.channel.id)
+        review, corrections = await self.pick(filters, guild_id, ctx.channel.id)
         reply = CardReply.of(
             Kind.FOR_YOU if filters.private else Kind.ANSWER,
             interaction=ctx.interaction is not None,
         )
         shown = await show_card(review, reply)
         view = RandomView(self, ctx.author.id, reply, shown, filters, guild_id, ctx.channel.id)
-        view.message = await ctx.send(embed=shown.embed, view=view, ephemeral=reply.private)
+        view.message = await ctx.send(
+            corrections_text(corrections),
+            embed=shown.embed,
+            view=view,
+            ephemeral=reply.private,
+        )
 
     @hybrid_command(name="top", description="The best-scored reviews")
     @commands.cooldown(*REROLL_RATE, commands.BucketType.user)
@@ -222,7 +263,7 @@ class Recommendations(commands.Cog):
         guild_id = ctx.guild.id if ctx.guild else None
         reviews = await self.bot.catalog.insights.top(chosen, guild_id=guild_id, limit=TOP_LIMIT)
         if not reviews:
-            raise UserError(await self.why_empty(filters, guild_id))
+            raise UserError(await why_empty(self.bot.catalog, filters, guild_id))
         chunks = [reviews[i : i + TOP_PAGE_SIZE] for i in range(0, len(reviews), TOP_PAGE_SIZE)]
         pages = [
             ranked_list_embed(
@@ -244,68 +285,86 @@ class Recommendations(commands.Cog):
         chosen = filters.to_filters()
         stats = await self.bot.catalog.insights.stats(chosen, guild_id=guild_id)
         if stats.total == 0 and filters.chosen():  # said before deferring: privately
-            raise UserError(await self.why_empty(filters, guild_id))
+            raise UserError(await why_empty(self.bot.catalog, filters, guild_id))
         if not self.bot.charts.holds(guild_id, chosen):
             await ctx.defer()  # a chart to draw: a few hundred milliseconds
         chart = await self.bot.charts.get(guild_id, chosen)
         embed = stats_embed(stats, filters=describe_options(filters.chosen()), chart=True)
         await ctx.send(embed=embed, file=discord.File(io.BytesIO(chart.png), CHART_FILE))
 
-    # Autocomplete for the filter options, shared by /random and /top.
-    async def _verdicts(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        if not self.bot.autocomplete_budget.try_spend(interaction.user.id):
-            return []
-        labels = await self.bot.catalog.insights.verdict_labels(guild_id=interaction.guild_id)
-        wanted = current.casefold()
-        return [
-            app_commands.Choice(name=label[:100], value=label[:100])
-            for label in labels
-            if wanted in label.casefold()
-        ][:25]
 
-    async def _terms(
-        self, kind: str, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        if not self.bot.autocomplete_budget.try_spend(interaction.user.id):
-            return []
-        catalog, guild_id = self.bot.catalog, interaction.guild_id
-        if kind == "genre":
-            labels = await catalog.insights.term_labels(kind, current, guild_id=guild_id)
-        else:  # people are found by surname or a misspelt name too
-            labels = await catalog.finder.person_choices(kind, current, guild_id=guild_id)
-        return [app_commands.Choice(name=label[:100], value=label[:100]) for label in labels]
-
-    async def _directors(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._terms("director", interaction, current)
-
-    async def _cast(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._terms("cast", interaction, current)
-
-    async def _genres(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return await self._terms("genre", interaction, current)
+# Autocomplete for the filter options, on every command that has them (/random, /top,
+# /stats, /discover): module functions, so any cog's command can use them.
 
 
-def _attach_filter_autocomplete(
-    cog_commands: list[commands.HybridCommand[Recommendations, ..., None]],
-) -> None:
-    for command in cog_commands:
-        command.autocomplete("verdict")(Recommendations._verdicts)
-        command.autocomplete("director")(Recommendations._directors)
-        command.autocomplete("cast")(Recommendations._cast)
-        command.autocomplete("genre")(Recommendations._genres)
+def _client(interaction: discord.Interaction) -> ReviewBot:
+    return cast("ReviewBot", interaction.client)
 
 
-_attach_filter_autocomplete([Recommendations.random, Recommendations.top])
-Recommendations.stats.autocomplete("director")(Recommendations._directors)
-Recommendations.stats.autocomplete("genre")(Recommendations._genres)
+async def verdict_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    bot = _client(interaction)
+    if not bot.autocomplete_budget.try_spend(interaction.user.id):
+        return []
+    labels = await bot.catalog.insights.verdict_labels(guild_id=interaction.guild_id)
+    wanted = current.casefold()
+    return [
+        app_commands.Choice(name=label[:100], value=label[:100])
+        for label in labels
+        if wanted in label.casefold()
+    ][:25]
+
+
+async def _term_choices(
+    kind: str, interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    bot = _client(interaction)
+    if not bot.autocomplete_budget.try_spend(interaction.user.id):
+        return []
+    catalog, guild_id = bot.catalog, interaction.guild_id
+    if kind == "genre":
+        labels = await catalog.insights.term_labels(kind, current, guild_id=guild_id)
+    else:  # people are found by surname or a misspelt name too
+        labels = await catalog.finder.person_choices(kind, current, guild_id=guild_id)
+    return [app_commands.Choice(name=label[:100], value=label[:100]) for label in labels]
+
+
+async def director_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return await _term_choices("director", interaction, current)
+
+
+async def cast_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return await _term_choices("cast", interaction, current)
+
+
+async def genre_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    return await _term_choices("genre", interaction, current)
+
+
+FILTER_CHOICES = {
+    "verdict": verdict_choices,
+    "director": director_choices,
+    "cast": cast_choices,
+    "genre": genre_choices,
+}
+
+
+def attach_filter_autocomplete(command: commands.HybridCommand[Any, ..., None]) -> None:
+    """Autocomplete each filter option ``command`` has."""
+    for name, choices in FILTER_CHOICES.items():
+        if command.app_command is not None and command.app_command.get_parameter(name):
+            command.autocomplete(name)(choices)
+
+
+for _command in (Recommendations.random, Recommendations.top, Recommendations.stats):
+    attach_filter_autocomplete(_command)
 
 
 async def setup(bot: ReviewBot) -> None:

@@ -289,8 +289,8 @@ def test_a_plain_line_and_a_bare_mention_are_answered_in_one_line(tmp_path: Path
         (
             "!nonsense",
             [
-                "! no command !nonsense; there are !help, !random, !review, !similar, !stats, "
-                "!top, !wanted"
+                "! no command !nonsense; there are !discover, !help, !random, !review, !similar, "
+                "!stats, !top, !wanted"
             ],
         ),
     ]

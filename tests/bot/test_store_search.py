@@ -262,6 +262,8 @@ async def test_matches_are_counted_up_to_a_cap(
     )
     page = await store.search.search("ghost", guild_id=None, page_size=3)
     assert page.total == 5 and len(page.hits) == 3
+    assert page.counted_to_cap
+    assert not (await store.search.search("ghost film 1", guild_id=None)).counted_to_cap
 
 
 # -- snippets --------------------------------------------------------------------------------------
@@ -317,6 +319,34 @@ async def test_an_unknown_word_is_searched_as_the_nearest_word_and_said(store: S
     assert [hit.review.title for hit in page.hits] == ["Aftersun"]
     page = await store.search.search("ghost storeis", guild_id=None)
     assert [(c.typed, c.searched) for c in page.corrections] == [("storeis", "stories")]
+
+
+async def test_the_whole_first_letter_is_read_only_for_a_slip_no_cheaper_range_mends(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await store.writes.add(make_review("Ghosts", 2010, body="ghost stories"), actor_id=MOD)
+    engine = store.search._engine
+    read: list[str] = []
+    vocabulary = engine.vocabulary
+
+    async def recorded(db: object, first: str) -> list[tuple[str, int]]:
+        read.append(first)
+        return await vocabulary(db, first)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(engine, "vocabulary", recorded)
+    corrected = {}
+    for typed in ("gohst", "gxhost", "gost", "ghoxtz"):
+        read.clear()
+        page = await store.search.search(typed, guild_id=None)
+        corrected[typed] = ([(c.typed, c.searched) for c in page.corrections], list(read))
+
+    assert corrected == {
+        "gohst": ([("gohst", "ghost")], ["go", "gh"]),  # swapped with the third
+        "gxhost": ([("gxhost", "ghost")], ["gx", "gh"]),  # a letter slipped in before it
+        "gost": ([("gost", "ghost")], ["go", "gs", "g"]),  # dropped: the whole letter
+        # Two slips from a stem of the cheap ranges: taken, not the whole letter read.
+        "ghoxtz": ([("ghoxtz", "ghost")], ["gh", "go"]),
+    }
 
 
 async def test_known_words_nonsense_and_short_words_are_not_corrected(store: Store) -> None:

@@ -167,7 +167,8 @@ def lift_cooldowns(run: BotRun) -> None:
     """Turn off per-member rate limits on this bot instance, for tests about input.
 
     Hybrid commands keep theirs in ``_buckets``; /random and "Another" share the
-    Recommendations cog's budget, /catalog's changes the Moderation cog's, and
+    Recommendations cog's budget, /discover and its pages the Discover cog's,
+    /catalog's changes the Moderation cog's, and
     every autocomplete and every lookup the bot's own.
     """
     run.bot.autocomplete_budget = MemberBudget((10**9, 1.0))  # type: ignore[attr-defined]
@@ -180,6 +181,9 @@ def lift_cooldowns(run: BotRun) -> None:
     moderation = run.bot.get_cog("Moderation")
     assert moderation is not None
     moderation.change_budget = MemberBudget((10**9, 1.0))  # type: ignore[attr-defined]
+    discover = run.bot.get_cog("Discover")
+    assert discover is not None
+    discover.budget = MemberBudget((10**9, 1.0))  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
