@@ -148,3 +148,13 @@ def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "sqlite":
         return str(tmp_path / "reviews.db")
     return new_postgres_database(request.getfixturevalue("postgres_server"))
+
+
+@pytest.fixture
+async def engine_store(database: str) -> AsyncIterator[Store]:
+    """A new, empty store on each engine in turn (``database``'s parameters), where
+    ``store`` is a SQLite file only. A module whose tests all run on both overrides
+    ``store`` with this."""
+    opened = await Store.open(database)
+    yield opened
+    await opened.close()
