@@ -8,9 +8,10 @@ reviewer wrapped in ``||spoiler||`` stays hidden even when cut or paginated.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from typing import Any
 from urllib.parse import urlparse
 
@@ -82,8 +83,13 @@ def escape_text(text: str) -> str:
     return _STILL_LIVE.sub(lambda m: m[0] if m[0].startswith("\\") else "\\" + m[0], escaped)
 
 
-def _words(text: str) -> list[_Word]:
-    """Split text into words, remembering which sat inside a spoiler and where paragraphs break."""
+def _words(text: str, most: int | None = None) -> list[_Word]:
+    """Split text into words, remembering which sat inside a spoiler and where paragraphs
+    break: all of them, or the first ``most``."""
+    return list(islice(_each_word(text), most))
+
+
+def _each_word(text: str) -> Iterator[_Word]:
     # Spoilers are found before paragraphs: a reviewer may hide several paragraphs at once.
     segments: list[tuple[str, bool]] = []
     position = 0
@@ -92,7 +98,7 @@ def _words(text: str) -> list[_Word]:
         segments.append((match.group(1), True))
         position = match.end()
     segments.append((text[position:], False))
-    words: list[_Word] = []
+    first = True
     new_paragraph = False  # a paragraph break seen since the last word
     for segment, spoiler in segments:
         for index, paragraph in enumerate(_PARAGRAPH_BREAK.split(segment)):
@@ -100,9 +106,8 @@ def _words(text: str) -> list[_Word]:
             for word in paragraph.split():
                 for start in range(0, len(word), LONGEST_WORD):
                     chunk = word[start : start + LONGEST_WORD]
-                    words.append(_Word(chunk, spoiler, new_paragraph and bool(words)))
-                    new_paragraph = False
-    return words
+                    yield _Word(chunk, spoiler, new_paragraph and not first)
+                    first = new_paragraph = False
 
 
 def _render(words: Sequence[_Word], *, ellipsis: bool = False) -> str:
@@ -127,7 +132,9 @@ def _render(words: Sequence[_Word], *, ellipsis: bool = False) -> str:
 
 def _fitting_prefix(words: Sequence[_Word], limit: int) -> int:
     """How many leading words fit in ``limit`` characters with an ellipsis after them."""
-    low, high = 0, len(words)
+    # Each word renders as a character at least: more than ``limit`` words never fit, and
+    # searching only those keeps a 20,000-word body from being escaped again and again.
+    low, high = 0, min(len(words), limit)
     while low < high:  # rendering is monotone in the number of words: binary search
         middle = (low + high + 1) // 2
         if len(_render(words[:middle], ellipsis=True)) <= limit:
@@ -143,10 +150,11 @@ def safe_text(text: str, limit: int, *, prefer_sentence: bool = False) -> str:
     With ``prefer_sentence``, a cut falls after the last whole sentence that
     fits, unless that would throw away more than half of the room.
     """
-    words = _words(text)
-    full = _render(words)
-    if len(full) <= limit:
-        return full
+    words = _words(text, most=max(limit, 0) + 1)  # a character a word at least: no more fit
+    if len(words) <= limit:
+        full = _render(words)
+        if len(full) <= limit:
+            return full
     if limit < len(ELLIPSIS):  # not even room to say it was cut
         return ""
     keep = _fitting_prefix(words, limit)

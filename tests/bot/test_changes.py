@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
 
 import asyncpg
 import pytest
@@ -16,6 +17,7 @@ import pytest
 from bot.catalog import Catalog
 from bot.changes import ChangeBatch
 from bot.models import TitleEntry
+from bot.store import Store
 from bot.store.postgres.feed import parse_payload
 from tests.conftest import make_review, new_postgres_database
 from tests.pgserver import PostgresServer
@@ -146,6 +148,31 @@ async def test_a_bot_starting_on_an_empty_postgresql_catalog_loads_the_samples(
         assert await catalog.load_starter_if_empty() is None  # only into an empty one
     finally:
         await catalog.close()
+
+
+async def test_a_catch_up_holds_every_change_committed_before_it_began(
+    postgres_server: PostgresServer,
+) -> None:
+    """A notification reaches a listener some time after its commit: the catch-up after
+    an import (which the index and the announcements rely on) must wait for it."""
+    url = new_postgres_database(postgres_server)
+
+    def add_in_another_store() -> int:
+        async def add() -> int:
+            async with await Store.open(url) as other:
+                return (await other.writes.add(make_review("Heat", 1995), actor_id=MOD)).id
+
+        return asyncio.run(add())
+
+    async with await Store.open(url) as store:
+        feed = await store.change_feed()
+        # Committed while this event loop is blocked, so its notification is not read yet.
+        with ThreadPoolExecutor(1) as elsewhere:
+            review_id = elsewhere.submit(add_in_another_store).result()
+        batch = await feed.catch_up()
+    assert batch.complete
+    assert {(c.review_id, c.external) for c in batch.changes} == {(review_id, True)}
+    assert batch.changes[0].kind == "insert"
 
 
 def test_payloads_that_are_not_ours_are_ignored() -> None:

@@ -72,20 +72,18 @@ def test_history_by_title_shows_each_change_newest_first_with_local_times(
     assert "<t:" not in out
 
 
-def test_history_by_id(database: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out = history(database, capsys, "1")
-
-    assert code == 0
-    assert "History of Quiet Hours (2021)" in out
-
-
-def test_digits_that_are_no_reviews_id_are_taken_for_a_title(
-    database: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("typed", "heading"),
+    [("1", "History of Quiet Hours (2021)"), ("1917", "History of 1917 (2019)")],
+    ids=["a review's id", "digits that are no review's id: a title"],
+)
+def test_history_by_id_or_by_a_title_of_digits(
+    database: Path, capsys: pytest.CaptureFixture[str], typed: str, heading: str
 ) -> None:
-    code, out = history(database, capsys, "1917")
+    code, out = history(database, capsys, typed)
 
     assert code == 0
-    assert "History of 1917 (2019)" in out
+    assert heading in out
 
 
 def test_history_of_an_unknown_title_is_one_line(

@@ -11,7 +11,7 @@ import collections
 import itertools
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from dataclasses import fields, replace
 from pathlib import Path
 
@@ -45,10 +45,9 @@ MOD = 42
 
 
 @pytest.fixture
-async def store(database: str) -> AsyncIterator[Store]:
-    opened = await Store.open(database)
-    yield opened
-    await opened.close()
+def store(engine_store: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return engine_store
 
 
 # -- schema ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ index that every write keeps in step (checked against a rebuild from the reviews
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import asyncpg
@@ -25,10 +25,9 @@ MOD = 42
 
 
 @pytest.fixture
-async def store(database: str) -> AsyncIterator[Store]:
-    opened = await Store.open(database)
-    yield opened
-    await opened.close()
+def store(engine_store: Store) -> Store:
+    """Every test here runs on SQLite and on PostgreSQL."""
+    return engine_store
 
 
 async def titles(

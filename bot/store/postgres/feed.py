@@ -10,12 +10,18 @@ misses what was sent meanwhile, so the first batch after it reconnects is
 marked incomplete and the follower rebuilds from the store. While PostgreSQL is
 out of reach, the feed retries every second quietly: the catalog's
 :class:`~bot.faults.Outage` logs the outage once, and its end.
+
+A notification reaches a listener some time after its commit, so a catch-up (after
+this process's own import, say) first sends a marker of its own on the listening
+connection and waits for it: PostgreSQL delivers in commit order, so once the marker
+is back, so is every change committed before the catch-up began.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -31,6 +37,10 @@ log = logging.getLogger(__name__)
 CHANNEL = "reviewbot_reviews"
 RECONNECT_SECONDS = 1.0
 KINDS: tuple[ChangeKind, ...] = ("insert", "update", "delete")
+MARKER = "caught-up"  # not a kind: every listener's parse_payload passes it over
+# A bound on waiting for the marker; past it the batch counts as lost (a rebuild reads
+# the store), which is correct, only slower.
+MARKER_WITHIN = 10.0
 
 
 def parse_payload(payload: str) -> tuple[ChangeKind, int, str] | None:
@@ -59,6 +69,8 @@ class PostgresChangeFeed:
         self._position = 0
         self._lost = False  # notifications may have been missed: next batch is incomplete
         self._closed = False
+        self._markers: dict[str, asyncio.Future[None]] = {}  # by payload, until it is back
+        self._marker_numbers = itertools.count()
 
     async def start(self) -> None:
         """LISTEN now: every change committed after this returns is delivered."""
@@ -67,6 +79,11 @@ class PostgresChangeFeed:
         await self._connection.add_listener(CHANNEL, self._notified)
 
     def _notified(self, _: Any, pid: int, channel: str, payload: str) -> None:
+        marker = self._markers.pop(payload, None)
+        if marker is not None:
+            if not marker.done():
+                marker.set_result(None)
+            return
         parsed = parse_payload(payload)
         if parsed is None:
             return
@@ -82,6 +99,14 @@ class PostgresChangeFeed:
             self._lost = True
             self._connection = None
             self._arrived.set()
+        self._release_markers()
+
+    def _release_markers(self) -> None:
+        """Wake every catch-up waiting for a marker this connection will never bring."""
+        markers, self._markers = self._markers, {}
+        for marker in markers.values():
+            if not marker.done():
+                marker.set_result(None)
 
     async def batches(self) -> AsyncIterator[ChangeBatch]:
         while not self._closed:
@@ -94,7 +119,7 @@ class PostgresChangeFeed:
                 # committed between the rebuild's read and the new LISTEN would be missed.
                 continue
             if self._pending or self._lost:
-                yield await self.catch_up()
+                yield self._take()
 
     async def _reconnect(self) -> None:
         try:
@@ -109,6 +134,27 @@ class PostgresChangeFeed:
         log.info("the change feed listens again after losing its connection")
 
     async def catch_up(self) -> ChangeBatch:
+        await self._delivered()
+        return self._take()
+
+    async def _delivered(self) -> None:
+        """Return once every change committed before the call has been delivered here,
+        or the batch is marked lost."""
+        connection = self._connection
+        if connection is None:
+            return  # lost already: the next batch is incomplete
+        payload = f"{MARKER} {self._origin} {next(self._marker_numbers)}"
+        back = asyncio.get_running_loop().create_future()
+        self._markers[payload] = back
+        try:
+            await connection.execute("SELECT pg_notify($1, $2)", CHANNEL, payload)
+            await asyncio.wait_for(back, MARKER_WITHIN)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            self._lost = True  # whatever was not delivered, a rebuild reads from the store
+        finally:
+            self._markers.pop(payload, None)
+
+    def _take(self) -> ChangeBatch:
         changes, self._pending = tuple(self._pending), []
         self._arrived.clear()
         complete, self._lost = not self._lost, False
@@ -117,6 +163,7 @@ class PostgresChangeFeed:
     async def close(self) -> None:
         self._closed = True
         self._arrived.set()  # wakes a follower waiting in batches(), which then ends
+        self._release_markers()
         if self._connection is not None:
             with contextlib.suppress(OSError, asyncpg.PostgresError):
                 await self._connection.close()
