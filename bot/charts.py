@@ -40,15 +40,14 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from math import ceil
-
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, StrMethodFormatter
-from PIL import Image
+from typing import TYPE_CHECKING
 
 from bot.histograms import SCORE_STEP, CatalogHistograms
 from bot.models import ReviewFilters
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 WIDTH_PX = 1200
 HEIGHT_PX = 1500
@@ -90,6 +89,12 @@ def render_chart(histograms: CatalogHistograms) -> bytes:
     CPU-bound for a few hundred milliseconds: call it in a worker thread from async code
     (:class:`ChartCache` does).
     """
+    # Imported here, with the first chart: matplotlib is about half of the bot's and
+    # the console's start-up time, and most processes never draw a chart.
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from PIL import Image
+
     with _render_lock:
         figure = Figure(figsize=(WIDTH_PX / DPI, HEIGHT_PX / DPI), dpi=DPI, facecolor=BACKGROUND)
         figure.text(
@@ -142,6 +147,8 @@ def _panel(figure: Figure, place: tuple[float, float], left: float, heading: str
 
 def _count_axis(axes: Axes) -> None:
     """Whole numbers with thousands separators, a few gridlines to read bar heights by."""
+    from matplotlib.ticker import MaxNLocator, StrMethodFormatter  # see render_chart
+
     axes.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=True))
     axes.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     axes.grid(axis="y", color=GRID, linewidth=1)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, BinaryIO, NoReturn
 from rich.console import Console
 from rich.progress import Progress, TaskID
 
+from bot.charts import HEIGHT_PX, WIDTH_PX, render_in_thread
 from bot.config import ConfigError, Settings, load_settings
 from bot.faults import OperatorFault
 from bot.formats.export import EXPORTERS
@@ -302,10 +303,10 @@ def _print_error(text: str) -> None:
 async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) -> int:
     command = args.command or "run"
     if command == "run":
-        from bot.client import run_bot  # discord.py start-up cost only when running the bot
-
         if not settings.discord_token:
             raise CliError(NO_TOKEN_MESSAGE)
+        from bot.client import run_bot  # discord.py start-up cost only when running the bot
+
         return await run_bot(settings)
     if command == "console":
         from bot.console import run_console
@@ -318,12 +319,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
             settings, out, as_mod=args.as_mod, script=script, save_dir=args.save_dir
         )
     if command == "sync":
+        if not settings.discord_token:
+            raise CliError(NO_TOKEN_MESSAGE)
         import discord
 
         from bot.client import sync_now
 
-        if not settings.discord_token:
-            raise CliError(NO_TOKEN_MESSAGE)
         discord.utils.setup_logging(level=settings.log_level_number)
         await sync_now(settings, guild_id=args.guild)
         where = f"server {args.guild}" if args.guild else "every server (global)"
@@ -568,8 +569,6 @@ def _print_stats(out: Console, stats: CatalogStats, where: str) -> None:
 
 async def _write_chart(catalog: Catalog, path: Path, out: Console) -> None:
     """The chart /stats attaches, of the whole global catalog, as a PNG file."""
-    from bot.charts import HEIGHT_PX, WIDTH_PX, render_in_thread  # matplotlib: only here
-
     if await asyncio.to_thread(path.is_dir):
         raise CliError(f"{path}: is a directory; name the PNG file to write")
     histograms = await catalog.insights.histograms(ReviewFilters(), guild_id=None)

@@ -171,6 +171,16 @@ def test_renders_need_no_display_nor_pyplot_whatever_backend_is_configured() -> 
     assert done.returncode == 0, done.stderr
 
 
+def test_the_bot_the_console_and_the_cli_start_without_importing_matplotlib() -> None:
+    # It is about half of their start-up time; only the first chart drawn imports it.
+    script = (
+        "import sys, bot.cli, bot.client, bot.console, bot.charts; "
+        "assert not [m for m in sys.modules if m.startswith(('matplotlib', 'PIL'))]"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 def test_renders_in_several_threads_at_once_are_the_same_as_one_alone() -> None:
     alone = render_chart(MANY)
     results: list[bytes] = []
