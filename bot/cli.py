@@ -309,12 +309,12 @@ async def _dispatch(args: argparse.Namespace, settings: Settings, out: Console) 
 
         return await run_bot(settings)
     if command == "console":
-        from bot.console import run_console
-
         script = _read_script(args.script) if args.script else None
         if args.save_dir is not None and not args.save_dir.is_dir():
             problem = "is a file, not a folder" if args.save_dir.exists() else "no such folder"
             raise CliError(f"{args.save_dir}: {problem}")
+        from bot.console import run_console  # discord.py and the stand-in: checks first
+
         return await run_console(
             settings, out, as_mod=args.as_mod, script=script, save_dir=args.save_dir
         )

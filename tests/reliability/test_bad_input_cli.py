@@ -1,42 +1,107 @@
 """Every bad input to the `reviewbot` command: one line on stderr, a non-zero exit,
 promptly, and the database exactly as it was.
 
-Each case runs the real CLI (``python -m bot``) in a child process with a timeout,
-so a hang fails the test instead of stalling the suite.
+Each case runs the CLI's own entry function, :func:`bot.cli.main`, in this process as
+the command runs it (its exit status, what it wrote on fds 1 and 2, and what it
+logged at WARNING or above, which a child would print on stderr), with a timer that
+ends the test process if it hangs, so a hang fails the test instead of stalling the
+suite. The real command (``python -m bot`` in a child process) runs where the claim
+is about the process: it says the same as the entry function, a reader closing the
+pipe, no network.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import json
+import logging
 import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.cli import CLOSED_PIPE_STATUS, MAX_ERROR_LINE, main
 from tests.conftest import make_read_only
-from tests.reliability.processes import REPO, child_environment
+from tests.reliability.processes import REPO, SETTINGS_VARIABLES, child_environment
 
 FIXTURES = REPO / "tests" / "fixtures"
 TIMEOUT = 60  # seconds; every case answers in about one, a hang must still end the test
 TOKEN = "x" * 24 + ".abcdef." + "y" * 27  # shaped like a token; never sent anywhere real
 
 
-def run_cli(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+@dataclass(frozen=True)
+class Ran:
+    """How a command ended: as :class:`subprocess.CompletedProcess` has it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> Ran:
+    """``python -m bot *args`` in a child process."""
+    done = subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=cwd or tempfile.gettempdir(),  # not the repository: its .env must not apply
-        env=child_environment(**env),
+        env=child_environment(),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=TIMEOUT,
         check=False,
     )
+    return Ran(done.returncode, done.stdout, done.stderr)
+
+
+Cli = Callable[..., Ran]
+
+
+@pytest.fixture
+def cli(
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Cli:
+    """``cli(*args, cwd=None)``: :func:`bot.cli.main` run here as :func:`run_cli` runs
+    the command: in ``cwd`` (the temporary directory unless given), without the bot's
+    settings in the environment."""
+
+    def run(*args: str, cwd: Path | None = None) -> Ran:
+        with monkeypatch.context() as patch:
+            patch.chdir(cwd or tempfile.gettempdir())
+            for name in SETTINGS_VARIABLES:
+                patch.delenv(name, raising=False)
+            capfd.readouterr()
+            caplog.clear()
+            faulthandler.dump_traceback_later(TIMEOUT, exit=True)
+            try:
+                status = main(list(args))
+            except SystemExit as stop:  # argparse's usage errors and --help
+                status = exit_status(stop)
+            finally:
+                faulthandler.cancel_dump_traceback_later()
+        out, err = capfd.readouterr()
+        # With no logging configured, a command's process prints these on stderr.
+        logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        return Ran(status, out, err + "".join(f"{message}\n" for message in logged))
+
+    return run
+
+
+def exit_status(stop: SystemExit) -> int:
+    """The status a process ending with ``stop`` has, as Python's own exit sets it."""
+    if stop.code is None:
+        return 0
+    if isinstance(stop.code, int):
+        return stop.code
+    print(stop.code, file=sys.stderr)
+    return 1
 
 
 def snapshot(path: Path) -> list[str]:
@@ -45,7 +110,7 @@ def snapshot(path: Path) -> list[str]:
         return list(db.iterdump())
 
 
-def assert_one_line(result: subprocess.CompletedProcess[str], *expected: str) -> str:
+def assert_one_line(result: Ran, *expected: str) -> str:
     assert result.returncode != 0
     line = result.stderr.rstrip("\n")
     assert "\n" not in line, result.stderr
@@ -63,48 +128,77 @@ def database(tmp_path: Path) -> Path:
     return path
 
 
+# -- the command in a process of its own -------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "status"),
+    [
+        (["--database", "{database}", "show", "0"], 2),  # argparse refuses it
+        (["--database", "{notes}", "stats"], 2),  # the store refuses the file
+        (["--database", "{database}", "export", "--output", "{missing}"], 2),  # so does the disk
+        (["--database", "{database}", "console", "--script", "nope.txt"], 2),
+        (["--database", "{database}", "stats"], 0),  # and one that works, on stdout
+    ],
+)
+def test_the_command_says_what_its_entry_function_says(
+    database: Path, tmp_path: Path, cli: Cli, arguments: list[str], status: int
+) -> None:
+    notes = tmp_path / "notes.db"
+    notes.write_bytes(b"these are my notes, not a database\n" * 200)
+    missing = tmp_path / "no" / "such" / "out.json"
+    filled = [a.format(database=database, notes=notes, missing=missing) for a in arguments]
+
+    alone = run_cli(*filled, cwd=tmp_path)
+
+    assert alone == cli(*filled, cwd=tmp_path)
+    assert alone.returncode == status
+    assert "Traceback" not in alone.stderr
+    assert (alone.stdout if status == 0 else alone.stderr).strip()
+
+
 # -- the database file itself -------------------------------------------------------------
 
 
-def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+def test_a_file_that_is_not_a_database(tmp_path: Path, cli: Cli) -> None:
     path = tmp_path / "notes.db"
     path.write_bytes(b"these are my notes, not a database\n" * 200)
     before = path.read_bytes()
-    result = run_cli("--database", str(path), "stats", cwd=tmp_path)
+    result = cli("--database", str(path), "stats", cwd=tmp_path)
     assert_one_line(result, str(path), "not a reviewbot database")
     assert path.read_bytes() == before
 
 
-def test_a_truncated_database(database: Path, tmp_path: Path) -> None:
+def test_a_truncated_database(database: Path, tmp_path: Path, cli: Cli) -> None:
     truncated = tmp_path / "truncated.db"
     truncated.write_bytes(database.read_bytes()[:5000])
     before = truncated.read_bytes()
     for command in (["stats"], ["import", str(FIXTURES / "reviews.csv")]):
-        result = run_cli("--database", str(truncated), *command, cwd=tmp_path)
+        result = cli("--database", str(truncated), *command, cwd=tmp_path)
         assert_one_line(result, str(truncated), "damaged")
     assert truncated.read_bytes() == before
 
 
 @pytest.mark.parametrize("command", [["stats"], ["import", str(FIXTURES / "reviews.json")]])
-def test_a_directory(tmp_path: Path, command: list[str]) -> None:
+def test_a_directory(tmp_path: Path, command: list[str], cli: Cli) -> None:
     folder = tmp_path / "folder.db"
     folder.mkdir()
-    result = run_cli("--database", str(folder), *command, cwd=tmp_path)
+    result = cli("--database", str(folder), *command, cwd=tmp_path)
     assert_one_line(result, str(folder), "is a directory")
     assert list(folder.iterdir()) == []
 
 
 @pytest.mark.parametrize("command", [["stats"], ["import", str(FIXTURES / "reviews.json")]])
-def test_a_path_under_proc(tmp_path: Path, command: list[str]) -> None:
-    result = run_cli("--database", "/proc/x.db", *command, cwd=tmp_path)
+def test_a_path_under_proc(tmp_path: Path, command: list[str], cli: Cli) -> None:
+    result = cli("--database", "/proc/x.db", *command, cwd=tmp_path)
     assert_one_line(result, "/proc/x.db")
 
 
-def test_a_read_only_file(database: Path, tmp_path: Path) -> None:
+def test_a_read_only_file(database: Path, tmp_path: Path, cli: Cli) -> None:
     before = snapshot(database)
     undo = make_read_only(database)
     try:
-        result = run_cli("--database", str(database), "import", str(FIXTURES / "reviews.csv"))
+        result = cli("--database", str(database), "import", str(FIXTURES / "reviews.csv"))
         assert_one_line(result, str(database), "read-only")
     finally:
         undo()
@@ -113,10 +207,10 @@ def test_a_read_only_file(database: Path, tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("command", [["stats"], ["search", "heat"], ["show", "1"], ["export"]])
 def test_a_missing_database_on_a_command_that_only_reads(
-    tmp_path: Path, command: list[str]
+    tmp_path: Path, command: list[str], cli: Cli
 ) -> None:
     missing = tmp_path / "typo" / "reviews.db"
-    result = run_cli("--database", str(missing), *command, cwd=tmp_path)
+    result = cli("--database", str(missing), *command, cwd=tmp_path)
     assert_one_line(result, f"{missing}: no such database")
     assert not missing.parent.exists()
 
@@ -137,10 +231,10 @@ def test_a_missing_database_on_a_command_that_only_reads(
     ],
 )
 def test_an_id_out_of_range_is_echoed_as_typed(
-    database: Path, tmp_path: Path, args: list[str], echoed: str
+    database: Path, tmp_path: Path, args: list[str], echoed: str, cli: Cli
 ) -> None:
     before = snapshot(database)
-    result = run_cli("--database", str(database), *args, cwd=tmp_path)
+    result = cli("--database", str(database), *args, cwd=tmp_path)
     assert_one_line(result, echoed)
     assert snapshot(database) == before
 
@@ -148,42 +242,44 @@ def test_an_id_out_of_range_is_echoed_as_typed(
 # -- export and backup targets ------------------------------------------------------------
 
 
-def test_export_into_a_missing_directory(database: Path, tmp_path: Path) -> None:
+def test_export_into_a_missing_directory(database: Path, tmp_path: Path, cli: Cli) -> None:
     target = tmp_path / "no" / "such" / "dir" / "out.json"
-    result = run_cli("--database", str(database), "export", "--output", str(target))
+    result = cli("--database", str(database), "export", "--output", str(target))
     assert_one_line(result, str(target), "cannot write")
 
 
-def test_export_onto_a_directory(database: Path, tmp_path: Path) -> None:
-    result = run_cli("--database", str(database), "export", "--output", str(tmp_path))
+def test_export_onto_a_directory(database: Path, tmp_path: Path, cli: Cli) -> None:
+    result = cli("--database", str(database), "export", "--output", str(tmp_path))
     assert_one_line(result, "is a directory")
 
 
-def test_backup_onto_a_directory(database: Path, tmp_path: Path) -> None:
+def test_backup_onto_a_directory(database: Path, tmp_path: Path, cli: Cli) -> None:
     folder = tmp_path / "backups"
     folder.mkdir()
-    result = run_cli("--database", str(database), "backup", str(folder))
+    result = cli("--database", str(database), "backup", str(folder))
     assert_one_line(result, "is a directory")
     assert list(folder.iterdir()) == []
 
 
-def test_backup_into_proc(database: Path) -> None:
-    result = run_cli("--database", str(database), "backup", "/proc/x.db", cwd=database.parent)
+def test_backup_into_proc(database: Path, cli: Cli) -> None:
+    result = cli("--database", str(database), "backup", "/proc/x.db", cwd=database.parent)
     assert_one_line(result, "/proc/x.db", "cannot write a backup")
 
 
-def test_backup_onto_a_file_that_is_not_a_database(database: Path, tmp_path: Path) -> None:
+def test_backup_onto_a_file_that_is_not_a_database(
+    database: Path, tmp_path: Path, cli: Cli
+) -> None:
     notes = tmp_path / "notes.txt"
     notes.write_text("keep me\n", encoding="utf-8")
-    result = run_cli("--database", str(database), "backup", str(notes))
+    result = cli("--database", str(database), "backup", str(notes))
     assert_one_line(result, "not a SQLite database", "not overwritten")
     assert notes.read_text(encoding="utf-8") == "keep me\n"
 
 
-def test_backup_onto_its_own_source(database: Path) -> None:
+def test_backup_onto_its_own_source(database: Path, cli: Cli) -> None:
     before = snapshot(database)
     for spelling in (str(database), f"{database.parent}/./{database.name}"):
-        result = run_cli("--database", str(database), "backup", spelling, cwd=database.parent)
+        result = cli("--database", str(database), "backup", spelling, cwd=database.parent)
         assert_one_line(result, "is the database itself")
     assert snapshot(database) == before
 
@@ -191,23 +287,23 @@ def test_backup_onto_its_own_source(database: Path) -> None:
 # -- files given to commands --------------------------------------------------------------
 
 
-def test_console_script_that_is_missing(database: Path, tmp_path: Path) -> None:
-    result = run_cli("--database", str(database), "console", "--script", "nope.txt", cwd=tmp_path)
+def test_console_script_that_is_missing(database: Path, tmp_path: Path, cli: Cli) -> None:
+    result = cli("--database", str(database), "console", "--script", "nope.txt", cwd=tmp_path)
     assert_one_line(result, "nope.txt: no such file")
 
 
-def test_console_script_that_is_not_utf8(database: Path, tmp_path: Path) -> None:
+def test_console_script_that_is_not_utf8(database: Path, tmp_path: Path, cli: Cli) -> None:
     script = tmp_path / "latin1.txt"
     script.write_bytes("/review amélie\n".encode("latin-1"))
-    result = run_cli("--database", str(database), "console", "--script", str(script))
+    result = cli("--database", str(database), "console", "--script", str(script))
     assert_one_line(result, "not UTF-8")
 
 
-def test_json_with_a_lone_surrogate(database: Path, tmp_path: Path) -> None:
+def test_json_with_a_lone_surrogate(database: Path, tmp_path: Path, cli: Cli) -> None:
     before = snapshot(database)
     bad = tmp_path / "surrogate.json"
     bad.write_text('[{"title": "Heat \\ud800", "year": 1995, "score": 8}]', encoding="utf-8")
-    result = run_cli("--database", str(database), "import", str(bad))
+    result = cli("--database", str(database), "import", str(bad))
     assert_one_line(result, "item 1, title", "half of a character")
     assert snapshot(database) == before
 
@@ -221,28 +317,28 @@ def test_json_with_a_lone_surrogate(database: Path, tmp_path: Path) -> None:
     ],
 )
 def test_a_csv_file_at_fault_is_named_by_line(
-    database: Path, tmp_path: Path, text: str, expected: str
+    database: Path, tmp_path: Path, text: str, expected: str, cli: Cli
 ) -> None:
     before = snapshot(database)
     bad = tmp_path / "bad.csv"
     bad.write_text(text, encoding="utf-8")
-    result = run_cli("--database", str(database), "import", str(bad))
+    result = cli("--database", str(database), "import", str(bad))
     assert_one_line(result, expected)
     assert snapshot(database) == before
 
 
-def test_a_5000_character_value_is_elided(database: Path, tmp_path: Path) -> None:
+def test_a_5000_character_value_is_elided(database: Path, tmp_path: Path, cli: Cli) -> None:
     bad = tmp_path / "long.json"
     bad.write_text(json.dumps([{"title": "Heat", "year": 1995, "k" * 5000: 1}]), encoding="utf-8")
-    line = assert_one_line(run_cli("--database", str(database), "import", str(bad)), "unknown")
+    line = assert_one_line(cli("--database", str(database), "import", str(bad)), "unknown")
     assert "k" * 100 not in line
 
 
-def test_two_files_holding_one_review(database: Path, tmp_path: Path) -> None:
+def test_two_files_holding_one_review(database: Path, tmp_path: Path, cli: Cli) -> None:
     before = snapshot(database)
     for name in ("a.csv", "b.csv"):
         (tmp_path / name).write_text("title,year,score\nHeat,1995,9\n", encoding="utf-8")
-    result = run_cli(
+    result = cli(
         "--database", str(database), "import", str(tmp_path / "a.csv"), str(tmp_path / "b.csv")
     )
     assert_one_line(result, "is also in")
@@ -362,36 +458,40 @@ def test_a_closed_pipe_ends_the_console_quietly(tmp_path: Path) -> None:
     ],
 )
 def test_a_directory_where_a_file_is_expected_says_so(
-    database: Path, tmp_path: Path, arguments: list[str], expected: str
+    database: Path, tmp_path: Path, arguments: list[str], expected: str, cli: Cli
 ) -> None:
     folder, file = tmp_path / "a-folder", tmp_path / "a-file.txt"
     folder.mkdir()
     file.write_text("not a folder\n", encoding="utf-8")
     before = snapshot(database)
     filled = [a.format(folder=folder, file=file) for a in arguments]
-    result = run_cli("--database", str(database), *filled, cwd=tmp_path)
+    result = cli("--database", str(database), *filled, cwd=tmp_path)
     assert_one_line(result, expected)
     assert snapshot(database) == before
     assert list(folder.iterdir()) == []
 
 
-def test_samples_remove_with_none_left_says_so_and_changes_nothing(database: Path) -> None:
+def test_samples_remove_with_none_left_says_so_and_changes_nothing(
+    database: Path, cli: Cli
+) -> None:
     before = snapshot(database)
-    result = run_cli("--database", str(database), "samples", "remove")
+    result = cli("--database", str(database), "samples", "remove")
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout == "No sample reviews are left to remove; nothing was changed.\n"
     assert snapshot(database) == before
 
 
-def test_stats_reports_the_global_catalog_and_each_server(database: Path, tmp_path: Path) -> None:
+def test_stats_reports_the_global_catalog_and_each_server(
+    database: Path, tmp_path: Path, cli: Cli
+) -> None:
     for guild, titles in (("1001", ["Own One", "Own Two"]), ("1002", ["Other Own"])):
         own = [{"title": title, "year": 2020, "score": 6.0} for title in titles]
         (tmp_path / f"{guild}.json").write_text(json.dumps(own), encoding="utf-8")
         path = str(tmp_path / f"{guild}.json")
         assert main(["--database", str(database), "import", "--guild", guild, path]) == 0
 
-    every = run_cli("--database", str(database), "stats")
-    one = run_cli("--database", str(database), "stats", "--guild", "1001")
+    every = cli("--database", str(database), "stats")
+    one = cli("--database", str(database), "stats", "--guild", "1001")
 
     assert every.returncode == one.returncode == 0
     assert [line for line in every.stdout.splitlines() if line.startswith("Reviews")] == [
