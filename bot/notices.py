@@ -7,6 +7,7 @@ its card, in the server's announcement channel (mentioning them) or in a DM.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 from bot.embeds import plain, review_title
 from bot.models import ReviewDraft
@@ -16,11 +17,13 @@ from bot.models import ReviewDraft
 MENTIONS_PER_MESSAGE = 50
 SERVER_NAME_LIMIT = 100  # Discord's own limit on a server's name
 
+Member = TypeVar("Member")
 
-def mention_batches(member_ids: Sequence[int]) -> Iterator[tuple[int, ...]]:
-    """``member_ids`` in groups small enough for one channel message each."""
-    for start in range(0, len(member_ids), MENTIONS_PER_MESSAGE):
-        yield tuple(member_ids[start : start + MENTIONS_PER_MESSAGE])
+
+def mention_batches(members: Sequence[Member]) -> Iterator[Sequence[Member]]:
+    """``members`` in groups small enough to be mentioned by one channel message each."""
+    for start in range(0, len(members), MENTIONS_PER_MESSAGE):
+        yield members[start : start + MENTIONS_PER_MESSAGE]
 
 
 def requesters_text(review: ReviewDraft, member_ids: Sequence[int]) -> str:
