@@ -18,11 +18,25 @@ from bot.finder import TitleFinder
 from bot.matching.demand import Clusters, is_noise, names_nothing, slips_apart, spelling
 from bot.models import MemberRequest, Moderator, RequestEntry, Requester, Review
 from bot.store import Store
-from bot.store.requests import MAX_QUERY_TEXT, Placement, RequestStore
+from bot.store.requests import (
+    MAX_OPEN_PER_MEMBER,
+    MAX_PER_SERVER,
+    MAX_QUERY_TEXT,
+    Placement,
+    RequestStore,
+)
 
 # The most rows /wanted ranks and shows (its pages hold a few each).
 MAX_QUEUE = 100
 MAX_REASON = 200
+__all__ = [
+    "MAX_OPEN_PER_MEMBER",
+    "MAX_PER_SERVER",
+    "Answer",
+    "RequestBook",
+    "RequestOutcome",
+    "WantedFilm",
+]
 
 Outcome = Literal[
     "recorded", "already requested", "member limit", "server full", "reviewed", "not a title"
