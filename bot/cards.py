@@ -77,6 +77,8 @@ def post_in_channel_button(
 
 
 REQUEST_LABEL = "Tell me when it's reviewed"
+# Last, below a card's buttons, a list's menu (row 0) and a did-you-mean menu (row 1).
+REQUEST_ROW = 2
 
 
 def request_button(title: str, kind: ButtonKind = PublicButton) -> discord.ui.Button[Any]:
@@ -86,6 +88,7 @@ def request_button(title: str, kind: ButtonKind = PublicButton) -> discord.ui.Bu
         emoji="🔔",
         style=discord.ButtonStyle.secondary,
         custom_id=custom_ids.request(title),
+        row=REQUEST_ROW,
     )
 
 

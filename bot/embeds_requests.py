@@ -19,6 +19,8 @@ from bot.services.requests import (
 WANTED_PER_PAGE = 5
 SPELLINGS_SHOWN = 5
 TITLE_CHARS = 80
+# An embed description holds 4,096 characters: room for the "…and N more." line.
+DESCRIPTION_ROOM = 4_000
 
 
 def request_text(outcome: RequestOutcome) -> str:
@@ -61,11 +63,24 @@ def requests_embed(
             lines.append(f"🔔 {asked}")
     return discord.Embed(
         title="Your review requests",
-        description="\n".join(lines)
+        description=_fitting(lines)
         or "You have no open requests. Press **Tell me when it's reviewed** under a "
         "reply that shows no card for what you typed.",
         colour=INFO_COLOUR,
     )
+
+
+def _fitting(lines: Sequence[str], room: int = DESCRIPTION_ROOM) -> str:
+    """As many whole ``lines`` as fit in ``room`` characters, and how many did not."""
+    shown: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > room:
+            shown.append(f"…and {len(lines) - len(shown)} more.")
+            break
+        shown.append(line)
+        used += len(line) + 1
+    return "\n".join(shown)
 
 
 def wanted_pages(films: Sequence[WantedFilm]) -> list[discord.Embed]:
