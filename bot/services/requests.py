@@ -114,7 +114,7 @@ class RequestBook:
         if names_nothing(title):
             return RequestOutcome("not a title", title)
         found = await self._finder.lookup(title, guild_id)
-        if found.best is not None and found.exact and not found.ambiguous:
+        if found.best is not None and found.exact:
             return RequestOutcome("reviewed", title, found.best)
         added = await self._requests.add(guild_id, member_id, title, _placement([title]))
         return RequestOutcome(added.outcome, title)
@@ -220,6 +220,11 @@ class RequestBook:
                 chosen.append((entry.id, visible[best[1]].id))
         answered = await self._requests.answer(guild_id, chosen)
         return [Answer(done.entry_id, by_id[done.review_id], done.requesters) for done in answered]
+
+    async def waiting_servers(self) -> list[int]:
+        """The servers with requests still waiting for a review: the only ones a newly
+        published global review can answer (call :meth:`answer` for each it serves)."""
+        return await self._requests.waiting_servers()
 
     async def mark_delivery(self, request_ids: Sequence[int], *, delivered: bool) -> None:
         """Record whether the members of answered ``request_ids`` were told; one who

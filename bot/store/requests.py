@@ -135,6 +135,14 @@ class RequestStore:
         states = "TRUE" if answered else _UNANSWERED
         return await _entries(self._db, guild_id, states)
 
+    async def waiting_servers(self) -> list[int]:
+        """The servers with an entry not yet answered, for telling which a newly
+        published global review may answer."""
+        rows = await self._db.fetchall(
+            f"SELECT DISTINCT scope FROM request_entries WHERE {_UNANSWERED} ORDER BY scope"
+        )
+        return [int(scope) for (scope,) in rows]
+
     async def misses(self, guild_id: int) -> list[MissCount]:
         """Titles looked up in vain in the server, most asked first."""
         rows = await self._db.fetchall(

@@ -117,11 +117,16 @@ async def test_a_published_review_answers_its_entry_once(catalog: Catalog) -> No
     elsewhere = await catalog.curation.add(
         make_review("Zerkalo", 1975, scope=OTHER_GUILD), actor_id=None
     )
+    assert await book.waiting_servers() == [GUILD]
     (answer,) = await book.answer(GUILD, [stored, elsewhere])  # not another server's review
     assert answer.review == stored
     assert answer.member_ids == [1, 2, 3]
     assert await book.answer(GUILD, [stored]) == []  # answered once
     assert [row.title for row in await book.queue(GUILD)] == ["Zerkalo"]
+    await book.answer(
+        GUILD, [await catalog.curation.add(make_review("Zerkalo", 1975), actor_id=None)]
+    )
+    assert await book.waiting_servers() == []
     await book.mark_delivery(answer.request_ids[:1], delivered=True)
     await book.mark_delivery(answer.request_ids[1:2], delivered=False)
     assert await book.open_for(GUILD, 1) == []
