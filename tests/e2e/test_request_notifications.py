@@ -48,6 +48,9 @@ IN_CHANNEL = {3101: "moonlite", 3102: "moonlight", 3103: "Moonlight 2016"}
 BY_DM, DMS_CLOSED = 3201, 3202  # Other Club's requesters of Moonlight
 LANTERN_FAN = 3203  # Other Club's requester of its own new review
 LANTERN = {"title": "The Lantern Keeper", "year": 2019, "score": 8.0, "verdict": "Essential"}
+# Third Club (1003) announces in #news, until the bot loses the right to post there.
+THIRD_GUILD_ID, NEWS_CHANNEL_ID, QUIET_FAN = 1003, 2003, 3301
+QUIET_HOUR = {"title": "The Quiet Hour", "year": 2021, "score": 7.0, "verdict": "Recommended"}
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="module")
@@ -65,14 +68,18 @@ async def run(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[BotRun]
     for member_id in (BY_DM, DMS_CLOSED, LANTERN_FAN):
         stand_in.add_member(OTHER_GUILD_ID, member_id, f"other-club-{member_id}")
     stand_in.refuse_dms(DMS_CLOSED)
+    third = stand_in.add_guild(THIRD_GUILD_ID, "Third Club", owner_id=OWNER_ID)
+    stand_in.add_channel(third, NEWS_CHANNEL_ID, "news")
+    stand_in.add_member(third, QUIET_FAN, "quiet-fan")
     try:
         async with running_bot(
             lambda: create_bot(settings, store=store, application_id=APPLICATION_ID),
             stand_in=stand_in,
         ) as connected:
-            await connected.discord.slash(
-                "config announce", {"channel": CHANNEL_ID}, user=MODERATOR_ID
-            )
+            for user, channel in ((MODERATOR_ID, CHANNEL_ID), (OWNER_ID, NEWS_CHANNEL_ID)):
+                await connected.discord.slash(
+                    "config announce", {"channel": channel}, user=user, channel=channel
+                )
             yield connected
     finally:
         await store.close()
@@ -116,6 +123,13 @@ async def requests_of(run: BotRun, member_id: int) -> str:
     """What /requests shows an Other Club member."""
     shown = await run.discord.slash("requests", user=member_id, guild=OTHER_GUILD_ID)
     return str(shown.message.embed(0)["description"])
+
+
+async def publish(run: BotRun, fields: dict[str, Any], moderator: int, guild_id: int) -> None:
+    """``/catalog add`` of the server's own review, its form filled in, then Publish."""
+    form = await run.discord.slash("catalog add", fields, user=moderator, guild=guild_id)
+    preview = await run.discord.submit_modal(form.modal, {"Verdict": "A quiet film."})
+    await run.discord.click(preview.message, label="Publish")
 
 
 def told_in_channel(run: BotRun) -> list[SentMessage]:
@@ -177,14 +191,28 @@ async def test_a_servers_own_new_review_is_sent_by_dm_with_a_card_that_opens_the
 ) -> None:
     await ask_for(run, LANTERN_FAN, OTHER_GUILD_ID, "the lantern keeper")
 
-    form = await run.discord.slash(
-        "catalog add", LANTERN, user=OTHER_MODERATOR_ID, guild=OTHER_GUILD_ID
-    )
-    preview = await run.discord.submit_modal(form.modal, {"Verdict": "A quiet film."})
-    await run.discord.click(preview.message, label="Publish")
+    await publish(run, LANTERN, OTHER_MODERATOR_ID, OTHER_GUILD_ID)
 
     [dm] = await run.wait_for_dms(LANTERN_FAN)
     assert dm.content.startswith("You asked in Other Club to hear when The Lantern Keeper (2019)")
     assert dm.embed(0)["title"] == "The Lantern Keeper (2019)"
     # Other Club's own review opens only there: a button in a DM could not show it.
     assert dm.buttons() == []
+
+
+async def test_a_requester_the_announcement_channel_cannot_reach_is_told_by_dm(
+    run: BotRun,
+) -> None:
+    await ask_for(run, QUIET_FAN, THIRD_GUILD_ID, "quiet hour")
+    news = f"/channels/{NEWS_CHANNEL_ID}/messages"
+    # Both posts in #news fail (the announcement's, then the requester's) in a way that
+    # does not pause announcements, so the channel is tried and found wanting.
+    run.discord.fail_next("POST", news, 400, times=2)
+    before = len(run.discord.requests_log)  # other tests' films are announced in #news too
+
+    await publish(run, QUIET_HOUR, OWNER_ID, THIRD_GUILD_ID)
+
+    [dm] = await run.wait_for_dms(QUIET_FAN)
+    await settled(run)
+    assert dm.content.startswith("You asked in Third Club to hear when The Quiet Hour (2021)")
+    assert [r.status for r in run.discord.requests_log[before:] if r.path == news] == [400, 400]
