@@ -70,9 +70,10 @@ class NotificationsCog(commands.Cog, name="Notifications"):
 
     async def _tell_everywhere(self, reviews: Sequence[Review]) -> None:
         try:
-            for guild in self.bot.guilds:
-                if self.bot.catalog.sync.serves(guild.id):  # else another process tells
-                    await self._tell_in(guild, reviews)
+            for guild_id in await self.bot.catalog.requests.waiting_servers():
+                guild = self.bot.get_guild(guild_id)  # None: the bot left that server
+                if guild is not None and self.bot.catalog.sync.serves(guild_id):
+                    await self._tell_in(guild, reviews)  # else another process tells
         except CatalogUnavailable:  # the outage is logged once; this says what it cost
             log.warning("requests answered by %d new review(s) not told", len(reviews))
         except Exception as error:
