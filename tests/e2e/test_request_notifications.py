@@ -184,6 +184,8 @@ async def test_a_cli_import_tells_each_requester_once_in_the_channel_or_by_dm(
     assert told_in_channel(run) == [told]
     assert len(run.dms(BY_DM)) == 1
     assert len(run.dm_attempts(DMS_CLOSED)) == 1  # not retried
+    full = await run.discord.click(dm, label="Read full review", user=BY_DM)  # in the DM
+    assert full.message.embed(0)["title"].startswith("Moonlight (2016)")
 
 
 async def test_a_servers_own_new_review_is_sent_by_dm_with_a_card_that_opens_there(
