@@ -112,7 +112,10 @@ def _slips(a: str, a_sound: str, b: str, b_sound: str) -> int | None:
     slips = OSA.distance(a, b)
     if slips > allowed_slips(min(len(a), len(b))):
         return None
-    return slips if words_agree(a, b, _NO_WORDS) else None
+    # Both ways: a lookup allows a word the slips its stored length allows, and here
+    # neither spelling is the stored one.
+    agree = words_agree(a, b, _NO_WORDS) and words_agree(b, a, _NO_WORDS)
+    return slips if agree else None
 
 
 def names_nothing(text: str) -> bool:
