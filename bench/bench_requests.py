@@ -58,7 +58,7 @@ async def _run(repeats: int) -> None:
                 started = time.perf_counter()
                 await catalog.requests.request(GUILD, 1_000 + number, _title(rng))
                 press.append(time.perf_counter() - started)
-            new = [ReviewDraft(title=text, year=2030) for text in titles[:100]]
+            new = [ReviewDraft(title=text, year=2020) for text in titles[:100]]
             report = await catalog.curation.import_reviews(new, actor_id=None)
             published = await catalog.finder.read_many(sorted(report.added_ids))
             started = time.perf_counter()

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
@@ -42,19 +44,33 @@ _NO_WORDS = WordCounts()
 
 @dataclass(frozen=True, slots=True)
 class Spelling:
-    """One typed title, folded for comparing: its matching key, the year it gave
-    (if any) and how it sounds."""
+    """One typed title, folded for comparing: its matching key, the year it gave (if
+    any), how it sounds, and its key with that year read as part of the title
+    ("Wonder Woman 1984" names a film, not Wonder Woman released in 1984)."""
 
     text: str
     key: str
     year: int | None
     sound: str
+    whole: str
 
 
+# A server's spellings are compared again on every request and every /wanted.
+@lru_cache(maxsize=20_000)
 def spelling(text: str) -> Spelling:
-    title, year = split_year(" ".join(text.split()))
+    """What a member typed (a request, a miss), read with any trailing year."""
+    text = " ".join(text.split())
+    title, year = split_year(text)
     key = normalize_title(title)
-    return Spelling(text, key, year, sounds_like(key))
+    return Spelling(
+        text, key, year, sounds_like(key), key if year is None else normalize_title(text)
+    )
+
+
+def titled(title: str, year: int) -> Spelling:
+    """A review's title and year, as a spelling: the title as it is stored."""
+    key = normalize_title(title)
+    return Spelling(title, key, year, sounds_like(key), key)
 
 
 def sounds_like(key: str) -> str:
@@ -74,22 +90,32 @@ def slips_apart(a: Spelling, b: Spelling) -> int | None:
     Years must agree when both give one ("Heat 1995" is not "Heat 1986"). Titles are
     one film when their keys are equal, when they sound alike, or when they differ
     only by the typing slips the title matcher forgives (as many, per word and in all,
-    as a lookup allows, and numbers must agree).
+    as a lookup allows, and numbers must agree). A year read off the end of a title
+    may be part of it: then the whole keys are compared, years aside.
     """
-    if a.year is not None and b.year is not None and a.year != b.year:
+    years_agree = a.year is None or b.year is None or a.year == b.year
+    found = _slips(a.key, a.sound, b.key, b.sound) if years_agree else None
+    if found is None and (a.whole != a.key or b.whole != b.key):
+        found = _slips(a.whole, sounds_like(a.whole), b.whole, sounds_like(b.whole))
+    return found
+
+
+def _slips(a: str, a_sound: str, b: str, b_sound: str) -> int | None:
+    if not a or not b:
         return None
-    if not a.key or not b.key:
-        return None
-    if a.key == b.key:
+    if a == b:
         return 0
-    if numbers(a.key) != numbers(b.key):
+    if numbers(a) != numbers(b):
         return None
-    if a.sound == b.sound:
+    if a_sound == b_sound:
         return 1
-    slips = OSA.distance(a.key, b.key)
-    if slips > allowed_slips(min(len(a.key), len(b.key))):
+    slips = OSA.distance(a, b)
+    if slips > allowed_slips(min(len(a), len(b))):
         return None
-    return slips if words_agree(a.key, b.key, _NO_WORDS) else None
+    # Both ways: a lookup allows a word the slips its stored length allows, and here
+    # neither spelling is the stored one.
+    agree = words_agree(a, b, _NO_WORDS) and words_agree(b, a, _NO_WORDS)
+    return slips if agree else None
 
 
 def names_nothing(text: str) -> bool:
@@ -116,8 +142,9 @@ class Clusters:
     """Spellings gathered into clusters, one per film: each new spelling joins the
     cluster of its nearest same-film spelling (the earliest cluster on a tie).
 
-    Equal keys and equal sounds are found by dictionary, near misses by one pass of
-    rapidfuzz over every key, so folding a server's thousand misses stays cheap.
+    Equal keys and equal sounds are found by dictionary, near misses by one rapidfuzz
+    pass over the keys of about the same length (slips cannot bridge more), so folding
+    a server's thousand misses into its entries stays cheap.
     """
 
     def __init__(self) -> None:
@@ -125,28 +152,44 @@ class Clusters:
         self._cluster: list[int] = []
         self._by_key: dict[str, list[int]] = {}
         self._by_sound: dict[str, list[int]] = {}
+        self._by_length: dict[int, list[int]] = {}
 
     def nearest(self, wanted: Spelling) -> int | None:
         """The cluster ``wanted`` names the film of, or ``None``."""
         if not wanted.key:
             return None
-        seen = [*self._by_key.get(wanted.key, ()), *self._by_sound.get(wanted.sound, ())]
+        seen = [
+            *self._by_key.get(wanted.key, ()),
+            *self._by_key.get(wanted.whole, ()),
+            *self._by_sound.get(wanted.sound, ()),
+        ]
         allowed = allowed_slips(len(wanted.key))
-        keys = [spelling.key for spelling in self._spellings]
-        near = process.extract(
-            wanted.key, keys, scorer=OSA.distance, score_cutoff=allowed, limit=None
-        )
-        seen.extend(index for _, _, index in near)
+        size = len(wanted.key)
+        near = [
+            index
+            for length in range(size - allowed, size + allowed + 1)
+            for index in self._by_length.get(length, ())
+        ]
+        if near:
+            keys = [self._spellings[index].key for index in near]
+            slips = process.cdist(
+                [wanted.key], keys, scorer=OSA.distance, score_cutoff=allowed, workers=1
+            )[0]
+            seen.extend(near[position] for position in np.flatnonzero(slips <= allowed).tolist())
         best: tuple[int, int] | None = None  # (slips, cluster)
         for index in seen:
-            slips = slips_apart(wanted, self._spellings[index])
-            if slips is not None and (best is None or (slips, self._cluster[index]) < best):
-                best = (slips, self._cluster[index])
+            found = slips_apart(wanted, self._spellings[index])
+            if found is not None and (best is None or (found, self._cluster[index]) < best):
+                best = (found, self._cluster[index])
         return None if best is None else best[1]
 
     def add(self, wanted: Spelling, cluster: int) -> None:
         """Put ``wanted`` in ``cluster`` (any number the caller names its clusters by)."""
-        self._by_key.setdefault(wanted.key, []).append(len(self._spellings))
-        self._by_sound.setdefault(wanted.sound, []).append(len(self._spellings))
+        position = len(self._spellings)
+        for index, key in ((self._by_key, wanted.key), (self._by_key, wanted.whole)):
+            if position not in index.setdefault(key, []):
+                index[key].append(position)
+        self._by_sound.setdefault(wanted.sound, []).append(position)
+        self._by_length.setdefault(len(wanted.key), []).append(position)
         self._spellings.append(wanted)
         self._cluster.append(cluster)

@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.finder import TitleFinder
-from bot.matching.demand import Clusters, is_noise, names_nothing, slips_apart, spelling
+from bot.matching.demand import (
+    Clusters,
+    is_noise,
+    names_nothing,
+    slips_apart,
+    spelling,
+    titled,
+)
 from bot.models import MemberRequest, Moderator, RequestEntry, Requester, Review
 from bot.store import Store
 from bot.store.requests import (
@@ -171,9 +178,16 @@ class RequestBook:
         return shown
 
     def _in_catalog(self, row: _Row, guild_id: int) -> bool:
+        """Whether a spelling of ``row`` now shows a card: a request's as typed (a
+        closest match may be another film), a miss's at all."""
+        checked: set[tuple[str, bool]] = set()
         for typed in row.spellings:
+            read = (spelling(typed).whole, typed in row.missed)
+            if read in checked:
+                continue
+            checked.add(read)
             hit = self._finder.card_for(typed, guild_id)
-            if hit is not None and (hit.exact or typed in row.missed):
+            if hit is not None and (hit.exact or read[1]):
                 return True
         return False
 
@@ -201,7 +215,7 @@ class RequestBook:
         if not visible:
             return []
         names = [
-            [spelling(f"{name} {review.year}") for name in (review.title, *review.aliases)]
+            [titled(name, review.year) for name in (review.title, *review.aliases)]
             for review in visible
         ]
         chosen: list[tuple[int, int]] = []

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.catalog import Catalog
-from bot.matching.demand import is_noise, names_nothing, slips_apart, spelling
+from bot.matching.demand import is_noise, names_nothing, slips_apart, spelling, titled
 from bot.models import Moderator
 from bot.store.requests import MAX_OPEN_PER_MEMBER, EntryGone
 from tests.conftest import make_review
@@ -192,6 +192,12 @@ def test_stop_words_alone_name_nothing(words: list[str]) -> None:
 def test_bare_numbers_are_noise_in_misses_but_may_be_requested(number: int) -> None:
     assert is_noise(str(number))
     assert not names_nothing(str(number))
+
+
+def test_a_number_ending_a_title_may_be_read_as_a_year_or_as_the_title() -> None:
+    assert slips_apart(spelling("Wonder Woman 1984"), titled("Wonder Woman 1984", 2020)) == 0
+    assert slips_apart(spelling("Heat 1995"), titled("Heat", 1995)) == 0
+    assert slips_apart(spelling("Heat 1995"), titled("Heat", 1986)) is None
 
 
 def test_misspellings_are_one_film_and_other_years_are_not() -> None:
