@@ -156,6 +156,11 @@ class Clusters:
 
     def nearest(self, wanted: Spelling) -> int | None:
         """The cluster ``wanted`` names the film of, or ``None``."""
+        found = self.closest(wanted)
+        return None if found is None else found[1]
+
+    def closest(self, wanted: Spelling) -> tuple[int, int] | None:
+        """(slips, cluster) of the nearest same-film spelling, or ``None``."""
         if not wanted.key:
             return None
         seen = [
@@ -181,7 +186,7 @@ class Clusters:
             found = slips_apart(wanted, self._spellings[index])
             if found is not None and (best is None or (found, self._cluster[index]) < best):
                 best = (found, self._cluster[index])
-        return None if best is None else best[1]
+        return best
 
     def add(self, wanted: Spelling, cluster: int) -> None:
         """Put ``wanted`` in ``cluster`` (any number the caller names its clusters by)."""

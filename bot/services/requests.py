@@ -19,7 +19,6 @@ from bot.matching.demand import (
     Clusters,
     is_noise,
     names_nothing,
-    slips_apart,
     spelling,
     titled,
 )
@@ -214,22 +213,15 @@ class RequestBook:
         visible = [review for review in reviews if review.scope in (None, guild_id)]
         if not visible:
             return []
-        names = [
-            [titled(name, review.year) for name in (review.title, *review.aliases)]
-            for review in visible
-        ]
+        films = Clusters()
+        for position, review in enumerate(visible):
+            for name in (review.title, *review.aliases):
+                films.add(titled(name, review.year), position)
         chosen: list[tuple[int, int]] = []
         by_id = {review.id: review for review in visible}
         for entry in await self._requests.entries(guild_id):
-            best: tuple[int, int] | None = None  # (slips, position in visible)
-            for typed in map(spelling, entry.spellings):
-                for position, named in enumerate(names):
-                    slips = min(
-                        (s for s in (slips_apart(typed, name) for name in named) if s is not None),
-                        default=None,
-                    )
-                    if slips is not None and (best is None or (slips, position) < best):
-                        best = (slips, position)
+            found = [films.closest(spelling(text)) for text in entry.spellings]
+            best = min((hit for hit in found if hit is not None), default=None)
             if best is not None:
                 chosen.append((entry.id, visible[best[1]].id))
         answered = await self._requests.answer(guild_id, chosen)
