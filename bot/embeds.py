@@ -591,15 +591,6 @@ def server_config_embed(config: ServerConfig) -> discord.Embed:
     return embed
 
 
-def wanted_embed(misses: Sequence[tuple[str, int]]) -> discord.Embed:
-    lines = [f"**{count}×** {plain(query, 120)}" for query, count in misses]
-    return discord.Embed(
-        title="Most-requested titles the catalog lacks",
-        description="\n".join(lines) or "Nobody has looked for a missing film yet.",
-        colour=INFO_COLOUR,
-    )
-
-
 def digest_embed(reviews: Sequence[Review]) -> discord.Embed:
     """One announcement for many new reviews: how many, and the first titles."""
     lines = [

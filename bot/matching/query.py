@@ -84,6 +84,10 @@ class Tier(enum.Enum):
 RANKED_TIERS = (Tier.TITLE, Tier.CARD, Tier.TEXT)
 
 
+# Few titles run longer; a longer query is a question about what reviews say.
+TITLE_WORDS = 8
+
+
 @dataclass(frozen=True, slots=True)
 class Term:
     """One word, or a phrase: words that must stand together in this order."""
@@ -115,6 +119,15 @@ class SearchQuery:
     @property
     def is_empty(self) -> bool:
         return not self.clauses
+
+    @property
+    def looks_like_title(self) -> bool:
+        """Whether a member may have typed a film's name: a few words and no search
+        syntax (no "or", no -word). A search by such words that finds nothing is
+        worth offering as a review request."""
+        if len(self.clauses) != 1 or self.clauses[0].excluded:
+            return False
+        return 0 < len(self.required_words()) <= TITLE_WORDS
 
     def required_words(self) -> list[str]:
         """Every word a review must (in some clause) hold, once each, in order."""
