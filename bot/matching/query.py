@@ -41,7 +41,7 @@ _ENGLISH_STOP_LIST = """
     just don should now"""
 STOP_WORDS = frozenset(_ENGLISH_STOP_LIST.split())
 
-_QUOTES = '"“”„«»'  # what members' keyboards type for a double quote
+QUOTES = '"“”„«»'  # what members' keyboards type for a double quote
 _CHUNK = re.compile(r'[^\s"]+')
 
 
@@ -68,6 +68,16 @@ def words_of(text: str) -> list[str]:
     if current:
         found.append("".join(current))
     return found
+
+
+def looks_like_title(text: str) -> bool:
+    """Whether a member may have typed a film's name: a few words and no search
+    syntax (no "or", no -word). A search by such words that finds nothing is
+    worth offering as a review request."""
+    clauses = parse_query(text).clauses
+    if len(clauses) != 1 or clauses[0].excluded:
+        return False
+    return len(words_of(text)) <= TITLE_WORDS
 
 
 class Tier(enum.Enum):
@@ -120,15 +130,6 @@ class SearchQuery:
     def is_empty(self) -> bool:
         return not self.clauses
 
-    @property
-    def looks_like_title(self) -> bool:
-        """Whether a member may have typed a film's name: a few words and no search
-        syntax (no "or", no -word). A search by such words that finds nothing is
-        worth offering as a review request."""
-        if len(self.clauses) != 1 or self.clauses[0].excluded:
-            return False
-        return 0 < len(self.required_words()) <= TITLE_WORDS
-
     def required_words(self) -> list[str]:
         """Every word a review must (in some clause) hold, once each, in order."""
         seen: dict[str, None] = {}
@@ -180,7 +181,7 @@ class _Token:
 
 def _tokens(text: str) -> Iterator[_Token]:
     """Bare chunks and quoted phrases, each with whether a ``-`` stood before it."""
-    for quote in _QUOTES[1:]:
+    for quote in QUOTES[1:]:
         text = text.replace(quote, '"')
     position, length = 0, len(text)
     while position < length:

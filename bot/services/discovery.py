@@ -9,7 +9,7 @@ options mean the same films in both commands.
 from __future__ import annotations
 
 from bot.finder import TitleFinder
-from bot.matching.query import parse_query
+from bot.matching.query import looks_like_title
 from bot.models import ReviewFilters
 from bot.search_results import SearchPage, SearchPick
 from bot.store import Store
@@ -40,7 +40,7 @@ class Discovery:
         """The title to offer as a review request when a search of ``text`` found
         nothing: the text itself when it reads like a title and no filter narrowed
         the search (then the filters, not a missing film, may be why)."""
-        if filters != NO_FILTERS or not parse_query(text).looks_like_title:
+        if filters != NO_FILTERS or not looks_like_title(text):
             return None
         return text.strip()
 
