@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from bot.matching.query import (
     MAX_QUERY_CHARS,
     MAX_TERMS,
-    STOP_WORDS,
     QUOTES,
+    STOP_WORDS,
     Clause,
     SearchQuery,
     Term,
