@@ -54,7 +54,7 @@ class Catalog:
         self.finder = finder
         self.sync = sync
         self.curation = Curation(store, sync, metrics)
-        self.settings = GuildSettings(store.guilds)
+        self.settings = GuildSettings(store.guilds, store.requests)
         self.insights = Insights(store, finder)
         self.discovery = Discovery(store, finder)
         self.requests = RequestBook(store, finder)

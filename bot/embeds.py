@@ -29,6 +29,7 @@ from bot.models import (
     ReviewFilters,
     ServerConfig,
 )
+from bot.services.requests import MAX_OPEN_PER_MEMBER, MAX_PER_SERVER
 
 # Discord's documented embed limits.
 TITLE_LIMIT = 256
@@ -588,6 +589,15 @@ def server_config_embed(config: ServerConfig) -> discord.Embed:
             "Change it: `/config announce channel:` (without a channel it turns them off)"
         )
     embed.add_field(name="Announcements", value=announce, inline=False)
+    embed.add_field(
+        name="Review requests",
+        value=(
+            f"{config.open_requests:,} waiting, of at most {MAX_PER_SERVER:,} kept in this "
+            f"server; each member may have {MAX_OPEN_PER_MEMBER} open.\n"
+            "Fixed limits (no command changes them); `/wanted` shows the queue."
+        ),
+        inline=False,
+    )
     return embed
 
 

@@ -207,6 +207,7 @@ class ServerConfig:
     guild_id: int
     mod_role_id: int | None
     announcements: Announcements | None
+    open_requests: int = 0  # review requests waiting; their limits are fixed, not set
 
 
 @dataclass(frozen=True, slots=True)

@@ -93,6 +93,13 @@ class RequestStore:
             )
             return AddedRequest("recorded", entry_id)
 
+    async def open_count(self, guild_id: int) -> int:
+        """How many requests in ``guild_id`` wait for a review (for /config show)."""
+        row = await self._db.fetchone(
+            "SELECT COUNT(*) FROM requests WHERE scope = ? AND state = 'open'", [guild_id]
+        )
+        return int(row[0])
+
     async def member_requests(self, guild_id: int, member_id: int) -> list[MemberRequest]:
         """The member's open requests, and the answered ones they were not yet told of."""
         rows = await self._db.fetchall(

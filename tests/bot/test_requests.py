@@ -80,9 +80,12 @@ async def test_members_list_and_cancel_only_their_own_requests(catalog: Catalog)
     assert await book.open_for(GUILD, 1) == []
     (row,) = await book.queue(GUILD)
     assert row.requesters == 1
+    assert (await catalog.settings.overview(GUILD)).open_requests == 1  # for /config show
+    assert (await catalog.settings.overview(OTHER_GUILD)).open_requests == 0
     (theirs,) = await book.open_for(GUILD, 2)
     await book.cancel(GUILD, 2, theirs.id)
     assert await book.queue(GUILD) == []  # nobody asks any more
+    assert (await catalog.settings.overview(GUILD)).open_requests == 0
 
 
 async def test_a_member_may_hold_fifty_open_requests(catalog: Catalog) -> None:
