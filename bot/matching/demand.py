@@ -152,7 +152,9 @@ class Clusters:
         self._cluster: list[int] = []
         self._by_key: dict[str, list[int]] = {}
         self._by_sound: dict[str, list[int]] = {}
-        self._by_length: dict[int, list[int]] = {}
+        # Positions and keys by key length, side by side (slips cannot bridge more
+        # than a few characters of length).
+        self._by_length: dict[int, tuple[list[int], list[str]]] = {}
 
     def nearest(self, wanted: Spelling) -> int | None:
         """The cluster ``wanted`` names the film of, or ``None``."""
@@ -170,13 +172,13 @@ class Clusters:
         ]
         allowed = allowed_slips(len(wanted.key))
         size = len(wanted.key)
-        near = [
-            index
-            for length in range(size - allowed, size + allowed + 1)
-            for index in self._by_length.get(length, ())
-        ]
+        near: list[int] = []
+        keys: list[str] = []
+        for length in range(size - allowed, size + allowed + 1):
+            indexes, length_keys = self._by_length.get(length, ((), ()))
+            near.extend(indexes)
+            keys.extend(length_keys)
         if near:
-            keys = [self._spellings[index].key for index in near]
             slips = process.cdist(
                 [wanted.key], keys, scorer=OSA.distance, score_cutoff=allowed, workers=1
             )[0]
@@ -195,6 +197,8 @@ class Clusters:
             if position not in index.setdefault(key, []):
                 index[key].append(position)
         self._by_sound.setdefault(wanted.sound, []).append(position)
-        self._by_length.setdefault(len(wanted.key), []).append(position)
+        indexes, keys = self._by_length.setdefault(len(wanted.key), ([], []))
+        indexes.append(position)
+        keys.append(wanted.key)
         self._spellings.append(wanted)
         self._cluster.append(cluster)
