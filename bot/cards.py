@@ -76,6 +76,22 @@ def post_in_channel_button(
     )
 
 
+REQUEST_LABEL = "Tell me when it's reviewed"
+# Last, below a card's buttons, a list's menu (row 0) and a did-you-mean menu (row 1).
+REQUEST_ROW = 2
+
+
+def request_button(title: str, kind: ButtonKind = PublicButton) -> discord.ui.Button[Any]:
+    """Records a request for ``title`` for whoever presses it (bot.request_views)."""
+    return kind(
+        label=REQUEST_LABEL,
+        emoji="🔔",
+        style=discord.ButtonStyle.secondary,
+        custom_id=custom_ids.request(title),
+        row=REQUEST_ROW,
+    )
+
+
 def open_card_select(
     reviews: Sequence[Review], kind: SelectKind = PublicSelect
 ) -> discord.ui.Select[Any]:
@@ -109,23 +125,28 @@ class Kind(Enum):
 # never heard (it is asked about someone else's message), and a card opened from a
 # list already in the channel would repeat it. Post in channel shares any of them.
 PRIVATE_KINDS = frozenset({Kind.NO_CARD, Kind.FOR_YOU})
+# Replies to a typed title that may not show the film meant: the catalog may lack it
+# (a closest match can be another film: "Annette" answered with Nanette).
+REQUESTABLE_KINDS = frozenset({Kind.NO_CARD, Kind.CLOSEST_MATCH})
 
 
 @dataclass(frozen=True, slots=True)
 class CardReply:
-    """One reply's kind and whether only the member who asked sees it."""
+    """One reply's kind and whether only the member who asked sees it; ``asked`` is the
+    title typed, when the reply answers one."""
 
     kind: Kind
     private: bool
+    asked: str | None = None
 
     @classmethod
-    def of(cls, kind: Kind, *, interaction: bool) -> CardReply:
+    def of(cls, kind: Kind, *, interaction: bool, asked: str | None = None) -> CardReply:
         """The reply of ``kind``; ``interaction`` says whether it answers an interaction.
 
         Only an interaction can be answered privately: a prefix command or a mention
         is answered in the channel, whatever it shows.
         """
-        return cls(kind, kind in PRIVATE_KINDS and interaction)
+        return cls(kind, kind in PRIVATE_KINDS and interaction, asked)
 
     @classmethod
     def to_lookup(cls, found: Lookup, *, interaction: bool) -> CardReply:
@@ -136,29 +157,32 @@ class CardReply:
             kind = Kind.ANSWER
         else:
             kind = Kind.CLOSEST_MATCH
-        return cls.of(kind, interaction=interaction)
+        return cls.of(kind, interaction=interaction, asked=found.query)
 
     def deferred(self, *, privately: bool) -> CardReply:
         """This reply once its interaction was deferred while waiting its turn
         (:mod:`bot.pacing`): a private deferral makes even a card private, and that
         card, like every private one, can be posted in the channel."""
-        return CardReply(self.kind, self.private or privately)
+        return CardReply(self.kind, self.private or privately, self.asked)
 
     def picked(self) -> CardReply:
         """This reply once the member picked a film from its menu: the film they
         chose is the answer now, seen by the same people as before."""
-        return CardReply(Kind.FOR_YOU if self.private else Kind.ANSWER, self.private)
+        return CardReply(Kind.FOR_YOU if self.private else Kind.ANSWER, self.private, self.asked)
 
     def controls(
         self, *, card: Review | None = None, listed: Sequence[Review] = ()
     ) -> list[discord.ui.Item[Any]]:
         """Every public control under this reply, in order: the buttons of ``card``
-        when it shows one, and a menu opening the card of any ``listed`` film."""
+        when it shows one, a request for the title typed when the reply may not show
+        the film meant, and a menu opening the card of any ``listed`` film."""
         items: list[discord.ui.Item[Any]] = []
         if card is not None:
             items.append(full_review_button(card.id))
             if self.private:  # every private card can be shared
                 items.append(post_in_channel_button(card.id))
+        if self.asked is not None and self.kind in REQUESTABLE_KINDS:
+            items.append(request_button(self.asked))
         if listed:
             items.append(open_card_select(listed))
         return items

@@ -8,7 +8,9 @@ the console hold, each with one job:
   change, this process's and (through the change feed) other processes', and tells
   the publish listeners;
 - ``curation``, ``settings``, ``insights``, ``discovery`` (:mod:`bot.services`): what
-  cogs and the CLI change and read.
+  cogs and the CLI change and read;
+- ``requests`` (:class:`~bot.services.requests.RequestBook`): members' review
+  requests, the moderators' /wanted queue, and the answers a published review brings.
 
 The store itself stays inside: nothing outside these owners touches it. Each owner
 records what it does to the process's :class:`~bot.metrics.Metrics` (a no-op unless
@@ -29,6 +31,7 @@ from bot.models import ImportReport
 from bot.services.curation import Curation
 from bot.services.discovery import Discovery
 from bot.services.insights import Insights
+from bot.services.requests import RequestBook
 from bot.services.settings import GuildSettings
 from bot.store import DEFAULT_POOL_SIZE, Store
 
@@ -51,9 +54,10 @@ class Catalog:
         self.finder = finder
         self.sync = sync
         self.curation = Curation(store, sync, metrics)
-        self.settings = GuildSettings(store.guilds)
+        self.settings = GuildSettings(store.guilds, store.requests)
         self.insights = Insights(store, finder)
         self.discovery = Discovery(store, finder)
+        self.requests = RequestBook(store, finder)
 
     @classmethod
     async def open(

@@ -3,7 +3,7 @@
 :class:`CatalogSync` is the one owner of "a review changed": it keeps the title
 finder's index in step with what this process writes and with what the change feed
 (:mod:`bot.changes`) reports from other processes, it tells the publish
-listeners (the announcements, and whatever else reacts to a new review) when
+listeners (the announcements, the request notifications) when
 reviews became visible, and the change listeners (the /stats chart cache) whenever
 anything changed.
 

@@ -34,6 +34,7 @@ from bot.metrics import Metrics, ShardState
 from bot.pacing import Turns
 from bot.ratelimit import AUTOCOMPLETE_RATE, LOOKUP_RATE, MemberBudget
 from bot.replies import Where, explain, outcome, reply_with_error, send_ephemeral
+from bot.request_views import REQUEST_ITEMS
 from bot.shutdown import RESTARTING, InFlight, stop_on_signals
 from bot.store import Store
 from bot.sync import sync_key, tree_hash
@@ -186,7 +187,7 @@ class ReviewBot(commands.AutoShardedBot):
         log.info("title index holds %d reviews", len(self._catalog.finder.index))
         self._catalog.sync.on_changed(self.charts.invalidate)
         # Public card buttons answer from any message, also ones sent before a restart.
-        self.add_dynamic_items(*PERSISTENT_ITEMS)
+        self.add_dynamic_items(*PERSISTENT_ITEMS, *REQUEST_ITEMS)
         # Changes other processes commit (a CLI import, bots on other shards) reach the
         # index; and what reacts to a new review speaks only in this process's servers.
         self._catalog.sync.serve_only(self.serves)

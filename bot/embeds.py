@@ -29,6 +29,7 @@ from bot.models import (
     ReviewFilters,
     ServerConfig,
 )
+from bot.services.requests import MAX_OPEN_PER_MEMBER, MAX_PER_SERVER
 
 # Discord's documented embed limits.
 TITLE_LIMIT = 256
@@ -588,16 +589,16 @@ def server_config_embed(config: ServerConfig) -> discord.Embed:
             "Change it: `/config announce channel:` (without a channel it turns them off)"
         )
     embed.add_field(name="Announcements", value=announce, inline=False)
-    return embed
-
-
-def wanted_embed(misses: Sequence[tuple[str, int]]) -> discord.Embed:
-    lines = [f"**{count}×** {plain(query, 120)}" for query, count in misses]
-    return discord.Embed(
-        title="Most-requested titles the catalog lacks",
-        description="\n".join(lines) or "Nobody has looked for a missing film yet.",
-        colour=INFO_COLOUR,
+    embed.add_field(
+        name="Review requests",
+        value=(
+            f"{config.open_requests:,} waiting, of at most {MAX_PER_SERVER:,} kept in this "
+            f"server; each member may have {MAX_OPEN_PER_MEMBER} open.\n"
+            "Fixed limits (no command changes them); `/wanted` shows the queue."
+        ),
+        inline=False,
     )
+    return embed
 
 
 def digest_embed(reviews: Sequence[Review]) -> discord.Embed:

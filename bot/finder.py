@@ -150,6 +150,13 @@ class TitleFinder:
             return True
         return bool(self.index.exact(query, guild_id, limit=1))
 
+    def card_for(self, query: str, guild_id: int | None) -> Match | None:
+        """The film a lookup of ``query`` would show as a card now (as typed, or as the
+        closest match), from the index alone: no reads, cheap enough to ask for every
+        title in the moderators' queue."""
+        matches = self.index.search(query, guild_id, limit=1)
+        return matches[0] if matches and not matches[0].weak else None
+
     async def get(self, review_id: int, guild_id: int | None) -> Review | None:
         """The live review ``review_id`` if ``guild_id`` may see it."""
         return await self._reviews.get_visible(review_id, guild_id)

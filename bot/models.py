@@ -6,7 +6,7 @@ Records hold what was read or stored; :mod:`bot.validation` decides what may be.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +207,7 @@ class ServerConfig:
     guild_id: int
     mod_role_id: int | None
     announcements: Announcements | None
+    open_requests: int = 0  # review requests waiting; their limits are fixed, not set
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,3 +242,73 @@ class ImportReport:
             f"{prefix} {self.total} review(s): {self.added} added, "
             f"{self.updated} updated, {self.unchanged} unchanged."
         )
+
+
+# -- review requests ---------------------------------------------------------------
+
+RequestState = Literal["open", "answered", "cancelled"]
+EntryState = Literal["open", "claimed", "dismissed", "answered"]
+# How a request was told of its answer: not yet, told, or the member can't be reached.
+Delivery = Literal["pending", "delivered", "undeliverable"]
+
+
+@dataclass(frozen=True, slots=True)
+class Moderator:
+    """Who acted on the request queue: their id, and the name other moderators read."""
+
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRequest:
+    """One of a member's requests as /requests lists it: open, or answered by
+    ``review_id`` but not yet told (an answer a direct message could not deliver)."""
+
+    id: int
+    query: str
+    asked_at: str
+    state: RequestState
+    review_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RequestEntry:
+    """One wanted film in a server: every spelling asked for it (its title first), and
+    the members whose requests are still open."""
+
+    id: int
+    title: str
+    state: EntryState
+    spellings: tuple[str, ...]
+    requesters: int = 0
+    first_asked: str | None = None
+    last_asked: str | None = None
+    claimed_by: str | None = None  # the claiming moderator's name
+
+
+@dataclass(frozen=True, slots=True)
+class MissCount:
+    """A title looked up in vain in one server: its latest spelling, how often, last when."""
+
+    query: str
+    count: int
+    last_at: str
+
+
+@dataclass(frozen=True, slots=True)
+class Requester:
+    """An answered request, and the member to tell."""
+
+    request_id: int
+    member_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnsweredEntry:
+    """What answering one entry closed: the entry, the review that answers it, and the
+    requests it answered (each once: a second answer finds none open)."""
+
+    entry_id: int
+    review_id: int
+    requesters: tuple[Requester, ...]

@@ -65,6 +65,15 @@ async def is_moderator(actor: Actor, roles: ModRoles, owner_ids: Collection[int]
     return mod_role is not None and mod_role in actor.role_ids
 
 
+async def moderator_refusal(
+    interaction: discord.Interaction, roles: ModRoles, owner_ids: Collection[int]
+) -> str | None:
+    """For controls, checked when pressed (a role can be taken away after the command):
+    what a non-moderator is told, or ``None`` for a moderator."""
+    actor = Actor.from_user(interaction.user, interaction.permissions)
+    return None if await is_moderator(actor, roles, owner_ids) else str(NotModerator())
+
+
 async def moderation_scope(
     actor: Actor, roles: ModRoles, owner_ids: Collection[int], *, global_catalog: bool
 ) -> int | None:

@@ -183,3 +183,27 @@ async def settle(tasks: Collection[asyncio.Task[Any]], what: str) -> None:
         task.cancel()
     if unfinished:
         log.warning("stopping: %d %s cut off after %g s", len(unfinished), what, SETTLE_SECONDS)
+
+
+class Background:
+    """A cog's work that runs after the change that caused it (the posts a publication
+    sets off), so a moderator's Publish never waits on other servers' channels."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what  # what a cut-off is counted in, for the stop's log line
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def settled(self) -> None:
+        """Wait until everything started is done, including what it started meanwhile
+        (tests, the console: what follows a line is printed beside it)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    async def stop(self) -> None:
+        """On unload: let the work finish before the database closes (:func:`settle`)."""
+        await settle(self._tasks, self._what)

@@ -69,7 +69,8 @@ class _CatalogClient(Protocol):
     def catalog(self) -> Catalog: ...
 
 
-def _catalog(interaction: discord.Interaction) -> Catalog:
+def catalog_of(interaction: discord.Interaction) -> Catalog:
+    """The catalog of the bot ``interaction`` reached."""
     return cast(_CatalogClient, interaction.client).catalog
 
 
@@ -107,7 +108,7 @@ class ReadFullReview(
         return cls(int(match["id"]))
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        review = await _catalog(interaction).finder.get(self.review_id, interaction.guild_id)
+        review = await catalog_of(interaction).finder.get(self.review_id, interaction.guild_id)
         if review is None:
             await send_ephemeral(interaction, REVIEW_REMOVED)
             return
@@ -134,7 +135,7 @@ class PostInChannel(
             # The bot would post for them: only where they may post themselves.
             await send_ephemeral(interaction, CANNOT_POST)
             return
-        review = await _catalog(interaction).finder.get(self.review_id, interaction.guild_id)
+        review = await catalog_of(interaction).finder.get(self.review_id, interaction.guild_id)
         if review is None:
             await send_ephemeral(interaction, REVIEW_REMOVED)
             return
@@ -164,7 +165,7 @@ class OpenCard(
         return cls()
 
     async def callback(self, interaction: discord.Interaction) -> None:
-        review = await _catalog(interaction).finder.get(
+        review = await catalog_of(interaction).finder.get(
             int(self.item.values[0]), interaction.guild_id
         )
         if review is None:

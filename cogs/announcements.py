@@ -9,7 +9,6 @@ announcements and its moderators hear of it once, on their next command.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -25,7 +24,7 @@ from bot.faults import CatalogUnavailable
 from bot.models import Announcements, Review
 from bot.permissions import Actor, is_moderator
 from bot.replies import report_unexpected
-from bot.shutdown import settle
+from bot.shutdown import Background
 
 if TYPE_CHECKING:
     from bot.client import ReviewBot
@@ -53,7 +52,7 @@ def problem_note(target: Announcements) -> str:
 class AnnouncementsCog(commands.Cog, name="Announcements"):
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
-        self._posting: set[asyncio.Task[None]] = set()
+        self._posting = Background("announcement(s)")
         self._untold: set[int] = set()  # guilds whose moderators must hear of a problem
 
     async def cog_load(self) -> None:
@@ -62,17 +61,14 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
         self.bot.catalog.sync.on_published(self.announce)
 
     async def cog_unload(self) -> None:
-        await settle(self._posting, "announcement(s)")  # a stop lets them be posted
+        await self._posting.stop()  # a stop lets them be posted
 
     async def settled(self) -> None:
         """Wait for the posts already started (tests; an orderly shutdown)."""
-        while self._posting:
-            await asyncio.gather(*self._posting, return_exceptions=True)
+        await self._posting.settled()
 
     async def announce(self, event: Published) -> None:
-        task = asyncio.create_task(self._post_everywhere(event.reviews))
-        self._posting.add(task)
-        task.add_done_callback(self._posting.discard)
+        self._posting.start(self._post_everywhere(event.reviews))
 
     async def _post_everywhere(self, reviews: Sequence[Review]) -> None:
         """Post in every server this process serves; nothing dropped goes unsaid."""

@@ -123,7 +123,8 @@ class Discover(commands.Cog):
         interaction = ctx.interaction is not None
         if first.total == 0:
             # Private, as a title that finds nothing is: a miss tells the channel nothing.
-            reply = CardReply.of(Kind.NO_CARD, interaction=interaction)
+            asked = discovery.requestable(query, filters) if guild_id is not None else None
+            reply = CardReply.of(Kind.NO_CARD, interaction=interaction, asked=asked)
             message: dict[str, Any] = {"ephemeral": reply.private}
             if controls := reply.controls():
                 message["view"] = _public_view(controls)

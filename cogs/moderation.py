@@ -22,7 +22,13 @@ from bot.finder import Lookup
 from bot.importers import parse_upload
 from bot.member_errors import UserError
 from bot.models import CONTENT_FIELDS, LIST_FIELDS, Review, ReviewDraft
-from bot.permissions import Actor, NotModerator, is_moderator, moderation_scope
+from bot.permissions import (
+    Actor,
+    NotModerator,
+    is_moderator,
+    moderation_scope,
+    moderator_refusal,
+)
 from bot.ratelimit import MemberBudget
 from bot.replies import Where, explain, send_ephemeral
 from bot.services.curation import EditConflict
@@ -89,11 +95,9 @@ class Moderation(
 
     async def refuse_non_moderators(self, interaction: discord.Interaction) -> str | None:
         """For buttons: the same rule as the commands, checked when pressed."""
-        if await is_moderator(
-            _actor(interaction), self.bot.catalog.settings, self.bot.settings.owner_ids
-        ):
-            return None
-        return str(NotModerator())
+        return await moderator_refusal(
+            interaction, self.bot.catalog.settings, self.bot.settings.owner_ids
+        )
 
     async def _editable(
         self, interaction: discord.Interaction, title: str, scope: Scope, *, deleted: bool = False

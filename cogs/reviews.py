@@ -5,18 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.embeds import wanted_embed
 from bot.faults import CatalogUnavailable, OperatorFault
 from bot.hybrid import hybrid_command
 from bot.member_errors import UserError
-from bot.permissions import Actor, is_moderator
+from bot.permissions import Actor, is_moderator, moderator_refusal
 from bot.replies import reply_with_error, report_unexpected
+from bot.request_views import WantedView
 from bot.shutdown import settle
 from bot.views import ShowFilm, answer_lookup, show_card, similar_list
 
@@ -58,18 +59,29 @@ class Reviews(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return await title_choices(self.bot, interaction, current)
 
-    @hybrid_command(name="wanted", description="Titles members looked for but the catalog lacks")
+    @hybrid_command(name="wanted", description="Films members asked for or looked up in vain")
     @app_commands.default_permissions(manage_guild=True)
     @commands.guild_only()
     async def wanted(self, ctx: commands.Context[ReviewBot]) -> None:
+        """The demand queue: requested films first, then missed ones; Claim and Dismiss."""
         actor = Actor.from_user(
             ctx.author, ctx.interaction.permissions if ctx.interaction else None
         )
         if not await is_moderator(actor, self.bot.catalog.settings, self.bot.settings.owner_ids):
             raise commands.CheckFailure("Only this server's moderators can see /wanted.")
+        assert ctx.guild is not None  # guild_only
         await self.misses_recorded()
-        misses = await self.bot.catalog.insights.top_misses(ctx.guild.id if ctx.guild else None)
-        await ctx.send(embed=wanted_embed(misses), ephemeral=True)
+        catalog = self.bot.catalog
+        view = WantedView(
+            ctx.author.id,
+            await catalog.requests.queue(ctx.guild.id),
+            book=catalog.requests,
+            guild_id=ctx.guild.id,
+            refuse=partial(
+                moderator_refusal, roles=catalog.settings, owner_ids=self.bot.settings.owner_ids
+            ),
+        )
+        view.message = await ctx.send(embed=view.current, view=view, ephemeral=True)
 
     async def cog_command_error(self, ctx: commands.Context[Any], error: Exception) -> None:
         where = f"guild {ctx.guild.id}" if ctx.guild else "a DM"

@@ -457,6 +457,9 @@ class RestApi:
         needed = SEND_MESSAGES | (ATTACH_FILES if call.uploads else 0)
         if denied := self._missing_permission(channel_id, needed):
             return denied
+        if self.state.refuses_dm(channel_id):
+            # Opening the DM channel succeeds; Discord refuses the message itself.
+            return error(403, 50007, "Cannot send messages to this user")
         if self.validate and (
             problems := validation.check_message(
                 call.json, creating=True, has_files=bool(call.uploads)

@@ -231,6 +231,10 @@ class LoopbackDiscord:
         """Messages the bot sent, oldest first, optionally in one channel."""
         return self.state.bot_messages(None if channel is None else _id(channel))
 
+    def direct_messages(self, user: UserRef) -> list[SentMessage]:
+        """What the bot sent ``user`` by DM, oldest first."""
+        return self.state.direct_messages(self._user(user).id)
+
     def on_message_event(self, listener: MessageListener) -> None:
         """Call ``listener(kind, message)`` whenever any message is created/edited/deleted.
 
@@ -319,6 +323,11 @@ class LoopbackDiscord:
         member = FakeMember(user, role_ids, nick)
         found.members[user_id] = member
         return member
+
+    def refuse_dms(self, user: UserRef, *, refused: bool = True) -> None:
+        """Close (or reopen) ``user``'s DMs: the bot's messages to them then fail with
+        403 and code 50007 ("Cannot send messages to this user"), as on Discord."""
+        self._user(user).accepts_dms = not refused
 
     def set_bot_permissions(self, guild: GuildRef, permissions: int) -> None:
         """Change what the bot's own role grants in ``guild``."""

@@ -101,6 +101,25 @@ class LoopbackState:
         self.dm_channels[channel.id] = channel
         return channel
 
+    def refuses_dm(self, channel_id: int) -> bool:
+        """Whether Discord would refuse the bot's message in DM channel ``channel_id``
+        (50007): the recipient closed their DMs, is a bot, or shares no server with it."""
+        channel = self.channel(channel_id)
+        recipient = channel.recipient if channel is not None else None
+        if recipient is None:
+            return False
+        shares_a_guild = any(recipient.id in guild.members for guild in self.guilds.values())
+        return not recipient.accepts_dms or recipient.bot or not shares_a_guild
+
+    def direct_messages(self, user_id: int) -> list[SentMessage]:
+        """What the bot sent ``user_id`` in their DM channel, oldest first."""
+        return [
+            message
+            for channel in self.dm_channels.values()
+            if channel.recipient is not None and channel.recipient.id == user_id
+            for message in self.bot_messages(channel.id)
+        ]
+
     def bot_role(self, guild: FakeGuild) -> FakeRole:
         """The managed role Discord gives the bot when it joins, created on demand."""
         for role in guild.roles.values():

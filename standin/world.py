@@ -58,6 +58,8 @@ class FakeUser:
     name: str
     bot: bool = False
     global_name: str | None = None
+    #: False for a user who closed their DMs to server members (the bot included).
+    accepts_dms: bool = True
 
     def payload(self) -> JSON:
         """The user object as Discord sends it."""
@@ -125,6 +127,7 @@ class FakeChannel:
                 "type": DM_CHANNEL,
                 "recipients": recipients,
                 "last_message_id": None,
+                "flags": 0,
             }
         return {
             "id": str(self.id),

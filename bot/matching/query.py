@@ -41,7 +41,7 @@ _ENGLISH_STOP_LIST = """
     just don should now"""
 STOP_WORDS = frozenset(_ENGLISH_STOP_LIST.split())
 
-_QUOTES = '"“”„«»'  # what members' keyboards type for a double quote
+QUOTES = '"“”„«»'  # what members' keyboards type for a double quote
 _CHUNK = re.compile(r'[^\s"]+')
 
 
@@ -70,6 +70,16 @@ def words_of(text: str) -> list[str]:
     return found
 
 
+def looks_like_title(text: str) -> bool:
+    """Whether a member may have typed a film's name: a few words and no search
+    syntax (no "or", no -word). A search by such words that finds nothing is
+    worth offering as a review request."""
+    clauses = parse_query(text).clauses
+    if len(clauses) != 1 or clauses[0].excluded:
+        return False
+    return len(words_of(text)) <= TITLE_WORDS
+
+
 class Tier(enum.Enum):
     """Which matching reviews: results list :data:`RANKED_TIERS` in order."""
 
@@ -82,6 +92,10 @@ class Tier(enum.Enum):
 
 
 RANKED_TIERS = (Tier.TITLE, Tier.CARD, Tier.TEXT)
+
+
+# Few titles run longer; a longer query is a question about what reviews say.
+TITLE_WORDS = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +181,7 @@ class _Token:
 
 def _tokens(text: str) -> Iterator[_Token]:
     """Bare chunks and quoted phrases, each with whether a ``-`` stood before it."""
-    for quote in _QUOTES[1:]:
+    for quote in QUOTES[1:]:
         text = text.replace(quote, '"')
     position, length = 0, len(text)
     while position < length:

@@ -174,7 +174,7 @@ def _scores(query: str, choices: list[str], scorer: Any = fuzz.ratio) -> FloatAr
     return np.asarray(result[0], dtype=np.float64)
 
 
-def _allowed_slips(length: int) -> int:
+def allowed_slips(length: int) -> int:
     """How many typing slips (OSA edits) a query of ``length`` characters may hold.
 
     Two slips anywhere is ordinary. A pair of unrelated words that shares one
@@ -276,7 +276,7 @@ def search_scores(
     with them so that a slip in "the" still lines up), the title with its words
     reordered or an "and" left out, and a run of the title's words.
     """
-    allowed = _allowed_slips(len(key))
+    allowed = allowed_slips(len(key))
 
     def agree(typed: str, stored: str) -> bool:
         return words_agree(typed, stored, words)

@@ -9,6 +9,7 @@ options mean the same films in both commands.
 from __future__ import annotations
 
 from bot.finder import TitleFinder
+from bot.matching.query import looks_like_title
 from bot.models import ReviewFilters
 from bot.search_results import SearchPage, SearchPick
 from bot.store import Store
@@ -33,6 +34,15 @@ class Discovery:
         """One page of the reviews matching ``text`` and ``filters``, best first."""
         filters = await self._finder.with_people(filters, guild_id)
         return await self._search.search(text, filters, guild_id=guild_id, page=page)
+
+    @staticmethod
+    def requestable(text: str, filters: ReviewFilters = NO_FILTERS) -> str | None:
+        """The title to offer as a review request when a search of ``text`` found
+        nothing: the text itself when it reads like a title and no filter narrowed
+        the search (then the filters, not a missing film, may be why)."""
+        if filters != NO_FILTERS or not looks_like_title(text):
+            return None
+        return text.strip()
 
     async def random_match(
         self,

@@ -1,6 +1,6 @@
 """Insights: what the catalog holds, read for members (picks, top lists, similar films,
 statistics, autocomplete labels) and for moderators (titles members looked for in
-vain).
+vain: the requests service folds them into /wanted).
 
 A typed director or cast member is first resolved to the catalog name it means by
 the title finder's people index, since the store matches names exactly.
@@ -105,6 +105,3 @@ class Insights:
     async def record_miss(self, guild_id: int | None, query: str) -> None:
         """Count a lookup that found nothing, for the moderators' /wanted."""
         await self._guilds.record_miss(guild_id, query)
-
-    async def top_misses(self, guild_id: int | None) -> list[tuple[str, int]]:
-        return await self._guilds.top_misses(guild_id)

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from bot.models import Announcements, ServerConfig
 from bot.store.guild import GuildState
+from bot.store.requests import RequestStore
 
 
 class GuildSettings:
     """Per-server choices, kept in the catalog's database."""
 
-    def __init__(self, guilds: GuildState) -> None:
+    def __init__(self, guilds: GuildState, requests: RequestStore) -> None:
         self._guilds = guilds
+        self._requests = requests
 
     async def overview(self, guild_id: int) -> ServerConfig:
         """Everything ``guild_id`` has set, in one record (for /config show)."""
@@ -23,6 +25,7 @@ class GuildSettings:
             guild_id,
             await self._guilds.mod_role(guild_id),
             announcements[0] if announcements else None,
+            await self._requests.open_count(guild_id),
         )
 
     async def mod_role(self, guild_id: int) -> int | None:

@@ -16,7 +16,9 @@ one job over that same database (and the genre bits, for those that filter):
 - ``store.search`` (:class:`~bot.store.search.Search`): reviews found by their words,
   each engine writing the query in its own syntax (``sqlite/search``, ``postgres/search``);
 - ``store.guilds`` (:class:`~bot.store.guild.GuildState`): per-guild state (misses,
-  moderator role, announcements, synced commands).
+  moderator role, announcements, synced commands);
+- ``store.requests`` (:class:`~bot.store.requests.RequestStore`): members' review
+  requests, grouped into one entry per wanted film, and the moderators' queue actions.
 
 Callers hold the parts they need, not the store. Engine-neutral modules here:
 
@@ -24,7 +26,8 @@ Callers hold the parts they need, not the store. Engine-neutral modules here:
   :class:`~bot.store.engine.Connection`); ``dialect``: the few spellings that differ;
 - ``schema``: the ``reviews`` columns, derived from :class:`~bot.models.Review`;
 - ``filters``: the WHERE clause for filters, the term rows and genre bits it reads;
-- ``reviews`` / ``writes`` / ``insights`` / ``picks`` / ``search`` / ``guild``: the parts above;
+- ``reviews`` / ``writes`` / ``insights`` / ``picks`` / ``search`` / ``guild`` / ``requests``:
+  the parts above;
 - ``identity``: which stored review an incoming one is a copy of;
 - ``importing``: what a bulk import is on any engine (options, shared SQL);
 - ``transfer``: copying a whole catalog between databases, row for row;
@@ -66,6 +69,7 @@ from bot.store.insights import Insights
 from bot.store.picks import Picks
 from bot.store.postgres.database import DEFAULT_POOL_SIZE, PostgresDatabase, is_postgres_url
 from bot.store.postgres.migrate import MIGRATIONS as POSTGRESQL_MIGRATIONS
+from bot.store.requests import RequestStore
 from bot.store.reviews import ReviewReads
 from bot.store.search import Search
 from bot.store.sqlite.database import SqliteDatabase
@@ -98,7 +102,8 @@ class Store:
 
     The database itself (open, close, feed, backup, copy) is the store's; everything
     about reviews and guilds is one of its parts, each over the same database:
-    ``reviews`` (reads), ``writes``, ``insights``, ``picks``, ``search`` and ``guilds``.
+    ``reviews`` (reads), ``writes``, ``insights``, ``picks``, ``search``, ``guilds`` and
+    ``requests``.
     """
 
     def __init__(self, db: Database, genres: GenreBits) -> None:
@@ -111,6 +116,7 @@ class Store:
         self.picks = Picks(db, genres, self.reviews)
         self.search = Search(db, genres, self.reviews, self.picks)
         self.guilds = GuildState(db)
+        self.requests = RequestStore(db)
 
     @classmethod
     async def open(cls, target: Path | str, *, pool_size: int = DEFAULT_POOL_SIZE) -> Store:

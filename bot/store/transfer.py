@@ -26,9 +26,19 @@ TABLES: dict[str, str] = {
     "lookup_misses": "scope, query_key",
     "recent_picks": "channel_id, review_id",
     "command_sync": "key",
+    "request_entries": "id",
+    "requests": "id",
+    "request_audit": "id",
 }
 # Tables whose ids a sequence hands out (PostgreSQL), to move past the copied ids.
-IDENTITY_TABLES = ("reviews", "imports", "audit_log")
+IDENTITY_TABLES = (
+    "reviews",
+    "imports",
+    "audit_log",
+    "request_entries",
+    "requests",
+    "request_audit",
+)
 # SQLite's own, not copied: its change feed (PostgreSQL NOTIFYs instead), the undo
 # journal of an import under way (empty once every import is done or undone), and the
 # search index with its vocabulary, which triggers fill as the reviews are copied in

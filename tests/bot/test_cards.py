@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import discord
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
+from bot import custom_ids
 from bot.cards import CardReply, Kind, card_view, open_card_select
 from bot.finder import Lookup
 from bot.models import Review
@@ -105,3 +109,36 @@ def test_a_list_gets_a_menu_opening_each_listed_films_card() -> None:
 
 def test_a_card_menu_offers_at_most_discords_25_options() -> None:
     assert len(open_card_select(OTHERS).options) == 25
+
+
+@pytest.mark.parametrize(
+    ("found", "offered"),
+    [
+        (Lookup("moonlight", FILM), False),  # the film asked for
+        (Lookup("annette", FILM, exact=False), True),  # the closest may be another film
+        (Lookup("moonlit", None, OTHERS[:2]), True),  # a did-you-mean menu, no card
+        (Lookup("qwzx", None), True),
+    ],
+)
+def test_a_reply_that_may_not_show_the_film_typed_offers_to_request_it(
+    found: Lookup, offered: bool
+) -> None:
+    reply = CardReply.to_lookup(found, interaction=True)
+
+    shown = described(reply.controls(card=found.best))
+
+    wanted = f"Tell me when it's reviewed:review:request:{found.query}"
+    assert (wanted in shown) is offered
+    assert wanted not in described(reply.picked().controls(card=FILM))  # they chose a film
+
+
+@given(st.text(min_size=1).filter(lambda text: bool(text.split())))
+def test_a_request_button_carries_what_was_typed_within_discords_100_characters(
+    typed: str,
+) -> None:
+    custom_id = custom_ids.request(typed)
+
+    match = re.fullmatch(custom_ids.REQUEST_TEMPLATE, custom_id)
+    assert len(custom_id) <= custom_ids.MAX_CUSTOM_ID
+    assert match is not None
+    assert " ".join(typed.split()).startswith(match["title"])

@@ -19,7 +19,7 @@ from rich.console import Console
 from bot.charts import HEIGHT_PX, WIDTH_PX
 from bot.console import ConsoleSession, history_path
 from standin import default_stand_in
-from standin.defaults import MEMBER_ID
+from standin.defaults import GUILD_ID, MEMBER_ID, MODERATOR_ID
 
 HEAT_1986 = {
     "title": "Heat",
@@ -310,6 +310,27 @@ async def test_a_plain_line_is_answered_by_the_console_without_waiting_for_the_b
 
     assert printed.getvalue().splitlines() == [PLAIN_LINE_ANSWER]
     assert stand_in.messages == {}
+
+
+def test_what_the_bot_posts_elsewhere_is_printed_under_its_channel_dms_included() -> None:
+    stand_in = default_stand_in()  # never started: the messages are put in its world
+    printed = io.StringIO()
+    session = ConsoleSession(stand_in, MEMBER_ID, Console(file=printed, width=400))
+    bot = stand_in.state.bot_user
+    member, moderator = stand_in.state.user(MEMBER_ID), stand_in.state.user(MODERATOR_ID)
+    elsewhere = stand_in.add_channel(GUILD_ID, 2009, "announcements")
+    told = {"content": f"{member.mention} {moderator.mention}: you asked for this one."}
+    for channel in (elsewhere, stand_in.state.dm_channel_for(member)):
+        stand_in.state.create_message(channel_id=channel.id, author=bot, body=told, files=[])
+
+    session.show_posted()
+
+    assert [line for line in printed.getvalue().splitlines() if line] == [
+        "In #announcements:",
+        "@member @moderator: you asked for this one.",
+        "In a DM to member:",
+        "@member @moderator: you asked for this one.",
+    ]
 
 
 def test_no_line_of_a_hostile_script_ends_the_session_or_prints_a_traceback(

@@ -35,7 +35,6 @@ from bot.embeds import (
     shared_text,
     similar_embed,
     stats_embed,
-    wanted_embed,
 )
 from bot.labels import review_choice_label
 from bot.models import AuditEntry, CatalogStats, Review, ReviewDraft, ReviewFilters
@@ -993,16 +992,6 @@ def test_history_of_huge_changes_in_every_field_fits_discords_limits() -> None:
     for page in pages:
         assert_within_discord_limits(page)
     assert sum((page.description or "").count(" · **") for page in pages) == 42
-
-
-def test_wanted_lists_misses_with_counts() -> None:
-    embed = wanted_embed([("Past Lives", 3), ("The_Zone", 1)])
-    assert embed.description == "**3×** Past Lives\n**1×** The\\_Zone"
-    assert "Nobody" in (wanted_embed([]).description or "")
-
-
-def test_wanted_with_ten_long_queries_fits() -> None:
-    assert_within_discord_limits(wanted_embed([("*" * 500, n) for n in range(10)]))
 
 
 def test_stats_with_hundreds_of_verdict_labels_lists_whole_labels_within_the_limit() -> None:

@@ -14,12 +14,14 @@ from hypothesis import strategies as st
 from bot.matching.query import (
     MAX_QUERY_CHARS,
     MAX_TERMS,
+    QUOTES,
     STOP_WORDS,
     Clause,
     SearchQuery,
     Term,
     Tier,
     fold,
+    looks_like_title,
     parse_query,
     words_of,
 )
@@ -280,3 +282,30 @@ async def test_both_engines_find_exactly_the_reviews_the_query_describes(
     }
     assert {hit.review.title for hit in page.hits} == expected, (text, query)
     assert page.total == len(expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "title_like"),
+    [
+        ("moonlight", True),
+        ("all of us strangers", True),
+        ('"the florida project"', True),
+        ("ghost -london", False),  # an exclusion is search syntax
+        ("ghost OR london", False),  # so is a choice between words
+        ("what did we say about the quiet ghost in that london flat", False),  # a question
+        ("!!!", False),
+    ],
+)
+def test_a_query_reads_like_a_title_when_it_is_a_few_plain_words(
+    text: str, title_like: bool
+) -> None:
+    assert looks_like_title(text) is title_like
+
+
+@given(
+    st.text(st.characters(blacklist_characters=QUOTES), max_size=40),
+    st.text(alphabet="bcdfgk", min_size=3, max_size=8),
+)
+def test_a_query_excluding_a_word_never_reads_like_a_title(text: str, word: str) -> None:
+    # Outside quotes (inside them "-word" is part of a phrase).
+    assert not looks_like_title(f"{text} -{word}")

@@ -24,7 +24,7 @@ from typing import Literal
 import discord
 from discord.ext import commands
 
-from standin import LoopbackDiscord, connected, default_stand_in
+from standin import LoopbackDiscord, RestRequest, SentMessage, connected, default_stand_in
 from standin.defaults import (
     APPLICATION_ID,
     BOT_USER_ID,
@@ -88,6 +88,33 @@ class BotRun:
         messages = [_format(r) for r in self.errors]
         self.errors.clear()
         return messages
+
+    def dms(self, user_id: int) -> list[SentMessage]:
+        """What the bot sent ``user_id`` by direct message, oldest first."""
+        return self.discord.direct_messages(user_id)
+
+    async def wait_for_dms(self, user_id: int, count: int = 1) -> list[SentMessage]:
+        """The bot's DMs to ``user_id`` once there are at least ``count`` of them."""
+        state = self.discord.state
+
+        def enough() -> list[SentMessage] | None:
+            sent = self.dms(user_id)
+            return sent if len(sent) >= count else None
+
+        return await state.feed.wait_until(
+            enough,
+            within=state.timeout,
+            describe=lambda: f"{len(self.dms(user_id))} DM(s) to {user_id}, not {count}",
+        )
+
+    def dm_attempts(self, user_id: int) -> list[RestRequest]:
+        """Every message the bot tried to DM ``user_id``, refused ones included."""
+        paths = {
+            f"/channels/{channel.id}/messages"
+            for channel in self.discord.state.dm_channels.values()
+            if channel.recipient is not None and channel.recipient.id == user_id
+        }
+        return [r for r in self.discord.requests("POST") if r.path in paths]
 
 
 @asynccontextmanager

@@ -249,6 +249,8 @@ async def test_config_show_lists_the_channel_and_role_after_they_are_set(run: Bo
     assert "`/config modrole role:`" in shown["Moderator role"]
     assert shown["Announcements"].startswith(f"<#{CHANNEL_ID}>: each newly published review")
     assert "`/config announce channel:`" in shown["Announcements"]
+    assert shown["Review requests"].startswith("0 waiting, of at most 5,000 kept in this server")
+    assert "each member may have 50 open" in shown["Review requests"]
     assert not after.message.pings().anyone
 
 

@@ -45,6 +45,7 @@ pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "data" / "examples"
 ALMANAC = "The Ferryman's Almanac (2024)"
+REQUEST = "Tell me when it's reviewed"
 
 
 def film(title: str, year: int, **fields: Any) -> ReviewDraft:
@@ -196,6 +197,19 @@ async def test_a_query_matching_nothing_says_so_in_one_private_line(run: BotRun)
     assert result.ephemeral
     assert result.message.content == "No review says anything matching “qwzx plorf”."
     assert result.message.embeds == []
+
+
+async def test_a_title_nothing_mentions_can_be_requested_but_a_filtered_or_syntax_search_not(
+    run: BotRun,
+) -> None:
+    missing = await run.discord.slash("discover", {"query": "qwzx plorf"})
+    pressed = await run.discord.click(missing.message, label=REQUEST)
+    assert pressed.ephemeral and "qwzx plorf" in pressed.message.content
+
+    for options in ({"query": "lantern", "min_score": 9.5}, {"query": "qwzx -plorf"}):
+        result = await run.discord.slash("discover", options)
+        assert result.message.content.startswith("No review says anything matching"), options
+        assert REQUEST not in [button["label"] for button in result.message.buttons()], options
 
 
 async def test_random_about_draws_only_among_the_reviews_that_say_it(run: BotRun) -> None:

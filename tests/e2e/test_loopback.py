@@ -310,6 +310,35 @@ async def test_prefix_command_in_dm_is_answered_in_dm(run: BotRun) -> None:
     assert replies[0].guild_id is None and replies[0].channel_id == replies.prompt.channel_id
 
 
+async def test_the_bot_opens_a_dm_channel_and_messages_there_are_the_users_dms(
+    run: BotRun,
+) -> None:
+    channel = await run.bot.create_dm(discord.Object(MEMBER_ID))
+    await channel.send("psst", allowed_mentions=discord.AllowedMentions.none())
+
+    assert isinstance(channel, discord.DMChannel)
+    assert channel.recipient is not None and channel.recipient.id == MEMBER_ID
+    [opened] = run.discord.requests("POST", "/users/@me/channels")
+    assert opened.json == {"recipient_id": MEMBER_ID} and opened.status == 200
+    [dm] = run.dms(MEMBER_ID)
+    assert (dm.content, dm.channel_id, dm.guild_id) == ("psst", channel.id, None)
+    assert run.dms(MODERATOR_ID) == []
+
+
+async def test_a_user_who_refuses_dms_gets_none_and_the_bot_hears_50007(run: BotRun) -> None:
+    run.discord.refuse_dms(MEMBER_ID)
+    stranger = run.discord.add_user(9999, "stranger")  # shares no server with the bot
+
+    for user_id in (MEMBER_ID, stranger.id):
+        channel = await run.bot.create_dm(discord.Object(user_id))
+        with pytest.raises(discord.Forbidden) as refused:
+            await channel.send("psst")
+        assert refused.value.code == 50007
+        assert refused.value.text == "Cannot send messages to this user"
+        assert run.dms(user_id) == []
+        assert [a.status for a in run.dm_attempts(user_id)] == [403]
+
+
 # ----- components and modals ---------------------------------------------------------------
 async def test_button_click_edits_message(run: BotRun) -> None:
     vote = await run.discord.slash("vote")

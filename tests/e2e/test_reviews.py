@@ -208,7 +208,9 @@ async def test_wanted_lists_missing_titles_and_is_hidden_from_members(run: BotRu
         await review(run, "zyxw nonexistent film")
     wanted = await run.discord.slash("wanted", user=MODERATOR_ID)
     assert wanted.ephemeral
-    assert "**2×** zyxw nonexistent film" in wanted.message.embed(0)["description"]
+    [field] = wanted.message.embed(0)["fields"]
+    assert field["name"] == "1. zyxw nonexistent film"
+    assert field["value"].startswith("**2** failed lookup(s)\n")
     assert not run.discord.can_use_command("wanted", user=MEMBER_ID)
 
 

@@ -82,6 +82,7 @@ async def pick(
 
 
 DID_YOU_MEAN = "Did you mean…"
+REQUEST = "Tell me when it's reviewed"
 OPEN_A_CARD = "Open a film's card…"
 
 
@@ -198,10 +199,11 @@ async def test_every_private_card_has_post_in_channel(run: BotRun, path: str) ->
 
 
 async def test_a_public_card_offers_no_post_in_channel(run: BotRun) -> None:
-    for query in ("heat 1995", "moonlihgt", "heat"):  # answer, closest match, coin toss
+    for query, request in (("heat 1995", []), ("moonlihgt", [REQUEST]), ("heat", [])):
+        # an answer; a closest match (which may not be the film meant); a coin toss
         result = await run.discord.slash("review", {"title": query})
         assert not result.ephemeral
-        assert labels(result.message) == ["Read full review"], query
+        assert labels(result.message) == ["Read full review", *request], query
     public = await run.discord.slash("random", {"min_score": 9})
     assert labels(public.message) == ["Another", "Read full review"]
 
@@ -351,7 +353,8 @@ async def test_similar_of_a_film_the_catalog_lacks_gets_the_no_card_reply(run: B
     assert similar.ephemeral
     assert similar.message.content == review.message.content
     assert similar.message.content.startswith("No review matches “qwzx plorf”.")
-    assert similar.message.components == []
+    assert [labels(message) for message in (review.message, similar.message)] == [[REQUEST]] * 2
+    assert similar.message.select_menus() == []
 
 
 async def test_similar_lists_every_shown_film_in_its_card_menu(run: BotRun) -> None:

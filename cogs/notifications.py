@@ -1,0 +1,148 @@
+"""Request notifications: the members who asked for a film hear once it is reviewed.
+
+The catalog sync calls :meth:`NotificationsCog.published` for each publication (an add,
+an import, a CLI import or another process's change through the feed). For each server
+this process serves (``catalog.sync.serves``, so one process acts for it), the request
+book closes the requests the new reviews answer, at once and for good
+(:meth:`~bot.services.requests.RequestBook.answer`), and says whom to tell: so each
+requester is told at most once, whichever process hears of the review.
+
+They are told in the server's announcement channel when it has one that works, in
+one message with the card that mentions only them; otherwise each by a direct message
+with the card. A member whose DMs are closed is not tried again: the request stays
+answered, marked undelivered, and /requests shows it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ext import commands
+
+from bot.cards import CardReply, Kind, card_view
+from bot.catalog_sync import Published
+from bot.embeds import review_embed
+from bot.faults import CatalogUnavailable
+from bot.models import Announcements, Requester, Review
+from bot.notices import direct_text, mention_batches, requesters_text
+from bot.replies import report_unexpected
+from bot.services.requests import Answer
+from bot.shutdown import Background
+
+if TYPE_CHECKING:
+    from bot.client import ReviewBot
+
+log = logging.getLogger(__name__)
+
+TOLD = CardReply.of(Kind.ANSWER, interaction=False)
+
+
+def only_mentioning(member_ids: Sequence[int]) -> discord.AllowedMentions:
+    """Pings exactly these members: never a role, everyone, or anyone else named."""
+    return discord.AllowedMentions(
+        users=[discord.Object(id=member_id) for member_id in member_ids],
+        roles=False,
+        everyone=False,
+        replied_user=False,
+    )
+
+
+class NotificationsCog(commands.Cog, name="Notifications"):
+    def __init__(self, bot: ReviewBot) -> None:
+        self.bot = bot
+        self._telling = Background("request notification(s)")
+
+    async def cog_load(self) -> None:
+        self.bot.catalog.sync.on_published(self.published)
+
+    async def cog_unload(self) -> None:
+        await self._telling.stop()  # a stop lets the requesters be told
+
+    async def settled(self) -> None:
+        """Wait for the notifications already started (tests; the console)."""
+        await self._telling.settled()
+
+    async def published(self, event: Published) -> None:
+        self._telling.start(self._tell_everywhere(event.reviews))
+
+    async def _tell_everywhere(self, reviews: Sequence[Review]) -> None:
+        try:
+            for guild_id in await self.bot.catalog.requests.waiting_servers():
+                guild = self.bot.get_guild(guild_id)  # None: the bot left that server
+                if guild is not None and self.bot.catalog.sync.serves(guild_id):
+                    await self._tell_in(guild, reviews)  # else another process tells
+        except CatalogUnavailable:  # the outage is logged once; this says what it cost
+            log.warning("requests answered by %d new review(s) not told", len(reviews))
+        except Exception as error:
+            report_unexpected(error, f"telling requesters of {len(reviews)} new review(s)")
+
+    async def _tell_in(self, guild: discord.Guild, reviews: Sequence[Review]) -> None:
+        answers = await self.bot.catalog.requests.answer(guild.id, reviews)
+        if not answers:
+            return
+        targets = await self.bot.catalog.settings.announcements(guild.id)
+        channel = next((target for target in targets if not target.paused), None)
+        for answer in answers:
+            untold: Sequence[Requester] = answer.requesters
+            if channel is not None:
+                untold = await self._post(channel, answer)
+            await self._send_each(guild, answer.review, untold)
+
+    async def _post(self, target: Announcements, answer: Answer) -> Sequence[Requester]:
+        """Tell them in the announcement channel; returns those it could not tell."""
+        channel = self.bot.get_partial_messageable(target.channel_id, guild_id=target.guild_id)
+        told: list[Requester] = []
+        try:
+            for batch in mention_batches(answer.requesters):
+                member_ids = [requester.member_id for requester in batch]
+                await channel.send(
+                    requesters_text(answer.review, member_ids),
+                    embed=review_embed(answer.review),
+                    view=card_view(answer.review, TOLD),
+                    allowed_mentions=only_mentioning(member_ids),
+                )
+                told += batch
+        except discord.HTTPException:
+            # The announcements pause a channel the bot may no longer post in; whoever
+            # this message did not reach is told by DM instead.
+            log.warning("could not tell requesters in guild %s", target.guild_id, exc_info=True)
+        await self._delivered(told, delivered=True)
+        return answer.requesters[len(told) :]
+
+    async def _send_each(
+        self, guild: discord.Guild, review: Review, requesters: Sequence[Requester]
+    ) -> None:
+        """A DM to each requester; one whose DMs are closed is not tried again."""
+        told: list[Requester] = []
+        untold: list[Requester] = []
+        # A server's own review opens only there: its card in a DM gets no buttons.
+        view = card_view(review, TOLD) if review.scope is None else discord.ui.View(timeout=None)
+        for requester in requesters:
+            try:
+                dm = await self.bot.create_dm(discord.Object(id=requester.member_id))
+                await dm.send(
+                    direct_text(review, guild.name), embed=review_embed(review), view=view
+                )
+            except discord.HTTPException as error:
+                log.info("could not DM member %s: %s", requester.member_id, error)
+                untold.append(requester)
+            else:
+                told.append(requester)
+        await self._delivered(told, delivered=True)
+        await self._delivered(untold, delivered=False)
+
+    async def _delivered(self, requesters: Sequence[Requester], *, delivered: bool) -> None:
+        if not requesters:
+            return
+        await self.bot.catalog.requests.mark_delivery(
+            [requester.request_id for requester in requesters], delivered=delivered
+        )
+        for _ in requesters:
+            self.bot.metrics.delivery("notification", "sent" if delivered else "failed")
+
+
+async def setup(bot: ReviewBot) -> None:
+    await bot.add_cog(NotificationsCog(bot))
