@@ -417,6 +417,9 @@ async def run_bot(settings: Settings) -> int:
 
     def stop() -> None:
         if not closing:  # a second signal changes nothing: the stop is bounded already
+            # Now, not when close() first runs a few loop steps later: what arrives
+            # after this line is refused ("restarting"), as the line says.
+            bot.in_flight.stop_taking()
             log.info("stopping: finishing the interactions in flight, then closing")
             closing.append(asyncio.ensure_future(bot.close()))
 

@@ -82,6 +82,11 @@ class InFlight:
     def taking(self) -> bool:
         return self._taking
 
+    def stop_taking(self) -> None:
+        """Refuse every interaction from now on; :meth:`drain` then waits for those in
+        flight. Called by the stop itself, so none that arrives after it is started."""
+        self._taking = False
+
     def watch(self, parsers: MutableMapping[str, Parser], refuse: Refusal) -> None:
         """Record the handlers of every event of :data:`WATCHED_EVENTS` that ``parsers``
         (discord.py's, by gateway event) parses; ``refuse(event, data)`` answers one that
@@ -135,7 +140,7 @@ class InFlight:
         """Stop taking events; wait up to ``within`` seconds for those in flight (and for
         the refusals sent meanwhile); then stop watching."""
         loop = asyncio.get_running_loop()
-        self._taking = False
+        self.stop_taking()
         started = loop.time()
         in_flight = set(self._tasks.values())
         while self._tasks and (left := started + within - loop.time()) > 0:
