@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import faulthandler
 import itertools
+import logging
 import os
 import shutil
 import sqlite3
 import subprocess
+import sys
+import tempfile
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
 
+from bot.cli import main
+from bot.config import VARIABLES
 from bot.models import ReviewDraft, film_key, identity_key
 from bot.store import MIGRATIONS, Store
 from tests.pgserver import HOW_TO_RUN, PostgresServer, find_bin_dir
@@ -188,3 +195,65 @@ async def engine_store(database: str) -> AsyncIterator[Store]:
     opened = await Store.open(database)
     yield opened
     await opened.close()
+
+
+# -- the CLI, in this process -------------------------------------------------------------
+# Tests of what a command says and its exit status run its entry function here: a
+# process of its own costs half a second to start. Tests of what only a process shows
+# (a closed pipe, a signal) start one.
+CLI_TIMEOUT = 60  # seconds; every command in the tests answers in about one
+
+
+@dataclass(frozen=True)
+class Ran:
+    """How a command ended: as :class:`subprocess.CompletedProcess` has it."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+Cli = Callable[..., Ran]
+
+
+@pytest.fixture
+def cli(
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Cli:
+    """``cli(*args, cwd=None)``: :func:`bot.cli.main` run in this process as the
+    ``reviewbot`` command runs in its own: in ``cwd`` (the temporary directory unless
+    given, so no developer's .env applies), without the bot's settings in the
+    environment; a hang ends the test process (a failed test, not a stalled suite)."""
+
+    def run(*args: str, cwd: Path | None = None) -> Ran:
+        with monkeypatch.context() as patch:
+            patch.chdir(cwd or tempfile.gettempdir())
+            for name in VARIABLES:
+                patch.delenv(name, raising=False)
+            capfd.readouterr()
+            caplog.clear()
+            faulthandler.dump_traceback_later(CLI_TIMEOUT, exit=True)
+            try:
+                status = main(list(args))
+            except SystemExit as stop:  # argparse's usage errors and --help
+                status = exit_status(stop)
+            finally:
+                faulthandler.cancel_dump_traceback_later()
+        out, err = capfd.readouterr()
+        # With no logging configured, a command's process prints these on stderr.
+        logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+        return Ran(status, out, err + "".join(f"{message}\n" for message in logged))
+
+    return run
+
+
+def exit_status(stop: SystemExit) -> int:
+    """The status a process ending with ``stop`` has, as Python's own exit sets it."""
+    if stop.code is None:
+        return 0
+    if isinstance(stop.code, int):
+        return stop.code
+    print(stop.code, file=sys.stderr)
+    return 1

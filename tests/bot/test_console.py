@@ -54,8 +54,42 @@ def run_script(tmp_path: Path, lines: list[str], *extra: str) -> str:
     return done.stdout
 
 
-def test_console_looks_up_the_seed_film_with_a_typo(tmp_path: Path) -> None:
-    out = run_script(tmp_path, ["/review all of us strangrs"])
+# What a member types in these tests changes nothing the others see, so they share one
+# console process on a fresh catalog; each reads the part of its output from its own
+# first line on (its lines' echoes and answers). Fewer than LOOKUP_RATE lookups in all.
+SHARED_SCRIPTS = {
+    "typo": ["/review all of us strangrs"],
+    "unknown": ["/nonsense", "!review amelie"],
+    "find app": [
+        '/app "Find review" has anyone seen all of us strangers yet?',
+        "/app Find good morning",
+    ],
+    "deferred find": ['/app "Find review" has anyone seen all of us strangers yet?', "2"],
+    "disabled button": ["/top", "2"],  # [2] is the page counter, always disabled
+    "plain lines": ["hello there", "@bot", "!nonsense"],
+}
+
+
+@pytest.fixture(scope="module")
+def shared_console(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """Each of :data:`SHARED_SCRIPTS`' output, run one after another in one console."""
+    lines = [line for script in SHARED_SCRIPTS.values() for line in script]
+    printed = run_script(tmp_path_factory.mktemp("shared-console"), lines).splitlines()
+    echoes = [n for n, line in enumerate(printed) if line.startswith("> ")]
+    assert [printed[n][2:] for n in echoes] == lines, printed  # each line echoed, in order
+    assert not any(line.startswith("Slow down") for line in printed), printed
+    parts: dict[str, str] = {}
+    first = 0
+    for name, script in SHARED_SCRIPTS.items():
+        after = first + len(script)
+        end = echoes[after] if after < len(echoes) else len(printed)
+        parts[name] = "".join(f"{line}\n" for line in printed[echoes[first] : end])
+        first = after
+    return parts
+
+
+def test_console_looks_up_the_seed_film_with_a_typo(shared_console: dict[str, str]) -> None:
+    out = shared_console["typo"]
     assert "> /review all of us strangrs" in out
     assert "▌ All of Us Strangers (2023)" in out
     assert "Director: Andrew Haigh" in out
@@ -86,8 +120,8 @@ def test_console_reads_piped_lines_when_stdin_is_not_a_terminal(tmp_path: Path) 
     assert "Catalog statistics" in done.stdout
 
 
-def test_console_reports_unknown_commands_and_goes_on(tmp_path: Path) -> None:
-    out = run_script(tmp_path, ["/nonsense", "!review amelie"])
+def test_console_reports_unknown_commands_and_goes_on(shared_console: dict[str, str]) -> None:
+    out = shared_console["unknown"]
     assert "! no command /nonsense" in out
     assert "▌ Amélie (2001)" in out
 
@@ -107,11 +141,10 @@ def test_console_as_moderator_can_add_a_review_through_the_form(tmp_path: Path) 
     assert out.rstrip().count("▌ Console Test Film (2020)") >= 2
 
 
-def test_console_uses_the_find_review_app_on_a_typed_message(tmp_path: Path) -> None:
-    out = run_script(
-        tmp_path,
-        ['/app "Find review" has anyone seen all of us strangers yet?', "/app Find good morning"],
-    )
+def test_console_uses_the_find_review_app_on_a_typed_message(
+    shared_console: dict[str, str],
+) -> None:
+    out = shared_console["find app"]
     found, nothing = out.split("> /app Find good morning", 1)
     assert "(only you can see this)" in found
     assert "▌ All of Us Strangers (2023)" in found
@@ -120,10 +153,10 @@ def test_console_uses_the_find_review_app_on_a_typed_message(tmp_path: Path) -> 
 
 
 def test_console_shows_a_deferred_find_review_card_once_and_two_posts_it(
-    tmp_path: Path,
+    shared_console: dict[str, str],
 ) -> None:
     """Find review defers privately, then its follow-up becomes the deferred message."""
-    out = run_script(tmp_path, ['/app "Find review" has anyone seen all of us strangers yet?', "2"])
+    out = shared_console["deferred find"]
     found, posted = out.split("> 2", 1)
     assert found.count("▌ All of Us Strangers (2023)") == 1
     assert found.count("(only you can see this)") == 1
@@ -134,8 +167,10 @@ def test_console_shows_a_deferred_find_review_card_once_and_two_posts_it(
     assert "(only you can see this)" not in posted
 
 
-def test_console_prints_a_disabled_button_press_as_one_line(tmp_path: Path) -> None:
-    out = run_script(tmp_path, ["/top", "2"])  # [2] is the page counter, always disabled
+def test_console_prints_a_disabled_button_press_as_one_line(
+    shared_console: dict[str, str],
+) -> None:
+    out = shared_console["disabled button"]  # [2] is the page counter, always disabled
     after = out.split("> 2", 1)[1]
     assert after.strip() == "That button is disabled."
 
@@ -274,8 +309,10 @@ def test_a_published_review_is_printed_under_the_announcement_channel(tmp_path: 
     assert after[label + 2] == "▌ Console Test Film (2020)"
 
 
-def test_a_plain_line_and_a_bare_mention_are_answered_in_one_line(tmp_path: Path) -> None:
-    blocks = answers(run_script(tmp_path, ["hello there", "@bot", "!nonsense"]))
+def test_a_plain_line_and_a_bare_mention_are_answered_in_one_line(
+    shared_console: dict[str, str],
+) -> None:
+    blocks = answers(shared_console["plain lines"])
 
     assert blocks == [
         ("hello there", [PLAIN_LINE_ANSWER]),

@@ -2,46 +2,33 @@
 promptly, and the database exactly as it was.
 
 Each case runs the CLI's own entry function, :func:`bot.cli.main`, in this process as
-the command runs it (its exit status, what it wrote on fds 1 and 2, and what it
-logged at WARNING or above, which a child would print on stderr), with a timer that
-ends the test process if it hangs, so a hang fails the test instead of stalling the
-suite. The real command (``python -m bot`` in a child process) runs where the claim
-is about the process: it says the same as the entry function, a reader closing the
-pipe, no network.
+the command runs it (the ``cli`` fixture of tests/conftest.py: its exit status, what it
+wrote on fds 1 and 2, and what it logged at WARNING or above, which a child would print
+on stderr), with a timer that ends the test process if it hangs, so a hang fails the
+test instead of stalling the suite. The real command (``python -m bot`` in a child
+process) runs where the claim is about the process: it says the same as the entry
+function, a reader closing the pipe, no network.
 """
 
 from __future__ import annotations
 
-import faulthandler
 import json
-import logging
 import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from bot.cli import CLOSED_PIPE_STATUS, MAX_ERROR_LINE, main
-from tests.conftest import make_read_only
-from tests.reliability.processes import REPO, SETTINGS_VARIABLES, child_environment
+from tests.conftest import Cli, Ran, make_read_only
+from tests.reliability.processes import REPO, child_environment
 
 FIXTURES = REPO / "tests" / "fixtures"
 TIMEOUT = 60  # seconds; every case answers in about one, a hang must still end the test
 TOKEN = "x" * 24 + ".abcdef." + "y" * 27  # shaped like a token; never sent anywhere real
-
-
-@dataclass(frozen=True)
-class Ran:
-    """How a command ended: as :class:`subprocess.CompletedProcess` has it."""
-
-    returncode: int
-    stdout: str
-    stderr: str
 
 
 def run_cli(*args: str, cwd: Path | None = None) -> Ran:
@@ -57,51 +44,6 @@ def run_cli(*args: str, cwd: Path | None = None) -> Ran:
         check=False,
     )
     return Ran(done.returncode, done.stdout, done.stderr)
-
-
-Cli = Callable[..., Ran]
-
-
-@pytest.fixture
-def cli(
-    capfd: pytest.CaptureFixture[str],
-    caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
-) -> Cli:
-    """``cli(*args, cwd=None)``: :func:`bot.cli.main` run here as :func:`run_cli` runs
-    the command: in ``cwd`` (the temporary directory unless given), without the bot's
-    settings in the environment."""
-
-    def run(*args: str, cwd: Path | None = None) -> Ran:
-        with monkeypatch.context() as patch:
-            patch.chdir(cwd or tempfile.gettempdir())
-            for name in SETTINGS_VARIABLES:
-                patch.delenv(name, raising=False)
-            capfd.readouterr()
-            caplog.clear()
-            faulthandler.dump_traceback_later(TIMEOUT, exit=True)
-            try:
-                status = main(list(args))
-            except SystemExit as stop:  # argparse's usage errors and --help
-                status = exit_status(stop)
-            finally:
-                faulthandler.cancel_dump_traceback_later()
-        out, err = capfd.readouterr()
-        # With no logging configured, a command's process prints these on stderr.
-        logged = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
-        return Ran(status, out, err + "".join(f"{message}\n" for message in logged))
-
-    return run
-
-
-def exit_status(stop: SystemExit) -> int:
-    """The status a process ending with ``stop`` has, as Python's own exit sets it."""
-    if stop.code is None:
-        return 0
-    if isinstance(stop.code, int):
-        return stop.code
-    print(stop.code, file=sys.stderr)
-    return 1
 
 
 def snapshot(path: Path) -> list[str]:
