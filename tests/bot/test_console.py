@@ -20,6 +20,7 @@ from bot.charts import HEIGHT_PX, WIDTH_PX
 from bot.console import ConsoleSession, history_path
 from standin import default_stand_in
 from standin.defaults import GUILD_ID, MEMBER_ID, MODERATOR_ID
+from tests.conftest import Cli
 
 HEAT_1986 = {
     "title": "Heat",
@@ -97,11 +98,11 @@ def test_console_looks_up_the_seed_film_with_a_typo(shared_console: dict[str, st
     assert "[1] Read full review" in out
 
 
-def test_console_select_menu_choice_and_button_press(tmp_path: Path) -> None:
-    run_script(tmp_path, ["/stats"])  # the first start loads the sample reviews
+def test_console_select_menu_choice_and_button_press(tmp_path: Path, cli: Cli) -> None:
+    run_script(tmp_path, ["/review heat"])  # the first start loads the sample reviews
     extra = tmp_path / "heat.json"
     extra.write_text(json.dumps([HEAT_1986]), encoding="utf-8")
-    imported = reviewbot(tmp_path / "console.db", "import", str(extra))
+    imported = cli("--database", str(tmp_path / "console.db"), "import", str(extra))
     assert imported.returncode == 0, imported.stderr
     out = run_script(tmp_path, ["/review heat", "3", "1"])
     first, after_choice = out.split("> 3", 1)
@@ -210,7 +211,7 @@ def test_console_history_is_kept_outside_the_repository(monkeypatch: Any, tmp_pa
 
 
 def test_console_on_an_empty_database_loads_the_samples_says_so_and_they_can_be_removed(
-    tmp_path: Path,
+    tmp_path: Path, cli: Cli
 ) -> None:
     script = tmp_path / "session.txt"
     script.write_text("/review all of us strangers\n", encoding="utf-8")
@@ -220,7 +221,7 @@ def test_console_on_an_empty_database_loads_the_samples_says_so_and_they_can_be_
     assert "▌ All of Us Strangers (2023)" in first.stdout
     assert "loaded the starter catalog, 15 sample review(s)" in first.stderr
 
-    removed = reviewbot(database, "samples", "remove")
+    removed = cli("--database", str(database), "samples", "remove")
     assert (
         removed.stdout.strip() == "Removed 15 sample review(s); each removal is in the audit log."
     )
@@ -229,20 +230,21 @@ def test_console_on_an_empty_database_loads_the_samples_says_so_and_they_can_be_
     assert "No review matches" in again.stdout  # and the samples are not loaded again
     assert "starter catalog" not in again.stderr
 
-    none_left = reviewbot(database, "samples", "remove")
+    none_left = cli("--database", str(database), "samples", "remove")
     assert none_left.stdout == "No sample reviews are left to remove; nothing was changed.\n"
 
 
-def test_console_on_a_database_with_reviews_adds_no_samples(tmp_path: Path) -> None:
+def test_console_on_a_database_with_reviews_adds_no_samples(tmp_path: Path, cli: Cli) -> None:
     database = tmp_path / "console.db"
     extra = tmp_path / "heat.json"
     extra.write_text(json.dumps([HEAT_1986]), encoding="utf-8")
-    assert reviewbot(database, "import", str(extra)).returncode == 0
+    assert cli("--database", str(database), "import", str(extra)).returncode == 0
 
-    done = reviewbot(database, "console", stdin="/stats\n")
+    done = reviewbot(database, "console", stdin="/review heat\n")  # no chart to draw
 
+    assert "▌ Heat (1986)" in done.stdout
     assert "starter catalog" not in done.stderr
-    stats = reviewbot(database, "stats")
+    stats = cli("--database", str(database), "stats")
     assert stats.stdout.startswith("Reviews: 1 ")
 
 
@@ -446,20 +448,21 @@ class Drain:
         return self.lines
 
 
-def test_the_consoles_stats_agree_with_the_cli_for_its_server(tmp_path: Path) -> None:
+def test_the_consoles_stats_agree_with_the_cli_for_its_server(tmp_path: Path, cli: Cli) -> None:
     """The console's member is in server 1001: /stats there counts the global catalog and
     the server's own reviews, as `reviewbot stats` reports for that server."""
     database = tmp_path / "console.db"
     for scope in ([], ["--guild", "1001"], ["--guild", "1002"]):
         films = [{"title": f"Film {len(scope)}{n}", "year": 2001, "score": 8.0} for n in range(3)]
         (tmp_path / "films.json").write_text(json.dumps(films), encoding="utf-8")
-        assert reviewbot(database, "import", *scope, str(tmp_path / "films.json")).returncode == 0
+        imported = cli("--database", str(database), "import", *scope, str(tmp_path / "films.json"))
+        assert imported.returncode == 0, imported.stderr
 
     console = reviewbot(database, "console", stdin="/stats\n")
-    cli = reviewbot(database, "stats")
+    stats = cli("--database", str(database), "stats")
 
     assert "▌ Reviews: 6" in console.stdout.splitlines()
     assert (
         "Reviews: 6   average score: 8   (server 1001 as /stats shows it: its own 3 and global)"
-        in (cli.stdout.splitlines())
+        in (stats.stdout.splitlines())
     )
