@@ -70,6 +70,8 @@ class Reviews(commands.Cog):
         if not await is_moderator(actor, self.bot.catalog.settings, self.bot.settings.owner_ids):
             raise commands.CheckFailure("Only this server's moderators can see /wanted.")
         assert ctx.guild is not None  # guild_only
+        # Half a second for a server at its request limit (docs/benchmarks.md → Requests).
+        await ctx.defer(ephemeral=True)
         await self.misses_recorded()
         catalog = self.bot.catalog
         view = WantedView(
