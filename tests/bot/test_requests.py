@@ -135,8 +135,10 @@ async def test_a_published_review_answers_its_entry_once(catalog: Catalog) -> No
     assert await book.open_for(GUILD, 1) == []
     (untold,) = await book.open_for(GUILD, 2)
     assert (untold.state, untold.review_id) == ("answered", stored.id)
+    assert untold.delivery == "undeliverable"
     (pending,) = await book.open_for(GUILD, 3)  # not yet told either way
     assert pending.state == "answered"
+    assert (pending.review_id, pending.delivery) == (stored.id, "pending")
 
 
 async def test_reviews_published_unheard_answer_the_entries_they_now_resolve_once(
