@@ -5,7 +5,10 @@ requests from 99 members for 2,500 different titles (two spellings each), beside
 58,788 films of ggplot2movies (bench/movies.py) so the "now resolves to a card" check
 searches a full index. Measured: ``catalog.requests.queue`` (clustering every entry and
 miss, then resolving the top rows), one request press (placing it among every entry
-inside its write), and ``answer`` for an import of 100 new films. Run it niced:
+inside its write), ``answer`` for an import of 100 new films, and the catch-up a bot
+runs at start (``answer_resolved``: every open entry checked against the index) once
+100 more films were imported with no bot running, then again with nothing left to
+answer. Run it niced:
 
     nice .venv/bin/python -m bench.bench_requests [--repeats 20]
 """
@@ -64,12 +67,37 @@ async def _run(repeats: int) -> None:
             started = time.perf_counter()
             answers = await catalog.requests.answer(GUILD, published)
             answered = time.perf_counter() - started
+            unheard = [ReviewDraft(title=text, year=2020) for text in titles[100:200]]
+            await catalog.curation.import_reviews(unheard, actor_id=None)
+            started = time.perf_counter()
+            ticker = asyncio.create_task(_ticks(gaps := []))
+            caught_up = await catalog.requests.answer_resolved(GUILD)
+            catch_up = time.perf_counter() - started
+            ticker.cancel()
+            started = time.perf_counter()
+            await catalog.requests.answer_resolved(GUILD)
+            nothing_left = time.perf_counter() - started
         finally:
             await catalog.close()
     print(f"4,950 requests placed one by one: {filled:.1f} s ({filled / 4_950 * 1000:.1f} ms each)")
     print(f"queue (1,000 misses, 2,500 entries): {_spread(queue)}")
     print(f"one request press: {_spread(press)}")
     print(f"answer 100 new films: {answered * 1000:.0f} ms, {len(answers)} entries answered")
+    print(
+        f"catch-up at start after 100 films imported unheard: {catch_up * 1000:.0f} ms, "
+        f"{len(caught_up)} entries answered (longest stall of the event loop "
+        f"{max(gaps) * 1000:.0f} ms); with none left: {nothing_left * 1000:.0f} ms"
+    )
+
+
+async def _ticks(gaps: list[float]) -> None:
+    """Records how long each turn of the event loop took while the task runs."""
+    last = time.perf_counter()
+    while True:
+        await asyncio.sleep(0)
+        now = time.perf_counter()
+        gaps.append(now - last)
+        last = now
 
 
 def _spread(seconds: list[float]) -> str:

@@ -16,7 +16,8 @@ serves it, whichever process or command line wrote it.
 
 A running bot follows the feed with :meth:`CatalogSync.start_following`: a
 supervised task that survives any failure (logged with an error id, retried after
-a growing pause, the index rebuilt since changes may have been missed) and whose
+a growing pause, the index rebuilt since changes may have been missed, then the
+recovery listeners told so they can catch up) and whose
 :class:`FollowerState` a health check and the metrics read.
 """
 
@@ -57,6 +58,7 @@ class Published:
 
 PublishListener = Callable[[Published], Awaitable[None]]
 ChangeListener = Callable[[], None]
+RecoveryListener = Callable[[], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +102,7 @@ class CatalogSync:
         self._metrics = metrics
         self._publish_listeners: list[PublishListener] = []
         self._change_listeners: list[ChangeListener] = []
+        self._recovery_listeners: list[RecoveryListener] = []
         self._serves: GuildFilter = _every_guild
         self._published_ids: OrderedDict[int, None] = OrderedDict()
         self._newest_id = finder.newest_id()  # a rebuild publishes live reviews newer than this
@@ -172,6 +175,12 @@ class CatalogSync:
         if len(self._published_ids) > REMEMBERED_PUBLICATIONS:
             self._published_ids.popitem(last=False)
         return True
+
+    def on_recovered(self, listener: RecoveryListener) -> None:
+        """Call ``listener`` when the follower runs again after a failure: a listener's
+        reaction to a publication may have failed with it (the catalog unreachable), so
+        it catches up on what the catalog now holds."""
+        self._recovery_listeners.append(listener)
 
     # -- any change --------------------------------------------------------------
 
@@ -281,6 +290,11 @@ class CatalogSync:
             await self.apply_changes(ChangeBatch((), complete=False))
         self._caught_up()
         log.info("change feed follower running again after %d restart(s)", self._restarts)
+        for listener in list(self._recovery_listeners):
+            try:
+                await listener()
+            except Exception:
+                log.exception("recovery listener %r failed", listener)
 
     async def catch_up(self) -> None:
         """Apply whatever the feed holds now (after a write this process made in bulk),

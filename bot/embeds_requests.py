@@ -48,26 +48,44 @@ def request_text(outcome: RequestOutcome) -> str:
     return f"{title} doesn't name a film; look it up with `/review` first."
 
 
+# How /requests marks an answer the member was not told of, and what the mark means:
+# telling them failed (their DMs closed), or it has not happened yet.
+UNTOLD_MARKS = {
+    "undeliverable": ("✅", "Reviewed, but my message could not reach you (are your DMs closed?)"),
+    "pending": ("⏳", "Reviewed; the message telling you has not been sent yet"),
+}
+
+
 def requests_embed(
     requests: Sequence[MemberRequest], answers: Mapping[int, Review]
 ) -> discord.Embed:
-    """A member's requests: the open ones, and answers they were not yet told of
-    (``answers`` by review id)."""
+    """A member's requests: the open ones, and answers they were not told of
+    (``answers`` by review id), marked by why, with a footer saying what each mark means."""
     lines = []
+    marks: dict[str, str] = {}
     for request in requests:
         asked = f"{plain(request.query, TITLE_CHARS)} (asked {discord_time(request.asked_at, 'R')})"
         review = answers.get(request.review_id or 0)
         if request.state == "answered" and review is not None:
-            lines.append(f"✅ {asked}: reviewed as **{plain(review.display_title, TITLE_CHARS)}**")
+            mark, meaning = UNTOLD_MARKS[
+                "pending" if request.delivery == "pending" else "undeliverable"
+            ]
+            marks[mark] = meaning
+            lines.append(
+                f"{mark} {asked}: reviewed as **{plain(review.display_title, TITLE_CHARS)}**"
+            )
         elif request.state == "open":
             lines.append(f"🔔 {asked}")
-    return discord.Embed(
+    embed = discord.Embed(
         title="Your review requests",
         description=_fitting(lines)
         or "You have no open requests. Press **Tell me when it's reviewed** under a "
         "reply that shows no card for what you typed.",
         colour=INFO_COLOUR,
     )
+    if marks:
+        embed.set_footer(text="\n".join(f"{mark} {meaning}." for mark, meaning in marks.items()))
+    return embed
 
 
 def _fitting(lines: Sequence[str], room: int = DESCRIPTION_ROOM) -> str:

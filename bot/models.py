@@ -263,13 +263,15 @@ class Moderator:
 @dataclass(frozen=True, slots=True)
 class MemberRequest:
     """One of a member's requests as /requests lists it: open, or answered by
-    ``review_id`` but not yet told (an answer a direct message could not deliver)."""
+    ``review_id`` but not told: ``delivery`` says whether telling them is still under
+    way ("pending") or failed ("undeliverable": their DMs are closed)."""
 
     id: int
     query: str
     asked_at: str
     state: RequestState
     review_id: int | None = None
+    delivery: Delivery | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,6 +7,13 @@ book closes the requests the new reviews answer, at once and for good
 (:meth:`~bot.services.requests.RequestBook.answer`), and says whom to tell: so each
 requester is told at most once, whichever process hears of the review.
 
+A review no process heard of (imported from the command line while no bot ran; or
+published while the follower was failing, the catalog unreachable) is caught up on
+when the bot is ready (the change feed followed, the servers known) and whenever the
+follower runs again after a failure: the entries whose film now shows a card in a
+served server are answered as /wanted leaves them out
+(:meth:`~bot.services.requests.RequestBook.answer_resolved`), and told the same way.
+
 They are told in the server's announcement channel when it has one that works, in
 one message with the card that mentions only them; otherwise each by a direct message
 with the card. A member whose DMs are closed is not tried again: the request stays
@@ -15,8 +22,9 @@ answered, marked undelivered, and /requests shows it.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING
 
 import discord
@@ -38,6 +46,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TOLD = CardReply.of(Kind.ANSWER, interaction=False)
+# What a server's requests are answered by: the new reviews, or the catalog as it is.
+Answering = Callable[[int], Awaitable[list[Answer]]]
 
 
 def only_mentioning(member_ids: Sequence[int]) -> discord.AllowedMentions:
@@ -54,9 +64,11 @@ class NotificationsCog(commands.Cog, name="Notifications"):
     def __init__(self, bot: ReviewBot) -> None:
         self.bot = bot
         self._telling = Background("request notification(s)")
+        self._ready = asyncio.Event()  # set once the catch-up at start has begun
 
     async def cog_load(self) -> None:
         self.bot.catalog.sync.on_published(self.published)
+        self.bot.catalog.sync.on_recovered(self.catch_up)
 
     async def cog_unload(self) -> None:
         await self._telling.stop()  # a stop lets the requesters be told
@@ -65,22 +77,46 @@ class NotificationsCog(commands.Cog, name="Notifications"):
         """Wait for the notifications already started (tests; the console)."""
         await self._telling.settled()
 
-    async def published(self, event: Published) -> None:
-        self._telling.start(self._tell_everywhere(event.reviews))
+    async def caught_up(self) -> None:
+        """Wait until the catch-up at start has told whom it answers (tests)."""
+        await self._ready.wait()
+        await self._telling.settled()
 
-    async def _tell_everywhere(self, reviews: Sequence[Review]) -> None:
+    async def published(self, event: Published) -> None:
+        reviews = event.reviews
+
+        async def answer(guild_id: int) -> list[Answer]:
+            return await self.bot.catalog.requests.answer(guild_id, reviews)
+
+        self._telling.start(self._tell_everywhere(answer, f"{len(reviews)} new review(s)"))
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # Once: a gateway reconnecting says "ready" again, but the catalog did not change.
+        if not self._ready.is_set():
+            await self.catch_up()
+            self._ready.set()
+
+    async def catch_up(self) -> None:
+        """Answer and tell the requests that reviews already in the catalog answer:
+        those published while no process of this bot heard of them."""
+        answer = self.bot.catalog.requests.answer_resolved
+        self._telling.start(self._tell_everywhere(answer, "reviews already in the catalog"))
+
+    async def _tell_everywhere(self, answer: Answering, by: str) -> None:
+        """In each server this process serves with requests waiting: answer them
+        (``answer(guild_id)``, once for good) and tell their requesters."""
         try:
             for guild_id in await self.bot.catalog.requests.waiting_servers():
                 guild = self.bot.get_guild(guild_id)  # None: the bot left that server
                 if guild is not None and self.bot.catalog.sync.serves(guild_id):
-                    await self._tell_in(guild, reviews)  # else another process tells
+                    await self._tell_in(guild, await answer(guild_id))  # else another does
         except CatalogUnavailable:  # the outage is logged once; this says what it cost
-            log.warning("requests answered by %d new review(s) not told", len(reviews))
+            log.warning("requests answered by %s not told", by)
         except Exception as error:
-            report_unexpected(error, f"telling requesters of {len(reviews)} new review(s)")
+            report_unexpected(error, f"telling requesters answered by {by}")
 
-    async def _tell_in(self, guild: discord.Guild, reviews: Sequence[Review]) -> None:
-        answers = await self.bot.catalog.requests.answer(guild.id, reviews)
+    async def _tell_in(self, guild: discord.Guild, answers: Sequence[Answer]) -> None:
         if not answers:
             return
         targets = await self.bot.catalog.settings.announcements(guild.id)

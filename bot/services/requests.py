@@ -10,11 +10,13 @@ limits: :data:`~bot.store.requests.MAX_OPEN_PER_MEMBER` open requests per member
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from bot.finder import TitleFinder
+from bot.matching import Match
 from bot.matching.demand import (
     Clusters,
     is_noise,
@@ -35,6 +37,10 @@ from bot.store.requests import (
 # The most rows /wanted ranks and shows (its pages hold a few each).
 MAX_QUEUE = 100
 MAX_REASON = 200
+# Entries resolved between turns of the event loop when answering what the catalog
+# already holds (see :meth:`RequestBook.answer_resolved`): one costs about 0.75 ms
+# against a 58,788-film index (bench/bench_requests.py), so a turn stays near 20 ms.
+RESOLVE_SLICE = 25
 __all__ = [
     "MAX_OPEN_PER_MEMBER",
     "MAX_PER_SERVER",
@@ -172,12 +178,12 @@ class RequestBook:
         for row in queued:
             if len(shown) == limit:
                 break
-            if not self._in_catalog(row, guild_id):
+            if self._card_for(row, guild_id) is None:
                 shown.append(_wanted(row))
         return shown
 
-    def _in_catalog(self, row: _Row, guild_id: int) -> bool:
-        """Whether a spelling of ``row`` now shows a card: a request's as typed (a
+    def _card_for(self, row: _Row, guild_id: int) -> Match | None:
+        """The card a spelling of ``row`` now shows, if any: a request's as typed (a
         closest match may be another film), a miss's at all."""
         checked: set[tuple[str, bool]] = set()
         for typed in row.spellings:
@@ -187,8 +193,8 @@ class RequestBook:
             checked.add(read)
             hit = self._finder.card_for(typed, guild_id)
             if hit is not None and (hit.exact or read[1]):
-                return True
-        return False
+                return hit
+        return None
 
     async def claim(self, guild_id: int, film: WantedFilm, moderator: Moderator) -> int:
         """``moderator`` is reviewing ``film``: other moderators see it in /wanted.
@@ -226,6 +232,30 @@ class RequestBook:
                 chosen.append((entry.id, visible[best[1]].id))
         answered = await self._requests.answer(guild_id, chosen)
         return [Answer(done.entry_id, by_id[done.review_id], done.requesters) for done in answered]
+
+    async def answer_resolved(self, guild_id: int) -> list[Answer]:
+        """Answer the entries not yet answered whose film now shows a card in
+        ``guild_id``, decided as /wanted decides to leave a film out: the reviews
+        published while no process heard of them (a CLI import with the bot stopped,
+        a change the failed follower missed). Atomic and once, like :meth:`answer`."""
+        found: dict[int, int] = {}  # entry id → review id
+        for position, entry in enumerate(await self._requests.entries(guild_id)):
+            hit = self._card_for(
+                _Row(entry, entry.title, spellings=list(entry.spellings)), guild_id
+            )
+            if hit is not None:
+                found[entry.id] = hit.review_id
+            if position % RESOLVE_SLICE == RESOLVE_SLICE - 1:
+                await asyncio.sleep(0)  # a server at its limits must not stall the bot
+        if not found:
+            return []
+        read = await self._finder.read_many(sorted(set(found.values())))
+        reviews = {review.id: review for review in read}
+        chosen = [(entry, review) for entry, review in found.items() if review in reviews]
+        answered = await self._requests.answer(guild_id, chosen)
+        return [
+            Answer(done.entry_id, reviews[done.review_id], done.requesters) for done in answered
+        ]
 
     async def waiting_servers(self) -> list[int]:
         """The servers with requests still waiting for a review: the only ones a newly

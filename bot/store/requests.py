@@ -103,7 +103,7 @@ class RequestStore:
     async def member_requests(self, guild_id: int, member_id: int) -> list[MemberRequest]:
         """The member's open requests, and the answered ones they were not yet told of."""
         rows = await self._db.fetchall(
-            "SELECT r.id, r.query, r.asked_at, r.state, e.review_id FROM requests r "
+            "SELECT r.id, r.query, r.asked_at, r.state, e.review_id, r.delivery FROM requests r "
             "JOIN request_entries e ON e.id = r.entry_id "
             "WHERE r.scope = ? AND r.member_id = ? AND (r.state = 'open' OR "
             "(r.state = 'answered' AND r.delivery IN ('pending', 'undeliverable'))) "
@@ -111,8 +111,10 @@ class RequestStore:
             [guild_id, member_id],
         )
         return [
-            MemberRequest(id, query, asked_at, state, review_id if state == "answered" else None)
-            for id, query, asked_at, state, review_id in rows
+            MemberRequest(id, query, asked_at, state, review_id, delivery)
+            if state == "answered"
+            else MemberRequest(id, query, asked_at, state)
+            for id, query, asked_at, state, review_id, delivery in rows
         ]
 
     async def cancel(self, guild_id: int, member_id: int, request_id: int) -> bool:

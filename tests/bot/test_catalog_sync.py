@@ -86,7 +86,13 @@ async def test_the_follower_survives_asyncpgs_state_error_and_the_next_change_is
     async def listen(event: Published) -> None:
         heard.append(event)
 
+    recovered: list[list[Published]] = []  # what had been published at each recovery
+
+    async def recover() -> None:
+        recovered.append(list(heard))
+
     catalog.sync.on_published(listen)
+    catalog.sync.on_recovered(recover)
     failed = failing_reads(catalog, monkeypatch, STATE_12, times=1)
     catalog.sync.start_following()
     with caplog.at_level(logging.INFO, logger="bot.catalog_sync"):
@@ -105,6 +111,8 @@ async def test_the_follower_survives_asyncpgs_state_error_and_the_next_change_is
     assert state.last_position is not None and state.lag_seconds == 0.0
     # Heat's batch was lost to the failure, yet it is published once, as Alien is.
     assert [[review.title for review in event.reviews] for event in heard] == [["Heat"], ["Alien"]]
+    # Told once that the follower runs again, after what the rebuild found was published.
+    assert recovered == [heard[:1]]
 
 
 async def test_repeated_failures_back_off_up_to_the_longest_pause(

@@ -61,6 +61,27 @@ def test_an_untold_answer_names_the_review() -> None:
     )
 
 
+def test_an_answer_not_told_yet_is_marked_apart_from_one_that_could_not_be_told() -> None:
+    moonlight = Review(title="Moonlight", year=2016, id=9)
+    untold = MemberRequest(1, "moonlite", NOW, "answered", review_id=9, delivery="undeliverable")
+    pending = MemberRequest(2, "moonlight", NOW, "answered", review_id=9, delivery="pending")
+    waiting = MemberRequest(3, "zerkalo", NOW, "open")
+    embed = requests_embed([untold, pending, waiting], {9: moonlight})
+    assert embed.description == (
+        "✅ moonlite (asked <t:1796680800:R>): reviewed as **Moonlight (2016)**\n"
+        "⏳ moonlight (asked <t:1796680800:R>): reviewed as **Moonlight (2016)**\n"
+        "🔔 zerkalo (asked <t:1796680800:R>)"
+    )
+    assert embed.footer.text == (
+        "✅ Reviewed, but my message could not reach you (are your DMs closed?).\n"
+        "⏳ Reviewed; the message telling you has not been sent yet."
+    )
+    assert requests_embed([pending], {9: moonlight}).footer.text == (
+        "⏳ Reviewed; the message telling you has not been sent yet."
+    )
+    assert requests_embed([waiting], {}).footer.text is None  # nothing to explain
+
+
 def test_the_request_answer_names_the_title_and_where_to_see_it() -> None:
     assert request_text(RequestOutcome("recorded", "*moonlite*")) == (
         "I'll tell you when **\\*moonlite\\*** is reviewed. `/requests` lists yours."

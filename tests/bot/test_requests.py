@@ -135,8 +135,35 @@ async def test_a_published_review_answers_its_entry_once(catalog: Catalog) -> No
     assert await book.open_for(GUILD, 1) == []
     (untold,) = await book.open_for(GUILD, 2)
     assert (untold.state, untold.review_id) == ("answered", stored.id)
+    assert untold.delivery == "undeliverable"
     (pending,) = await book.open_for(GUILD, 3)  # not yet told either way
     assert pending.state == "answered"
+    assert (pending.review_id, pending.delivery) == (stored.id, "pending")
+
+
+async def test_reviews_published_unheard_answer_the_entries_they_now_resolve_once(
+    catalog: Catalog,
+) -> None:
+    book = catalog.requests
+    for member, typed in ((1, "moonlite"), (2, "moonlight"), (3, "Moonlight 2016")):
+        await book.request(GUILD, member, typed)
+    await book.request(GUILD, 4, "Zerkalo")
+    await book.request(GUILD, 5, "Heath")  # its closest match, Heat, is another film
+    await book.request(OTHER_GUILD, 6, "moonlight")
+    # Stored with no listener answering: as a CLI import while no bot runs.
+    stored = await catalog.curation.add(make_review("Moonlight", 2016), actor_id=None)
+    await catalog.curation.add(make_review("Zerkalo", 1975, scope=OTHER_GUILD), actor_id=None)
+
+    (answer,) = await book.answer_resolved(GUILD)
+    assert answer.review == stored
+    assert answer.member_ids == [1, 2, 3]
+    assert await book.answer_resolved(GUILD) == []  # answered once
+    assert await book.answer(GUILD, [stored]) == []
+    assert sorted(row.title for row in await book.queue(GUILD)) == ["Heath", "Zerkalo"]
+    assert [row.title for row in await book.queue(OTHER_GUILD)] == []  # resolved there too
+    (elsewhere,) = await book.answer_resolved(OTHER_GUILD)
+    assert (elsewhere.review, elsewhere.member_ids) == (stored, [6])
+    assert await book.waiting_servers() == [GUILD]
 
 
 async def test_a_request_matching_several_films_is_answered_by_the_best_only(
