@@ -13,6 +13,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
+import bot.store.sqlite.database
 from bot.store import CatalogBusy, Store
 from bot.views import KEPT, STILL_WRITING, TRY_AGAIN
 from standin import InteractionResult, SentMessage
@@ -25,6 +28,13 @@ from tests.e2e.test_moderation import LANTERN_CARD, open_preview, seed_lantern
 VERDICT = ("A lighthouse keeper's last winter, told in lamp light. " * 80)[:3999] + "X"
 BODY = ("The long review, every paragraph of it, written once. " * 80)[:3999] + "Y"
 MODERATOR_ROLE_TO_SET = 555
+
+
+@pytest.fixture(autouse=True)
+def short_write_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Writes give up on the held lock sooner: these tests are about what a write that
+    gives up keeps, not how long it waits (test_store_writers checks the 1.5 s)."""
+    monkeypatch.setattr(bot.store.sqlite.database, "WRITE_WAIT_SECONDS", 0.3)
 
 
 def store_of(run: BotRun) -> Store:
