@@ -85,6 +85,14 @@ def volume(default: int, heavy: int) -> int:
 RUN_FIRST = ("tests/test_readme.py", "tests/bot/test_packaging.py", "tests/test_code_quality.py")
 
 
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker per core, and one more. A good part of the suite waits on
+    what it started (bot and CLI processes, the PostgreSQL server, sockets): with a
+    worker per core the cores idle a quarter of the run (157 s wall for 235 s of CPU on
+    2 cores), and a third worker fills it (137 s, same tree, same hour)."""
+    return (os.cpu_count() or 1) + 1
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: not item.nodeid.startswith(RUN_FIRST))  # stable: else as found
 
