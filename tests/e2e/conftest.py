@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.importers import read_review_file
 from bot.models import ReviewDraft
 from bot.store import Store
+from standin import LoopbackDiscord, default_stand_in
 from tests.conftest import make_review
 from tests.e2e.harness import APPLICATION_ID, OWNER_ID, BotRun, running_bot
 
@@ -92,3 +93,13 @@ async def run(settings: Settings, catalog_store: Store) -> AsyncIterator[BotRun]
         lambda: create_bot(settings, store=catalog_store, application_id=APPLICATION_ID)
     ) as connected:
         yield connected
+
+
+@pytest.fixture
+async def stand_in() -> AsyncIterator[LoopbackDiscord]:
+    """One Discord that outlives the bot processes of a test (a module may bring its own:
+    a sharded one, or one over a prepared catalog)."""
+    discord = default_stand_in()
+    await discord.start()
+    yield discord
+    await discord.close()

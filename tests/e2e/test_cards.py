@@ -7,7 +7,7 @@ connects to the same stand-in, which still holds the messages the old one sent.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -17,7 +17,7 @@ from bot.client import ReviewBot, create_bot, sync_now
 from bot.config import Settings
 from bot.views import CANNOT_POST, ENDED, REVIEW_REMOVED, OwnedView
 from cogs.finding import FIND_REVIEW, NOTHING_FOUND
-from standin import LoopbackDiscord, SentMessage, default_stand_in
+from standin import LoopbackDiscord, SentMessage
 from tests.e2e.harness import (
     APPLICATION_ID,
     CHANNEL_ID,
@@ -31,15 +31,6 @@ from tests.e2e.harness import (
 NOBODY_PINGED = {"parse": []}
 SEND_MESSAGES = 1 << 11
 COMMANDS_ROUTE = "/applications/{application_id}/commands"
-
-
-@pytest.fixture
-async def stand_in() -> AsyncIterator[LoopbackDiscord]:
-    """One Discord that outlives the bot processes of a test."""
-    discord = default_stand_in()
-    await discord.start()
-    yield discord
-    await discord.close()
 
 
 def bot_factory(settings: Settings, **options: Any) -> Callable[[], ReviewBot]:

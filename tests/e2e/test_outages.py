@@ -15,6 +15,7 @@ import itertools
 import logging
 import re
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
@@ -86,9 +87,9 @@ class OutageRun:
     url: str  # the catalog's, for another process's writes
 
 
-@pytest.fixture
-async def pg_run(settings: Settings, own_server: PostgresServer) -> AsyncIterator[OutageRun]:
-    url = own_server.create_database("outage")
+@asynccontextmanager
+async def bot_on(settings: Settings, url: str) -> AsyncIterator[OutageRun]:
+    """The bot running over the PostgreSQL catalog at ``url``."""
     store = await catalog_on(url)
     try:
         async with running_bot(
@@ -97,6 +98,12 @@ async def pg_run(settings: Settings, own_server: PostgresServer) -> AsyncIterato
             yield OutageRun(run, url)
     finally:
         await store.close()
+
+
+@pytest.fixture
+async def pg_run(settings: Settings, own_server: PostgresServer) -> AsyncIterator[OutageRun]:
+    async with bot_on(settings, own_server.create_database("outage")) as run:
+        yield run
 
 
 async def review(run: BotRun, title: str, user: int) -> InteractionResult:
@@ -163,15 +170,8 @@ async def test_postgresql_stopped_is_one_sentence_per_member_and_one_log_line_pe
 async def shared_run(
     settings: Settings, postgres_server: PostgresServer
 ) -> AsyncIterator[OutageRun]:
-    url = new_postgres_database(postgres_server)
-    store = await catalog_on(url)
-    try:
-        async with running_bot(
-            lambda: create_bot(settings, store=store, application_id=APPLICATION_ID)
-        ) as run:
-            yield OutageRun(run, url)
-    finally:
-        await store.close()
+    async with bot_on(settings, new_postgres_database(postgres_server)) as run:
+        yield run
 
 
 async def terminate_connections(url: str) -> int:

@@ -17,7 +17,7 @@ from bot.client import create_bot
 from bot.config import Settings
 from bot.store import Store
 from cogs.finding import FIND_REVIEW
-from standin import InteractionResult, LoopbackDiscord, SentMessage, default_stand_in
+from standin import InteractionResult, LoopbackDiscord, SentMessage
 from tests.conftest import make_review
 from tests.e2e.conftest import EXTRA_FILMS, with_starter
 from tests.e2e.harness import (
@@ -368,14 +368,6 @@ async def test_similar_lists_every_shown_film_in_its_card_menu(run: BotRun) -> N
 
 
 # -- the list's menu outlives the bot -----------------------------------------------------
-
-
-@pytest.fixture
-async def stand_in() -> AsyncIterator[LoopbackDiscord]:
-    discord = default_stand_in()
-    await discord.start()
-    yield discord
-    await discord.close()
 
 
 async def test_a_lists_card_menu_works_after_the_bot_restarts(
