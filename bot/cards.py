@@ -188,6 +188,10 @@ class CardReply:
         return items
 
 
+# A card the bot posts on its own, for the channel: an announcement, requesters told.
+POSTED = CardReply.of(Kind.ANSWER, interaction=False)
+
+
 def card_view(review: Review, reply: CardReply) -> discord.ui.View:
     """The controls under ``review``'s card in a reply with nothing else under it."""
     view = discord.ui.View(timeout=None)

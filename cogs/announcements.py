@@ -17,7 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cards import CardReply, Kind, card_view
+from bot.cards import POSTED, card_view
 from bot.catalog_sync import Published
 from bot.embeds import digest_embed, review_embed
 from bot.faults import CatalogUnavailable
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NEW_REVIEW = "New in the catalog:"
-ANNOUNCED = CardReply.of(Kind.ANSWER, interaction=False)
 
 
 def problem_text(error: discord.HTTPException) -> str:
@@ -95,7 +94,7 @@ class AnnouncementsCog(commands.Cog, name="Announcements"):
             if len(reviews) == 1:
                 [review] = reviews
                 await channel.send(
-                    NEW_REVIEW, embed=review_embed(review), view=card_view(review, ANNOUNCED)
+                    NEW_REVIEW, embed=review_embed(review), view=card_view(review, POSTED)
                 )
             else:
                 await channel.send(embed=digest_embed(reviews))

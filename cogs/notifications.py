@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.cards import CardReply, Kind, card_view
+from bot.cards import POSTED, card_view
 from bot.catalog_sync import Published
 from bot.embeds import review_embed
 from bot.faults import CatalogUnavailable
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-TOLD = CardReply.of(Kind.ANSWER, interaction=False)
 # What a server's requests are answered by: the new reviews, or the catalog as it is.
 Answering = Callable[[int], Awaitable[list[Answer]]]
 
@@ -137,7 +136,7 @@ class NotificationsCog(commands.Cog, name="Notifications"):
                 await channel.send(
                     requesters_text(answer.review, member_ids),
                     embed=review_embed(answer.review),
-                    view=card_view(answer.review, TOLD),
+                    view=card_view(answer.review, POSTED),
                     allowed_mentions=only_mentioning(member_ids),
                 )
                 told += batch
@@ -155,7 +154,7 @@ class NotificationsCog(commands.Cog, name="Notifications"):
         told: list[Requester] = []
         untold: list[Requester] = []
         # A server's own review opens only there: its card in a DM gets no buttons.
-        view = card_view(review, TOLD) if review.scope is None else discord.ui.View(timeout=None)
+        view = card_view(review, POSTED) if review.scope is None else discord.ui.View(timeout=None)
         for requester in requesters:
             try:
                 dm = await self.bot.create_dm(discord.Object(id=requester.member_id))

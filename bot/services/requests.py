@@ -111,6 +111,10 @@ class _Row:
     missed: list[str] = field(default_factory=list)  # spellings known only from misses
     asked: list[str] = field(default_factory=list)
 
+    @classmethod
+    def of(cls, entry: RequestEntry) -> _Row:
+        return cls(entry, entry.title, spellings=list(entry.spellings))
+
 
 class RequestBook:
     """Members' requests and the moderators' queue, for every server, each apart."""
@@ -151,7 +155,7 @@ class RequestBook:
         clusters = Clusters()
         rows: list[_Row] = []
         for entry in await self._requests.entries(guild_id, answered=True):
-            rows.append(_Row(entry, entry.title, spellings=list(entry.spellings)))
+            rows.append(_Row.of(entry))
             for text in entry.spellings:
                 clusters.add(spelling(text), len(rows) - 1)
             if entry.last_asked is not None and entry.first_asked is not None:
@@ -240,9 +244,7 @@ class RequestBook:
         a change the failed follower missed). Atomic and once, like :meth:`answer`."""
         found: dict[int, int] = {}  # entry id → review id
         for position, entry in enumerate(await self._requests.entries(guild_id)):
-            hit = self._card_for(
-                _Row(entry, entry.title, spellings=list(entry.spellings)), guild_id
-            )
+            hit = self._card_for(_Row.of(entry), guild_id)
             if hit is not None:
                 found[entry.id] = hit.review_id
             if position % RESOLVE_SLICE == RESOLVE_SLICE - 1:
