@@ -192,9 +192,15 @@ class CardReply:
 POSTED = CardReply.of(Kind.ANSWER, interaction=False)
 
 
-def card_view(review: Review, reply: CardReply) -> discord.ui.View:
-    """The controls under ``review``'s card in a reply with nothing else under it."""
+def public_view(controls: Sequence[discord.ui.Item[Any]]) -> discord.ui.View:
+    """A view of public controls only: the persistent items answer them, so it has no
+    timer and is never stored."""
     view = discord.ui.View(timeout=None)
-    for item in reply.controls(card=review):
+    for item in controls:
         view.add_item(item)
     return view
+
+
+def card_view(review: Review, reply: CardReply) -> discord.ui.View:
+    """The controls under ``review``'s card in a reply with nothing else under it."""
+    return public_view(reply.controls(card=review))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ext import commands
 
-from bot.cards import CardReply, Kind
+from bot.cards import CardReply, Kind, public_view
 from bot.embeds import describe_options
 from bot.embeds_discover import corrections_text, discover_embed
 from bot.hybrid import hybrid_command
@@ -93,14 +93,6 @@ class SearchPager(PaginatorView):
         await interaction.response.edit_message(embed=self.current, view=self)
 
 
-def _public_view(controls: list[discord.ui.Item[Any]]) -> discord.ui.View:
-    """A view of public controls only: the persistent items answer them."""
-    view = discord.ui.View(timeout=None)
-    for item in controls:
-        view.add_item(item)
-    return view
-
-
 class Discover(commands.Cog):
     """Reviews found by their words, not their titles."""
 
@@ -127,7 +119,7 @@ class Discover(commands.Cog):
             reply = CardReply.of(Kind.NO_CARD, interaction=interaction, asked=asked)
             message: dict[str, Any] = {"ephemeral": reply.private}
             if controls := reply.controls():
-                message["view"] = _public_view(controls)
+                message["view"] = public_view(controls)
             await ctx.send(
                 await why_empty(self.bot.catalog, options, guild_id, about=query), **message
             )

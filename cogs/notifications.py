@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.cards import POSTED, card_view
+from bot.cards import POSTED, card_view, public_view
 from bot.catalog_sync import Published
 from bot.embeds import review_embed
 from bot.faults import CatalogUnavailable
@@ -154,7 +154,7 @@ class NotificationsCog(commands.Cog, name="Notifications"):
         told: list[Requester] = []
         untold: list[Requester] = []
         # A server's own review opens only there: its card in a DM gets no buttons.
-        view = card_view(review, POSTED) if review.scope is None else discord.ui.View(timeout=None)
+        view = card_view(review, POSTED) if review.scope is None else public_view(())
         for requester in requesters:
             try:
                 dm = await self.bot.create_dm(discord.Object(id=requester.member_id))
