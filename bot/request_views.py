@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import custom_ids
-from bot.cards import CardReply, Kind, card_view, request_button
+from bot.cards import MAX_SELECT_OPTIONS, CardReply, Kind, card_view, request_button
 from bot.embeds import review_embed
 from bot.embeds_requests import (
     WANTED_PER_PAGE,
@@ -115,9 +115,7 @@ class RequestsView(OwnedView):
         self.stop()
         if view is not None:
             view.message = self.message
-        await interaction.response.edit_message(
-            content="Cancelled.", embed=embed, view=view if view is not None else None
-        )
+        await interaction.response.edit_message(content="Cancelled.", embed=embed, view=view)
 
 
 class _CancelRequest(discord.ui.Select[RequestsView]):
@@ -126,7 +124,7 @@ class _CancelRequest(discord.ui.Select[RequestsView]):
             placeholder="Cancel a request…",
             options=[
                 discord.SelectOption(label=request.query[:100], value=str(request.id))
-                for request in requests[:25]
+                for request in requests[:MAX_SELECT_OPTIONS]
             ],
         )
 
